@@ -1,0 +1,294 @@
+// Package authserver is a small OAuth 2.0 authorization server for tests and
+// the demo: OpenID and RFC 8414 discovery, a client-credentials token
+// endpoint taking form or JSON bodies, RFC 7009 revocation, and a protected
+// API that accepts only the tokens it issued. It records what it was sent so
+// tests can assert on it. It is not a production server.
+package authserver
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Options shape the server; the zero value serves an OutSystems-ODC-like
+// issuer at the root with 12-hour tokens and form bodies.
+type Options struct {
+	// Clients maps client IDs to secrets.
+	Clients map[string]string
+	// IssuerPath is the issuer's path, e.g. "/identity".
+	IssuerPath string
+	// TokenPath is the token endpoint's path below IssuerPath; "/token" by default.
+	TokenPath string
+	// JSONOnly makes the token endpoint refuse anything but a JSON body,
+	// as Epicollect5 does; FormOnly refuses JSON.
+	JSONOnly, FormOnly bool
+	// AuthMethods lists the accepted client authentication methods, in the
+	// discovery document too; both secret methods by default.
+	AuthMethods []string
+	// ExpiresIn is the token lifetime in seconds; 43200 (12 h) by default.
+	ExpiresIn int64
+	// IssuerOverride, when set, is published as the document's issuer.
+	IssuerOverride string
+	// Latency is added before every answer, to model a remote server.
+	Latency time.Duration
+}
+
+// Request is what the token endpoint received, for assertions.
+type Request struct {
+	ContentType string
+	AuthMethod  string // how the client authenticated
+	ClientID    string
+	Params      url.Values // body parameters, client secret removed
+	Header      http.Header
+}
+
+// Server is a running authorization server.
+type Server struct {
+	URL    string // base URL, http://127.0.0.1:port
+	Issuer string // URL + IssuerPath
+
+	opts     Options
+	srv      *http.Server
+	listener net.Listener
+
+	mu         sync.Mutex
+	tokens     map[string]string // access token -> client id
+	requests   []Request
+	discovered int
+	revoked    []string
+}
+
+// Start listens on 127.0.0.1 on a free port and serves until Close.
+func Start(opts Options) (*Server, error) {
+	return StartOn("127.0.0.1:0", opts)
+}
+
+// StartOn listens on addr, which must be a loopback address.
+func StartOn(addr string, opts Options) (*Server, error) {
+	if opts.TokenPath == "" {
+		opts.TokenPath = "/token"
+	}
+	if opts.ExpiresIn == 0 {
+		opts.ExpiresIn = 43200
+	}
+	if len(opts.AuthMethods) == 0 {
+		opts.AuthMethods = []string{"client_secret_basic", "client_secret_post"}
+	}
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{opts: opts, listener: l, tokens: map[string]string{}}
+	s.URL = "http://" + l.Addr().String()
+	s.Issuer = s.URL + opts.IssuerPath
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+opts.IssuerPath+"/.well-known/openid-configuration", s.discovery)
+	mux.HandleFunc("GET /.well-known/oauth-authorization-server"+opts.IssuerPath, s.discovery)
+	mux.HandleFunc("POST "+opts.IssuerPath+opts.TokenPath, s.token)
+	mux.HandleFunc("POST "+opts.IssuerPath+"/revoke", s.revoke)
+	mux.HandleFunc("GET /api/whoami", s.whoami)
+	s.srv = &http.Server{Handler: s.delayed(mux), ReadHeaderTimeout: 10 * time.Second}
+	go s.srv.Serve(l) //nolint:errcheck // returns on Close
+	return s, nil
+}
+
+// Close stops the server.
+func (s *Server) Close() { s.srv.Close() }
+
+// TokenURL is the token endpoint's URL.
+func (s *Server) TokenURL() string { return s.Issuer + s.opts.TokenPath }
+
+// TokenRequests returns what the token endpoint received, oldest first.
+func (s *Server) TokenRequests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.requests...)
+}
+
+// DiscoveryRequests counts metadata document fetches.
+func (s *Server) DiscoveryRequests() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.discovered
+}
+
+// Revoked lists the tokens revoked through the revocation endpoint.
+func (s *Server) Revoked() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.revoked...)
+}
+
+// Issued reports whether token is one this server issued and has not revoked.
+func (s *Server) Issued(token string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.tokens[token]
+	return ok
+}
+
+func (s *Server) delayed(h http.Handler) http.Handler {
+	if s.opts.Latency <= 0 {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(s.opts.Latency)
+		h.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) discovery(w http.ResponseWriter, _ *http.Request) {
+	s.mu.Lock()
+	s.discovered++
+	s.mu.Unlock()
+	issuer := s.Issuer
+	if s.opts.IssuerOverride != "" {
+		issuer = s.opts.IssuerOverride
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"issuer":                                issuer,
+		"token_endpoint":                        s.TokenURL(),
+		"revocation_endpoint":                   s.Issuer + "/revoke",
+		"jwks_uri":                              s.Issuer + "/.well-known/jwks",
+		"grant_types_supported":                 []string{"client_credentials"},
+		"token_endpoint_auth_methods_supported": s.opts.AuthMethods,
+		"scopes_supported":                      []string{"read", "write"},
+		"response_types_supported":              []string{"token"},
+	})
+}
+
+func (s *Server) token(w http.ResponseWriter, r *http.Request) {
+	rec, params, ok := s.readTokenRequest(w, r)
+	if !ok {
+		return
+	}
+	if params.Get("grant_type") != "client_credentials" {
+		oauthError(w, http.StatusBadRequest, "unsupported_grant_type", "only client_credentials is supported")
+		return
+	}
+	tok := randomToken()
+	s.mu.Lock()
+	s.tokens[tok] = rec.ClientID
+	s.requests = append(s.requests, rec)
+	s.mu.Unlock()
+	resp := map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": s.opts.ExpiresIn}
+	if sc := params.Get("scope"); sc != "" {
+		resp["scope"] = sc
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// readTokenRequest parses the body, authenticates the client and records the
+// request; on failure it has already answered.
+func (s *Server) readTokenRequest(w http.ResponseWriter, r *http.Request) (Request, url.Values, bool) {
+	rec := Request{ContentType: r.Header.Get("Content-Type"), Header: r.Header.Clone()}
+	rec.Header.Del("Authorization")
+	isJSON := strings.Contains(rec.ContentType, "json")
+	if (s.opts.JSONOnly && !isJSON) || (s.opts.FormOnly && isJSON) {
+		oauthError(w, http.StatusBadRequest, "invalid_request", "unsupported content type "+rec.ContentType)
+		return rec, nil, false
+	}
+	params := url.Values{}
+	if isJSON {
+		var body map[string]any
+		if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+			oauthError(w, http.StatusBadRequest, "invalid_request", "malformed JSON body")
+			return rec, nil, false
+		}
+		for k, v := range body {
+			switch x := v.(type) {
+			case string:
+				params.Set(k, x)
+			case float64: // Epicollect5's own example sends client_id as a number
+				params.Set(k, strconv.FormatFloat(x, 'f', -1, 64))
+			case []any:
+				for _, e := range x {
+					if es, ok := e.(string); ok {
+						params.Add(k, es)
+					}
+				}
+			}
+		}
+	} else {
+		if err := r.ParseForm(); err != nil {
+			oauthError(w, http.StatusBadRequest, "invalid_request", "malformed form body")
+			return rec, nil, false
+		}
+		params = r.PostForm
+	}
+	id, secret, method := params.Get("client_id"), params.Get("client_secret"), "client_secret_post"
+	if u, p, ok := r.BasicAuth(); ok {
+		uid, err1 := url.QueryUnescape(u)
+		psec, err2 := url.QueryUnescape(p)
+		if err1 != nil || err2 != nil {
+			oauthError(w, http.StatusBadRequest, "invalid_request", "malformed basic credentials")
+			return rec, nil, false
+		}
+		id, secret, method = uid, psec, "client_secret_basic"
+	}
+	params.Del("client_secret")
+	rec.ClientID, rec.AuthMethod, rec.Params = id, method, params
+	allowed := false
+	for _, m := range s.opts.AuthMethods {
+		allowed = allowed || m == method
+	}
+	want, known := s.opts.Clients[id]
+	if !allowed || !known || want != secret {
+		w.Header().Set("WWW-Authenticate", `Basic realm="token"`)
+		oauthError(w, http.StatusUnauthorized, "invalid_client", "client authentication failed")
+		return rec, nil, false
+	}
+	return rec, params, true
+}
+
+func (s *Server) revoke(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		oauthError(w, http.StatusBadRequest, "invalid_request", "malformed form body")
+		return
+	}
+	tok := r.PostForm.Get("token")
+	s.mu.Lock()
+	delete(s.tokens, tok)
+	s.revoked = append(s.revoked, tok)
+	s.mu.Unlock()
+	w.WriteHeader(http.StatusOK)
+}
+
+func (s *Server) whoami(w http.ResponseWriter, r *http.Request) {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	s.mu.Lock()
+	client, valid := s.tokens[tok]
+	s.mu.Unlock()
+	if !ok || !valid {
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"client_id": client, "message": "token accepted"})
+}
+
+func oauthError(w http.ResponseWriter, status int, code, desc string) {
+	writeJSON(w, status, map[string]string{"error": code, "error_description": desc})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v) //nolint:errcheck // the client may have gone
+}
+
+func randomToken() string {
+	b := make([]byte, 32)
+	rand.Read(b) //nolint:errcheck // never fails on supported platforms
+	return base64.RawURLEncoding.EncodeToString(b)
+}

@@ -1,0 +1,156 @@
+// Package oauth implements the OAuth 2.0 client-credentials protocol: server
+// metadata discovery (OpenID Connect Discovery and RFC 8414), the token request
+// (RFC 6749 §4.4) and its answers. It knows nothing of Terraform.
+package oauth
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// Defaults for Config fields left at their zero value.
+const (
+	DefaultRequestTimeout  = 30 * time.Second
+	DefaultMaxRetries      = 3
+	DefaultRetryWaitMin    = 1 * time.Second
+	DefaultRetryWaitMax    = 30 * time.Second
+	DefaultRetryBudget     = 2 * time.Minute
+	DefaultMaxResponseSize = 1 << 20 // 1 MiB
+)
+
+// Config is the transport policy shared by every request a Client makes.
+type Config struct {
+	// RequestTimeout bounds one HTTP attempt, from dial to the last body byte.
+	RequestTimeout time.Duration
+	// MaxRetries is how many times a transient failure (connection error,
+	// 429, 5xx but 501) is retried; -1 means never. 4xx answers are final.
+	MaxRetries int
+	// RetryWaitMin and RetryWaitMax bound the exponential backoff between
+	// attempts; a Retry-After header on 429/503 takes precedence.
+	RetryWaitMin, RetryWaitMax time.Duration
+	// RetryBudget bounds one operation, all attempts and waits included.
+	RetryBudget time.Duration
+	// CACertPEM holds extra trusted roots, added to the system pool.
+	CACertPEM []byte
+	// AllowInsecureHTTP permits http:// to hosts other than loopback.
+	AllowInsecureHTTP bool
+	// UserAgent is sent with every request.
+	UserAgent string
+	// MaxResponseSize caps a response body; larger answers are an error.
+	MaxResponseSize int64
+	// Now is the clock for expires_at; time.Now when nil.
+	Now func() time.Time
+	// Logger receives one line per attempt and answer; never a body or header.
+	Logger Logger
+}
+
+// Logger is the structured log sink; the provider wires it to tflog.
+type Logger interface {
+	Debug(ctx context.Context, msg string, fields map[string]any)
+}
+
+// Client performs discovery and token requests under one Config. It is safe
+// for concurrent use.
+type Client struct {
+	cfg       Config
+	get, post *retryablehttp.Client
+}
+
+// NewClient validates cfg, fills in defaults and builds the HTTP transport:
+// TLS 1.2 or newer, proxy from the environment, bounded retries.
+func NewClient(cfg Config) (*Client, error) {
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
+	}
+	if cfg.MaxRetries == 0 {
+		cfg.MaxRetries = DefaultMaxRetries
+	} else if cfg.MaxRetries < 0 {
+		cfg.MaxRetries = 0
+	}
+	if cfg.RetryWaitMin <= 0 {
+		cfg.RetryWaitMin = DefaultRetryWaitMin
+	}
+	if cfg.RetryWaitMax <= 0 {
+		cfg.RetryWaitMax = DefaultRetryWaitMax
+	}
+	if cfg.RetryWaitMax < cfg.RetryWaitMin {
+		cfg.RetryWaitMax = cfg.RetryWaitMin
+	}
+	if cfg.RetryBudget <= 0 {
+		cfg.RetryBudget = DefaultRetryBudget
+	}
+	if cfg.MaxResponseSize <= 0 {
+		cfg.MaxResponseSize = DefaultMaxResponseSize
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = "terraform-provider-clientcreds"
+	}
+
+	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if len(cfg.CACertPEM) > 0 {
+		pool, err := x509.SystemCertPool()
+		if err != nil || pool == nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(cfg.CACertPEM) {
+			return nil, errors.New("the CA bundle holds no PEM certificate")
+		}
+		tlsCfg.RootCAs = pool
+	}
+	transport := http.DefaultTransport.(*http.Transport).Clone() // keeps ProxyFromEnvironment
+	transport.TLSClientConfig = tlsCfg
+	transport.MaxIdleConnsPerHost = 16
+
+	c := &Client{cfg: cfg}
+	c.post = c.retrying(&http.Client{
+		Transport: transport,
+		Timeout:   cfg.RequestTimeout,
+		// A token POST carries the client's credentials: it goes to the
+		// configured endpoint and nowhere else.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	})
+	c.get = c.retrying(&http.Client{
+		Transport: transport,
+		Timeout:   cfg.RequestTimeout,
+		// Discovery carries no secret; a few redirects are followed, but
+		// never from https down to http, and the issuer check still applies.
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if len(via) >= 5 {
+				return errors.New("stopped after 5 redirects")
+			}
+			if via[0].URL.Scheme == "https" && req.URL.Scheme != "https" {
+				return fmt.Errorf("refused a redirect from https to %s", req.URL.Scheme)
+			}
+			return nil
+		},
+	})
+	return c, nil
+}
+
+func (c *Client) retrying(hc *http.Client) *retryablehttp.Client {
+	return &retryablehttp.Client{
+		HTTPClient:      hc,
+		Logger:          nil, // attempts are logged through hooks, with context
+		RetryWaitMin:    c.cfg.RetryWaitMin,
+		RetryWaitMax:    c.cfg.RetryWaitMax,
+		RetryMax:        c.cfg.MaxRetries,
+		CheckRetry:      checkRetry,
+		Backoff:         retryablehttp.DefaultBackoff, // honours Retry-After on 429 and 503
+		ErrorHandler:    retryablehttp.PassthroughErrorHandler,
+		RequestLogHook:  c.logAttempt,
+		ResponseLogHook: c.logAnswer,
+	}
+}
+
+// Now is the client's clock.
+func (c *Client) Now() time.Time { return c.cfg.Now() }

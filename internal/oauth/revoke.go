@@ -1,0 +1,52 @@
+package oauth
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+)
+
+// RevokeRequest asks an RFC 7009 revocation endpoint to invalidate a token,
+// authenticating the client the way the token was requested.
+type RevokeRequest struct {
+	URL   string
+	Token string
+	// Client is the token request the token came from; its credentials,
+	// auth method, format and headers are reused.
+	Client TokenRequest
+}
+
+// Revoke revokes a token. RFC 7009 §2.2: 200 means revoked or already invalid.
+func (c *Client) Revoke(ctx context.Context, req RevokeRequest) error {
+	e := Error{Summary: "Token Revocation Failed", Action: "token revocation"}
+	u, err := c.checkURL("revocation URL", req.URL)
+	if err != nil {
+		e.Reason, e.Err = err.Error(), err
+		return &e
+	}
+	e.Action = fmt.Sprintf("POST %s (auth_method %s)", redactURL(u), req.Client.AuthMethod)
+	tr := req.Client
+	tr.Scopes, tr.Audience, tr.Resources = nil, "", nil
+	tr.ExtraParams = map[string]string{"token_type_hint": "access_token"}
+	body, header, err := tr.encodeWith(map[string]string{"token": req.Token})
+	if err != nil {
+		e.Reason, e.Err = err.Error(), err
+		return &e
+	}
+	ans, ferr := c.send(ctx, c.post, http.MethodPost, u.String(), body, header, e)
+	if ferr != nil {
+		return ferr
+	}
+	if ans.status == http.StatusOK {
+		return nil
+	}
+	e.Status = ans.status
+	e.Reason = "the server did not confirm the revocation" + triesSuffix(ans.attempts)
+	if f, err := decodeFields(ans); err == nil {
+		e.Code, _ = f["error"].(string)
+		e.Description, _ = f["error_description"].(string)
+	} else {
+		e.Excerpt = excerpt(ans.body, req.Token, req.Client.ClientSecret)
+	}
+	return &e
+}

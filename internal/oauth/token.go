@@ -1,0 +1,244 @@
+package oauth
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Token is a successful token response.
+type Token struct {
+	AccessToken string
+	TokenType   string
+	// ExpiresIn is the lifetime in seconds the server gave; nil when it gave
+	// none (RFC 6749 §5.1 makes it optional).
+	ExpiresIn *int64
+	// ExpiresAt is IssuedAt + ExpiresIn; zero when ExpiresIn is nil.
+	ExpiresAt time.Time
+	// IssuedAt is when the request was sent, by the client's clock: a
+	// conservative origin for the lifetime.
+	IssuedAt time.Time
+	Scope    string
+}
+
+// Token requests an access token with the client-credentials grant.
+func (c *Client) Token(ctx context.Context, req TokenRequest) (*Token, error) {
+	e := Error{Summary: "Token Request Failed", Action: "token request"}
+	if req.Format == "" {
+		req.Format = FormatForm
+	}
+	if req.AuthMethod == "" {
+		req.AuthMethod = ChooseAuthMethod(req.Format, nil)
+	}
+	u, err := c.checkURL("token_url", req.TokenURL)
+	if err != nil {
+		e.Reason, e.Err = err.Error(), err
+		return nil, &e
+	}
+	if err := req.validate(); err != nil {
+		e.Reason, e.Err = err.Error(), err
+		return nil, &e
+	}
+	e.Action = fmt.Sprintf("POST %s (auth_method %s)", redactURL(u), req.AuthMethod)
+	body, header, err := req.encode()
+	if err != nil {
+		e.Reason, e.Err = err.Error(), err
+		return nil, &e
+	}
+	issued := c.cfg.Now()
+	ans, ferr := c.send(ctx, c.post, http.MethodPost, u.String(), body, header, e)
+	if ferr != nil {
+		return nil, ferr
+	}
+	tok, perr := parseTokenAnswer(ans, &e, req)
+	if perr != nil {
+		return nil, perr
+	}
+	tok.IssuedAt = issued
+	if tok.ExpiresIn != nil {
+		tok.ExpiresAt = issued.Add(time.Duration(*tok.ExpiresIn) * time.Second)
+	}
+	return tok, nil
+}
+
+// parseTokenAnswer turns an answer into a Token or an *Error, dealing with
+// each way servers deviate from RFC 6749 §5.1 and §5.2.
+func parseTokenAnswer(ans *answer, e *Error, req TokenRequest) (*Token, *Error) {
+	e.Status = ans.status
+	fields, perr := decodeFields(ans)
+
+	if ans.status >= 300 && ans.status < 400 {
+		e.Reason = "the server answered with a redirect"
+		if loc := ans.header.Get("Location"); loc != "" {
+			if lu, err := url.Parse(loc); err == nil {
+				e.Reason += " to " + redactURL(lu)
+			}
+		}
+		e.Hint = "A token request carries the client's credentials, so redirects are never followed. Set token_url to the final token endpoint."
+		return nil, e
+	}
+	if perr == nil {
+		if code, ok := fields["error"].(string); ok && code != "" {
+			e.Code = code
+			e.Description, _ = fields["error_description"].(string)
+			e.URI, _ = fields["error_uri"].(string)
+			e.Reason = "the server refused the request"
+			if ans.status == http.StatusOK {
+				e.Reason = "the server answered 200 OK but with an OAuth error"
+			}
+			e.Reason += triesSuffix(ans.attempts)
+			e.Hint = hintFor(code, req.AuthMethod)
+			return nil, e
+		}
+	}
+	if ans.status != http.StatusOK {
+		e.Reason = "the server did not issue a token" + triesSuffix(ans.attempts)
+		e.Excerpt = excerpt(ans.body, req.ClientSecret)
+		if ans.status == http.StatusTooManyRequests {
+			e.Hint = "The server is rate limiting this client. Reuse tokens (one data source per credential set) or wait before retrying."
+		}
+		return nil, e
+	}
+	if perr != nil {
+		e.Reason = perr.Error()
+		e.Excerpt = excerpt(ans.body, req.ClientSecret)
+		return nil, e
+	}
+
+	tok := &Token{}
+	switch at := fields["access_token"].(type) {
+	case string:
+		if at == "" {
+			e.Reason = "the response's access_token is empty"
+			return nil, e
+		}
+		tok.AccessToken = at
+	case nil:
+		e.Reason = "the response has no access_token"
+		return nil, e
+	default:
+		e.Reason = fmt.Sprintf("the response's access_token is a JSON %s, not a string", jsonType(at))
+		return nil, e
+	}
+	tok.TokenType, _ = fields["token_type"].(string)
+	tok.Scope, _ = fields["scope"].(string)
+	if v, ok := fields["expires_in"]; ok && v != nil {
+		n, err := expiresIn(v)
+		if err != nil {
+			e.Reason = err.Error()
+			return nil, e
+		}
+		tok.ExpiresIn = &n
+	}
+	return tok, nil
+}
+
+// decodeFields reads a JSON object, or a form-encoded body (as some older
+// servers send), into a map. Numbers stay json.Number.
+func decodeFields(ans *answer) (map[string]any, error) {
+	body := bytes.TrimSpace(ans.body)
+	mt, _, _ := mime.ParseMediaType(ans.header.Get("Content-Type"))
+	if len(body) == 0 {
+		return nil, errors.New("the response body is empty")
+	}
+	if mt == "application/x-www-form-urlencoded" || (body[0] != '{' && body[0] != '[' && mt == "text/plain" && bytes.Contains(body, []byte("access_token="))) {
+		v, err := url.ParseQuery(string(body))
+		if err != nil {
+			return nil, fmt.Errorf("the form-encoded response is malformed: %v", err)
+		}
+		m := map[string]any{}
+		for k := range v {
+			m[k] = v.Get(k)
+		}
+		return m, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		if strings.HasPrefix(mt, "text/html") || body[0] == '<' {
+			return nil, errors.New("the response is an HTML page, not a JSON token response")
+		}
+		return nil, fmt.Errorf("the response is not valid JSON: %v", err)
+	}
+	if dec.More() {
+		return nil, errors.New("the response has data after its JSON value")
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("the response is a JSON %s, not an object", jsonType(v))
+	}
+	return m, nil
+}
+
+// maxExpiresIn keeps expires_at representable (about 292 years).
+const maxExpiresIn = math.MaxInt64 / int64(time.Second)
+
+// expiresIn accepts a JSON number or a numeric string, as servers send both.
+func expiresIn(v any) (int64, error) {
+	var s string
+	switch x := v.(type) {
+	case json.Number:
+		s = x.String()
+	case string:
+		s = strings.TrimSpace(x)
+	default:
+		return 0, fmt.Errorf("the response's expires_in is a JSON %s, not a number", jsonType(v))
+	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		if n < 0 {
+			return 0, fmt.Errorf("the response's expires_in is negative (%d)", n)
+		}
+		if n > maxExpiresIn {
+			return 0, fmt.Errorf("the response's expires_in %d is too large", n)
+		}
+		return n, nil
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, fmt.Errorf("the response's expires_in %q is not a number of seconds", truncate(s, 40))
+	}
+	if f < 0 {
+		return 0, fmt.Errorf("the response's expires_in is negative (%s)", s)
+	}
+	// A fractional lifetime is rounded down: a token is never thought to
+	// live longer than the server said.
+	if f > float64(maxExpiresIn) {
+		return 0, fmt.Errorf("the response's expires_in %s is too large", truncate(s, 40))
+	}
+	return int64(f), nil
+}
+
+func jsonType(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "string"
+	case json.Number, float64:
+		return "number"
+	case bool:
+		return "boolean"
+	case []any:
+		return "array"
+	case map[string]any:
+		return "object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}

@@ -1,0 +1,153 @@
+package provider
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
+)
+
+const discoveryDescription = "Fetches and validates an authorization server's metadata document " +
+	"(OpenID Connect Discovery 1.0, or RFC 8414) and exposes every standard field."
+
+func endpointAttr(field string) attrSpec {
+	return attrSpec{kind: kindString, mode: computed, desc: "The document's `" + field + "`; null when absent."}
+}
+
+func listAttr(field string) attrSpec {
+	return attrSpec{kind: kindStringList, mode: computed, desc: "The document's `" + field + "`; null when absent."}
+}
+
+// discoveryAttrs is the one description of clientcreds_oidc_discovery.
+var discoveryAttrs = attrSpecs{
+	"issuer": {kind: kindString, mode: optionalComputed,
+		desc: "Issuer URL, such as `https://example.outsystems.app/identity`. Its document is fetched from the `well_known` " +
+			"location derived from it, or from `discovery_url` when set. The document's `issuer` must equal this value exactly " +
+			"unless `skip_issuer_check` is set. When only `discovery_url` is given, reports the document's issuer.",
+		strings: []validator.String{stringvalidator.AtLeastOneOf(path.MatchRoot("issuer"), path.MatchRoot("discovery_url"))},
+	},
+	"discovery_url": {kind: kindString, mode: optional,
+		desc: "Explicit URL of the metadata document, for servers that publish it elsewhere. Defaults to the URL derived from `issuer`.",
+	},
+	"well_known": {kind: kindString, mode: optional,
+		desc: "Which well-known document to derive from `issuer`: `openid-configuration` (appended to the issuer's path: " +
+			"`<issuer>/.well-known/openid-configuration`) or `oauth-authorization-server` (RFC 8414 §3.1, inserted between host " +
+			"and path: `https://host/.well-known/oauth-authorization-server/<path>`). Defaults to `openid-configuration`.",
+		strings: []validator.String{stringvalidator.OneOf(oauth.WellKnownOpenID, oauth.WellKnownOAuth)},
+	},
+	"skip_issuer_check": {kind: kindBool, mode: optional,
+		desc: "Accept a document whose `issuer` differs from `issuer`, as multi-tenant servers (Microsoft Entra ID's `common` " +
+			"and `organizations` endpoints) publish a templated one. Defaults to `false`.",
+	},
+
+	"authorization_endpoint":                           endpointAttr("authorization_endpoint"),
+	"token_endpoint":                                   {kind: kindString, mode: computed, desc: "The document's `token_endpoint`, checked to be an absolute `https://` URL (or loopback `http://`)."},
+	"userinfo_endpoint":                                endpointAttr("userinfo_endpoint"),
+	"jwks_uri":                                         endpointAttr("jwks_uri"),
+	"registration_endpoint":                            endpointAttr("registration_endpoint"),
+	"revocation_endpoint":                              endpointAttr("revocation_endpoint"),
+	"introspection_endpoint":                           endpointAttr("introspection_endpoint"),
+	"device_authorization_endpoint":                    endpointAttr("device_authorization_endpoint"),
+	"end_session_endpoint":                             endpointAttr("end_session_endpoint"),
+	"pushed_authorization_request_endpoint":            endpointAttr("pushed_authorization_request_endpoint"),
+	"scopes_supported":                                 listAttr("scopes_supported"),
+	"response_types_supported":                         listAttr("response_types_supported"),
+	"response_modes_supported":                         listAttr("response_modes_supported"),
+	"grant_types_supported":                            listAttr("grant_types_supported"),
+	"subject_types_supported":                          listAttr("subject_types_supported"),
+	"id_token_signing_alg_values_supported":            listAttr("id_token_signing_alg_values_supported"),
+	"token_endpoint_auth_methods_supported":            listAttr("token_endpoint_auth_methods_supported"),
+	"token_endpoint_auth_signing_alg_values_supported": listAttr("token_endpoint_auth_signing_alg_values_supported"),
+	"revocation_endpoint_auth_methods_supported":       listAttr("revocation_endpoint_auth_methods_supported"),
+	"introspection_endpoint_auth_methods_supported":    listAttr("introspection_endpoint_auth_methods_supported"),
+	"code_challenge_methods_supported":                 listAttr("code_challenge_methods_supported"),
+	"claims_supported":                                 listAttr("claims_supported"),
+	"mtls_endpoint_aliases": {kind: kindStringMap, mode: computed,
+		desc: "The document's `mtls_endpoint_aliases` (RFC 8705 §5): endpoints to use with mutual TLS; null when absent."},
+	"raw_json": {kind: kindString, mode: computed,
+		desc: "The whole document as the server sent it, for fields this data source does not name (decode with `jsondecode`)."},
+}
+
+type discoveryModel struct {
+	Issuer          types.String `tfsdk:"issuer"`
+	DiscoveryURL    types.String `tfsdk:"discovery_url"`
+	WellKnown       types.String `tfsdk:"well_known"`
+	SkipIssuerCheck types.Bool   `tfsdk:"skip_issuer_check"`
+
+	AuthorizationEndpoint              types.String      `tfsdk:"authorization_endpoint"`
+	TokenEndpoint                      types.String      `tfsdk:"token_endpoint"`
+	UserinfoEndpoint                   types.String      `tfsdk:"userinfo_endpoint"`
+	JWKSURI                            types.String      `tfsdk:"jwks_uri"`
+	RegistrationEndpoint               types.String      `tfsdk:"registration_endpoint"`
+	RevocationEndpoint                 types.String      `tfsdk:"revocation_endpoint"`
+	IntrospectionEndpoint              types.String      `tfsdk:"introspection_endpoint"`
+	DeviceAuthorizationEndpoint        types.String      `tfsdk:"device_authorization_endpoint"`
+	EndSessionEndpoint                 types.String      `tfsdk:"end_session_endpoint"`
+	PushedAuthorizationRequestEndpoint types.String      `tfsdk:"pushed_authorization_request_endpoint"`
+	ScopesSupported                    []string          `tfsdk:"scopes_supported"`
+	ResponseTypesSupported             []string          `tfsdk:"response_types_supported"`
+	ResponseModesSupported             []string          `tfsdk:"response_modes_supported"`
+	GrantTypesSupported                []string          `tfsdk:"grant_types_supported"`
+	SubjectTypesSupported              []string          `tfsdk:"subject_types_supported"`
+	IDTokenSigningAlgValuesSupported   []string          `tfsdk:"id_token_signing_alg_values_supported"`
+	TokenEndpointAuthMethodsSupported  []string          `tfsdk:"token_endpoint_auth_methods_supported"`
+	TokenEndpointAuthSigningAlgs       []string          `tfsdk:"token_endpoint_auth_signing_alg_values_supported"`
+	RevocationEndpointAuthMethods      []string          `tfsdk:"revocation_endpoint_auth_methods_supported"`
+	IntrospectionEndpointAuthMethods   []string          `tfsdk:"introspection_endpoint_auth_methods_supported"`
+	CodeChallengeMethodsSupported      []string          `tfsdk:"code_challenge_methods_supported"`
+	ClaimsSupported                    []string          `tfsdk:"claims_supported"`
+	MTLSEndpointAliases                map[string]string `tfsdk:"mtls_endpoint_aliases"`
+	RawJSON                            types.String      `tfsdk:"raw_json"`
+}
+
+// fetch runs discovery for the data source and the ephemeral resource alike.
+func (m *discoveryModel) fetch(ctx context.Context, pd *providerData) diag.Diagnostics {
+	var diags diag.Diagnostics
+	if pd == nil {
+		diags.Append(notConfigured())
+		return diags
+	}
+	md, err := pd.client.Discover(ctx, oauth.DiscoveryRequest{
+		Issuer:          m.Issuer.ValueString(),
+		DiscoveryURL:    m.DiscoveryURL.ValueString(),
+		WellKnown:       m.WellKnown.ValueString(),
+		SkipIssuerCheck: m.SkipIssuerCheck.ValueBool(),
+	})
+	if err != nil {
+		diags.Append(errorDiag(err))
+		return diags
+	}
+	if m.Issuer.ValueString() == "" {
+		m.Issuer = nullIfEmpty(md.Issuer)
+	}
+	m.AuthorizationEndpoint = nullIfEmpty(md.AuthorizationEndpoint)
+	m.TokenEndpoint = nullIfEmpty(md.TokenEndpoint)
+	m.UserinfoEndpoint = nullIfEmpty(md.UserinfoEndpoint)
+	m.JWKSURI = nullIfEmpty(md.JWKSURI)
+	m.RegistrationEndpoint = nullIfEmpty(md.RegistrationEndpoint)
+	m.RevocationEndpoint = nullIfEmpty(md.RevocationEndpoint)
+	m.IntrospectionEndpoint = nullIfEmpty(md.IntrospectionEndpoint)
+	m.DeviceAuthorizationEndpoint = nullIfEmpty(md.DeviceAuthorizationEndpoint)
+	m.EndSessionEndpoint = nullIfEmpty(md.EndSessionEndpoint)
+	m.PushedAuthorizationRequestEndpoint = nullIfEmpty(md.PushedAuthorizationRequestEndpoint)
+	m.ScopesSupported = md.ScopesSupported
+	m.ResponseTypesSupported = md.ResponseTypesSupported
+	m.ResponseModesSupported = md.ResponseModesSupported
+	m.GrantTypesSupported = md.GrantTypesSupported
+	m.SubjectTypesSupported = md.SubjectTypesSupported
+	m.IDTokenSigningAlgValuesSupported = md.IDTokenSigningAlgValuesSupported
+	m.TokenEndpointAuthMethodsSupported = md.TokenEndpointAuthMethodsSupported
+	m.TokenEndpointAuthSigningAlgs = md.TokenEndpointAuthSigningAlgValuesSupported
+	m.RevocationEndpointAuthMethods = md.RevocationEndpointAuthMethodsSupported
+	m.IntrospectionEndpointAuthMethods = md.IntrospectionEndpointAuthMethodsSupported
+	m.CodeChallengeMethodsSupported = md.CodeChallengeMethodsSupported
+	m.ClaimsSupported = md.ClaimsSupported
+	m.MTLSEndpointAliases = md.MTLSEndpointAliases
+	m.RawJSON = types.StringValue(md.Raw)
+	return diags
+}

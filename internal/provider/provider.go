@@ -1,0 +1,175 @@
+// Package provider is the Terraform face of clientcreds: schemas, the mapping
+// from configuration to protocol requests and back, and diagnostics. All
+// protocol work, HTTP included, is in internal/oauth.
+package provider
+
+import (
+	"context"
+	"os"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
+)
+
+var (
+	_ provider.Provider                       = (*Provider)(nil)
+	_ provider.ProviderWithEphemeralResources = (*Provider)(nil)
+)
+
+// Provider is the clientcreds provider.
+type Provider struct {
+	version string
+	now     func() time.Time // injected so tests can assert expires_at exactly
+}
+
+// New returns a constructor of the provider for providerserver.
+func New(version string) func() provider.Provider {
+	return func() provider.Provider { return &Provider{version: version, now: time.Now} }
+}
+
+type providerModel struct {
+	RequestTimeout    types.String `tfsdk:"request_timeout"`
+	MaxRetries        types.Int64  `tfsdk:"max_retries"`
+	RetryWaitMin      types.String `tfsdk:"retry_wait_min"`
+	RetryWaitMax      types.String `tfsdk:"retry_wait_max"`
+	RetryBudget       types.String `tfsdk:"retry_budget"`
+	CACertPEM         types.String `tfsdk:"ca_cert_pem"`
+	CACertFile        types.String `tfsdk:"ca_cert_file"`
+	AllowInsecureHTTP types.Bool   `tfsdk:"allow_insecure_http"`
+}
+
+// providerData is what Configure hands to every data source and ephemeral
+// resource.
+type providerData struct {
+	client      *oauth.Client
+	revocations *revocations
+}
+
+func (p *Provider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
+	resp.TypeName = "clientcreds"
+	resp.Version = p.version
+}
+
+func (p *Provider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Obtains OAuth 2.0 client-credentials access tokens (RFC 6749 §4.4) while Terraform plans, " +
+			"for use in other resources and providers. Every attribute is optional: `provider \"clientcreds\" {}` " +
+			"is a complete configuration. The settings here are the transport policy for every request the provider makes.",
+		Attributes: map[string]schema.Attribute{
+			"request_timeout": schema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: "Longest wait for one HTTP attempt, connection to last byte, as a Go duration. Defaults to `30s`.",
+				Validators:          []validator.String{durationValidator{}},
+			},
+			"max_retries": schema.Int64Attribute{
+				Optional: true,
+				MarkdownDescription: "How many times a transient failure (connection error, HTTP 429, 5xx other than 501) is retried, " +
+					"with exponential backoff that honours `Retry-After`. Other 4xx answers are never retried. `0` disables retries. Defaults to `3`.",
+				Validators: []validator.Int64{int64validator.Between(0, 10)},
+			},
+			"retry_wait_min": schema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: "Shortest wait between attempts, as a Go duration. Defaults to `1s`.",
+				Validators:          []validator.String{durationValidator{}},
+			},
+			"retry_wait_max": schema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: "Longest backoff between attempts, as a Go duration. A server's `Retry-After` may ask for more, up to `retry_budget`. Defaults to `30s`.",
+				Validators:          []validator.String{durationValidator{}},
+			},
+			"retry_budget": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "Bound on one discovery or token request, all attempts and waits included, as a Go duration. " +
+					"A `Retry-After` beyond what is left of it ends the retries at once. Defaults to `2m`.",
+				Validators: []validator.String{durationValidator{}},
+			},
+			"ca_cert_pem": schema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: "PEM certificates of extra certificate authorities to trust, added to the system's roots. Conflicts with `ca_cert_file`.",
+				Validators:          []validator.String{stringvalidator.ConflictsWith(path.MatchRoot("ca_cert_file"))},
+			},
+			"ca_cert_file": schema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: "Path of a PEM file of extra certificate authorities to trust, added to the system's roots.",
+			},
+			"allow_insecure_http": schema.BoolAttribute{
+				Optional: true,
+				MarkdownDescription: "Allow plain `http://` endpoints on hosts other than loopback. Credentials and tokens would cross " +
+					"the network unencrypted. `http://` to `localhost`, `127.0.0.0/8` and `[::1]` is always allowed. Defaults to `false`.",
+			},
+		},
+	}
+}
+
+func (p *Provider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	var m providerModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	cfg := oauth.Config{
+		MaxRetries:        int(m.MaxRetries.ValueInt64()),
+		AllowInsecureHTTP: m.AllowInsecureHTTP.ValueBool(),
+		UserAgent:         "terraform-provider-clientcreds/" + p.version,
+		Now:               p.now,
+		Logger:            tflogLogger{},
+	}
+	if !m.MaxRetries.IsNull() && m.MaxRetries.ValueInt64() == 0 {
+		cfg.MaxRetries = -1
+	}
+	for _, d := range []struct {
+		name string
+		v    types.String
+		dst  *time.Duration
+	}{
+		{"request_timeout", m.RequestTimeout, &cfg.RequestTimeout},
+		{"retry_wait_min", m.RetryWaitMin, &cfg.RetryWaitMin},
+		{"retry_wait_max", m.RetryWaitMax, &cfg.RetryWaitMax},
+		{"retry_budget", m.RetryBudget, &cfg.RetryBudget},
+	} {
+		if d.v.IsNull() || d.v.IsUnknown() {
+			continue
+		}
+		*d.dst, _ = time.ParseDuration(d.v.ValueString()) // checked by durationValidator
+	}
+	switch {
+	case m.CACertPEM.ValueString() != "":
+		cfg.CACertPEM = []byte(m.CACertPEM.ValueString())
+	case m.CACertFile.ValueString() != "":
+		b, err := os.ReadFile(m.CACertFile.ValueString())
+		if err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("ca_cert_file"), "Unreadable CA Bundle", "The file of ca_cert_file could not be read: "+err.Error())
+			return
+		}
+		cfg.CACertPEM = b
+	}
+	client, err := oauth.NewClient(cfg)
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid Provider Configuration", "The transport could not be set up: "+err.Error()+".")
+		return
+	}
+	pd := &providerData{client: client, revocations: &revocations{}}
+	resp.DataSourceData = pd
+	resp.EphemeralResourceData = pd
+}
+
+func (p *Provider) Resources(context.Context) []func() resource.Resource { return nil }
+
+func (p *Provider) DataSources(context.Context) []func() datasource.DataSource {
+	return []func() datasource.DataSource{newTokenDataSource, newDiscoveryDataSource}
+}
+
+func (p *Provider) EphemeralResources(context.Context) []func() ephemeral.EphemeralResource {
+	return []func() ephemeral.EphemeralResource{newTokenEphemeral, newDiscoveryEphemeral}
+}

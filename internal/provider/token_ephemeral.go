@@ -1,0 +1,117 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
+)
+
+var (
+	_ ephemeral.EphemeralResourceWithConfigure = (*tokenEphemeral)(nil)
+	_ ephemeral.EphemeralResourceWithClose     = (*tokenEphemeral)(nil)
+)
+
+// tokenEphemeralAttrs adds revocation to the shared token attributes.
+var tokenEphemeralAttrs = tokenAttrs.with(attrSpecs{
+	"revoke_on_close": {kind: kindBool, mode: optional,
+		desc: "Revoke the token (RFC 7009) when Terraform closes this ephemeral resource, at the end of each plan or apply. " +
+			"The revocation endpoint is `revocation_url`, or the discovered `revocation_endpoint` when `issuer` is set. " +
+			"A failed revocation is a warning, not an error. Defaults to `false`.",
+	},
+	"revocation_url": {kind: kindString, mode: optional,
+		desc: "RFC 7009 revocation endpoint for `revoke_on_close`. Defaults to the discovered `revocation_endpoint` when `issuer` is set.",
+	},
+})
+
+type tokenEphemeralModel struct {
+	tokenModel
+	RevokeOnClose types.Bool   `tfsdk:"revoke_on_close"`
+	RevocationURL types.String `tfsdk:"revocation_url"`
+}
+
+// tokenEphemeral is clientcreds_token as an ephemeral resource (Terraform
+// 1.10+): the token is minted each time Terraform opens it and never stored.
+type tokenEphemeral struct{ pd *providerData }
+
+func newTokenEphemeral() ephemeral.EphemeralResource { return &tokenEphemeral{} }
+
+func (e *tokenEphemeral) Metadata(_ context.Context, req ephemeral.MetadataRequest, resp *ephemeral.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_token"
+}
+
+func (e *tokenEphemeral) Schema(_ context.Context, _ ephemeral.SchemaRequest, resp *ephemeral.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: tokenDescription + " As an ephemeral resource the token is never written to state or " +
+			"to a saved plan: Terraform opens it, and so requests a token, once during `plan` and again during `apply`.",
+		Attributes: tokenEphemeralAttrs.ephemeral(),
+	}
+}
+
+func (e *tokenEphemeral) Configure(_ context.Context, req ephemeral.ConfigureRequest, resp *ephemeral.ConfigureResponse) {
+	e.pd = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+// revokeKey is the private-data key of a pending revocation. Private data
+// holds only a handle: the credentials stay in this process's memory.
+const revokeKey = "revoke"
+
+type revokeHandle struct {
+	ID string `json:"id"`
+}
+
+func (e *tokenEphemeral) Open(ctx context.Context, req ephemeral.OpenRequest, resp *ephemeral.OpenResponse) {
+	var m tokenEphemeralModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, treq, diags := m.fetch(ctx, e.pd)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if m.RevokeOnClose.ValueBool() {
+		revURL := m.RevocationURL.ValueString()
+		if revURL == "" && m.Issuer.ValueString() != "" {
+			md, err := e.pd.client.Discover(ctx, oauth.DiscoveryRequest{Issuer: m.Issuer.ValueString()})
+			if err == nil {
+				revURL = md.RevocationEndpoint
+			}
+		}
+		if revURL == "" {
+			resp.Diagnostics.AddWarning("Token Will Not Be Revoked",
+				"revoke_on_close is set, but no revocation endpoint is known: set revocation_url, or use issuer with a server whose discovery document lists revocation_endpoint.")
+		} else {
+			id := e.pd.revocations.put(oauth.RevokeRequest{URL: revURL, Token: m.AccessToken.ValueString(), Client: *treq})
+			b, _ := json.Marshal(revokeHandle{ID: id})
+			resp.Diagnostics.Append(resp.Private.SetKey(ctx, revokeKey, b)...)
+		}
+	}
+	resp.Diagnostics.Append(resp.Result.Set(ctx, &m)...)
+}
+
+func (e *tokenEphemeral) Close(ctx context.Context, req ephemeral.CloseRequest, resp *ephemeral.CloseResponse) {
+	b, diags := req.Private.GetKey(ctx, revokeKey)
+	resp.Diagnostics.Append(diags...)
+	if len(b) == 0 || e.pd == nil {
+		return
+	}
+	var h revokeHandle
+	if err := json.Unmarshal(b, &h); err != nil {
+		return
+	}
+	rr, ok := e.pd.revocations.take(h.ID)
+	if !ok {
+		return
+	}
+	ctx = maskSecrets(ctx, rr.Token, rr.Client.ClientSecret)
+	if err := e.pd.client.Revoke(ctx, rr); err != nil {
+		d := errorDiag(err)
+		resp.Diagnostics.AddWarning(d.Summary(), d.Detail()+"\n\nThe token stays valid until it expires.")
+	}
+}
