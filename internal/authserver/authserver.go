@@ -39,6 +39,10 @@ type Options struct {
 	IssuerOverride string
 	// Latency is added before every answer, to model a remote server.
 	Latency time.Duration
+	// TokenHandler, when set, answers token requests in place of the
+	// server's own logic (after the request is counted), for tests of
+	// misbehaving servers.
+	TokenHandler http.HandlerFunc
 }
 
 // Request is what the token endpoint received, for assertions.
@@ -107,7 +111,8 @@ func (s *Server) Close() { s.srv.Close() }
 // TokenURL is the token endpoint's URL.
 func (s *Server) TokenURL() string { return s.Issuer + s.opts.TokenPath }
 
-// TokenRequests returns what the token endpoint received, oldest first.
+// TokenRequests returns what the token endpoint received, refused requests
+// included, oldest first.
 func (s *Server) TokenRequests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -167,7 +172,17 @@ func (s *Server) discovery(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (s *Server) token(w http.ResponseWriter, r *http.Request) {
+	if s.opts.TokenHandler != nil {
+		s.mu.Lock()
+		s.requests = append(s.requests, Request{ContentType: r.Header.Get("Content-Type"), Header: r.Header.Clone()})
+		s.mu.Unlock()
+		s.opts.TokenHandler(w, r)
+		return
+	}
 	rec, params, ok := s.readTokenRequest(w, r)
+	s.mu.Lock()
+	s.requests = append(s.requests, rec)
+	s.mu.Unlock()
 	if !ok {
 		return
 	}
@@ -178,7 +193,6 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	tok := randomToken()
 	s.mu.Lock()
 	s.tokens[tok] = rec.ClientID
-	s.requests = append(s.requests, rec)
 	s.mu.Unlock()
 	resp := map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": s.opts.ExpiresIn}
 	if sc := params.Get("scope"); sc != "" {

@@ -1,0 +1,101 @@
+package provider
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/echoprovider"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/authserver"
+)
+
+// testNow is the provider's clock in acceptance tests, so expires_at is exact.
+var testNow = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+
+const testSecret = "acc-secret-7Hq2/x+y=z"
+
+// TestMain points terraform-plugin-testing at the terraform on PATH, so that
+// it never tries to download one, and fails loudly when there is none.
+func TestMain(m *testing.M) {
+	if os.Getenv("TF_ACC") != "" && os.Getenv("TF_ACC_TERRAFORM_PATH") == "" {
+		p, err := exec.LookPath("terraform")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "TF_ACC is set but no terraform is on PATH and TF_ACC_TERRAFORM_PATH is unset; refusing to download one")
+			os.Exit(1)
+		}
+		os.Setenv("TF_ACC_TERRAFORM_PATH", p)
+	}
+	os.Exit(m.Run())
+}
+
+func factories() map[string]func() (tfprotov6.ProviderServer, error) {
+	return map[string]func() (tfprotov6.ProviderServer, error){
+		"clientcreds": providerserver.NewProtocol6WithError(&Provider{version: "test", now: func() time.Time { return testNow }}),
+		"echo":        echoprovider.NewProviderServer(),
+	}
+}
+
+// startServer runs the local authorization server for one test.
+func startServer(t *testing.T, opts authserver.Options) *authserver.Server {
+	t.Helper()
+	if opts.Clients == nil {
+		opts.Clients = map[string]string{"client-1": testSecret}
+	}
+	s, err := authserver.Start(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// issuedBy checks that a value is a token the server issued.
+func issuedBy(s *authserver.Server) knownvalue.Check {
+	return knownvalue.StringFunc(func(v string) error {
+		if !s.Issued(v) {
+			return fmt.Errorf("%d-character value is not a token the server issued", len(v))
+		}
+		return nil
+	})
+}
+
+// bearerOf checks an "Authorization" header value carrying an issued token.
+func bearerOf(s *authserver.Server) knownvalue.Check {
+	return knownvalue.StringFunc(func(v string) error {
+		tok, ok := strings.CutPrefix(v, "Bearer ")
+		if !ok || !s.Issued(tok) {
+			return fmt.Errorf("value is not \"Bearer \" and a token the server issued")
+		}
+		return nil
+	})
+}
+
+// phrase matches text that Terraform may have wrapped across lines.
+func phrase(parts ...string) *regexp.Regexp {
+	var re []string
+	for _, p := range parts {
+		words := strings.Fields(p)
+		for i, w := range words {
+			words[i] = regexp.QuoteMeta(w)
+		}
+		re = append(re, strings.Join(words, `\s+`))
+	}
+	return regexp.MustCompile(`(?s)` + strings.Join(re, `.*`))
+}
+
+// onlyRequest returns the server's one token request, failing otherwise.
+func onlyRequest(s *authserver.Server) (authserver.Request, error) {
+	reqs := s.TokenRequests()
+	if len(reqs) == 0 {
+		return authserver.Request{}, fmt.Errorf("the server received no token request")
+	}
+	return reqs[len(reqs)-1], nil
+}

@@ -1,0 +1,314 @@
+package provider
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/authserver"
+)
+
+// The OutSystems ODC flow: discovery at a path-prefixed issuer, then a
+// form-encoded POST to the discovered endpoint, and a 12-hour token.
+func TestAccTokenODCFlow(t *testing.T) {
+	srv := startServer(t, authserver.Options{IssuerPath: "/identity", TokenPath: "/connect/token", FormOnly: true, ExpiresIn: 43200})
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(),
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+data "clientcreds_oidc_discovery" "odc" {
+  issuer = %q
+}
+data "clientcreds_token" "odc" {
+  token_url     = data.clientcreds_oidc_discovery.odc.token_endpoint
+  client_id     = "client-1"
+  client_secret = %q
+}`, srv.Issuer, testSecret),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.clientcreds_oidc_discovery.odc", tfjsonpath.New("token_endpoint"), knownvalue.StringExact(srv.Issuer+"/connect/token")),
+				statecheck.ExpectKnownValue("data.clientcreds_oidc_discovery.odc", tfjsonpath.New("revocation_endpoint"), knownvalue.StringExact(srv.Issuer+"/revoke")),
+				statecheck.ExpectKnownValue("data.clientcreds_oidc_discovery.odc", tfjsonpath.New("grant_types_supported"), knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("client_credentials")})),
+				statecheck.ExpectKnownValue("data.clientcreds_oidc_discovery.odc", tfjsonpath.New("userinfo_endpoint"), knownvalue.Null()),
+				statecheck.ExpectKnownValue("data.clientcreds_token.odc", tfjsonpath.New("access_token"), issuedBy(srv)),
+				statecheck.ExpectKnownValue("data.clientcreds_token.odc", tfjsonpath.New("expires_in"), knownvalue.Int64Exact(43200)),
+				statecheck.ExpectKnownValue("data.clientcreds_token.odc", tfjsonpath.New("expires_at"), knownvalue.StringExact(testNow.Add(12*time.Hour).Format(time.RFC3339))),
+				statecheck.ExpectKnownValue("data.clientcreds_token.odc", tfjsonpath.New("token_type"), knownvalue.StringExact("Bearer")),
+				statecheck.ExpectKnownValue("data.clientcreds_token.odc", tfjsonpath.New("auth_method"), knownvalue.StringExact("client_secret_basic")),
+				statecheck.ExpectKnownValue("data.clientcreds_token.odc", tfjsonpath.New("scope"), knownvalue.Null()),
+			},
+			Check: func(*terraform.State) error {
+				r, err := onlyRequest(srv)
+				if err != nil {
+					return err
+				}
+				if r.ContentType != "application/x-www-form-urlencoded" || r.AuthMethod != "client_secret_basic" || r.ClientID != "client-1" {
+					return fmt.Errorf("server saw %+v", r)
+				}
+				return nil
+			},
+		}},
+	})
+}
+
+// The Epicollect5 flow: everything in a JSON body with the vnd.api content
+// type, a numeric client ID, a server that refuses form bodies, 2-hour tokens.
+func TestAccTokenEpicollect5Flow(t *testing.T) {
+	srv := startServer(t, authserver.Options{
+		TokenPath: "/api/oauth/token", JSONOnly: true, ExpiresIn: 7200,
+		Clients: map[string]string{"153": testSecret},
+	})
+	cfg := func(format string) string {
+		return fmt.Sprintf(`
+data "clientcreds_token" "ec5" {
+  token_url      = %q
+  client_id      = "153"
+  client_secret  = %q
+  request_format = %q
+  content_type   = "application/vnd.api+json"
+}`, srv.TokenURL(), testSecret, format)
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(),
+		Steps: []resource.TestStep{
+			{
+				// The same server refuses a form body: the error says so.
+				Config:      strings.Replace(cfg("json"), `"json"`, `"form"`, 1),
+				ExpectError: phrase("HTTP status: 400", "invalid_request"),
+			},
+			{
+				Config: cfg("json"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("data.clientcreds_token.ec5", tfjsonpath.New("access_token"), issuedBy(srv)),
+					statecheck.ExpectKnownValue("data.clientcreds_token.ec5", tfjsonpath.New("expires_in"), knownvalue.Int64Exact(7200)),
+					statecheck.ExpectKnownValue("data.clientcreds_token.ec5", tfjsonpath.New("expires_at"), knownvalue.StringExact(testNow.Add(2*time.Hour).Format(time.RFC3339))),
+					statecheck.ExpectKnownValue("data.clientcreds_token.ec5", tfjsonpath.New("auth_method"), knownvalue.StringExact("client_secret_post")),
+				},
+				Check: func(*terraform.State) error {
+					r, err := onlyRequest(srv)
+					if err != nil {
+						return err
+					}
+					if r.ContentType != "application/vnd.api+json" || r.AuthMethod != "client_secret_post" || r.ClientID != "153" {
+						return fmt.Errorf("server saw %+v", r)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+func TestAccTokenAuthMethods(t *testing.T) {
+	basicOnly := startServer(t, authserver.Options{AuthMethods: []string{"client_secret_basic"}})
+	postOnly := startServer(t, authserver.Options{AuthMethods: []string{"client_secret_post"}})
+	cfg := func(url, method string) string {
+		m := ""
+		if method != "" {
+			m = fmt.Sprintf("auth_method = %q", method)
+		}
+		return fmt.Sprintf(`
+data "clientcreds_token" "t" {
+  token_url     = %q
+  client_id     = "client-1"
+  client_secret = %q
+  %s
+}`, url, testSecret, m)
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(),
+		Steps: []resource.TestStep{
+			{
+				Config:      cfg(postOnly.TokenURL(), "client_secret_jwt"),
+				ExpectError: phrase(`value must be one of`),
+			},
+			{
+				// The default (basic) is refused by a post-only server: one
+				// attempt, and the error names the method used and the other.
+				Config: cfg(postOnly.TokenURL(), ""),
+				ExpectError: phrase("Token Request Failed", "auth_method client_secret_basic", "HTTP status: 401",
+					"invalid_client", `may expect auth_method "client_secret_post"`),
+			},
+			{
+				PreConfig: func() {
+					if n := len(postOnly.TokenRequests()); n != 1 {
+						t.Errorf("the refused request was sent %d times; want once, never retried with another method", n)
+					}
+				},
+				Config: cfg(basicOnly.TokenURL(), "client_secret_basic"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("data.clientcreds_token.t", tfjsonpath.New("access_token"), issuedBy(basicOnly)),
+				},
+			},
+			{
+				Config: cfg(postOnly.TokenURL(), "client_secret_post"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("data.clientcreds_token.t", tfjsonpath.New("access_token"), issuedBy(postOnly)),
+				},
+			},
+		},
+	})
+}
+
+// Discovered metadata that lists only client_secret_post picks it by default.
+func TestAccTokenIssuerDiscoversPostOnly(t *testing.T) {
+	srv := startServer(t, authserver.Options{IssuerPath: "/identity", AuthMethods: []string{"client_secret_post"}})
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(),
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+data "clientcreds_token" "t" {
+  issuer        = %q
+  client_id     = "client-1"
+  client_secret = %q
+}`, srv.Issuer, testSecret),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.clientcreds_token.t", tfjsonpath.New("auth_method"), knownvalue.StringExact("client_secret_post")),
+				statecheck.ExpectKnownValue("data.clientcreds_token.t", tfjsonpath.New("access_token"), issuedBy(srv)),
+			},
+		}},
+	})
+}
+
+func TestAccTokenParametersReachServer(t *testing.T) {
+	srv := startServer(t, authserver.Options{})
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(),
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+data "clientcreds_token" "t" {
+  token_url     = %q
+  client_id     = "client-1"
+  client_secret = %q
+  scopes        = ["api://4f7c/.default", "read"]
+  audience      = "https://api.example.com"
+  resource      = ["https://r1.example.com", "https://r2.example.com"]
+  extra_params  = { tenant = "t-42" }
+  headers       = { "X-Correlation-Id" = "abc" }
+}`, srv.TokenURL(), testSecret),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.clientcreds_token.t", tfjsonpath.New("scope"), knownvalue.StringExact("api://4f7c/.default read")),
+			},
+			Check: func(*terraform.State) error {
+				r, err := onlyRequest(srv)
+				if err != nil {
+					return err
+				}
+				p := r.Params
+				if p.Get("scope") != "api://4f7c/.default read" || p.Get("audience") != "https://api.example.com" ||
+					strings.Join(p["resource"], ",") != "https://r1.example.com,https://r2.example.com" ||
+					p.Get("tenant") != "t-42" || r.Header.Get("X-Correlation-Id") != "abc" {
+					return fmt.Errorf("server saw params %v, headers %v", p, r.Header)
+				}
+				return nil
+			},
+		}},
+	})
+}
+
+// The token is known at plan time and can configure another provider.
+func TestAccTokenConfiguresAnotherProvider(t *testing.T) {
+	srv := startServer(t, authserver.Options{})
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(),
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+data "clientcreds_token" "t" {
+  token_url     = %q
+  client_id     = "client-1"
+  client_secret = %q
+}
+provider "echo" {
+  data = "Bearer ${data.clientcreds_token.t.access_token}"
+}
+resource "echo" "api" {}
+resource "terraform_data" "header" {
+  input = "Bearer ${data.clientcreds_token.t.access_token}"
+}
+`, srv.TokenURL(), testSecret),
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				// Known in the plan, not "(known after apply)".
+				PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectKnownValue("terraform_data.header", tfjsonpath.New("input"), bearerOf(srv)),
+				},
+			},
+			// Each plan reads a fresh token, so what depends on it changes.
+			ExpectNonEmptyPlan: true,
+			ConfigStateChecks: []statecheck.StateCheck{
+				// And it reached the other provider's configuration.
+				statecheck.ExpectKnownValue("echo.api", tfjsonpath.New("data"), bearerOf(srv)),
+			},
+		}},
+	})
+}
+
+func TestAccTokenErrors(t *testing.T) {
+	misbehaving := func(h http.HandlerFunc) string {
+		return startServer(t, authserver.Options{TokenHandler: h}).TokenURL()
+	}
+	answer := func(status int, ct, body string) string {
+		return misbehaving(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", ct)
+			w.WriteHeader(status)
+			fmt.Fprint(w, body)
+		})
+	}
+	stall := make(chan struct{})
+	stalled := misbehaving(func(http.ResponseWriter, *http.Request) { <-stall })
+	t.Cleanup(func() { close(stall) })
+	mismatched := startServer(t, authserver.Options{IssuerPath: "/identity", IssuerOverride: "https://other.example/identity"})
+	valid := startServer(t, authserver.Options{})
+
+	cases := []struct {
+		name, url, extra string
+		want             []string
+	}{
+		{"wrong secret", valid.TokenURL(), `client_secret = "wrong"`,
+			[]string{"Token Request Failed", "HTTP status: 401", "invalid_client", "Check client_id and client_secret"}},
+		{"html 500", answer(500, "text/html", "<html><body><h1>Upstream exploded</h1></body></html>"), "",
+			[]string{"after 2 attempts", "HTTP status: 500", "Upstream exploded"}},
+		{"malformed json", answer(200, "application/json", `{"access_token": `), "", []string{"not valid JSON"}},
+		{"missing access_token", answer(200, "application/json", `{"token_type":"Bearer","expires_in":3600}`), "", []string{"has no access_token"}},
+		{"plain http", "http://idp.example.com/token", "", []string{"plain http://", "allow_insecure_http"}},
+		{"never answers", stalled, "", []string{"no complete answer within the request timeout of 1s"}},
+	}
+	var steps []resource.TestStep
+	for _, c := range cases {
+		secret := fmt.Sprintf("client_secret = %q", testSecret)
+		if c.extra != "" {
+			secret = c.extra
+		}
+		steps = append(steps, resource.TestStep{
+			Config: fmt.Sprintf(`
+provider "clientcreds" {
+  request_timeout = "1s"
+  max_retries     = 1
+  retry_wait_min  = "100ms"
+}
+data "clientcreds_token" "t" {
+  token_url = %q
+  client_id = "client-1"
+  %s
+}`, c.url, secret),
+			ExpectError: phrase(c.want...),
+		})
+	}
+	steps = append(steps, resource.TestStep{
+		Config: fmt.Sprintf(`
+data "clientcreds_token" "t" {
+  issuer        = %q
+  client_id     = "client-1"
+  client_secret = %q
+}`, mismatched.Issuer, testSecret),
+		ExpectError: phrase("Discovery Failed", `"https://other.example/identity" does not match`, "skip_issuer_check"),
+	})
+	resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: factories(), Steps: steps})
+}
