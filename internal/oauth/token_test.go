@@ -286,7 +286,11 @@ func TestRetryAfterBeyondBudgetStopsAtOnce(t *testing.T) {
 
 func TestFailingForeverEndsWithinBudget(t *testing.T) {
 	u, got := tokenServer(t, func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(502) })
-	c := newClient(t, func(c *Config) { c.MaxRetries = 10; c.RetryWaitMin = 200 * time.Millisecond; c.RetryBudget = time.Second })
+	c := newClient(t, func(c *Config) {
+		c.MaxRetries = 10
+		c.RetryWaitMin = 200 * time.Millisecond
+		c.RetryBudget = time.Second
+	})
 	start := time.Now()
 	_, err := c.Token(context.Background(), TokenRequest{TokenURL: u, ClientID: "a", ClientSecret: testSecret})
 	mustFail(t, err, "retry budget of 1s")
