@@ -64,7 +64,8 @@ type Server struct {
 	listener net.Listener
 
 	mu         sync.Mutex
-	tokens     map[string]string // access token -> client id
+	tokens     map[string]string // access token -> client id, while valid
+	issued     []string          // every token ever issued
 	requests   []Request
 	discovered int
 	revoked    []string
@@ -133,6 +134,13 @@ func (s *Server) Revoked() []string {
 	return append([]string(nil), s.revoked...)
 }
 
+// IssuedTokens lists every token issued, revoked or not, oldest first.
+func (s *Server) IssuedTokens() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.issued...)
+}
+
 // Issued reports whether token is one this server issued and has not revoked.
 func (s *Server) Issued(token string) bool {
 	s.mu.Lock()
@@ -193,6 +201,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	tok := randomToken()
 	s.mu.Lock()
 	s.tokens[tok] = rec.ClientID
+	s.issued = append(s.issued, tok)
 	s.mu.Unlock()
 	resp := map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": s.opts.ExpiresIn}
 	if sc := params.Get("scope"); sc != "" {

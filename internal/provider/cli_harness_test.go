@@ -1,0 +1,127 @@
+package provider
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/hashicorp/go-version"
+)
+
+// Some tests need what terraform-plugin-testing does not expose: the raw
+// state file, a saved plan, Terraform's own trace log. They run the real
+// terraform CLI against the real provider binary, installed through a
+// dev_overrides CLI configuration, exactly as a user's machine would.
+
+var (
+	buildOnce   sync.Once
+	providerDir string
+	buildErr    error
+)
+
+// cli is one Terraform working directory wired to the provider binary.
+type cli struct {
+	t   *testing.T
+	dir string
+	env []string
+}
+
+// newCLI builds the provider (once per test binary) and prepares a working
+// directory holding config as main.tf. It skips, saying why, unless TF_ACC is
+// set, and when Terraform is older than minVersion.
+func newCLI(t *testing.T, minVersion, config string) *cli {
+	t.Helper()
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance test: set TF_ACC=1 to run it against the terraform CLI")
+	}
+	tf := os.Getenv("TF_ACC_TERRAFORM_PATH")
+	if have := terraformVersion(t, tf); have.LessThan(version.Must(version.NewVersion(minVersion))) {
+		t.Skipf("needs Terraform >= %s; %s is %s", minVersion, tf, have)
+	}
+	buildOnce.Do(func() {
+		providerDir, buildErr = os.MkdirTemp("", "clientcreds-provider-")
+		if buildErr == nil {
+			out, err := exec.Command("go", "build", "-o", filepath.Join(providerDir, "terraform-provider-clientcreds"),
+				"github.com/clientcreds/terraform-provider-clientcreds").CombinedOutput()
+			if err != nil {
+				buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+			}
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	dir := t.TempDir()
+	rc := filepath.Join(dir, "terraformrc")
+	must(t, os.WriteFile(rc, []byte(fmt.Sprintf(`provider_installation {
+  dev_overrides {
+    "clientcreds/clientcreds" = %q
+  }
+  direct {}
+}
+`, providerDir)), 0o600))
+	must(t, os.WriteFile(filepath.Join(dir, "main.tf"), []byte(`terraform {
+  required_providers {
+    clientcreds = { source = "clientcreds/clientcreds" }
+  }
+}
+`+config), 0o600))
+	env := append(os.Environ(), "TF_CLI_CONFIG_FILE="+rc, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1")
+	return &cli{t: t, dir: dir, env: env}
+}
+
+// run runs terraform with args and extra environment, failing the test on a
+// non-zero exit; it returns stdout and stderr together.
+func (c *cli) run(extraEnv []string, args ...string) string {
+	c.t.Helper()
+	cmd := exec.Command(os.Getenv("TF_ACC_TERRAFORM_PATH"), append([]string{"-chdir=" + c.dir}, args...)...)
+	cmd.Env = append(append([]string(nil), c.env...), extraEnv...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		c.t.Fatalf("terraform %s: %v\n%s", strings.Join(args, " "), err, out.String())
+	}
+	return out.String()
+}
+
+func (c *cli) read(name string) string {
+	c.t.Helper()
+	b, err := os.ReadFile(filepath.Join(c.dir, name))
+	must(c.t, err)
+	return string(b)
+}
+
+func terraformVersion(t *testing.T, tf string) *version.Version {
+	t.Helper()
+	out, err := exec.Command(tf, "version", "-json").Output()
+	must(t, err)
+	var v struct {
+		Version string `json:"terraform_version"`
+	}
+	must(t, json.Unmarshal(out, &v))
+	return version.Must(version.NewVersion(v.Version))
+}
+
+// assertAbsent fails when any secret occurs in text; it names the secret by
+// its role only.
+func assertAbsent(t *testing.T, where, text string, secrets map[string]string) {
+	t.Helper()
+	for role, s := range secrets {
+		if s != "" && strings.Contains(text, s) {
+			t.Errorf("%s contains the %s", where, role)
+		}
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,56 @@
+package provider
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/authserver"
+)
+
+// With TF_LOG=trace, Terraform and the provider log everything they log; the
+// client secret and the access token must not be part of it.
+func TestAccSecretsNeverLoggedDataSource(t *testing.T) {
+	srv := startServer(t, authserver.Options{IssuerPath: "/identity"})
+	c := newCLI(t, "1.0.0", fmt.Sprintf(`
+variable "client_secret" {
+  type      = string
+  sensitive = true
+}
+data "clientcreds_oidc_discovery" "d" {
+  issuer = %q
+}
+data "clientcreds_token" "t" {
+  token_url     = data.clientcreds_oidc_discovery.d.token_endpoint
+  client_id     = "client-1"
+  client_secret = var.client_secret
+  scopes        = ["read"]
+}
+data "clientcreds_token" "by_issuer" {
+  issuer        = %[1]q
+  client_id     = "client-1"
+  client_secret = var.client_secret
+}
+output "expires_in" {
+  value = data.clientcreds_token.t.expires_in
+}
+`, srv.Issuer))
+	logPath := filepath.Join(t.TempDir(), "trace.log")
+	out := c.run([]string{"TF_LOG=trace", "TF_LOG_PROVIDER=trace", "TF_LOG_PATH=" + logPath, "TF_VAR_client_secret=" + testSecret},
+		"plan", "-input=false", "-no-color")
+	logText, err := os.ReadFile(logPath)
+	must(t, err)
+
+	tokens := srv.IssuedTokens()
+	if len(tokens) != 2 {
+		t.Fatalf("server issued %d tokens; want 2", len(tokens))
+	}
+	if len(logText) < 10000 {
+		t.Fatalf("the trace log is only %d bytes; tracing did not happen", len(logText))
+	}
+	secrets := map[string]string{"client secret": testSecret, "first access token": tokens[0], "second access token": tokens[1]}
+	assertAbsent(t, "the trace log", string(logText), secrets)
+	assertAbsent(t, "terraform plan output", out, secrets)
+	t.Logf("trace log: %d bytes, checked for the secret and %d tokens", len(logText), len(tokens))
+}
