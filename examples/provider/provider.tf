@@ -1,0 +1,10 @@
+terraform {
+  required_providers {
+    clientcreds = {
+      source = "clientcreds/clientcreds"
+    }
+  }
+}
+
+# Every attribute is optional; this is a complete configuration.
+provider "clientcreds" {}

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# make test: static checks, every unit and acceptance test against the real
+# terraform CLI, and the stale-docs check. Prints every skipped test with its
+# reason and a closing "N passed, N failed, N skipped" line.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+tf=${TERRAFORM:-$(command -v terraform || true)}
+if [ -z "$tf" ]; then
+  echo "test: no terraform on PATH; acceptance tests need one (.ci/run builds v1.5.7 when missing)" >&2
+  exit 1
+fi
+export TF_ACC=1 TF_ACC_TERRAFORM_PATH=$tf CHECKPOINT_DISABLE=1
+# terraform-plugin-testing must never download Terraform: there is one above.
+unset TF_ACC_TERRAFORM_VERSION
+echo "test: terraform $("$tf" version -json | sed -n 's/.*"terraform_version": *"\([^"]*\)".*/\1/p') at $tf"
+
+fail=0
+step() { echo "==> $*"; }
+
+step "gofmt"
+bad=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+[ -z "$bad" ] || { echo "gofmt would change: $bad"; fail=1; }
+step "go vet"
+go vet ./... || fail=1
+step "terraform fmt -check examples"
+"$tf" fmt -check -recursive examples || fail=1
+
+step "go test -race (unit and acceptance)"
+log=$(mktemp)
+go test -race -count=1 -v -timeout 30m ./... 2>&1 | tee "$log" | grep -E '^(ok|FAIL|---|panic|\s+--- FAIL)' 
+[ "${PIPESTATUS[0]}" -eq 0 ] || fail=1
+
+step "docs check"
+./scripts/docs-check.sh || fail=1
+
+passed=$(grep -cE '^\s*--- PASS' "$log")
+failed=$(grep -cE '^\s*--- FAIL' "$log")
+skipped=$(grep -cE '^\s*--- SKIP' "$log")
+if [ "$skipped" -gt 0 ]; then
+  echo
+  echo "!!! $skipped test(s) SKIPPED:"
+  grep -A1 -E '^\s*--- SKIP' "$log" | grep -v '^--$' | sed 's/^/!!!   /'
+fi
+rm -f "$log"
+echo
+echo "tests: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ] || fail=1
+exit $fail
