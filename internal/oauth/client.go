@@ -49,6 +49,11 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives one line per attempt and answer; never a body or header.
 	Logger Logger
+	// MinRemaining is the lifetime a kept token needs to be reused;
+	// DefaultMinRemaining when zero.
+	MinRemaining time.Duration
+	// Store, when set, keeps tokens across processes.
+	Store TokenStore
 }
 
 // Logger is the structured log sink; the provider wires it to tflog.
@@ -61,6 +66,8 @@ type Logger interface {
 type Client struct {
 	cfg       Config
 	get, post *retryablehttp.Client
+	tokens    shared[*Token]
+	metadata  shared[*Metadata]
 }
 
 // NewClient validates cfg, fills in defaults and builds the HTTP transport:
@@ -88,6 +95,9 @@ func NewClient(cfg Config) (*Client, error) {
 	}
 	if cfg.MaxResponseSize <= 0 {
 		cfg.MaxResponseSize = DefaultMaxResponseSize
+	}
+	if cfg.MinRemaining <= 0 {
+		cfg.MinRemaining = DefaultMinRemaining
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

@@ -108,6 +108,17 @@ func (c *Client) Discover(ctx context.Context, req DiscoveryRequest) (*Metadata,
 		return nil, &e
 	}
 	e.Action = "GET " + redactURL(u)
+	// One issuer is discovered once per provider process, however many
+	// data sources ask.
+	key := fmt.Sprintf("%s\x00%s\x00%t", u.String(), req.Issuer, req.SkipIssuerCheck)
+	md, _, err := c.metadata.get(key, func(*Metadata) bool { return true }, func() (*Metadata, error) {
+		return c.fetchMetadata(context.WithoutCancel(ctx), u.String(), req, e)
+	})
+	return md, err
+}
+
+func (c *Client) fetchMetadata(ctx context.Context, target string, req DiscoveryRequest, e Error) (*Metadata, error) {
+	u, _ := url.Parse(target)
 
 	h := http.Header{}
 	h.Set("Accept", "application/json")

@@ -30,7 +30,9 @@ type Token struct {
 	Scope    string
 }
 
-// Token requests an access token with the client-credentials grant.
+// Token returns an access token obtained with the client-credentials grant.
+// Identical requests share one exchange and reuse its token while it is
+// fresh, unless the request sets NoShare.
 func (c *Client) Token(ctx context.Context, req TokenRequest) (*Token, error) {
 	e := Error{Summary: "Token Request Failed", Action: "token request"}
 	if req.Format == "" {
@@ -39,8 +41,7 @@ func (c *Client) Token(ctx context.Context, req TokenRequest) (*Token, error) {
 	if req.AuthMethod == "" {
 		req.AuthMethod = ChooseAuthMethod(req.Format, nil)
 	}
-	u, err := c.checkURL("token_url", req.TokenURL)
-	if err != nil {
+	if _, err := c.checkURL("token_url", req.TokenURL); err != nil {
 		e.Reason, e.Err = err.Error(), err
 		return nil, &e
 	}
@@ -48,7 +49,16 @@ func (c *Client) Token(ctx context.Context, req TokenRequest) (*Token, error) {
 		e.Reason, e.Err = err.Error(), err
 		return nil, &e
 	}
-	e.Action = fmt.Sprintf("POST %s (auth_method %s)", redactURL(u), req.AuthMethod)
+	if req.NoShare {
+		return c.requestToken(ctx, req)
+	}
+	return c.sharedToken(ctx, req)
+}
+
+// requestToken performs one token exchange for a validated request.
+func (c *Client) requestToken(ctx context.Context, req TokenRequest) (*Token, error) {
+	u, _ := c.checkURL("token_url", req.TokenURL) // checked by Token
+	e := Error{Summary: "Token Request Failed", Action: fmt.Sprintf("POST %s (auth_method %s)", redactURL(u), req.AuthMethod)}
 	body, header, err := req.encode()
 	if err != nil {
 		e.Reason, e.Err = err.Error(), err

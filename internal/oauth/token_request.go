@@ -42,6 +42,9 @@ type TokenRequest struct {
 	Resources   []string // RFC 8707, one "resource" parameter each
 	ExtraParams map[string]string
 	Headers     map[string]string
+	// NoShare asks for a token of one's own, neither shared with nor kept
+	// for other requests: for a token that will be revoked.
+	NoShare bool
 }
 
 // ChooseAuthMethod returns the method to use when none was configured:

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -47,7 +48,16 @@ type providerModel struct {
 	CACertPEM         types.String `tfsdk:"ca_cert_pem"`
 	CACertFile        types.String `tfsdk:"ca_cert_file"`
 	AllowInsecureHTTP types.Bool   `tfsdk:"allow_insecure_http"`
+	Cache             *cacheModel  `tfsdk:"cache"`
 }
+
+type cacheModel struct {
+	Directory    types.String `tfsdk:"directory"`
+	MinRemaining types.String `tfsdk:"min_remaining"`
+}
+
+// cacheDirEnv turns the persistent cache on without a cache block, for CI.
+const cacheDirEnv = "CLIENTCREDS_CACHE_DIR"
 
 // providerData is what Configure hands to every data source and ephemeral
 // resource.
@@ -109,6 +119,29 @@ func (p *Provider) Schema(_ context.Context, _ provider.SchemaRequest, resp *pro
 					"the network unencrypted. `http://` to `localhost`, `127.0.0.0/8` and `[::1]` is always allowed. Defaults to `false`.",
 			},
 		},
+		Blocks: map[string]schema.Block{
+			"cache": schema.SingleNestedBlock{
+				MarkdownDescription: "Keeps tokens on disk across Terraform runs, so that `plan` then `apply`, or a pipeline " +
+					"running every few minutes, reuses one token until shortly before it expires. Off unless this block is " +
+					"present or the `CLIENTCREDS_CACHE_DIR` environment variable names a directory. Each entry is encrypted " +
+					"(AES-256-GCM) with a key derived from the client's own secret, so only a run holding the same secret " +
+					"can read it. The trade-off: a valid token is stored on disk (encrypted) for its lifetime, and revoking a " +
+					"client secret does not reach tokens already issued. Ephemeral resources with `revoke_on_close` never use it.",
+				Attributes: map[string]schema.Attribute{
+					"directory": schema.StringAttribute{
+						Optional: true,
+						MarkdownDescription: "Directory of the cache, created with mode 0700 if missing; a directory others can " +
+							"access is refused. Defaults to `CLIENTCREDS_CACHE_DIR`.",
+					},
+					"min_remaining": schema.StringAttribute{
+						Optional: true,
+						MarkdownDescription: "Lifetime a kept token must have left to be reused, as a Go duration; for tokens " +
+							"shorter than twice this, half their lifetime. Also applies to tokens shared within one run. Defaults to `5m`.",
+						Validators: []validator.String{durationValidator{}},
+					},
+				},
+			},
+		},
 	}
 }
 
@@ -154,6 +187,9 @@ func (p *Provider) Configure(ctx context.Context, req provider.ConfigureRequest,
 		}
 		cfg.CACertPEM = b
 	}
+	if !p.configureCache(m.Cache, &cfg, &resp.Diagnostics) {
+		return
+	}
 	client, err := oauth.NewClient(cfg)
 	if err != nil {
 		resp.Diagnostics.AddError("Invalid Provider Configuration", "The transport could not be set up: "+err.Error()+".")
@@ -162,6 +198,35 @@ func (p *Provider) Configure(ctx context.Context, req provider.ConfigureRequest,
 	pd := &providerData{client: client, revocations: &revocations{}}
 	resp.DataSourceData = pd
 	resp.EphemeralResourceData = pd
+}
+
+// configureCache sets up the persistent token cache when asked for, and the
+// reuse margin in any case; false means an error was reported.
+func (p *Provider) configureCache(m *cacheModel, cfg *oauth.Config, diags *diag.Diagnostics) bool {
+	dir := os.Getenv(cacheDirEnv)
+	if m != nil {
+		if v := m.MinRemaining.ValueString(); v != "" {
+			cfg.MinRemaining, _ = time.ParseDuration(v) // checked by durationValidator
+		}
+		if v := m.Directory.ValueString(); v != "" {
+			dir = v
+		}
+		if dir == "" {
+			diags.AddAttributeError(path.Root("cache").AtName("directory"), "No Cache Directory",
+				"The cache block needs a directory, or the "+cacheDirEnv+" environment variable.")
+			return false
+		}
+	}
+	if dir == "" {
+		return true
+	}
+	store, err := oauth.NewDiskCache(dir)
+	if err != nil {
+		diags.AddAttributeError(path.Root("cache").AtName("directory"), "Unusable Cache Directory", err.Error()+".")
+		return false
+	}
+	cfg.Store = store
+	return true
 }
 
 func (p *Provider) Resources(context.Context) []func() resource.Resource { return nil }

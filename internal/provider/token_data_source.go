@@ -37,7 +37,7 @@ func (d *tokenDataSource) Read(ctx context.Context, req datasource.ReadRequest, 
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, _, diags := m.fetch(ctx, d.pd)
+	ctx, _, diags := m.fetch(ctx, d.pd, false)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return

@@ -70,7 +70,7 @@ func (e *tokenEphemeral) Open(ctx context.Context, req ephemeral.OpenRequest, re
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, treq, diags := m.fetch(ctx, e.pd)
+	ctx, treq, diags := m.fetch(ctx, e.pd, m.RevokeOnClose.ValueBool())
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return

@@ -48,7 +48,8 @@ func (m *tokenModel) request(ctx context.Context, c *oauth.Client) (oauth.TokenR
 // fetch runs the whole configuration -> request -> result mapping; the data
 // source and the ephemeral resource both call it and nothing else. It returns
 // ctx with the token masked too, for any logging the caller does after.
-func (m *tokenModel) fetch(ctx context.Context, pd *providerData) (context.Context, *oauth.TokenRequest, diag.Diagnostics) {
+// own asks for a token not shared with other reads, for one to be revoked.
+func (m *tokenModel) fetch(ctx context.Context, pd *providerData, own bool) (context.Context, *oauth.TokenRequest, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	if pd == nil {
 		diags.Append(notConfigured())
@@ -60,6 +61,7 @@ func (m *tokenModel) fetch(ctx context.Context, pd *providerData) (context.Conte
 		diags.Append(errorDiag(err))
 		return ctx, nil, diags
 	}
+	req.NoShare = own
 	tok, err := pd.client.Token(ctx, req)
 	if err != nil {
 		diags.Append(errorDiag(err))
