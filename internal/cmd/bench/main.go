@@ -1,0 +1,221 @@
+// Command bench measures what the provider costs an identity provider and
+// how long Terraform waits on it: it starts the local authorization server
+// with a set latency, generates configurations, runs the real `terraform
+// plan` several times each and prints a table of medians. `make bench` runs it.
+//
+// "Round trips paid" is (wall time at 100 ms latency - wall time at 0 ms) /
+// 100 ms: the number of sequential waits on the server, a figure that holds
+// on a busy machine where absolute times do not.
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/authserver"
+)
+
+const secret = "bench-secret-value"
+
+type scenario struct {
+	name     string
+	n        int
+	kind     string // "data" or "ephemeral"
+	distinct bool
+}
+
+type result struct {
+	wall              time.Duration
+	tokens, discovery float64 // per plan
+	rssKiB            int64
+}
+
+func main() {
+	runs := flag.Int("runs", 5, "terraform plan runs per scenario and latency")
+	latency := flag.Duration("latency", 100*time.Millisecond, "added server latency for the second column")
+	flag.Parse()
+
+	tf, err := exec.LookPath("terraform")
+	if err != nil {
+		log.Fatal("bench: terraform is not on PATH")
+	}
+	work, err := os.MkdirTemp("", "clientcreds-bench-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(work)
+	bin := filepath.Join(work, "bin")
+	if out, err := exec.Command("go", "build", "-o", filepath.Join(bin, "terraform-provider-clientcreds"), ".").CombinedOutput(); err != nil {
+		log.Fatalf("bench: go build: %v\n%s", err, out)
+	}
+	rc := filepath.Join(work, "terraformrc")
+	check(os.WriteFile(rc, []byte(fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"clientcreds/clientcreds\" = %q\n  }\n  direct {}\n}\n", bin)), 0o600))
+
+	scenarios := []scenario{
+		{"1 token", 1, "data", false},
+		{"50 data sources, same credentials", 50, "data", false},
+		{"50 data sources, distinct credentials", 50, "data", true},
+		{"50 ephemeral, same credentials", 50, "ephemeral", false},
+		{"50 ephemeral, distinct credentials", 50, "ephemeral", true},
+	}
+	fmt.Printf("terraform plan, median of %d runs; requests and peak RSS per plan; latency added per request\n\n", *runs)
+	fmt.Printf("| %-38s | %9s | %10s | %6s | %9s | %12s | %11s |\n", "scenario", "wall 0ms", "wall "+latency.String(), "tokens", "discovery", "peak RSS MiB", "round trips")
+	fmt.Printf("|%s|%s|%s|%s|%s|%s|%s|\n", dashes(40), dashes(11), dashes(12), dashes(8), dashes(11), dashes(14), dashes(13))
+	for _, sc := range scenarios {
+		fast := measure(tf, rc, work, sc, 0, *runs)
+		slow := measure(tf, rc, work, sc, *latency, *runs)
+		trips := float64(slow.wall-fast.wall) / float64(*latency)
+		fmt.Printf("| %-38s | %8.2fs | %9.2fs | %6.1f | %9.1f | %12.1f | %11.2f |\n", sc.name,
+			fast.wall.Seconds(), slow.wall.Seconds(), slow.tokens, slow.discovery,
+			float64(max(fast.rssKiB, slow.rssKiB))/1024, trips)
+	}
+	cachedPlanApply(tf, rc, work)
+}
+
+// measure runs terraform plan runs times against a fresh server.
+func measure(tf, rc, work string, sc scenario, latency time.Duration, runs int) result {
+	clients := map[string]string{}
+	for i := range sc.n {
+		clients[clientID(sc, i)] = clientSecret(sc, i)
+	}
+	srv, err := authserver.Start(authserver.Options{IssuerPath: "/identity", Clients: clients, Latency: latency})
+	check(err)
+	defer srv.Close()
+	dir := filepath.Join(work, fmt.Sprintf("%s-%d", strings.ReplaceAll(sc.name, " ", "_"), latency))
+	check(os.MkdirAll(dir, 0o700))
+	check(os.WriteFile(filepath.Join(dir, "main.tf"), []byte(config(sc, srv.Issuer)), 0o600))
+
+	var walls []time.Duration
+	var peak int64
+	for range runs {
+		start := time.Now()
+		rss := runWatched(tf, rc, dir, "plan", "-input=false", "-no-color", "-lock=false", "-refresh=false")
+		walls = append(walls, time.Since(start))
+		peak = max(peak, rss)
+	}
+	slices.Sort(walls)
+	return result{
+		wall:      walls[len(walls)/2],
+		tokens:    float64(len(srv.TokenRequests())) / float64(runs),
+		discovery: float64(srv.DiscoveryRequests()) / float64(runs),
+		rssKiB:    peak,
+	}
+}
+
+// cachedPlanApply counts token requests for plan then apply with the
+// persistent cache on.
+func cachedPlanApply(tf, rc, work string) {
+	srv, err := authserver.Start(authserver.Options{IssuerPath: "/identity", Clients: map[string]string{"client-0": secret}})
+	check(err)
+	defer srv.Close()
+	dir := filepath.Join(work, "cached")
+	check(os.MkdirAll(dir, 0o700))
+	sc := scenario{n: 50, kind: "data"}
+	check(os.WriteFile(filepath.Join(dir, "main.tf"), []byte(config(sc, srv.Issuer)), 0o600))
+	os.Setenv("CLIENTCREDS_CACHE_DIR", filepath.Join(dir, "cache"))
+	defer os.Unsetenv("CLIENTCREDS_CACHE_DIR")
+	runWatched(tf, rc, dir, "plan", "-input=false", "-no-color", "-out=tfplan")
+	runWatched(tf, rc, dir, "apply", "-input=false", "-no-color", "tfplan")
+	fmt.Printf("\nwith the persistent cache, plan then apply of 50 data sources: %d token request(s), %d discovery request(s) in all\n",
+		len(srv.TokenRequests()), srv.DiscoveryRequests())
+}
+
+func clientID(sc scenario, i int) string {
+	if sc.distinct {
+		return fmt.Sprintf("client-%d", i)
+	}
+	return "client-0"
+}
+
+func clientSecret(sc scenario, i int) string {
+	if sc.distinct {
+		return fmt.Sprintf("%s-%d", secret, i)
+	}
+	return secret
+}
+
+func config(sc scenario, issuer string) string {
+	var b strings.Builder
+	b.WriteString("terraform {\n  required_providers {\n    clientcreds = { source = \"clientcreds/clientcreds\" }\n  }\n}\n")
+	fmt.Fprintf(&b, "data \"clientcreds_oidc_discovery\" \"d\" {\n  issuer = %q\n}\n", issuer)
+	for i := range sc.n {
+		fmt.Fprintf(&b, "%s \"clientcreds_token\" \"t%d\" {\n  token_url     = data.clientcreds_oidc_discovery.d.token_endpoint\n  client_id     = %q\n  client_secret = %q\n}\n",
+			sc.kind, i, clientID(sc, i), clientSecret(sc, i))
+	}
+	return b.String()
+}
+
+// runWatched runs terraform and returns the provider process's peak RSS in
+// KiB (VmHWM), sampled from /proc while it runs.
+func runWatched(tf, rc, dir string, args ...string) int64 {
+	cmd := exec.Command(tf, append([]string{"-chdir=" + dir}, args...)...)
+	cmd.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+rc, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	check(cmd.Start())
+	var peak int64
+	var mu sync.Mutex
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+			if v := providerHWM(); v > 0 {
+				mu.Lock()
+				peak = max(peak, v)
+				mu.Unlock()
+			}
+		}
+	}()
+	err := cmd.Wait()
+	close(done)
+	if err != nil {
+		log.Fatalf("bench: terraform %s: %v\n%s", strings.Join(args, " "), err, out.String())
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	return peak
+}
+
+func providerHWM() int64 {
+	procs, _ := filepath.Glob("/proc/[0-9]*/comm")
+	var peak int64
+	for _, p := range procs {
+		comm, err := os.ReadFile(p)
+		if err != nil || !strings.HasPrefix(string(comm), "terraform-provi") {
+			continue
+		}
+		status, err := os.ReadFile(filepath.Join(filepath.Dir(p), "status"))
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(status), "\n") {
+			if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+				n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+				peak = max(peak, n)
+			}
+		}
+	}
+	return peak
+}
+
+func dashes(n int) string { return strings.Repeat("-", n) }
+
+func check(err error) {
+	if err != nil {
+		log.Fatal(err)
+	}
+}

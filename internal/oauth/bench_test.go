@@ -1,0 +1,59 @@
+package oauth
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+)
+
+// The request and parse path, for -benchmem: building a request body, parsing
+// a typical answer, and a whole exchange over loopback.
+
+func BenchmarkEncodeForm(b *testing.B) {
+	r := TokenRequest{TokenURL: "https://idp.example/token", ClientID: "client", ClientSecret: testSecret, AuthMethod: ClientSecretPost,
+		Format: FormatForm, Scopes: []string{"api://x/.default"}, Audience: "https://api", ExtraParams: map[string]string{"a": "b"}}
+	for b.Loop() {
+		if _, _, err := r.encode(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkParseTokenAnswer(b *testing.B) {
+	ans := &answer{status: 200, header: http.Header{"Content-Type": {"application/json"}},
+		body: []byte(`{"token_type":"Bearer","expires_in":7200,"access_token":"eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiIyIn0.c2lnbmF0dXJl","scope":"read write"}`)}
+	for b.Loop() {
+		e := Error{}
+		if _, err := parseTokenAnswer(ans, &e, TokenRequest{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkTokenExchangeLoopback(b *testing.B) {
+	srv := httptest.NewServer(okToken)
+	defer srv.Close()
+	c, err := NewClient(Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	req := TokenRequest{TokenURL: srv.URL, ClientID: "a", ClientSecret: testSecret, NoShare: true}
+	for b.Loop() {
+		if _, err := c.Token(context.Background(), req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkSharedTokenHit(b *testing.B) {
+	srv := httptest.NewServer(okToken)
+	defer srv.Close()
+	c, _ := NewClient(Config{})
+	req := TokenRequest{TokenURL: srv.URL, ClientID: "a", ClientSecret: testSecret}
+	for b.Loop() {
+		if _, err := c.Token(context.Background(), req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
