@@ -31,6 +31,13 @@ log=$(mktemp)
 go test -race -count=1 -v -timeout 30m ./... 2>&1 | tee "$log" | grep -E '^(ok|FAIL|---|panic|\s+--- FAIL)' 
 [ "${PIPESTATUS[0]}" -eq 0 ] || fail=1
 
+# Fuzz each parser for a bounded time; a crasher is saved under
+# internal/oauth/testdata/fuzz and fails the run.
+for target in FuzzParseTokenAnswer FuzzParseMetadata FuzzExcerpt; do
+  step "fuzz $target (${FUZZTIME:-10s})"
+  go test -run '^$' -fuzz "^$target\$" -fuzztime "${FUZZTIME:-10s}" ./internal/oauth | tail -2 || fail=1
+done
+
 step "docs check"
 ./scripts/docs-check.sh || fail=1
 

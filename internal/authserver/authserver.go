@@ -141,6 +141,13 @@ func (s *Server) IssuedTokens() []string {
 	return append([]string(nil), s.issued...)
 }
 
+// ClientOf returns the client a valid token was issued to, or "".
+func (s *Server) ClientOf(token string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tokens[token]
+}
+
 // Issued reports whether token is one this server issued and has not revoked.
 func (s *Server) Issued(token string) bool {
 	s.mu.Lock()

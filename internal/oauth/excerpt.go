@@ -20,12 +20,7 @@ var (
 // is safe to show: markup stripped, whitespace folded, invalid UTF-8 replaced,
 // the given secrets and anything token-shaped redacted, and cut to length.
 func excerpt(body []byte, secrets ...string) string {
-	s := strings.ToValidUTF8(string(body), "\uFFFD")
-	for _, sec := range secrets {
-		if sec != "" {
-			s = strings.ReplaceAll(s, sec, "[redacted]")
-		}
-	}
+	s := redactAll(strings.ToValidUTF8(string(body), "\uFFFD"), secrets)
 	s = htmlTag.ReplaceAllString(s, " ")
 	s = tokenish.ReplaceAllString(s, "[redacted]")
 	s = strings.TrimSpace(spaces.ReplaceAllString(s, " "))
@@ -35,8 +30,19 @@ func excerpt(body []byte, secrets ...string) string {
 		}
 		return r
 	}, s)
+	// Stripping markup and control characters can join a secret back up.
+	s = redactAll(s, secrets)
 	if utf8.RuneCountInString(s) > excerptLen {
 		s = string([]rune(s)[:excerptLen]) + "…"
+	}
+	return s
+}
+
+func redactAll(s string, secrets []string) string {
+	for _, sec := range secrets {
+		if sec != "" {
+			s = strings.ReplaceAll(s, sec, "[redacted]")
+		}
 	}
 	return s
 }

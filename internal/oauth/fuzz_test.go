@@ -1,0 +1,86 @@
+package oauth
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// Fuzz targets for the two parsers that read what a server sends. Each must
+// return a token or an *Error for any input, never panic, and never hand
+// back a token without an access_token. `make test` runs each for a few
+// seconds; crashers land in testdata/fuzz and stay as seeds.
+
+func FuzzParseTokenAnswer(f *testing.F) {
+	for _, seed := range []struct {
+		status int
+		ct     string
+		body   string
+	}{
+		{200, "application/json", `{"access_token":"x","token_type":"Bearer","expires_in":3600}`},
+		{200, "application/json", `{"access_token":"x","expires_in":"3600","scope":"a b"}`},
+		{200, "application/x-www-form-urlencoded", "access_token=x&expires_in=60"},
+		{200, "text/plain", "access_token=x&token_type=bearer"},
+		{400, "application/json", `{"error":"invalid_client","error_description":"no"}`},
+		{500, "text/html", "<html><body>oops</body></html>"},
+		{200, "application/json", `{"access_token":12,"expires_in":1e400}`},
+		{302, "", ""},
+		{200, "application/json", `[[[[[[`},
+	} {
+		f.Add(seed.status, seed.ct, []byte(seed.body))
+	}
+	f.Fuzz(func(t *testing.T, status int, ct string, body []byte) {
+		ans := &answer{status: status, header: http.Header{"Content-Type": {ct}, "Location": {string(body)}}, body: body}
+		e := Error{}
+		tok, err := parseTokenAnswer(ans, &e, TokenRequest{ClientSecret: "fuzz-secret-value"})
+		if (tok == nil) == (err == nil) {
+			t.Fatalf("want exactly one of token and error, got %v and %v", tok, err)
+		}
+		if tok != nil && tok.AccessToken == "" {
+			t.Fatal("a token without access_token")
+		}
+		if tok != nil && tok.ExpiresIn != nil && *tok.ExpiresIn < 0 {
+			t.Fatal("negative lifetime accepted")
+		}
+		if err != nil {
+			if msg := err.Error(); strings.Contains(e.Excerpt, "fuzz-secret-value") || len(e.Excerpt) > 4*excerptLen+3 {
+				t.Fatalf("excerpt leaks or is too long: %q", msg)
+			}
+		}
+	})
+}
+
+func FuzzParseMetadata(f *testing.F) {
+	for _, seed := range []string{
+		`{"issuer":"https://idp.example","token_endpoint":"https://idp.example/token"}`,
+		`{"issuer":"https://idp.example","scopes_supported":["a","b"],"mtls_endpoint_aliases":{"token_endpoint":"https://m"}}`,
+		`{"token_endpoint":42}`,
+		`[]`, `null`, ``, `{"issuer":`,
+	} {
+		f.Add([]byte(seed))
+	}
+	c, err := NewClient(Config{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		md, err := parseMetadata(body)
+		if (md == nil) == (err == nil) {
+			t.Fatalf("want exactly one of metadata and error, got %v and %v", md, err)
+		}
+		if md != nil {
+			// Validation must not panic on whatever parsed.
+			_ = c.validateMetadata(md, DiscoveryRequest{Issuer: "https://idp.example"})
+		}
+	})
+}
+
+func FuzzExcerpt(f *testing.F) {
+	f.Add([]byte("<html><script>x</script>eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig secret</html>"), "secret")
+	f.Fuzz(func(t *testing.T, body []byte, secret string) {
+		out := excerpt(body, secret)
+		if len(secret) >= 4 && !strings.Contains("[redacted]", secret) && strings.Contains(out, secret) {
+			t.Fatalf("excerpt %q contains the secret %q", out, secret)
+		}
+	})
+}
