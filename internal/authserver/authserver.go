@@ -6,12 +6,18 @@
 package authserver
 
 import (
+	"crypto"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -39,6 +45,26 @@ type Options struct {
 	IssuerOverride string
 	// Latency is added before every answer, to model a remote server.
 	Latency time.Duration
+	// ClientKeys maps client IDs to the public keys that verify their
+	// private_key_jwt (or federated) assertions.
+	ClientKeys map[string]crypto.PublicKey
+	// ClientCerts maps client IDs to the SHA-256 of their registered mTLS
+	// certificates (RFC 8705 tls_client_auth and self-signed alike).
+	ClientCerts map[string][32]byte
+	// AssertionAudience is the aud assertions must name; the token URL by default.
+	AssertionAudience string
+	// Now is the server's clock for checking assertion times; time.Now by
+	// default. Tests that inject a clock into the provider share it here.
+	Now func() time.Time
+	// AllowAssertionReuse accepts a jti seen before, as servers do for
+	// federated tokens that their issuer hands out for reuse.
+	AllowAssertionReuse bool
+	// MTLSAliases publishes mtls_endpoint_aliases (RFC 8705 §5) with a
+	// token endpoint of its own under /mtls.
+	MTLSAliases bool
+	// TLS, when set, serves https with this configuration (client
+	// certificates are requested, never required, so other methods work too).
+	TLS *tls.Config
 	// TokenHandler, when set, answers token requests in place of the
 	// server's own logic (after the request is counted), for tests of
 	// misbehaving servers.
@@ -47,9 +73,12 @@ type Options struct {
 
 // Request is what the token endpoint received, for assertions.
 type Request struct {
+	Path        string // the endpoint's path: tells the mTLS alias apart
 	ContentType string
 	AuthMethod  string // how the client authenticated
 	ClientID    string
+	Assertion   *Assertion // the verified client assertion, for JWT methods
+	Error       string     // why the request was refused, if it was
 	Params      url.Values // body parameters, client secret removed
 	Header      http.Header
 }
@@ -69,6 +98,7 @@ type Server struct {
 	requests   []Request
 	discovered int
 	revoked    []string
+	jtis       map[string]bool
 }
 
 // Start listens on 127.0.0.1 on a free port and serves until Close.
@@ -81,6 +111,9 @@ func StartOn(addr string, opts Options) (*Server, error) {
 	if opts.TokenPath == "" {
 		opts.TokenPath = "/token"
 	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
 	if opts.ExpiresIn == 0 {
 		opts.ExpiresIn = 43200
 	}
@@ -91,17 +124,26 @@ func StartOn(addr string, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: opts, listener: l, tokens: map[string]string{}}
+	s := &Server{opts: opts, listener: l, tokens: map[string]string{}, jtis: map[string]bool{}}
 	s.URL = "http://" + l.Addr().String()
+	if opts.TLS != nil {
+		cfg := opts.TLS.Clone()
+		if cfg.ClientAuth == tls.NoClientCert {
+			cfg.ClientAuth = tls.RequestClientCert
+		}
+		l = tls.NewListener(l, cfg)
+		s.URL = "https://" + l.Addr().String()
+	}
 	s.Issuer = s.URL + opts.IssuerPath
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+opts.IssuerPath+"/.well-known/openid-configuration", s.discovery)
 	mux.HandleFunc("GET /.well-known/oauth-authorization-server"+opts.IssuerPath, s.discovery)
 	mux.HandleFunc("POST "+opts.IssuerPath+opts.TokenPath, s.token)
+	mux.HandleFunc("POST "+opts.IssuerPath+"/mtls"+opts.TokenPath, s.token)
 	mux.HandleFunc("POST "+opts.IssuerPath+"/revoke", s.revoke)
 	mux.HandleFunc("GET /api/whoami", s.whoami)
-	s.srv = &http.Server{Handler: s.delayed(mux), ReadHeaderTimeout: 10 * time.Second}
+	s.srv = &http.Server{Handler: s.delayed(mux), ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
 	go s.srv.Serve(l) //nolint:errcheck // returns on Close
 	return s, nil
 }
@@ -174,7 +216,7 @@ func (s *Server) discovery(w http.ResponseWriter, _ *http.Request) {
 	if s.opts.IssuerOverride != "" {
 		issuer = s.opts.IssuerOverride
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
+	doc := map[string]any{
 		"issuer":                                issuer,
 		"token_endpoint":                        s.TokenURL(),
 		"revocation_endpoint":                   s.Issuer + "/revoke",
@@ -183,8 +225,15 @@ func (s *Server) discovery(w http.ResponseWriter, _ *http.Request) {
 		"token_endpoint_auth_methods_supported": s.opts.AuthMethods,
 		"scopes_supported":                      []string{"read", "write"},
 		"response_types_supported":              []string{"token"},
-	})
+	}
+	if s.opts.MTLSAliases {
+		doc["mtls_endpoint_aliases"] = map[string]string{"token_endpoint": s.MTLSTokenURL()}
+	}
+	writeJSON(w, http.StatusOK, doc)
 }
+
+// MTLSTokenURL is the token endpoint published as the mTLS alias.
+func (s *Server) MTLSTokenURL() string { return s.Issuer + "/mtls" + s.opts.TokenPath }
 
 func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	if s.opts.TokenHandler != nil {
@@ -220,7 +269,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 // readTokenRequest parses the body, authenticates the client and records the
 // request; on failure it has already answered.
 func (s *Server) readTokenRequest(w http.ResponseWriter, r *http.Request) (Request, url.Values, bool) {
-	rec := Request{ContentType: r.Header.Get("Content-Type"), Header: r.Header.Clone()}
+	rec := Request{Path: r.URL.Path, ContentType: r.Header.Get("Content-Type"), Header: r.Header.Clone()}
 	rec.Header.Del("Authorization")
 	isJSON := strings.Contains(rec.ContentType, "json")
 	if (s.opts.JSONOnly && !isJSON) || (s.opts.FormOnly && isJSON) {
@@ -255,24 +304,15 @@ func (s *Server) readTokenRequest(w http.ResponseWriter, r *http.Request) (Reque
 		}
 		params = r.PostForm
 	}
-	id, secret, method := params.Get("client_id"), params.Get("client_secret"), "client_secret_post"
-	if u, p, ok := r.BasicAuth(); ok {
-		uid, err1 := url.QueryUnescape(u)
-		psec, err2 := url.QueryUnescape(p)
-		if err1 != nil || err2 != nil {
-			oauthError(w, http.StatusBadRequest, "invalid_request", "malformed basic credentials")
-			return rec, nil, false
-		}
-		id, secret, method = uid, psec, "client_secret_basic"
-	}
+	id, method, assertion, err := s.authenticate(r, params)
 	params.Del("client_secret")
-	rec.ClientID, rec.AuthMethod, rec.Params = id, method, params
-	allowed := false
-	for _, m := range s.opts.AuthMethods {
-		allowed = allowed || m == method
+	params.Del("client_assertion")
+	rec.ClientID, rec.AuthMethod, rec.Params, rec.Assertion = id, method, params, assertion
+	if err == nil && !slices.Contains(s.opts.AuthMethods, method) && !(method == "tls_client_auth" && slices.Contains(s.opts.AuthMethods, "self_signed_tls_client_auth")) {
+		err = errors.New(method + " is not accepted here")
 	}
-	want, known := s.opts.Clients[id]
-	if !allowed || !known || want != secret {
+	if err != nil {
+		rec.Error = err.Error()
 		w.Header().Set("WWW-Authenticate", `Basic realm="token"`)
 		oauthError(w, http.StatusUnauthorized, "invalid_client", "client authentication failed")
 		return rec, nil, false

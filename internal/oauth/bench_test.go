@@ -13,8 +13,13 @@ import (
 func BenchmarkEncodeForm(b *testing.B) {
 	r := TokenRequest{TokenURL: "https://idp.example/token", ClientID: "client", ClientSecret: testSecret, AuthMethod: ClientSecretPost,
 		Format: FormatForm, Scopes: []string{"api://x/.default"}, Audience: "https://api", ExtraParams: map[string]string{"a": "b"}}
+	c, _ := NewClient(Config{})
 	for b.Loop() {
-		if _, _, err := r.encode(); err != nil {
+		body, _, err := r.encode(c)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := body(); err != nil {
 			b.Fatal(err)
 		}
 	}

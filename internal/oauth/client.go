@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -68,6 +69,9 @@ type Client struct {
 	get, post *retryablehttp.Client
 	tokens    shared[*Token]
 	metadata  shared[*Metadata]
+
+	mtlsMu sync.Mutex
+	mtls   map[string]*retryablehttp.Client // by certificate and key
 }
 
 // NewClient validates cfg, fills in defaults and builds the HTTP transport:

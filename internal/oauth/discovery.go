@@ -223,3 +223,12 @@ func triesSuffix(n int) string {
 	}
 	return ""
 }
+
+// MTLSAlias returns the mtls_endpoint_aliases entry for an endpoint, or ""
+// (also on a nil Metadata).
+func (md *Metadata) MTLSAlias(endpoint string) string {
+	if md == nil {
+		return ""
+	}
+	return md.MTLSEndpointAliases[endpoint]
+}

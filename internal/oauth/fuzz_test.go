@@ -84,3 +84,25 @@ func FuzzExcerpt(f *testing.F) {
 		}
 	})
 }
+
+// Key parsing reads whatever the user pasted; it must not panic, and what it
+// accepts must be a signer whose algorithm check holds up.
+func FuzzParsePrivateKey(f *testing.F) {
+	for _, k := range testKeys(f) {
+		f.Add(k.pem, k.alg)
+	}
+	f.Add([]byte("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"), "RS256")
+	f.Add([]byte("-----BEGIN EC PRIVATE KEY-----\nMHcCAQEE\n-----END EC PRIVATE KEY-----\n"), "ES256")
+	f.Fuzz(func(t *testing.T, data []byte, alg string) {
+		key, err := ParsePrivateKey(data)
+		if (key == nil) == (err == nil) {
+			t.Fatalf("want exactly one of key and error, got %v and %v", key, err)
+		}
+		if err != nil && strings.Contains(err.Error(), "PRIVATE KEY-----") {
+			t.Fatal("the error quotes the key")
+		}
+		if key != nil {
+			_ = CheckKeyAlgorithm(key, alg)
+		}
+	})
+}

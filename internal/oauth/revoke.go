@@ -28,12 +28,21 @@ func (c *Client) Revoke(ctx context.Context, req RevokeRequest) error {
 	tr := req.Client
 	tr.Scopes, tr.Audience, tr.Resources = nil, "", nil
 	tr.ExtraParams = map[string]string{"token_type_hint": "access_token"}
-	body, header, err := tr.encodeWith(map[string]string{"token": req.Token})
+	if tr.AuthMethod == ClientSecretJWT || tr.AuthMethod == PrivateKeyJWT {
+		tr.AssertionAudience = "" // aud is the endpoint the assertion is sent to
+		tr.TokenURL = u.String()
+	}
+	body, header, err := tr.encodeWith(c, map[string]string{"token": req.Token})
 	if err != nil {
 		e.Reason, e.Err = err.Error(), err
 		return &e
 	}
-	ans, ferr := c.send(ctx, c.post, http.MethodPost, u.String(), body, header, e)
+	hc, err := c.postClient(&tr)
+	if err != nil {
+		e.Reason, e.Err = err.Error(), err
+		return &e
+	}
+	ans, ferr := c.send(ctx, hc, http.MethodPost, u.String(), body, header, e)
 	if ferr != nil {
 		return ferr
 	}

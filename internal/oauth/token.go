@@ -39,13 +39,13 @@ func (c *Client) Token(ctx context.Context, req TokenRequest) (*Token, error) {
 		req.Format = FormatForm
 	}
 	if req.AuthMethod == "" {
-		req.AuthMethod = ChooseAuthMethod(req.Format, nil)
+		req.AuthMethod = req.ChooseAuthMethod(nil)
 	}
 	if _, err := c.checkURL("token_url", req.TokenURL); err != nil {
 		e.Reason, e.Err = err.Error(), err
 		return nil, &e
 	}
-	if err := req.validate(); err != nil {
+	if err := req.Validate(); err != nil {
 		e.Reason, e.Err = err.Error(), err
 		return nil, &e
 	}
@@ -59,13 +59,18 @@ func (c *Client) Token(ctx context.Context, req TokenRequest) (*Token, error) {
 func (c *Client) requestToken(ctx context.Context, req TokenRequest) (*Token, error) {
 	u, _ := c.checkURL("token_url", req.TokenURL) // checked by Token
 	e := Error{Summary: "Token Request Failed", Action: fmt.Sprintf("POST %s (auth_method %s)", redactURL(u), req.AuthMethod)}
-	body, header, err := req.encode()
+	body, header, err := req.encode(c)
+	if err != nil {
+		e.Reason, e.Err = err.Error(), err
+		return nil, &e
+	}
+	hc, err := c.postClient(&req)
 	if err != nil {
 		e.Reason, e.Err = err.Error(), err
 		return nil, &e
 	}
 	issued := c.cfg.Now()
-	ans, ferr := c.send(ctx, c.post, http.MethodPost, u.String(), body, header, e)
+	ans, ferr := c.send(ctx, hc, http.MethodPost, u.String(), body, header, e)
 	if ferr != nil {
 		return nil, ferr
 	}

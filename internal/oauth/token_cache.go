@@ -16,24 +16,21 @@ const DefaultMinRemaining = 5 * time.Minute
 // same endpoint, client, method, format and parameters.
 func (r *TokenRequest) fingerprint() []byte {
 	b, _ := json.Marshal(struct {
-		URL, ID, Method, Format, CT, Aud string
-		Scopes, Res                      []string
-		Extra, Headers                   map[string]string
-	}{r.TokenURL, r.ClientID, string(r.AuthMethod), r.Format, r.ContentType, r.Audience, r.Scopes, r.Resources, r.ExtraParams, r.Headers})
+		URL, ID, Method, Format, CT, Aud, Alg, Kid, AssertAud string
+		Scopes, Res                                           []string
+		Extra, Headers                                        map[string]string
+	}{r.TokenURL, r.ClientID, string(r.AuthMethod), r.Format, r.ContentType, r.Audience, r.SigningAlgorithm, r.KeyID,
+		r.AssertionAudience, r.Scopes, r.Resources, r.ExtraParams, r.Headers})
 	sum := sha256.Sum256(b)
 	return sum[:]
 }
-
-// secretMaterial is what proves the client's identity; tokens are shared
-// only between requests with the same, and the disk cache keys on it.
-func (r *TokenRequest) secretMaterial() []byte { return []byte(r.ClientSecret) }
 
 // shareKey is the in-memory key: the fingerprint and the secret, hashed, so
 // that different credentials never share anything.
 func (r *TokenRequest) shareKey() string {
 	h := sha256.New()
 	h.Write(r.fingerprint())
-	h.Write(r.secretMaterial())
+	h.Write(r.shareSecret())
 	return hex.EncodeToString(h.Sum(nil))
 }
 
@@ -57,8 +54,12 @@ func (c *Client) fresh(t *Token, persisted bool) bool {
 func (c *Client) sharedToken(ctx context.Context, req TokenRequest) (*Token, error) {
 	key := req.shareKey()
 	tok, hit, err := c.tokens.get(key, func(t *Token) bool { return c.fresh(t, false) }, func() (*Token, error) {
-		if c.cfg.Store != nil {
-			if t, ok := c.cfg.Store.Load(req.fingerprint(), req.secretMaterial()); ok && c.fresh(t, true) {
+		store := c.cfg.Store
+		if req.cacheSecret() == nil {
+			store = nil // no secret of the client's own to key the entry with
+		}
+		if store != nil {
+			if t, ok := store.Load(req.fingerprint(), req.cacheSecret()); ok && c.fresh(t, true) {
 				c.log(ctx, "reusing a token from the persistent cache", nil)
 				return t, nil
 			}
@@ -66,8 +67,8 @@ func (c *Client) sharedToken(ctx context.Context, req TokenRequest) (*Token, err
 		// The exchange serves every caller waiting on it, so one caller's
 		// cancellation must not fail the others; the retry budget bounds it.
 		t, err := c.requestToken(context.WithoutCancel(ctx), req)
-		if err == nil && c.cfg.Store != nil && t.ExpiresIn != nil {
-			if serr := c.cfg.Store.Save(req.fingerprint(), req.secretMaterial(), t); serr != nil {
+		if err == nil && store != nil && t.ExpiresIn != nil {
+			if serr := store.Save(req.fingerprint(), req.cacheSecret(), t); serr != nil {
 				c.log(ctx, "could not write the persistent token cache", map[string]any{"error": serr.Error()})
 			}
 		}

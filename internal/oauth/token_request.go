@@ -10,14 +10,26 @@ import (
 	"strings"
 )
 
-// AuthMethod is how the client authenticates at the token endpoint
-// (OpenID Connect Core §9 names).
+// AuthMethod is how the client authenticates at the token endpoint; the
+// names are OpenID Connect Core §9's and RFC 8705's, plus client_assertion
+// for an assertion the caller supplies.
 type AuthMethod string
 
 const (
-	ClientSecretBasic AuthMethod = "client_secret_basic"
-	ClientSecretPost  AuthMethod = "client_secret_post"
+	ClientSecretBasic       AuthMethod = "client_secret_basic"
+	ClientSecretPost        AuthMethod = "client_secret_post"
+	ClientSecretJWT         AuthMethod = "client_secret_jwt"
+	PrivateKeyJWT           AuthMethod = "private_key_jwt"
+	ClientAssertion         AuthMethod = "client_assertion"
+	TLSClientAuth           AuthMethod = "tls_client_auth"
+	SelfSignedTLSClientAuth AuthMethod = "self_signed_tls_client_auth"
 )
+
+// AuthMethods lists every supported method.
+func AuthMethods() []string {
+	return []string{string(ClientSecretBasic), string(ClientSecretPost), string(ClientSecretJWT), string(PrivateKeyJWT),
+		string(ClientAssertion), string(TLSClientAuth), string(SelfSignedTLSClientAuth)}
+}
 
 // Body formats of the token request.
 const (
@@ -42,16 +54,45 @@ type TokenRequest struct {
 	Resources   []string // RFC 8707, one "resource" parameter each
 	ExtraParams map[string]string
 	Headers     map[string]string
+
+	// PrivateKeyPEM signs private_key_jwt assertions, and is the mTLS key.
+	PrivateKeyPEM []byte
+	// CertificatePEM is the mTLS client certificate; with private_key_jwt
+	// it gives the assertion's x5t#S256 header.
+	CertificatePEM []byte
+	// SigningAlgorithm signs the assertion: RS256 by default for
+	// private_key_jwt, HS256 for client_secret_jwt.
+	SigningAlgorithm string
+	KeyID            string // the assertion's kid header
+	// AssertionAudience is the assertion's aud; the token endpoint by default.
+	AssertionAudience string
+	// ClientAssertion, or the file ClientAssertionFile read at request
+	// time, is a caller-supplied assertion (a federated identity token).
+	ClientAssertion     string
+	ClientAssertionFile string
+
 	// NoShare asks for a token of one's own, neither shared with nor kept
 	// for other requests: for a token that will be revoked.
 	NoShare bool
 }
 
-// ChooseAuthMethod returns the method to use when none was configured:
-// client_secret_post for a JSON body (everything travels in the body),
-// client_secret_post when the server's metadata lists it but not
-// client_secret_basic, and client_secret_basic otherwise, the RFC 6749 §2.3.1
-// method every server must support.
+// ChooseAuthMethod returns the method to use when none was configured: the
+// one the given credentials imply (a private key: private_key_jwt; an
+// assertion: client_assertion); otherwise client_secret_post for a JSON body
+// (everything travels in the body), client_secret_post when the server's
+// metadata lists it but not client_secret_basic, and client_secret_basic,
+// the RFC 6749 §2.3.1 method every server must support, in any other case.
+func (r *TokenRequest) ChooseAuthMethod(md *Metadata) AuthMethod {
+	switch {
+	case r.ClientAssertion != "" || r.ClientAssertionFile != "":
+		return ClientAssertion
+	case len(r.PrivateKeyPEM) > 0 && r.ClientSecret == "":
+		return PrivateKeyJWT
+	}
+	return ChooseAuthMethod(r.Format, md)
+}
+
+// ChooseAuthMethod is the choice between the two shared-secret methods.
 func ChooseAuthMethod(format string, md *Metadata) AuthMethod {
 	if format == FormatJSON {
 		return ClientSecretPost
@@ -65,13 +106,11 @@ func ChooseAuthMethod(format string, md *Metadata) AuthMethod {
 	return ClientSecretBasic
 }
 
-// params are the request's parameters in a stable order; lead comes first
-// (the grant type of a token request, the token of a revocation).
-func (r *TokenRequest) params(lead [][2]string) [][2]string {
-	p := lead
-	if r.AuthMethod == ClientSecretPost {
-		p = append(p, [2]string{"client_id", r.ClientID}, [2]string{"client_secret", r.ClientSecret})
-	}
+// params are the request's parameters in a stable order, lead first (the
+// grant type of a token request, the token of a revocation), then the
+// client authentication parameters auth.
+func (r *TokenRequest) params(lead, auth [][2]string) [][2]string {
+	p := append(slices.Clone(lead), auth...)
 	if len(r.Scopes) > 0 {
 		p = append(p, [2]string{"scope", strings.Join(r.Scopes, " ")})
 	}
@@ -97,21 +136,14 @@ func (r *TokenRequest) params(lead [][2]string) [][2]string {
 var reserved = []string{"grant_type", "client_id", "client_secret", "scope", "audience", "resource",
 	"client_assertion", "client_assertion_type"}
 
-// validate checks what the server cannot be asked to sort out.
-func (r *TokenRequest) validate() error {
+// Validate checks what the server cannot be asked to sort out; its messages
+// name the attributes involved.
+func (r *TokenRequest) Validate() error {
 	if r.ClientID == "" {
 		return fmt.Errorf("client_id is empty")
 	}
-	switch r.AuthMethod {
-	case ClientSecretBasic, ClientSecretPost:
-		if r.ClientSecret == "" {
-			return fmt.Errorf("auth_method %q needs a client_secret", r.AuthMethod)
-		}
-	default:
-		return fmt.Errorf("unsupported auth_method %q", r.AuthMethod)
-	}
 	switch r.Format {
-	case FormatForm, FormatJSON:
+	case FormatForm, FormatJSON, "":
 	default:
 		return fmt.Errorf("unsupported request_format %q", r.Format)
 	}
@@ -125,25 +157,33 @@ func (r *TokenRequest) validate() error {
 			return fmt.Errorf("headers may not set %q; it is derived from auth_method, request_format and content_type", k)
 		}
 	}
-	return nil
+	return r.ValidateAuth()
 }
 
-// encode builds the body and headers of the token request.
-func (r *TokenRequest) encode() ([]byte, http.Header, error) {
-	return r.encodeBody([][2]string{{"grant_type", "client_credentials"}})
+// bodyFunc builds a request body; it is called once per attempt, so that
+// each attempt carries a fresh client assertion.
+type bodyFunc func() ([]byte, error)
+
+// encode builds the token request's body and headers.
+func (r *TokenRequest) encode(c *Client) (bodyFunc, http.Header, error) {
+	return r.encodeBody(c, [][2]string{{"grant_type", "client_credentials"}})
 }
 
 // encodeWith builds another request authenticated as this client, such as
 // a revocation, with lead as its first parameters.
-func (r *TokenRequest) encodeWith(lead map[string]string) ([]byte, http.Header, error) {
+func (r *TokenRequest) encodeWith(c *Client, lead map[string]string) (bodyFunc, http.Header, error) {
 	var p [][2]string
 	for k, v := range lead {
 		p = append(p, [2]string{k, v})
 	}
-	return r.encodeBody(p)
+	return r.encodeBody(c, p)
 }
 
-func (r *TokenRequest) encodeBody(lead [][2]string) ([]byte, http.Header, error) {
+func (r *TokenRequest) encodeBody(c *Client, lead [][2]string) (bodyFunc, http.Header, error) {
+	auth, err := r.prepareAuth(c)
+	if err != nil {
+		return nil, nil, err
+	}
 	h := http.Header{}
 	for k, v := range r.Headers {
 		h.Set(k, v)
@@ -153,45 +193,46 @@ func (r *TokenRequest) encodeBody(lead [][2]string) ([]byte, http.Header, error)
 		// RFC 6749 §2.3.1: each part is form-urlencoded before the Basic encoding.
 		h.Set("Authorization", "Basic "+basicCredentials(r.ClientID, r.ClientSecret))
 	}
-	var body []byte
 	contentType := r.ContentType
-	switch r.Format {
-	case FormatJSON:
-		obj := map[string]any{}
-		var resources []string
-		for _, kv := range r.params(lead) {
-			if kv[0] == "resource" {
-				resources = append(resources, kv[1])
-				continue
-			}
-			obj[kv[0]] = kv[1]
-		}
-		switch len(resources) {
-		case 0:
-		case 1:
-			obj["resource"] = resources[0]
-		default:
-			obj["resource"] = resources
-		}
-		var err error
-		if body, err = json.Marshal(obj); err != nil {
-			return nil, nil, err
-		}
-		if contentType == "" {
+	if contentType == "" {
+		contentType = "application/x-www-form-urlencoded"
+		if r.Format == FormatJSON {
 			contentType = "application/json"
-		}
-	default:
-		v := url.Values{}
-		for _, kv := range r.params(lead) {
-			v.Add(kv[0], kv[1])
-		}
-		body = []byte(v.Encode())
-		if contentType == "" {
-			contentType = "application/x-www-form-urlencoded"
 		}
 	}
 	h.Set("Content-Type", contentType)
-	return body, h, nil
+	return func() ([]byte, error) {
+		ap, err := auth()
+		if err != nil {
+			return nil, err
+		}
+		params := r.params(lead, ap)
+		if r.Format == FormatJSON {
+			return jsonBody(params)
+		}
+		v := url.Values{}
+		for _, kv := range params {
+			v.Add(kv[0], kv[1])
+		}
+		return []byte(v.Encode()), nil
+	}, h, nil
+}
+
+// jsonBody puts every parameter in one JSON object; a repeated parameter
+// (resource) becomes an array.
+func jsonBody(params [][2]string) ([]byte, error) {
+	obj := map[string]any{}
+	for _, kv := range params {
+		switch prev := obj[kv[0]].(type) {
+		case nil:
+			obj[kv[0]] = kv[1]
+		case string:
+			obj[kv[0]] = []string{prev, kv[1]}
+		case []string:
+			obj[kv[0]] = append(prev, kv[1])
+		}
+	}
+	return json.Marshal(obj)
 }
 
 func basicCredentials(id, secret string) string {

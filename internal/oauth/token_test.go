@@ -321,7 +321,7 @@ func TestRequestValidation(t *testing.T) {
 		req  TokenRequest
 		want string
 	}{
-		{TokenRequest{TokenURL: "https://x/t", ClientID: "a"}, "needs a client_secret"},
+		{TokenRequest{TokenURL: "https://x/t", ClientID: "a"}, "needs client_secret"},
 		{TokenRequest{TokenURL: "https://x/t", ClientID: "a", ClientSecret: testSecret, ExtraParams: map[string]string{"grant_type": "password"}}, `may not set "grant_type"`},
 		{TokenRequest{TokenURL: "https://x/t", ClientID: "a", ClientSecret: testSecret, Headers: map[string]string{"authorization": "x"}}, `may not set "authorization"`},
 		{TokenRequest{TokenURL: "/token", ClientID: "a", ClientSecret: testSecret}, "not an absolute URL"},

@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -44,7 +45,7 @@ func trackerFrom(ctx context.Context) *attempts {
 
 // send performs req with retries under the retry budget and returns the final
 // answer, or an *Error naming what failed. e carries Summary and Action.
-func (c *Client) send(ctx context.Context, hc *retryablehttp.Client, method, target string, body []byte, header http.Header, e Error) (*answer, *Error) {
+func (c *Client) send(ctx context.Context, hc *retryablehttp.Client, method, target string, body bodyFunc, header http.Header, e Error) (*answer, *Error) {
 	track := &attempts{}
 	ctx = context.WithValue(ctx, attemptsKey{}, track)
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.RetryBudget)
@@ -52,7 +53,13 @@ func (c *Client) send(ctx context.Context, hc *retryablehttp.Client, method, tar
 
 	var raw any
 	if body != nil {
-		raw = body
+		raw = retryablehttp.ReaderFunc(func() (io.Reader, error) {
+			b, err := body()
+			if err != nil {
+				return nil, err
+			}
+			return bytes.NewReader(b), nil
+		})
 	}
 	req, err := retryablehttp.NewRequestWithContext(ctx, method, target, raw)
 	if err != nil {

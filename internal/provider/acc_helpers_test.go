@@ -49,6 +49,9 @@ func startServer(t *testing.T, opts authserver.Options) *authserver.Server {
 	if opts.Clients == nil {
 		opts.Clients = map[string]string{"client-1": testSecret}
 	}
+	if opts.Now == nil {
+		opts.Now = func() time.Time { return testNow } // the provider's clock in these tests
+	}
 	s, err := authserver.Start(opts)
 	if err != nil {
 		t.Fatal(err)

@@ -48,6 +48,10 @@ type providerModel struct {
 	CACertPEM         types.String `tfsdk:"ca_cert_pem"`
 	CACertFile        types.String `tfsdk:"ca_cert_file"`
 	AllowInsecureHTTP types.Bool   `tfsdk:"allow_insecure_http"`
+	ClientCertPEM     types.String `tfsdk:"client_certificate_pem"`
+	ClientCertFile    types.String `tfsdk:"client_certificate_file"`
+	ClientKeyPEM      types.String `tfsdk:"client_private_key_pem"`
+	ClientKeyFile     types.String `tfsdk:"client_private_key_file"`
 	Cache             *cacheModel  `tfsdk:"cache"`
 }
 
@@ -64,6 +68,9 @@ const cacheDirEnv = "CLIENTCREDS_CACHE_DIR"
 type providerData struct {
 	client      *oauth.Client
 	revocations *revocations
+	// The mTLS client certificate and key for tls_client_auth and
+	// self_signed_tls_client_auth reads that name none of their own.
+	clientCertPEM, clientKeyPEM []byte
 }
 
 func (p *Provider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -117,6 +124,26 @@ func (p *Provider) Schema(_ context.Context, _ provider.SchemaRequest, resp *pro
 				Optional: true,
 				MarkdownDescription: "Allow plain `http://` endpoints on hosts other than loopback. Credentials and tokens would cross " +
 					"the network unencrypted. `http://` to `localhost`, `127.0.0.0/8` and `[::1]` is always allowed. Defaults to `false`.",
+			},
+			"client_certificate_pem": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "PEM client certificate for mutual TLS (`tls_client_auth`, `self_signed_tls_client_auth`), used by " +
+					"every token read that sets no `certificate_pem` or `certificate_file` of its own. Conflicts with `client_certificate_file`.",
+				Validators: []validator.String{stringvalidator.ConflictsWith(path.MatchRoot("client_certificate_file"))},
+			},
+			"client_certificate_file": schema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: "Path of a PEM file holding the mutual TLS client certificate; otherwise as `client_certificate_pem`.",
+			},
+			"client_private_key_pem": schema.StringAttribute{
+				Optional:            true,
+				Sensitive:           true,
+				MarkdownDescription: "PEM private key of `client_certificate_pem`. Sensitive. Conflicts with `client_private_key_file`.",
+				Validators:          []validator.String{stringvalidator.ConflictsWith(path.MatchRoot("client_private_key_file"))},
+			},
+			"client_private_key_file": schema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: "Path of a PEM file holding the private key of the mutual TLS client certificate.",
 			},
 		},
 		Blocks: map[string]schema.Block{
@@ -196,6 +223,13 @@ func (p *Provider) Configure(ctx context.Context, req provider.ConfigureRequest,
 		return
 	}
 	pd := &providerData{client: client, revocations: &revocations{}}
+	pd.clientCertPEM = []byte(m.ClientCertPEM.ValueString())
+	pd.clientKeyPEM = []byte(m.ClientKeyPEM.ValueString())
+	readFile(m.ClientCertFile, "client_certificate_file", &pd.clientCertPEM, &resp.Diagnostics)
+	readFile(m.ClientKeyFile, "client_private_key_file", &pd.clientKeyPEM, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	resp.DataSourceData = pd
 	resp.EphemeralResourceData = pd
 }

@@ -1,26 +1,56 @@
 package provider
 
 import (
+	"crypto"
+	"time"
+
 	"fmt"
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/authserver"
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/testpki"
 )
 
 // With TF_LOG=trace, Terraform and the provider log everything they log; the
 // client secret and the access token must not be part of it.
 func TestAccSecretsNeverLoggedDataSource(t *testing.T) {
-	srv := startServer(t, authserver.Options{IssuerPath: "/identity"})
+	key, keyPEM := testpki.ECKey(t)
+	fedKey, _ := testpki.ECKey(t)
+	srv := startServer(t, authserver.Options{IssuerPath: "/identity", Now: time.Now,
+		AuthMethods: []string{"client_secret_basic", "client_secret_post", "private_key_jwt"},
+		ClientKeys:  map[string]crypto.PublicKey{"jwt-client": key.Public(), "fed-client": fedKey.Public()}})
+	assertion := federatedAssertion(t, fedKey, "fed-client", srv.Issuer+"/token")
 	c := newCLI(t, "1.0.0", fmt.Sprintf(`
 variable "client_secret" {
   type      = string
   sensitive = true
 }
+variable "private_key" {
+  type      = string
+  sensitive = true
+}
+variable "assertion" {
+  type      = string
+  sensitive = true
+}
+data "clientcreds_token" "jwt" {
+  issuer            = %[1]q
+  client_id         = "jwt-client"
+  private_key_pem   = var.private_key
+  signing_algorithm = "ES256"
+}
+data "clientcreds_token" "federated" {
+  issuer           = %[1]q
+  client_id        = "fed-client"
+  client_assertion = var.assertion
+}
 data "clientcreds_oidc_discovery" "d" {
-  issuer = %q
+  issuer = %[1]q
 }
 data "clientcreds_token" "t" {
   token_url     = data.clientcreds_oidc_discovery.d.token_endpoint
@@ -38,19 +68,23 @@ output "expires_in" {
 }
 `, srv.Issuer))
 	logPath := filepath.Join(t.TempDir(), "trace.log")
-	out := c.run([]string{"TF_LOG=trace", "TF_LOG_PROVIDER=trace", "TF_LOG_PATH=" + logPath, "TF_VAR_client_secret=" + testSecret},
-		"plan", "-input=false", "-no-color")
+	out := c.run([]string{"TF_LOG=trace", "TF_LOG_PROVIDER=trace", "TF_LOG_PATH=" + logPath, "TF_VAR_client_secret=" + testSecret,
+		"TF_VAR_private_key=" + string(keyPEM), "TF_VAR_assertion=" + assertion}, "plan", "-input=false", "-no-color")
 	logText, err := os.ReadFile(logPath)
 	must(t, err)
 
 	tokens := srv.IssuedTokens()
-	if len(tokens) != 2 {
-		t.Fatalf("server issued %d tokens; want 2", len(tokens))
+	if len(tokens) != 4 {
+		t.Fatalf("server issued %d tokens; want 4", len(tokens))
 	}
 	if len(logText) < 10000 {
 		t.Fatalf("the trace log is only %d bytes; tracing did not happen", len(logText))
 	}
-	secrets := map[string]string{"client secret": testSecret, "first access token": tokens[0], "second access token": tokens[1]}
+	secrets := map[string]string{"client secret": testSecret, "client assertion": assertion,
+		"private key": strings.Split(string(keyPEM), "\n")[1]} // one line of the key's base64
+	for i, tok := range tokens {
+		secrets[fmt.Sprintf("access token %d", i+1)] = tok
+	}
 	assertAbsent(t, "the trace log", string(logText), secrets)
 	assertAbsent(t, "terraform plan output", out, secrets)
 	t.Logf("trace log: %d bytes, checked for the secret and %d tokens", len(logText), len(tokens))
@@ -111,4 +145,16 @@ resource "terraform_data" "use" {
 	assertAbsent(t, "terraform apply output", out, secrets)
 	assertAbsent(t, "terraform.tfstate", c.read("terraform.tfstate"), secrets)
 	t.Logf("trace log: %d bytes, checked for the secret and %d tokens", len(logText), len(tokens))
+}
+
+// federatedAssertion stands for a token another identity provider issued.
+func federatedAssertion(t *testing.T, key crypto.Signer, sub, aud string) string {
+	t.Helper()
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: key}, nil)
+	must(t, err)
+	now := time.Now()
+	a, err := jwt.Signed(signer).Claims(jwt.Claims{Issuer: sub, Subject: sub, Audience: jwt.Audience{aud}, ID: fmt.Sprint(now.UnixNano()),
+		IssuedAt: jwt.NewNumericDate(now), NotBefore: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(now.Add(time.Minute))}).Serialize()
+	must(t, err)
+	return a
 }

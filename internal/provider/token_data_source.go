@@ -7,7 +7,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 )
 
-var _ datasource.DataSourceWithConfigure = (*tokenDataSource)(nil)
+var (
+	_ datasource.DataSourceWithConfigure      = (*tokenDataSource)(nil)
+	_ datasource.DataSourceWithValidateConfig = (*tokenDataSource)(nil)
+)
 
 // tokenDataSource is clientcreds_token as a data source: any Terraform
 // version, the token kept in state.
@@ -43,4 +46,8 @@ func (d *tokenDataSource) Read(ctx context.Context, req datasource.ReadRequest, 
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+func (d *tokenDataSource) ValidateConfig(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
+	resp.Diagnostics.Append(validateTokenConfig(ctx, req.Config)...)
 }

@@ -127,7 +127,7 @@ data "clientcreds_token" "t" {
 		ProtoV6ProviderFactories: factories(),
 		Steps: []resource.TestStep{
 			{
-				Config:      cfg(postOnly.TokenURL(), "client_secret_jwt"),
+				Config:      cfg(postOnly.TokenURL(), "client_secret_header"),
 				ExpectError: phrase(`value must be one of`),
 			},
 			{

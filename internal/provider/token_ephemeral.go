@@ -12,8 +12,9 @@ import (
 )
 
 var (
-	_ ephemeral.EphemeralResourceWithConfigure = (*tokenEphemeral)(nil)
-	_ ephemeral.EphemeralResourceWithClose     = (*tokenEphemeral)(nil)
+	_ ephemeral.EphemeralResourceWithConfigure      = (*tokenEphemeral)(nil)
+	_ ephemeral.EphemeralResourceWithClose          = (*tokenEphemeral)(nil)
+	_ ephemeral.EphemeralResourceWithValidateConfig = (*tokenEphemeral)(nil)
 )
 
 // tokenEphemeralAttrs adds revocation to the shared token attributes.
@@ -114,4 +115,8 @@ func (e *tokenEphemeral) Close(ctx context.Context, req ephemeral.CloseRequest, 
 		d := errorDiag(err)
 		resp.Diagnostics.AddWarning(d.Summary(), d.Detail()+"\n\nThe token stays valid until it expires.")
 	}
+}
+
+func (e *tokenEphemeral) ValidateConfig(ctx context.Context, req ephemeral.ValidateConfigRequest, resp *ephemeral.ValidateConfigResponse) {
+	resp.Diagnostics.Append(validateTokenConfig(ctx, req.Config)...)
 }

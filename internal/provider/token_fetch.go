@@ -2,47 +2,94 @@ package provider
 
 import (
 	"context"
+	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
 )
 
-// request maps the configuration to a token request, discovering the token
-// endpoint first when the configuration names an issuer.
-func (m *tokenModel) request(ctx context.Context, c *oauth.Client) (oauth.TokenRequest, *oauth.Metadata, error) {
+// baseRequest maps the configuration to a token request, reading key and
+// certificate files and taking the provider's mTLS pair where the
+// configuration has none; no network is involved.
+func (m *tokenModel) baseRequest(pd *providerData) (oauth.TokenRequest, diag.Diagnostics) {
+	var diags diag.Diagnostics
 	r := oauth.TokenRequest{
-		TokenURL:     m.TokenURL.ValueString(),
-		ClientID:     m.ClientID.ValueString(),
-		ClientSecret: m.ClientSecret.ValueString(),
-		AuthMethod:   oauth.AuthMethod(m.AuthMethod.ValueString()),
-		Format:       m.RequestFormat.ValueString(),
-		ContentType:  m.ContentType.ValueString(),
-		Scopes:       m.Scopes,
-		Audience:     m.Audience.ValueString(),
-		Resources:    m.Resource,
-		ExtraParams:  m.ExtraParams,
-		Headers:      m.Headers,
+		TokenURL:            m.TokenURL.ValueString(),
+		ClientID:            m.ClientID.ValueString(),
+		ClientSecret:        m.ClientSecret.ValueString(),
+		AuthMethod:          oauth.AuthMethod(m.AuthMethod.ValueString()),
+		Format:              m.RequestFormat.ValueString(),
+		ContentType:         m.ContentType.ValueString(),
+		Scopes:              m.Scopes,
+		Audience:            m.Audience.ValueString(),
+		Resources:           m.Resource,
+		ExtraParams:         m.ExtraParams,
+		Headers:             m.Headers,
+		PrivateKeyPEM:       []byte(m.PrivateKeyPEM.ValueString()),
+		CertificatePEM:      []byte(m.CertificatePEM.ValueString()),
+		SigningAlgorithm:    m.SigningAlgorithm.ValueString(),
+		KeyID:               m.KeyID.ValueString(),
+		AssertionAudience:   m.AssertionAudience.ValueString(),
+		ClientAssertion:     m.ClientAssertion.ValueString(),
+		ClientAssertionFile: m.ClientAssertionFile.ValueString(),
 	}
 	if r.Format == "" {
 		r.Format = oauth.FormatForm
 	}
+	readFile(m.PrivateKeyFile, "private_key_file", &r.PrivateKeyPEM, &diags)
+	readFile(m.CertificateFile, "certificate_file", &r.CertificatePEM, &diags)
+	if isTLSMethod(r.AuthMethod) && len(r.CertificatePEM) == 0 && len(r.PrivateKeyPEM) == 0 && pd != nil {
+		r.CertificatePEM, r.PrivateKeyPEM = pd.clientCertPEM, pd.clientKeyPEM
+	}
+	return r, diags
+}
+
+// request completes baseRequest with discovery when the configuration names
+// an issuer: the token endpoint (its mTLS alias for mTLS methods) and the
+// default client authentication.
+func (m *tokenModel) request(ctx context.Context, pd *providerData) (oauth.TokenRequest, diag.Diagnostics) {
+	r, diags := m.baseRequest(pd)
+	if diags.HasError() {
+		return r, diags
+	}
 	var md *oauth.Metadata
 	if iss := m.Issuer.ValueString(); iss != "" {
 		var err error
-		if md, err = c.Discover(ctx, oauth.DiscoveryRequest{Issuer: iss}); err != nil {
-			return r, nil, err
+		if md, err = pd.client.Discover(ctx, oauth.DiscoveryRequest{Issuer: iss}); err != nil {
+			diags.Append(errorDiag(err))
+			return r, diags
 		}
 		r.TokenURL = md.TokenEndpoint
 	}
 	if r.AuthMethod == "" {
-		r.AuthMethod = oauth.ChooseAuthMethod(r.Format, md)
+		r.AuthMethod = r.ChooseAuthMethod(md)
 	}
-	return r, md, nil
+	if alias := md.MTLSAlias("token_endpoint"); isTLSMethod(r.AuthMethod) && alias != "" {
+		r.TokenURL = alias // RFC 8705 §5: mTLS clients use the aliases
+	}
+	return r, diags
+}
+
+func isTLSMethod(m oauth.AuthMethod) bool {
+	return m == oauth.TLSClientAuth || m == oauth.SelfSignedTLSClientAuth
+}
+
+func readFile(v types.String, attr string, dst *[]byte, diags *diag.Diagnostics) {
+	if v.ValueString() == "" {
+		return
+	}
+	b, err := os.ReadFile(v.ValueString())
+	if err != nil {
+		diags.AddAttributeError(path.Root(attr), "Unreadable File", "The file of "+attr+" could not be read: "+err.Error()+".")
+		return
+	}
+	*dst = b
 }
 
 // fetch runs the whole configuration -> request -> result mapping; the data
@@ -55,12 +102,13 @@ func (m *tokenModel) fetch(ctx context.Context, pd *providerData, own bool) (con
 		diags.Append(notConfigured())
 		return ctx, nil, diags
 	}
-	ctx = maskSecrets(ctx, m.ClientSecret.ValueString())
-	req, _, err := m.request(ctx, pd.client)
-	if err != nil {
-		diags.Append(errorDiag(err))
+	ctx = maskSecrets(ctx, m.ClientSecret.ValueString(), m.PrivateKeyPEM.ValueString(), m.ClientAssertion.ValueString())
+	req, rdiags := m.request(ctx, pd)
+	diags.Append(rdiags...)
+	if diags.HasError() {
 		return ctx, nil, diags
 	}
+	ctx = maskSecrets(ctx, string(req.PrivateKeyPEM)) // also when read from a file or the provider
 	req.NoShare = own
 	tok, err := pd.client.Token(ctx, req)
 	if err != nil {

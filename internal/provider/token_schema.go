@@ -30,14 +30,58 @@ var tokenAttrs = attrSpecs{
 	},
 	"client_secret": {kind: kindString, mode: optional, sensitive: true,
 		desc: "Client secret. Sensitive: never logged, never in a diagnostic, sent only to the token endpoint. " +
-			"Required by `client_secret_basic` and `client_secret_post`.",
+			"Required by `client_secret_basic`, `client_secret_post` and `client_secret_jwt`.",
 	},
 	"auth_method": {kind: kindString, mode: optionalComputed,
-		desc: "Client authentication: `client_secret_basic` (HTTP Basic, credentials form-encoded as RFC 6749 §2.3.1 says) or " +
-			"`client_secret_post` (credentials in the body). Defaults to `client_secret_post` when `request_format` is `json`; " +
-			"otherwise to `client_secret_basic`, unless the discovered metadata lists `client_secret_post` and not `client_secret_basic`. " +
-			"A rejected request is never retried with the other method. Reports the method used.",
-		strings: []validator.String{stringvalidator.OneOf(string(oauth.ClientSecretBasic), string(oauth.ClientSecretPost))},
+		desc: "Client authentication. `client_secret_basic`: HTTP Basic, credentials form-encoded as RFC 6749 §2.3.1 says. " +
+			"`client_secret_post`: credentials in the body. `client_secret_jwt`: an assertion signed with the secret. " +
+			"`private_key_jwt`: an assertion signed with `private_key_pem`/`private_key_file` (RFC 7523). " +
+			"`client_assertion`: an assertion you supply in `client_assertion`/`client_assertion_file`, such as a federated identity token. " +
+			"`tls_client_auth` and `self_signed_tls_client_auth`: mutual TLS with a client certificate (RFC 8705). " +
+			"Defaults to the method the credentials given imply (`client_assertion` for an assertion, `private_key_jwt` for a key without a " +
+			"secret); for a secret, `client_secret_post` when `request_format` is `json`, otherwise `client_secret_basic`, unless the " +
+			"discovered metadata lists `client_secret_post` and not `client_secret_basic`. A rejected request is never retried with " +
+			"another method. Reports the method used.",
+		strings: []validator.String{stringvalidator.OneOf(oauth.AuthMethods()...)},
+	},
+	"private_key_pem": {kind: kindString, mode: optional, sensitive: true,
+		desc: "PEM private key (PKCS#1, PKCS#8 or SEC 1; RSA of at least 2048 bits, ECDSA P-256/384/521 or Ed25519) that signs " +
+			"`private_key_jwt` assertions, or the key of the mTLS client certificate. Sensitive. Conflicts with `private_key_file`.",
+		strings: []validator.String{stringvalidator.ConflictsWith(path.MatchRoot("private_key_file"))},
+	},
+	"private_key_file": {kind: kindString, mode: optional,
+		desc: "Path of a PEM private key file, read when the token is requested; otherwise as `private_key_pem`.",
+	},
+	"certificate_pem": {kind: kindString, mode: optional,
+		desc: "PEM client certificate: the mTLS certificate for `tls_client_auth` and `self_signed_tls_client_auth` (defaults " +
+			"to the provider's `client_certificate_pem`), or, with `private_key_jwt`, the certificate whose SHA-256 thumbprint is sent " +
+			"as the assertion's `x5t#S256` header. It must belong to the private key. Conflicts with `certificate_file`.",
+		strings: []validator.String{stringvalidator.ConflictsWith(path.MatchRoot("certificate_file"))},
+	},
+	"certificate_file": {kind: kindString, mode: optional,
+		desc: "Path of a PEM client certificate file; otherwise as `certificate_pem`.",
+	},
+	"signing_algorithm": {kind: kindString, mode: optional,
+		desc: "Algorithm of the signed client assertion: for `private_key_jwt` one of `RS256`, `RS384`, `RS512`, `PS256`, `PS384`, " +
+			"`PS512` (RSA keys), `ES256`, `ES384`, `ES512` (ECDSA keys on the matching curve) or `EdDSA` (Ed25519), default `RS256`; for " +
+			"`client_secret_jwt` one of `HS256`, `HS384`, `HS512`, default `HS256`.",
+		strings: []validator.String{stringvalidator.OneOf(append(oauth.KeyAlgorithms(), oauth.SecretAlgorithms()...)...)},
+	},
+	"key_id": {kind: kindString, mode: optional,
+		desc: "`kid` header of `private_key_jwt` assertions, naming the key among those registered for the client.",
+	},
+	"assertion_audience": {kind: kindString, mode: optional,
+		desc: "`aud` claim of signed assertions. Defaults to the token endpoint URL; some servers (Okta's org server, some " +
+			"Keycloak setups) want the issuer instead.",
+	},
+	"client_assertion": {kind: kindString, mode: optional, sensitive: true,
+		desc: "A client assertion (JWT) to send as is, with `client_assertion_type` `urn:ietf:params:oauth:client-assertion-type:jwt-bearer`: " +
+			"how Microsoft Entra ID workload identity federation and similar setups authenticate. Sensitive. Conflicts with `client_assertion_file`.",
+		strings: []validator.String{stringvalidator.ConflictsWith(path.MatchRoot("client_assertion_file"))},
+	},
+	"client_assertion_file": {kind: kindString, mode: optional,
+		desc: "Path of a file holding the client assertion, read anew for every request (a Kubernetes projected service-account " +
+			"token, a CI platform's OIDC token file), so rotation in place is picked up. Such tokens are never kept in the persistent cache.",
 	},
 	"request_format": {kind: kindString, mode: optional,
 		desc: "Body of the token request: `form` (`application/x-www-form-urlencoded`, the standard) or `json` " +
@@ -92,6 +136,16 @@ type tokenModel struct {
 	Resource      []string          `tfsdk:"resource"`
 	ExtraParams   map[string]string `tfsdk:"extra_params"`
 	Headers       map[string]string `tfsdk:"headers"`
+
+	PrivateKeyPEM       types.String `tfsdk:"private_key_pem"`
+	PrivateKeyFile      types.String `tfsdk:"private_key_file"`
+	CertificatePEM      types.String `tfsdk:"certificate_pem"`
+	CertificateFile     types.String `tfsdk:"certificate_file"`
+	SigningAlgorithm    types.String `tfsdk:"signing_algorithm"`
+	KeyID               types.String `tfsdk:"key_id"`
+	AssertionAudience   types.String `tfsdk:"assertion_audience"`
+	ClientAssertion     types.String `tfsdk:"client_assertion"`
+	ClientAssertionFile types.String `tfsdk:"client_assertion_file"`
 
 	AccessToken types.String `tfsdk:"access_token"`
 	TokenType   types.String `tfsdk:"token_type"`

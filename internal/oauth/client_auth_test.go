@@ -1,0 +1,304 @@
+package oauth
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/authserver"
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/testpki"
+)
+
+var allMethods = []string{"client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt", "tls_client_auth", "self_signed_tls_client_auth"}
+
+// realClock: the authorization server checks assertion times against its own clock.
+func realClock(c *Config) { c.Now = time.Now }
+
+func startAuth(t *testing.T, opts authserver.Options) *authserver.Server {
+	t.Helper()
+	if opts.AuthMethods == nil {
+		opts.AuthMethods = allMethods
+	}
+	s, err := authserver.Start(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+func TestPrivateKeyJWTEveryKeyType(t *testing.T) {
+	for _, k := range testKeys(t) {
+		t.Run(k.name, func(t *testing.T) {
+			srv := startAuth(t, authserver.Options{ClientKeys: map[string]crypto.PublicKey{"svc": k.pub}})
+			c := newClient(t, realClock)
+			req := TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", PrivateKeyPEM: k.pem, SigningAlgorithm: k.alg, KeyID: "key-1", NoShare: true}
+			if req.ChooseAuthMethod(nil) != PrivateKeyJWT {
+				t.Fatal("a private key without a secret should imply private_key_jwt")
+			}
+			for range 2 {
+				if _, err := c.Token(context.Background(), req); err != nil {
+					t.Fatal(err)
+				}
+			}
+			reqs := srv.TokenRequests()
+			a, b := reqs[0].Assertion, reqs[1].Assertion
+			if a == nil || b == nil || reqs[0].AuthMethod != "private_key_jwt" {
+				t.Fatalf("server saw %+v", reqs[0])
+			}
+			if a.Alg != k.alg || a.KeyID != "key-1" || a.X5tS256 != "" {
+				t.Errorf("header alg %s kid %q x5t#S256 %q", a.Alg, a.KeyID, a.X5tS256)
+			}
+			if a.Claims.ID == b.Claims.ID {
+				t.Error("two assertions share a jti")
+			}
+			if life := a.Claims.Expiry.Time().Sub(a.Claims.IssuedAt.Time()); life != AssertionLifetime {
+				t.Errorf("assertion lifetime %v", life)
+			}
+			if got := reqs[0].Params.Get("client_assertion_type"); got != JWTBearerAssertionType {
+				t.Errorf("client_assertion_type %q", got)
+			}
+		})
+	}
+}
+
+func TestPrivateKeyJWTCertificateThumbprintAndAudience(t *testing.T) {
+	k := testKeys(t)[0]
+	ca := testpki.NewCA(t)
+	der := ca.Issue(t, "", time.Hour, k.pub)
+	srv := startAuth(t, authserver.Options{ClientKeys: map[string]crypto.PublicKey{"svc": k.pub}, AssertionAudience: "https://issuer.example"})
+	_, err := newClient(t, realClock).Token(context.Background(), TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc",
+		PrivateKeyPEM: k.pem, CertificatePEM: certPEM(der), AssertionAudience: "https://issuer.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := srv.TokenRequests()[0].Assertion
+	want, _ := CertificateThumbprint(certPEM(der), mustKey(t, k.pem))
+	if a.X5tS256 == "" || a.X5tS256 != want {
+		t.Errorf("x5t#S256 %q, want %q", a.X5tS256, want)
+	}
+}
+
+func TestClientSecretJWT(t *testing.T) {
+	secret := strings.Repeat("k", 64)
+	for _, alg := range []string{"", "HS256", "HS384", "HS512"} {
+		srv := startAuth(t, authserver.Options{Clients: map[string]string{"svc": secret}})
+		_, err := newClient(t, realClock).Token(context.Background(), TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc",
+			ClientSecret: secret, AuthMethod: ClientSecretJWT, SigningAlgorithm: alg})
+		if err != nil {
+			t.Fatalf("%s: %v", alg, err)
+		}
+		r := srv.TokenRequests()[0]
+		if want := map[string]string{"": "HS256"}[alg]; r.AuthMethod != "client_secret_jwt" || r.Assertion.Alg != max(alg, want) {
+			t.Errorf("%s: server saw %s with %s", alg, r.AuthMethod, r.Assertion.Alg)
+		}
+		if strings.Contains(r.Params.Encode(), secret) {
+			t.Error("the secret itself was sent")
+		}
+	}
+}
+
+// An assertion signed by another key, or replayed, is refused; the error is
+// the server's invalid_client.
+func TestTamperedAndReplayedAssertionsRefused(t *testing.T) {
+	k := testKeys(t)[0]
+	srv := startAuth(t, authserver.Options{ClientKeys: map[string]crypto.PublicKey{"svc": k.pub}})
+	c := newClient(t, realClock)
+	forged := signTestAssertion(t, mustGenEC(t), "svc", srv.TokenURL())
+	_, err := c.Token(context.Background(), TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", ClientAssertion: forged})
+	mustFail(t, err, "invalid_client")
+	if got := srv.TokenRequests()[0].Error; !strings.Contains(got, "signature") {
+		t.Errorf("server refused for %q, not the signature", got)
+	}
+
+	good := signTestAssertionWith(t, k.pem, "svc", srv.TokenURL())
+	req := TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", ClientAssertion: good, NoShare: true}
+	if _, err := c.Token(context.Background(), req); err != nil {
+		t.Fatalf("a valid caller-supplied assertion was refused: %v", err)
+	}
+	_, err = c.Token(context.Background(), req)
+	mustFail(t, err, "invalid_client")
+	if got := srv.TokenRequests()[2].Error; !strings.Contains(got, "jti replayed") {
+		t.Errorf("replay refused for %q", got)
+	}
+
+	// A token signed by the right key but with a payload altered after signing.
+	parts := strings.Split(signTestAssertionWith(t, k.pem, "svc", srv.TokenURL()), ".")
+	parts[1] = strings.TrimRight(parts[1], "A") + "B"
+	_, err = c.Token(context.Background(), TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", ClientAssertion: strings.Join(parts, "."), NoShare: true})
+	mustFail(t, err, "invalid_client")
+}
+
+// The assertion file is read for every request, so rotation is picked up.
+func TestClientAssertionFileReadEachTime(t *testing.T) {
+	k := testKeys(t)[0]
+	srv := startAuth(t, authserver.Options{ClientKeys: map[string]crypto.PublicKey{"svc": k.pub}})
+	file := filepath.Join(t.TempDir(), "token")
+	c := newClient(t, realClock)
+	var sent []string
+	for range 2 {
+		a := signTestAssertionWith(t, k.pem, "svc", srv.TokenURL())
+		sent = append(sent, a)
+		if err := os.WriteFile(file, []byte(a+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Token(context.Background(), TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", ClientAssertionFile: file, NoShare: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reqs := srv.TokenRequests()
+	if reqs[0].Assertion.Claims.ID == reqs[1].Assertion.Claims.ID {
+		t.Error("the rotated file was not read again")
+	}
+	if err := os.Remove(file); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.Token(context.Background(), TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", ClientAssertionFile: file, NoShare: true})
+	mustFail(t, err, "client_assertion_file could not be read")
+}
+
+func TestMutualTLS(t *testing.T) {
+	ca := testpki.NewCA(t)
+	clientKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	der := ca.Issue(t, "", time.Hour, &clientKey.PublicKey)
+	keyDER, _ := x509.MarshalECPrivateKey(clientKey)
+	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})
+	srvTLS := ca.ServerTLS(t, "127.0.0.1", time.Hour)
+	srvTLS.ClientAuth = tls.RequireAnyClientCert
+	srv := startAuth(t, authserver.Options{TLS: srvTLS, ClientCerts: map[string][32]byte{"svc": testpki.CertSum(der)}})
+	c := newClient(t, func(c *Config) { c.CACertPEM = ca.PEM })
+
+	for _, m := range []AuthMethod{TLSClientAuth, SelfSignedTLSClientAuth} {
+		tok, err := c.Token(context.Background(), TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", AuthMethod: m,
+			CertificatePEM: certPEM(der), PrivateKeyPEM: keyPEM, NoShare: true})
+		if err != nil || !srv.Issued(tok.AccessToken) {
+			t.Fatalf("%s: %v", m, err)
+		}
+	}
+	r := srv.TokenRequests()[0]
+	if r.AuthMethod != "tls_client_auth" || r.Params.Get("client_id") != "svc" {
+		t.Errorf("server saw %s, client_id %q", r.AuthMethod, r.Params.Get("client_id"))
+	}
+	// Another certificate is refused; no certificate fails the handshake.
+	otherKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	otherDER := ca.Issue(t, "", time.Hour, &otherKey.PublicKey)
+	otherKeyDER, _ := x509.MarshalECPrivateKey(otherKey)
+	_, err := c.Token(context.Background(), TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", AuthMethod: TLSClientAuth,
+		CertificatePEM: certPEM(otherDER), PrivateKeyPEM: pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: otherKeyDER})})
+	mustFail(t, err, "invalid_client")
+	_, err = c.Token(context.Background(), TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", ClientSecret: testSecret})
+	mustFail(t, err, "certificate")
+}
+
+func TestAuthValidation(t *testing.T) {
+	keys := testKeys(t)
+	rsaPEM, ecPEM := keys[0].pem, keys[4].pem
+	small, _ := rsa.GenerateKey(rand.Reader, 1024)
+	smallPEM := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(small)})
+	ca := testpki.NewCA(t)
+	otherCert := certPEM(ca.Issue(t, "", time.Hour, keys[4].pub))
+	encrypted := pem.EncodeToMemory(&pem.Block{Type: "ENCRYPTED PRIVATE KEY", Bytes: []byte{1, 2, 3}})
+	base := TokenRequest{TokenURL: "https://idp.example/token", ClientID: "svc"}
+	for _, tc := range []struct {
+		name string
+		mod  func(r *TokenRequest)
+		want string
+	}{
+		{"RSA key with ES256", func(r *TokenRequest) {
+			r.AuthMethod, r.PrivateKeyPEM, r.SigningAlgorithm = PrivateKeyJWT, rsaPEM, "ES256"
+		}, "ES256 does not fit an RSA key"},
+		{"P-256 key with ES384", func(r *TokenRequest) { r.PrivateKeyPEM, r.SigningAlgorithm = ecPEM, "ES384" }, "does not fit an ECDSA key on curve P-256; use ES256"},
+		{"EC key with default RS256", func(r *TokenRequest) { r.PrivateKeyPEM = ecPEM }, "RS256 does not fit an ECDSA key"},
+		{"1024-bit RSA", func(r *TokenRequest) { r.PrivateKeyPEM = smallPEM }, "at least 2048"},
+		{"encrypted key", func(r *TokenRequest) { r.PrivateKeyPEM = encrypted }, "encrypted"},
+		{"no key in PEM", func(r *TokenRequest) { r.AuthMethod, r.PrivateKeyPEM = PrivateKeyJWT, otherCert }, "no PEM private key"},
+		{"certificate of another key", func(r *TokenRequest) { r.PrivateKeyPEM, r.CertificatePEM = rsaPEM, otherCert }, "does not belong to the private key"},
+		{"private_key_jwt without key", func(r *TokenRequest) { r.AuthMethod = PrivateKeyJWT }, "needs private_key_pem or private_key_file"},
+		{"secret with private_key_jwt", func(r *TokenRequest) { r.AuthMethod, r.PrivateKeyPEM, r.ClientSecret = PrivateKeyJWT, rsaPEM, "x" }, "client_secret is not used by auth_method \"private_key_jwt\""},
+		{"key with basic", func(r *TokenRequest) { r.AuthMethod, r.ClientSecret, r.PrivateKeyPEM = ClientSecretBasic, "x", rsaPEM }, "private_key_pem or private_key_file is not used"},
+		{"alg with basic", func(r *TokenRequest) { r.ClientSecret, r.SigningAlgorithm = "x", "RS256" }, "signing_algorithm is not used"},
+		{"short HMAC secret", func(r *TokenRequest) { r.AuthMethod, r.ClientSecret = ClientSecretJWT, "short" }, "at least 32 bytes"},
+		{"RS256 for client_secret_jwt", func(r *TokenRequest) {
+			r.AuthMethod, r.ClientSecret, r.SigningAlgorithm = ClientSecretJWT, strings.Repeat("k", 64), "RS256"
+		}, "does not fit client_secret_jwt"},
+		{"both assertions", func(r *TokenRequest) { r.ClientAssertion, r.ClientAssertionFile = "a.b.c", "/f" }, "only one of client_assertion"},
+		{"assertion with key", func(r *TokenRequest) {
+			r.AuthMethod, r.ClientAssertion, r.PrivateKeyPEM = ClientAssertion, "a.b.c", rsaPEM
+		}, "is not used by auth_method \"client_assertion\""},
+		{"mTLS without certificate", func(r *TokenRequest) { r.AuthMethod, r.PrivateKeyPEM = TLSClientAuth, rsaPEM }, "needs certificate_pem or certificate_file"},
+		{"mTLS pair mismatch", func(r *TokenRequest) {
+			r.AuthMethod, r.PrivateKeyPEM, r.CertificatePEM = TLSClientAuth, rsaPEM, otherCert
+		}, "do not form a pair"},
+		{"unknown method", func(r *TokenRequest) { r.AuthMethod, r.ClientSecret = "none", "x" }, "unsupported auth_method"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := base
+			tc.mod(&r)
+			if r.AuthMethod == "" {
+				r.AuthMethod = r.ChooseAuthMethod(nil)
+			}
+			err := r.ValidateAuth()
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want %q", err, tc.want)
+			}
+			if strings.Contains(err.Error(), "PRIVATE KEY-----") {
+				t.Error("the error quotes the key")
+			}
+		})
+	}
+}
+
+func mustKey(t *testing.T, p []byte) crypto.Signer {
+	k, err := ParsePrivateKey(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func mustGenEC(t *testing.T) []byte {
+	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	der, _ := x509.MarshalPKCS8PrivateKey(k)
+	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+}
+
+// signTestAssertion stands for an external identity provider's token.
+func signTestAssertion(t *testing.T, keyPEM []byte, sub, aud string) string {
+	return signTestAssertionWith(t, keyPEM, sub, aud)
+}
+
+func signTestAssertionWith(t *testing.T, keyPEM []byte, sub, aud string) string {
+	t.Helper()
+	key := mustKey(t, keyPEM)
+	alg := jose.RS256
+	if _, ok := key.(*ecdsa.PrivateKey); ok {
+		alg = jose.ES256
+	}
+	s, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: key}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	jti := make([]byte, 8)
+	_, _ = rand.Read(jti)
+	out, err := jwt.Signed(s).Claims(jwt.Claims{Issuer: sub, Subject: sub, Audience: jwt.Audience{aud}, ID: string(jti) + now.String(),
+		IssuedAt: jwt.NewNumericDate(now), NotBefore: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(now.Add(time.Minute))}).Serialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}

@@ -1,0 +1,62 @@
+package oauth
+
+import (
+	"crypto/sha256"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// tlsCertificate pairs a PEM client certificate with its key.
+func tlsCertificate(certPEM, keyPEM []byte) (tls.Certificate, error) {
+	if len(certPEM) == 0 || len(keyPEM) == 0 {
+		return tls.Certificate{}, errors.New("mutual TLS needs both a client certificate and its private key")
+	}
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("the client certificate and private key do not form a pair: %v", sanitizeTLSError(err))
+	}
+	return cert, nil
+}
+
+// sanitizeTLSError keeps crypto/tls's explanation but never key material.
+func sanitizeTLSError(err error) string {
+	msg := err.Error()
+	if len(msg) > 200 {
+		msg = msg[:200]
+	}
+	return msg
+}
+
+// postClient returns the HTTP client for a request: the shared one, or for
+// mutual TLS one presenting the request's certificate, made once per
+// certificate and kept for the life of the Client.
+func (c *Client) postClient(r *TokenRequest) (*retryablehttp.Client, error) {
+	if r.AuthMethod != TLSClientAuth && r.AuthMethod != SelfSignedTLSClientAuth {
+		return c.post, nil
+	}
+	sum := sha256.Sum256(append(append([]byte{}, r.CertificatePEM...), r.PrivateKeyPEM...))
+	key := string(sum[:])
+	c.mtlsMu.Lock()
+	defer c.mtlsMu.Unlock()
+	if hc, ok := c.mtls[key]; ok {
+		return hc, nil
+	}
+	cert, err := tlsCertificate(r.CertificatePEM, r.PrivateKeyPEM)
+	if err != nil {
+		return nil, err
+	}
+	base := c.post.HTTPClient
+	tr := base.Transport.(*http.Transport).Clone()
+	tr.TLSClientConfig = tr.TLSClientConfig.Clone()
+	tr.TLSClientConfig.Certificates = []tls.Certificate{cert}
+	hc := c.retrying(&http.Client{Transport: tr, Timeout: base.Timeout, CheckRedirect: base.CheckRedirect})
+	if c.mtls == nil {
+		c.mtls = map[string]*retryablehttp.Client{}
+	}
+	c.mtls[key] = hc
+	return hc, nil
+}
