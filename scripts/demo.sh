@@ -38,7 +38,7 @@ cp examples/demo/main.tf "$work/run/"
 
 echo "==> terraform apply against $issuer"
 terraform -chdir="$work/run" apply -auto-approve -input=false -no-color \
-  -var "issuer=$issuer" -var "api_url=$base/api/whoami" >"$work/apply.log" 2>&1 ||
+  -var "issuer=$issuer" -var "api_url=$base/api/whoami" -var "api_client=$work/demoserver" >"$work/apply.log" 2>&1 ||
   { cat "$work/apply.log"; exit 1; }
 # Drop the dev_overrides notice; keep what Terraform did.
 sed '/^Warning: Provider development overrides/,/^releases\.$/d; /^$/d' "$work/apply.log"
@@ -46,7 +46,7 @@ sed '/^Warning: Provider development overrides/,/^releases\.$/d; /^$/d' "$work/a
 echo "==> token metadata (terraform output)"
 terraform -chdir="$work/run" output -no-color token
 echo "==> the protected API's answer to the ephemeral token"
-cat "$work/run/api-response.json"
+cat "$work/run/api-response.txt"
 echo
 # The data source keeps its arguments, client_secret included, in state (the
 # ephemeral resource does not); what Terraform printed must never hold it.

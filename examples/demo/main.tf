@@ -18,6 +18,11 @@ variable "api_url" {
   type = string
 }
 
+variable "api_client" {
+  description = "Path of the demo's API client (the demoserver binary with -call)."
+  type        = string
+}
+
 variable "client_secret" {
   type      = string
   sensitive = true
@@ -48,10 +53,11 @@ ephemeral "clientcreds_token" "api" {
 # to a file that `make demo` prints.
 resource "terraform_data" "call_api" {
   provisioner "local-exec" {
-    command = "curl -sS -H \"Authorization: Bearer $TOKEN\" \"$API_URL\" > api-response.json"
+    command = "\"$API_CLIENT\" -call \"$API_URL\" > api-response.txt"
     environment = {
-      TOKEN   = ephemeral.clientcreds_token.api.access_token
-      API_URL = var.api_url
+      TOKEN      = ephemeral.clientcreds_token.api.access_token
+      API_URL    = var.api_url
+      API_CLIENT = var.api_client
     }
   }
 }

@@ -12,6 +12,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/echoprovider"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/authserver"
@@ -92,6 +94,20 @@ func phrase(parts ...string) *regexp.Regexp {
 		re = append(re, strings.Join(words, `\s+`))
 	}
 	return regexp.MustCompile(`(?s)` + strings.Join(re, `.*`))
+}
+
+// lastRequestWas checks how the server's last token request arrived.
+func lastRequestWas(s *authserver.Server, contentType, method, clientID string) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		r, err := onlyRequest(s)
+		if err != nil {
+			return err
+		}
+		if r.ContentType != contentType || r.AuthMethod != method || r.ClientID != clientID {
+			return fmt.Errorf("server saw %s from %q as %s; want %s from %q as %s", r.AuthMethod, r.ClientID, r.ContentType, method, clientID, contentType)
+		}
+		return nil
+	}
 }
 
 // onlyRequest returns the server's one token request, failing otherwise.

@@ -130,13 +130,16 @@ data "clientcreds_token" "entra" {
 }
 
 // mTLS with the client certificate set on the provider; discovery's
-// mtls_endpoint_aliases sends the request to the mTLS endpoint.
+// mtls_endpoint_aliases sends the request to the mTLS endpoint. A second
+// client brings its own self-signed certificate.
 func TestAccTokenMutualTLS(t *testing.T) {
 	ca := testpki.NewCA(t)
 	key, keyPEM := testpki.ECKey(t)
 	der := ca.Issue(t, "", time.Hour, key.Public())
-	srv := startServer(t, authserver.Options{IssuerPath: "/identity", AuthMethods: jwtMethods, MTLSAliases: true,
-		TLS: ca.ServerTLS(t, "127.0.0.1", time.Hour), ClientCerts: map[string][32]byte{"svc": testpki.CertSum(der)}})
+	selfKey, selfKeyPEM := testpki.ECKey(t)
+	selfDER := testpki.NewCA(t).Issue(t, "", time.Hour, selfKey.Public()) // a CA nobody trusts: self-signed in effect
+	srv := startServer(t, authserver.Options{IssuerPath: "/identity", AuthMethods: append(jwtMethods, "self_signed_tls_client_auth"), MTLSAliases: true,
+		TLS: ca.ServerTLS(t, "127.0.0.1", time.Hour), ClientCerts: map[string][32]byte{"svc": testpki.CertSum(der), "self": testpki.CertSum(selfDER)}})
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: factories(),
 		Steps: []resource.TestStep{{
@@ -150,17 +153,23 @@ data "clientcreds_token" "mtls" {
   issuer      = %q
   client_id   = "svc"
   auth_method = "tls_client_auth"
-}`, ca.PEM, testpki.CertPEM(der), keyPEM, srv.Issuer),
+}
+data "clientcreds_token" "self_signed" {
+  issuer          = %[4]q
+  client_id       = "self"
+  auth_method     = "self_signed_tls_client_auth"
+  certificate_pem = %q
+  private_key_pem = %q
+}`, ca.PEM, testpki.CertPEM(der), keyPEM, srv.Issuer, testpki.CertPEM(selfDER), selfKeyPEM),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue("data.clientcreds_token.mtls", tfjsonpath.New("access_token"), issuedBy(srv)),
+				statecheck.ExpectKnownValue("data.clientcreds_token.self_signed", tfjsonpath.New("access_token"), issuedBy(srv)),
 			},
 			Check: func(*terraform.State) error {
-				r, err := onlyRequest(srv)
-				if err != nil {
-					return err
-				}
-				if r.AuthMethod != "tls_client_auth" || r.Path != "/identity/mtls/token" {
-					return fmt.Errorf("server saw %s at %s; want tls_client_auth at the mTLS alias", r.AuthMethod, r.Path)
+				for _, r := range srv.TokenRequests() {
+					if r.Error != "" || r.AuthMethod != "tls_client_auth" || r.Path != "/identity/mtls/token" {
+						return fmt.Errorf("server saw %s from %s at %s (%s); want mTLS at the alias", r.AuthMethod, r.ClientID, r.Path, r.Error)
+					}
 				}
 				return nil
 			},

@@ -45,16 +45,7 @@ data "clientcreds_token" "odc" {
 				statecheck.ExpectKnownValue("data.clientcreds_token.odc", tfjsonpath.New("auth_method"), knownvalue.StringExact("client_secret_basic")),
 				statecheck.ExpectKnownValue("data.clientcreds_token.odc", tfjsonpath.New("scope"), knownvalue.Null()),
 			},
-			Check: func(*terraform.State) error {
-				r, err := onlyRequest(srv)
-				if err != nil {
-					return err
-				}
-				if r.ContentType != "application/x-www-form-urlencoded" || r.AuthMethod != "client_secret_basic" || r.ClientID != "client-1" {
-					return fmt.Errorf("server saw %+v", r)
-				}
-				return nil
-			},
+			Check: lastRequestWas(srv, "application/x-www-form-urlencoded", "client_secret_basic", "client-1"),
 		}},
 	})
 }
@@ -92,16 +83,7 @@ data "clientcreds_token" "ec5" {
 					statecheck.ExpectKnownValue("data.clientcreds_token.ec5", tfjsonpath.New("expires_at"), knownvalue.StringExact(testNow.Add(2*time.Hour).Format(time.RFC3339))),
 					statecheck.ExpectKnownValue("data.clientcreds_token.ec5", tfjsonpath.New("auth_method"), knownvalue.StringExact("client_secret_post")),
 				},
-				Check: func(*terraform.State) error {
-					r, err := onlyRequest(srv)
-					if err != nil {
-						return err
-					}
-					if r.ContentType != "application/vnd.api+json" || r.AuthMethod != "client_secret_post" || r.ClientID != "153" {
-						return fmt.Errorf("server saw %+v", r)
-					}
-					return nil
-				},
+				Check: lastRequestWas(srv, "application/vnd.api+json", "client_secret_post", "153"),
 			},
 		},
 	})

@@ -2,11 +2,17 @@
 // `make demo`: discovery at /identity, a token endpoint, revocation and a
 // protected API, on 127.0.0.1 only. It writes its issuer URL to -url-file
 // once listening and serves until interrupted.
+//
+// With -call URL it is instead the demo's API client: it sends the token in
+// the TOKEN environment variable to URL as a Bearer token and prints the
+// answer, so the demo needs no curl.
 package main
 
 import (
 	"flag"
 	"fmt"
+	"io"
+	"net/http"
 	"log"
 	"os"
 	"os/signal"
@@ -20,7 +26,11 @@ func main() {
 	urlFile := flag.String("url-file", "", "file to write the issuer URL to once listening")
 	clientID := flag.String("client-id", "demo-client", "the one client's ID")
 	secretEnv := flag.String("secret-env", "DEMO_CLIENT_SECRET", "environment variable holding the client's secret")
+	call := flag.String("call", "", "call this protected API URL with the token in $TOKEN, print the answer, and exit")
 	flag.Parse()
+	if *call != "" {
+		os.Exit(callAPI(*call, os.Getenv("TOKEN")))
+	}
 
 	secret := os.Getenv(*secretEnv)
 	if secret == "" {
@@ -46,5 +56,26 @@ func main() {
 	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
 	<-stop
 	n := len(srv.TokenRequests())
-	fmt.Fprintf(os.Stderr, "demoserver: stopping after %d discovery and %d token requests\n", srv.DiscoveryRequests(), n)
+	fmt.Fprintf(os.Stderr, "demoserver: stopping after %d discovery, %d token and %d revocation requests\n", srv.DiscoveryRequests(), n, len(srv.Revoked()))
+}
+
+func callAPI(url, token string) int {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+	fmt.Printf("HTTP %d %s", resp.StatusCode, body)
+	if resp.StatusCode != http.StatusOK {
+		return 1
+	}
+	return 0
 }
