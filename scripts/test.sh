@@ -47,7 +47,8 @@ skipped=$(grep -cE '^\s*--- SKIP' "$log")
 if [ "$skipped" -gt 0 ]; then
   echo
   echo "!!! $skipped test(s) SKIPPED:"
-  grep -A1 -E '^\s*--- SKIP' "$log" | grep -v '^--$' | sed 's/^/!!!   /'
+  # go test -v prints a test's t.Skip reason just before its --- SKIP line.
+  grep -B1 -E '^\s*--- SKIP' "$log" | grep -v -e '^--$' -e '=== RUN' | sed 's/^/!!!   /'
 fi
 rm -f "$log"
 echo
