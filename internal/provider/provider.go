@@ -8,16 +8,12 @@ import (
 	"os"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
-	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
@@ -76,100 +72,6 @@ type providerData struct {
 func (p *Provider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
 	resp.TypeName = "clientcreds"
 	resp.Version = p.version
-}
-
-func (p *Provider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
-	resp.Schema = schema.Schema{
-		MarkdownDescription: "Obtains OAuth 2.0 client-credentials access tokens (RFC 6749 §4.4) while Terraform plans, " +
-			"for use in other resources and providers. Every attribute is optional: `provider \"clientcreds\" {}` " +
-			"is a complete configuration. The settings here are the transport policy for every request the provider makes.",
-		Attributes: map[string]schema.Attribute{
-			"request_timeout": schema.StringAttribute{
-				Optional:            true,
-				MarkdownDescription: "Longest wait for one HTTP attempt, connection to last byte, as a Go duration. Defaults to `30s`.",
-				Validators:          []validator.String{durationValidator{}},
-			},
-			"max_retries": schema.Int64Attribute{
-				Optional: true,
-				MarkdownDescription: "How many times a transient failure (connection error, HTTP 429, 5xx other than 501) is retried, " +
-					"with exponential backoff that honours `Retry-After`. Other 4xx answers are never retried. `0` disables retries. Defaults to `3`.",
-				Validators: []validator.Int64{int64validator.Between(0, 10)},
-			},
-			"retry_wait_min": schema.StringAttribute{
-				Optional:            true,
-				MarkdownDescription: "Shortest wait between attempts, as a Go duration. Defaults to `1s`.",
-				Validators:          []validator.String{durationValidator{}},
-			},
-			"retry_wait_max": schema.StringAttribute{
-				Optional:            true,
-				MarkdownDescription: "Longest backoff between attempts, as a Go duration. A server's `Retry-After` may ask for more, up to `retry_budget`. Defaults to `30s`.",
-				Validators:          []validator.String{durationValidator{}},
-			},
-			"retry_budget": schema.StringAttribute{
-				Optional: true,
-				MarkdownDescription: "Bound on one discovery or token request, all attempts and waits included, as a Go duration. " +
-					"A `Retry-After` beyond what is left of it ends the retries at once. Defaults to `2m`.",
-				Validators: []validator.String{durationValidator{}},
-			},
-			"ca_cert_pem": schema.StringAttribute{
-				Optional:            true,
-				MarkdownDescription: "PEM certificates of extra certificate authorities to trust, added to the system's roots. Conflicts with `ca_cert_file`.",
-				Validators:          []validator.String{stringvalidator.ConflictsWith(path.MatchRoot("ca_cert_file"))},
-			},
-			"ca_cert_file": schema.StringAttribute{
-				Optional:            true,
-				MarkdownDescription: "Path of a PEM file of extra certificate authorities to trust, added to the system's roots.",
-			},
-			"allow_insecure_http": schema.BoolAttribute{
-				Optional: true,
-				MarkdownDescription: "Allow plain `http://` endpoints on hosts other than loopback. Credentials and tokens would cross " +
-					"the network unencrypted. `http://` to `localhost`, `127.0.0.0/8` and `[::1]` is always allowed. Defaults to `false`.",
-			},
-			"client_certificate_pem": schema.StringAttribute{
-				Optional: true,
-				MarkdownDescription: "PEM client certificate for mutual TLS (`tls_client_auth`, `self_signed_tls_client_auth`), used by " +
-					"every token read that sets no `certificate_pem` or `certificate_file` of its own. Conflicts with `client_certificate_file`.",
-				Validators: []validator.String{stringvalidator.ConflictsWith(path.MatchRoot("client_certificate_file"))},
-			},
-			"client_certificate_file": schema.StringAttribute{
-				Optional:            true,
-				MarkdownDescription: "Path of a PEM file holding the mutual TLS client certificate; otherwise as `client_certificate_pem`.",
-			},
-			"client_private_key_pem": schema.StringAttribute{
-				Optional:            true,
-				Sensitive:           true,
-				MarkdownDescription: "PEM private key of `client_certificate_pem`. Sensitive. Conflicts with `client_private_key_file`.",
-				Validators:          []validator.String{stringvalidator.ConflictsWith(path.MatchRoot("client_private_key_file"))},
-			},
-			"client_private_key_file": schema.StringAttribute{
-				Optional:            true,
-				MarkdownDescription: "Path of a PEM file holding the private key of the mutual TLS client certificate.",
-			},
-		},
-		Blocks: map[string]schema.Block{
-			"cache": schema.SingleNestedBlock{
-				MarkdownDescription: "Keeps tokens on disk across Terraform runs, so that `plan` then `apply`, or a pipeline " +
-					"running every few minutes, reuses one token until shortly before it expires. Off unless this block is " +
-					"present or the `CLIENTCREDS_CACHE_DIR` environment variable names a directory. Each entry is encrypted " +
-					"(AES-256-GCM) with a key derived from the client's own secret, so only a run holding the same secret " +
-					"can read it. The trade-off: a valid token is stored on disk (encrypted) for its lifetime, and revoking a " +
-					"client secret does not reach tokens already issued. Ephemeral resources with `revoke_on_close` never use it.",
-				Attributes: map[string]schema.Attribute{
-					"directory": schema.StringAttribute{
-						Optional: true,
-						MarkdownDescription: "Directory of the cache, created with mode 0700 if missing; a directory others can " +
-							"access is refused. Defaults to `CLIENTCREDS_CACHE_DIR`.",
-					},
-					"min_remaining": schema.StringAttribute{
-						Optional: true,
-						MarkdownDescription: "Lifetime a kept token must have left to be reused, as a Go duration; for tokens " +
-							"shorter than twice this, half their lifetime. Also applies to tokens shared within one run. Defaults to `5m`.",
-						Validators: []validator.String{durationValidator{}},
-					},
-				},
-			},
-		},
-	}
 }
 
 func (p *Provider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
