@@ -111,10 +111,13 @@ func (c *Client) Discover(ctx context.Context, req DiscoveryRequest) (*Metadata,
 	// One issuer is discovered once per provider process, however many
 	// data sources ask.
 	key := fmt.Sprintf("%s\x00%s\x00%t", u.String(), req.Issuer, req.SkipIssuerCheck)
-	md, _, err := c.metadata.get(key, func(*Metadata) bool { return true }, func() (*Metadata, error) {
+	md, _, err := c.metadata.get(ctx, key, func(*Metadata) bool { return true }, func() (*Metadata, error) {
 		return c.fetchMetadata(context.WithoutCancel(ctx), u.String(), req, e)
 	})
-	return md, err
+	if err != nil {
+		return nil, cancelled(err, e.Summary, e.Action)
+	}
+	return md, nil
 }
 
 func (c *Client) fetchMetadata(ctx context.Context, target string, req DiscoveryRequest, e Error) (*Metadata, error) {

@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"context"
+	"errors"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -53,7 +54,7 @@ func (c *Client) fresh(t *Token, persisted bool) bool {
 // a TokenStore, so do runs of Terraform.
 func (c *Client) sharedToken(ctx context.Context, req TokenRequest) (*Token, error) {
 	key := req.shareKey()
-	tok, hit, err := c.tokens.get(key, func(t *Token) bool { return c.fresh(t, false) }, func() (*Token, error) {
+	tok, hit, err := c.tokens.get(ctx, key, func(t *Token) bool { return c.fresh(t, false) }, func() (*Token, error) {
 		store := c.cfg.Store
 		if req.cacheSecret() == nil {
 			store = nil // no secret of the client's own to key the entry with
@@ -75,7 +76,7 @@ func (c *Client) sharedToken(ctx context.Context, req TokenRequest) (*Token, err
 		return t, err
 	})
 	if err != nil {
-		return nil, err
+		return nil, cancelled(err, "Token Request Failed", "token request")
 	}
 	if hit {
 		c.log(ctx, "reusing a token obtained earlier in this run", nil)
@@ -95,4 +96,17 @@ func (c *Client) log(ctx context.Context, msg string, fields map[string]any) {
 	if c.cfg.Logger != nil {
 		c.cfg.Logger.Debug(ctx, msg, fields)
 	}
+}
+
+// cancelled turns a caller's ended context into an *Error; other errors
+// pass through.
+func cancelled(err error, summary, action string) error {
+	var oe *Error
+	if errors.As(err, &oe) {
+		return err // the exchange's own failure, timeouts included
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return &Error{Summary: summary, Action: action, Reason: "the request was cancelled before an answer arrived", Err: err}
+	}
+	return err
 }

@@ -264,3 +264,23 @@ func TestDiskCacheConcurrentWriters(t *testing.T) {
 }
 
 func contains(b []byte, s string) bool { return strings.Contains(string(b), s) }
+
+// A caller that gives up stops waiting at once; the exchange goes on for
+// the others, and its token is kept.
+func TestCancelledCallerStopsWaiting(t *testing.T) {
+	u, n := countingServer(t, 3600, 300*time.Millisecond)
+	c := newClient(t)
+	req := TokenRequest{TokenURL: u, ClientID: "a", ClientSecret: testSecret}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := c.Token(ctx, req)
+	mustFail(t, err, "cancelled before an answer arrived")
+	if el := time.Since(start); el > 200*time.Millisecond {
+		t.Errorf("the cancelled caller waited %v", el)
+	}
+	tok, err := c.Token(context.Background(), req)
+	if err != nil || tok.AccessToken != "tok-1" || n.Load() != 1 {
+		t.Errorf("after the cancel: %v, %v, %d requests; want the one exchange's token", tok, err, n.Load())
+	}
+}
