@@ -71,7 +71,7 @@ func TestDiscoverPathPrefixedIssuer(t *testing.T) {
 	if !strings.Contains(md.Raw, `"grant_types_supported"`) || *hits != 1 {
 		t.Errorf("raw document %q, %d fetches", md.Raw, *hits)
 	}
-	if ChooseAuthMethod(FormatForm, md) != ClientSecretPost {
+	if (&TokenRequest{Format: FormatForm}).ChooseAuthMethod(md) != ClientSecretPost {
 		t.Error("a server listing only client_secret_post should get client_secret_post by default")
 	}
 }

@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"log"
@@ -135,6 +136,16 @@ func hostileCases() []hostileCase {
 		{name: "TLS certificate for another host", start: tlsServer("other.example", time.Hour, true), want: []string{"TLS certificate was not accepted", "cannot validate certificate for 127.0.0.1"}},
 		{name: "TLS certificate expired", start: tlsServer("127.0.0.1", -time.Hour, true), want: []string{"TLS certificate was not accepted", "expired"}},
 		{name: "TLS certificate self-signed", start: tlsServer("127.0.0.1", time.Hour, false), want: []string{"TLS certificate was not accepted", "unknown authority"}},
+		{name: "TLS 1.1 only", start: func(t *testing.T) (string, func(*Config)) {
+			ca := testpki.NewCA(t)
+			srv := httptest.NewUnstartedServer(okToken)
+			srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+			srv.TLS = ca.ServerTLS(t, "127.0.0.1", time.Hour)
+			srv.TLS.MinVersion, srv.TLS.MaxVersion = tls.VersionTLS10, tls.VersionTLS11
+			srv.StartTLS()
+			t.Cleanup(srv.Close)
+			return srv.URL, func(c *Config) { c.CACertPEM = ca.PEM }
+		}, want: []string{"protocol version"}},
 		{name: "TLS with the CA trusted", start: tlsServer("127.0.0.1", time.Hour, true), check: func(t *testing.T, tok *Token) {}},
 
 		// Discovery documents.

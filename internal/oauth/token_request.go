@@ -89,11 +89,11 @@ func (r *TokenRequest) ChooseAuthMethod(md *Metadata) AuthMethod {
 	case len(r.PrivateKeyPEM) > 0 && r.ClientSecret == "":
 		return PrivateKeyJWT
 	}
-	return ChooseAuthMethod(r.Format, md)
+	return chooseSecretMethod(r.Format, md)
 }
 
-// ChooseAuthMethod is the choice between the two shared-secret methods.
-func ChooseAuthMethod(format string, md *Metadata) AuthMethod {
+// chooseSecretMethod is the choice between the two shared-secret methods.
+func chooseSecretMethod(format string, md *Metadata) AuthMethod {
 	if format == FormatJSON {
 		return ClientSecretPost
 	}

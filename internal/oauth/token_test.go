@@ -345,8 +345,8 @@ func TestChooseAuthMethod(t *testing.T) {
 		{FormatForm, md("client_secret_post", "client_secret_basic"), ClientSecretBasic},
 		{FormatForm, md("private_key_jwt"), ClientSecretBasic},
 	} {
-		if got := ChooseAuthMethod(tc.format, tc.md); got != tc.want {
-			t.Errorf("ChooseAuthMethod(%s, %v) = %s, want %s", tc.format, tc.md, got, tc.want)
+		if got := chooseSecretMethod(tc.format, tc.md); got != tc.want {
+			t.Errorf("chooseSecretMethod(%s, %v) = %s, want %s", tc.format, tc.md, got, tc.want)
 		}
 	}
 }

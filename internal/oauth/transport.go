@@ -56,7 +56,7 @@ func (c *Client) send(ctx context.Context, hc *retryablehttp.Client, method, tar
 		raw = retryablehttp.ReaderFunc(func() (io.Reader, error) {
 			b, err := body()
 			if err != nil {
-				return nil, err
+				return nil, bodyError{err}
 			}
 			return bytes.NewReader(b), nil
 		})
@@ -109,6 +109,13 @@ func (c *Client) send(ctx context.Context, hc *retryablehttp.Client, method, tar
 	return &answer{status: resp.StatusCode, header: resp.Header, body: b, attempts: n}, nil
 }
 
+// bodyError is a failure to build a request body (an unreadable assertion
+// file, say), told apart from a network failure.
+type bodyError struct{ err error }
+
+func (b bodyError) Error() string { return b.err.Error() }
+func (b bodyError) Unwrap() error { return b.err }
+
 // readCapped reads at most MaxResponseSize bytes and reports whether the body
 // was longer than that.
 func (c *Client) readCapped(r io.Reader) ([]byte, bool, error) {
@@ -136,6 +143,10 @@ func (c *Client) describeFailure(ctx context.Context, err error, n int) string {
 	}
 	if errors.Is(err, context.Canceled) {
 		return "the request was cancelled"
+	}
+	var be bodyError
+	if errors.As(err, &be) {
+		return "the request could not be built: " + be.err.Error()
 	}
 	var nerr net.Error
 	if errors.As(err, &nerr) && nerr.Timeout() {
