@@ -28,7 +28,8 @@ step "terraform fmt -check examples"
 
 step "go test -race (unit and acceptance)"
 log=$(mktemp)
-go test -race -count=1 -v -timeout 30m ./... 2>&1 | tee "$log" | grep -E '^(ok|FAIL|---|panic|\s+--- FAIL)' 
+# Shown: package results, failures, and what tests log (counts, sizes).
+go test -race -count=1 -v -timeout 30m ./... 2>&1 | tee "$log" | grep -E '^(ok|FAIL|---|panic|\s+--- FAIL)|^\s+[a-z_]+_test\.go:[0-9]+: '
 [ "${PIPESTATUS[0]}" -eq 0 ] || fail=1
 
 # Fuzz each parser for a bounded time; a crasher is saved under
