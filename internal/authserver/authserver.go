@@ -73,6 +73,7 @@ type Options struct {
 
 // Request is what the token endpoint received, for assertions.
 type Request struct {
+	Host        string // the Host the client addressed (another one through a proxy)
 	Path        string // the endpoint's path: tells the mTLS alias apart
 	ContentType string
 	AuthMethod  string // how the client authenticated
@@ -269,7 +270,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 // readTokenRequest parses the body, authenticates the client and records the
 // request; on failure it has already answered.
 func (s *Server) readTokenRequest(w http.ResponseWriter, r *http.Request) (Request, url.Values, bool) {
-	rec := Request{Path: r.URL.Path, ContentType: r.Header.Get("Content-Type"), Header: r.Header.Clone()}
+	rec := Request{Host: r.Host, Path: r.URL.Path, ContentType: r.Header.Get("Content-Type"), Header: r.Header.Clone()}
 	rec.Header.Del("Authorization")
 	isJSON := strings.Contains(rec.ContentType, "json")
 	if (s.opts.JSONOnly && !isJSON) || (s.opts.FormOnly && isJSON) {
