@@ -1,4 +1,6 @@
 # Microsoft Entra ID (v2.0 endpoint): one ".default" scope naming the API.
+# Use the tenant ID (a GUID): the discovery document's issuer names the GUID,
+# so a tenant domain name would fail the exact issuer check.
 data "clientcreds_token" "entra" {
   issuer        = "https://login.microsoftonline.com/${var.tenant_id}/v2.0"
   client_id     = var.entra_client_id
