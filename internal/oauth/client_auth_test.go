@@ -118,7 +118,7 @@ func TestTamperedAndReplayedAssertionsRefused(t *testing.T) {
 	k := testKeys(t)[0]
 	srv := startAuth(t, authserver.Options{ClientKeys: map[string]crypto.PublicKey{"svc": k.pub}})
 	c := newClient(t, realClock)
-	forged := signTestAssertion(t, mustGenEC(t), "svc", srv.TokenURL())
+	forged := signTestAssertionWith(t, mustGenEC(t), "svc", srv.TokenURL())
 	_, err := c.Token(context.Background(), TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", ClientAssertion: forged})
 	mustFail(t, err, "invalid_client")
 	if got := srv.TokenRequests()[0].Error; !strings.Contains(got, "signature") {
@@ -276,11 +276,7 @@ func mustGenEC(t *testing.T) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
 }
 
-// signTestAssertion stands for an external identity provider's token.
-func signTestAssertion(t *testing.T, keyPEM []byte, sub, aud string) string {
-	return signTestAssertionWith(t, keyPEM, sub, aud)
-}
-
+// signTestAssertionWith stands for an external identity provider's token.
 func signTestAssertionWith(t *testing.T, keyPEM []byte, sub, aud string) string {
 	t.Helper()
 	key := mustKey(t, keyPEM)

@@ -17,18 +17,9 @@ func tlsCertificate(certPEM, keyPEM []byte) (tls.Certificate, error) {
 	}
 	cert, err := tls.X509KeyPair(certPEM, keyPEM)
 	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("the client certificate and private key do not form a pair: %v", sanitizeTLSError(err))
+		return tls.Certificate{}, fmt.Errorf("the client certificate and private key do not form a pair: %v", err)
 	}
 	return cert, nil
-}
-
-// sanitizeTLSError keeps crypto/tls's explanation but never key material.
-func sanitizeTLSError(err error) string {
-	msg := err.Error()
-	if len(msg) > 200 {
-		msg = msg[:200]
-	}
-	return msg
 }
 
 // postClient returns the HTTP client for a request: the shared one, or for

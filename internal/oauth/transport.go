@@ -31,7 +31,6 @@ type answer struct {
 type attempts struct {
 	mu        sync.Mutex
 	n         int
-	lastCode  int
 	body      []byte
 	oversized bool
 }

@@ -10,10 +10,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
-// credentialAttrs are the attributes the client authentication rules read.
-var credentialAttrs = []string{"client_id", "client_secret", "auth_method", "request_format", "private_key_pem", "private_key_file",
-	"certificate_pem", "certificate_file", "signing_algorithm", "key_id", "assertion_audience", "client_assertion", "client_assertion_file"}
-
 // validateTokenConfig checks at plan time that the credentials fit the
 // authentication method: what it needs is there, what it would ignore is
 // not, and a key fits its algorithm. It runs for the data source and the
@@ -21,13 +17,11 @@ var credentialAttrs = []string{"client_id", "client_secret", "auth_method", "req
 func validateTokenConfig(ctx context.Context, cfg tfsdk.Config) diag.Diagnostics {
 	var diags diag.Diagnostics
 	var m tokenModel
-	for _, name := range credentialAttrs {
-		var v types.String
-		diags.Append(cfg.GetAttribute(ctx, path.Root(name), &v)...)
-		if diags.HasError() || v.IsUnknown() {
+	for name, dst := range m.credentials() {
+		diags.Append(cfg.GetAttribute(ctx, path.Root(name), dst)...)
+		if diags.HasError() || dst.IsUnknown() {
 			return diags
 		}
-		setCredential(&m, name, v)
 	}
 	r, d := m.baseRequest(nil)
 	diags.Append(d...)
@@ -46,14 +40,15 @@ func validateTokenConfig(ctx context.Context, cfg tfsdk.Config) diag.Diagnostics
 	return diags
 }
 
-func setCredential(m *tokenModel, name string, v types.String) {
-	dst := map[string]*types.String{
+// credentials are the attributes the client authentication rules read,
+// by name. (The whole model cannot be read while lists may be unknown.)
+func (m *tokenModel) credentials() map[string]*types.String {
+	return map[string]*types.String{
 		"client_id": &m.ClientID, "client_secret": &m.ClientSecret, "auth_method": &m.AuthMethod, "request_format": &m.RequestFormat,
 		"private_key_pem": &m.PrivateKeyPEM, "private_key_file": &m.PrivateKeyFile, "certificate_pem": &m.CertificatePEM,
 		"certificate_file": &m.CertificateFile, "signing_algorithm": &m.SigningAlgorithm, "key_id": &m.KeyID,
 		"assertion_audience": &m.AssertionAudience, "client_assertion": &m.ClientAssertion, "client_assertion_file": &m.ClientAssertionFile,
-	}[name]
-	*dst = v
+	}
 }
 
 func capitalize(s string) string {
