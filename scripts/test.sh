@@ -34,7 +34,7 @@ go test -race -count=1 -v -timeout 30m ./... 2>&1 | tee "$log" | grep -E '^(ok|F
 
 # Fuzz each parser for a bounded time; a crasher is saved under
 # internal/oauth/testdata/fuzz and fails the run.
-for target in FuzzParseTokenAnswer FuzzParseMetadata FuzzExcerpt FuzzParsePrivateKey; do
+for target in FuzzParseTokenAnswer FuzzParseMetadata FuzzSanitize FuzzParsePrivateKey; do
   step "fuzz $target (${FUZZTIME:-10s})"
   go test -run '^$' -parallel 1 -fuzz "^$target\$" -fuzztime "${FUZZTIME:-10s}" ./internal/oauth | tail -2 || fail=1
 done

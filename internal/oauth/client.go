@@ -8,7 +8,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"fmt"
 	"net/http"
 	"sync"
 	"time"
@@ -31,8 +30,11 @@ type Config struct {
 	// RequestTimeout bounds one HTTP attempt, from dial to the last body byte.
 	RequestTimeout time.Duration
 	// MaxRetries is how many times a transient failure (connection error,
-	// 429, 5xx but 501) is retried; -1 means never. 4xx answers are final.
+	// 429, 5xx but 501) is retried; DefaultMaxRetries when zero. 4xx
+	// answers are final.
 	MaxRetries int
+	// NoRetries turns retries off, whatever MaxRetries says.
+	NoRetries bool
 	// RetryWaitMin and RetryWaitMax bound the exponential backoff between
 	// attempts; a Retry-After header on 429/503 takes precedence.
 	RetryWaitMin, RetryWaitMax time.Duration
@@ -80,10 +82,11 @@ func NewClient(cfg Config) (*Client, error) {
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = DefaultRequestTimeout
 	}
-	if cfg.MaxRetries == 0 {
-		cfg.MaxRetries = DefaultMaxRetries
-	} else if cfg.MaxRetries < 0 {
+	switch {
+	case cfg.NoRetries:
 		cfg.MaxRetries = 0
+	case cfg.MaxRetries <= 0:
+		cfg.MaxRetries = DefaultMaxRetries
 	}
 	if cfg.RetryWaitMin <= 0 {
 		cfg.RetryWaitMin = DefaultRetryWaitMin
@@ -121,7 +124,12 @@ func NewClient(cfg Config) (*Client, error) {
 		}
 		tlsCfg.RootCAs = pool
 	}
-	transport := http.DefaultTransport.(*http.Transport).Clone() // keeps ProxyFromEnvironment
+	base, ok := http.DefaultTransport.(*http.Transport)
+	if !ok {
+		return nil, errors.New("http.DefaultTransport has been replaced; the provider needs its own transport")
+	}
+	transport := base.Clone()
+	transport.Proxy = proxyFor
 	transport.TLSClientConfig = tlsCfg
 	transport.MaxIdleConnsPerHost = 16
 
@@ -136,17 +144,9 @@ func NewClient(cfg Config) (*Client, error) {
 	c.get = c.retrying(&http.Client{
 		Transport: transport,
 		Timeout:   cfg.RequestTimeout,
-		// Discovery carries no secret; a few redirects are followed, but
-		// never from https down to http, and the issuer check still applies.
-		CheckRedirect: func(req *http.Request, via []*http.Request) error {
-			if len(via) >= 5 {
-				return errors.New("stopped after 5 redirects")
-			}
-			if via[0].URL.Scheme == "https" && req.URL.Scheme != "https" {
-				return fmt.Errorf("refused a redirect from https to %s", req.URL.Scheme)
-			}
-			return nil
-		},
+		// Discovery carries no secret, but the document it finds names the
+		// token endpoint: redirects stay on the first request's origin.
+		CheckRedirect: c.sameOriginRedirects,
 	})
 	return c, nil
 }
@@ -165,6 +165,3 @@ func (c *Client) retrying(hc *http.Client) *retryablehttp.Client {
 		ResponseLogHook: c.logAnswer,
 	}
 }
-
-// Now is the client's clock.
-func (c *Client) Now() time.Time { return c.cfg.Now() }

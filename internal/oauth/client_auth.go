@@ -129,6 +129,7 @@ func (r *TokenRequest) prepareAuth(c *Client) (func() ([][2]string, error), erro
 				if a = strings.TrimSpace(string(b)); a == "" {
 					return nil, fmt.Errorf("client_assertion_file %s is empty", r.ClientAssertionFile)
 				}
+				rememberSecret(a)
 			}
 			return [][2]string{idParam, {"client_assertion_type", JWTBearerAssertionType}, {"client_assertion", a}}, nil
 		}, nil
@@ -158,6 +159,7 @@ func (r *TokenRequest) prepareAuth(c *Client) (func() ([][2]string, error), erro
 		if err != nil {
 			return nil, err
 		}
+		rememberSecret(a)
 		return [][2]string{idParam, {"client_assertion_type", JWTBearerAssertionType}, {"client_assertion", a}}, nil
 	}, nil
 }

@@ -84,75 +84,72 @@ func DiscoveryURL(issuer, wellKnown string) (string, error) {
 	return u.String(), nil
 }
 
+const discoveryFailed = "Discovery Failed"
+
 // Discover fetches, parses and validates a metadata document.
 func (c *Client) Discover(ctx context.Context, req DiscoveryRequest) (*Metadata, error) {
-	e := Error{Summary: "Discovery Failed"}
+	o := op{discoveryFailed, "discovery"}
 	target := req.DiscoveryURL
 	if target == "" {
 		if req.Issuer == "" {
-			e.Action, e.Reason = "discovery", "neither issuer nor discovery_url is set"
-			return nil, &e
+			return nil, o.fail("neither issuer nor discovery_url is set", nil)
 		}
 		var err error
 		if _, err = c.checkURL("issuer", req.Issuer); err == nil {
 			target, err = DiscoveryURL(req.Issuer, req.WellKnown)
 		}
 		if err != nil {
-			e.Action, e.Reason, e.Err = "discovery", err.Error(), err
-			return nil, &e
+			return nil, o.failWith(err)
 		}
 	}
 	u, err := c.checkURL("discovery URL", target)
 	if err != nil {
-		e.Action, e.Reason, e.Err = "discovery", err.Error(), err
-		return nil, &e
+		return nil, o.failWith(err)
 	}
-	e.Action = "GET " + redactURL(u)
+	o.action = "GET " + redactURL(u)
 	// One issuer is discovered once per provider process, however many
 	// data sources ask.
 	key := fmt.Sprintf("%s\x00%s\x00%t", u.String(), req.Issuer, req.SkipIssuerCheck)
 	md, _, err := c.metadata.get(ctx, key, func(*Metadata) bool { return true }, func() (*Metadata, error) {
-		return c.fetchMetadata(context.WithoutCancel(ctx), u.String(), req, e)
+		return c.fetchMetadata(context.WithoutCancel(ctx), u, req, o)
 	})
 	if err != nil {
-		return nil, cancelled(err, e.Summary, e.Action)
+		return nil, cancelled(err, o)
 	}
 	return md, nil
 }
 
-func (c *Client) fetchMetadata(ctx context.Context, target string, req DiscoveryRequest, e Error) (*Metadata, error) {
-	u, _ := url.Parse(target)
-
+func (c *Client) fetchMetadata(ctx context.Context, u *url.URL, req DiscoveryRequest, o op) (*Metadata, error) {
 	h := http.Header{}
 	h.Set("Accept", "application/json")
-	ans, ferr := c.send(ctx, c.get, http.MethodGet, u.String(), nil, h, e)
-	if ferr != nil {
-		return nil, ferr
+	ans, err := c.send(ctx, c.get, http.MethodGet, u.String(), nil, h, o)
+	if err != nil {
+		return nil, err
 	}
 	if ans.status != http.StatusOK {
+		e := o.fail("the server did not return the metadata document"+attemptsSuffix(ans.attempts), nil)
 		e.Status = ans.status
-		e.Reason = "the server did not return the metadata document" + triesSuffix(ans.attempts)
 		e.Excerpt = excerpt(ans.body)
 		if ans.status == http.StatusNotFound {
 			e.Hint = "Check the issuer: the document is expected at " + redactURL(u) + ". " +
 				"If the server publishes it elsewhere, set discovery_url; RFC 8414 servers may need well_known = \"oauth-authorization-server\"."
 		}
-		return nil, &e
+		return nil, e
 	}
 	md, err := parseMetadata(ans.body)
 	if err != nil {
-		e.Reason, e.Err = err.Error(), err
+		e := o.failWith(err)
 		e.Excerpt = excerpt(ans.body)
-		return nil, &e
+		return nil, e
 	}
-	md.DiscoveryURL = u.String()
+	md.DiscoveryURL = ans.url // after the same-origin redirects followed
 	if err := c.validateMetadata(md, req); err != nil {
-		e.Reason, e.Err = err.Error(), err
+		e := o.failWith(err)
 		var me *mismatchError
 		if errors.As(err, &me) {
 			e.Hint = me.hint
 		}
-		return nil, &e
+		return nil, e
 	}
 	return md, nil
 }
@@ -202,11 +199,11 @@ func (c *Client) validateMetadata(md *Metadata, req DiscoveryRequest) error {
 		case req.Issuer != "" && md.Issuer != req.Issuer:
 			if strings.TrimRight(md.Issuer, "/") == strings.TrimRight(req.Issuer, "/") {
 				return &mismatchError{
-					fmt.Sprintf("the document's issuer %q differs from the requested %q only by a trailing slash", md.Issuer, req.Issuer),
-					fmt.Sprintf("Issuers are compared exactly (OpenID Connect Discovery §4.3, RFC 8414 §3.3): set issuer = %q.", md.Issuer)}
+					fmt.Sprintf("the document's issuer %q differs from the requested %q only by a trailing slash", quoteable(md.Issuer), req.Issuer),
+					fmt.Sprintf("Issuers are compared exactly (OpenID Connect Discovery §4.3, RFC 8414 §3.3): set issuer = %q.", quoteable(md.Issuer))}
 			}
 			return &mismatchError{
-				fmt.Sprintf("the document's issuer %q does not match the requested issuer %q", md.Issuer, req.Issuer),
+				fmt.Sprintf("the document's issuer %q does not match the requested issuer %q", quoteable(md.Issuer), req.Issuer),
 				"A document for another issuer may be an impostor's. Multi-tenant servers (Microsoft Entra ID's " +
 					"common endpoint, for one) publish a templated issuer: set skip_issuer_check = true for those."}
 		}
@@ -220,12 +217,8 @@ func (c *Client) validateMetadata(md *Metadata, req DiscoveryRequest) error {
 	return nil
 }
 
-func triesSuffix(n int) string {
-	if n > 1 {
-		return fmt.Sprintf(" (after %d attempts)", n)
-	}
-	return ""
-}
+// quoteable is a document's value made fit to quote in a message.
+func quoteable(s string) string { return Sanitize(s, 200) }
 
 // MTLSAlias returns the mtls_endpoint_aliases entry for an endpoint, or ""
 // (also on a nil Metadata).

@@ -11,26 +11,37 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
 )
 
 // DiskCache is a TokenStore in a directory shared by Terraform runs. Each
-// entry is encrypted with AES-256-GCM under a key derived by HKDF from the
-// client's own secret, and named by another value derived from it, so the
-// directory tells nothing, and yields nothing, to whoever lacks the secret.
-// Entries are written to a temporary file and renamed into place: a reader,
-// in this process or another, sees a whole entry or none. A corrupt, foreign
-// or expired entry reads as a miss and is replaced by the next save.
+// entry is encrypted with AES-256-GCM under a key derived from the client's
+// own secret, and named by another value derived from it, so the directory
+// tells nothing, and yields nothing, to whoever lacks the secret. Both are
+// derived through Argon2id (see cacheKDF), so that guessing a password-like
+// secret from a copied directory costs what it costs against a password
+// store. Entries are written to a temporary file and renamed into place: a
+// reader, in this process or another, sees a whole entry or none. A corrupt,
+// foreign, oversized or expired entry reads as a miss.
 type DiskCache struct {
 	dir string
 }
 
-var entryMagic = []byte("clientcreds-token-v1\n")
+// MaxDiskAge caps how long an entry is kept on disk, whatever lifetime the
+// server gave the token.
+const MaxDiskAge = 24 * time.Hour
+
+// maxEntrySize caps an entry read from disk; a real one is well under 1 KiB.
+const maxEntrySize = 64 << 10
+
+var entryMagic = []byte("clientcreds-token-v2\n")
 
 // NewDiskCache opens, or creates with mode 0700, the cache directory. It
-// refuses a directory that others can read or write.
+// refuses a directory that is a symbolic link, that another user owns, or
+// that others may read or write.
 func NewDiskCache(dir string) (*DiskCache, error) {
 	if dir == "" {
 		return nil, errors.New("the cache directory is empty")
@@ -38,12 +49,18 @@ func NewDiskCache(dir string) (*DiskCache, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("cannot create the cache directory: %w", err)
 	}
-	fi, err := os.Stat(dir)
+	fi, err := os.Lstat(dir)
 	if err != nil {
 		return nil, err
 	}
-	if !fi.IsDir() {
+	switch {
+	case fi.Mode()&os.ModeSymlink != 0:
+		return nil, fmt.Errorf("the cache directory %s is a symbolic link; name the real directory", dir)
+	case !fi.IsDir():
 		return nil, fmt.Errorf("%s is not a directory", dir)
+	}
+	if err := checkOwner(dir, fi); err != nil {
+		return nil, err
 	}
 	if fi.Mode().Perm()&0o077 != 0 {
 		return nil, fmt.Errorf("the cache directory %s has mode %04o; it must be accessible to its owner only (chmod 700)", dir, fi.Mode().Perm())
@@ -51,16 +68,29 @@ func NewDiskCache(dir string) (*DiskCache, error) {
 	return &DiskCache{dir: dir}, nil
 }
 
+// StoreKey is what a TokenStore entry is found and sealed by.
+type StoreKey struct {
+	// Fingerprint hashes everything that shapes the token or binds it: the
+	// endpoint, client, method, every parameter, the certificate.
+	Fingerprint []byte
+	// Secret is the client's own secret or private key.
+	Secret []byte
+	// Salt is the client's public identity (client_id and token endpoint):
+	// it makes each client's derivation its own.
+	Salt []byte
+}
+
 // derive returns the entry's file name and encryption key.
-func derive(fingerprint, secret []byte) (name string, key []byte, err error) {
-	if len(secret) == 0 {
+func (k StoreKey) derive() (name string, key []byte, err error) {
+	if len(k.Secret) == 0 {
 		return "", nil, errors.New("no secret to key the entry with")
 	}
-	n, err := hkdf.Key(sha256.New, secret, fingerprint, "clientcreds token cache v1 name", 16)
+	master := cacheKDF.master(k.Secret, k.Salt)
+	n, err := hkdf.Key(sha256.New, master, k.Fingerprint, "clientcreds token cache v2 name", 16)
 	if err != nil {
 		return "", nil, err
 	}
-	key, err = hkdf.Key(sha256.New, secret, fingerprint, "clientcreds token cache v1 key", 32)
+	key, err = hkdf.Key(sha256.New, master, k.Fingerprint, "clientcreds token cache v2 key", 32)
 	return hex.EncodeToString(n) + ".token", key, err
 }
 
@@ -71,15 +101,20 @@ type diskEntry struct {
 	ExpiresAt   time.Time `json:"expires_at"`
 	IssuedAt    time.Time `json:"issued_at"`
 	Scope       string    `json:"scope,omitempty"`
+	// KeepUntil is when the entry stops being read: the token's expiry or
+	// MaxDiskAge after it was issued, whichever comes first.
+	KeepUntil time.Time `json:"keep_until"`
 }
 
-// Load returns the entry for this request and secret, if there is a readable one.
-func (d *DiskCache) Load(fingerprint, secret []byte) (*Token, bool) {
-	name, key, err := derive(fingerprint, secret)
+// Load returns the entry for this key if there is a readable one that may
+// still be kept at now; one past its time is removed.
+func (d *DiskCache) Load(k StoreKey, now time.Time) (*Token, bool) {
+	name, key, err := k.derive()
 	if err != nil {
 		return nil, false
 	}
-	raw, err := os.ReadFile(filepath.Join(d.dir, name))
+	path := filepath.Join(d.dir, name)
+	raw, err := readEntry(path)
 	if err != nil || !bytes.HasPrefix(raw, entryMagic) {
 		return nil, false
 	}
@@ -96,20 +131,50 @@ func (d *DiskCache) Load(fingerprint, secret []byte) (*Token, bool) {
 	if json.Unmarshal(plain, &e) != nil || e.AccessToken == "" {
 		return nil, false
 	}
+	if !now.Before(e.KeepUntil) {
+		_ = os.Remove(path)
+		return nil, false
+	}
 	exp := e.ExpiresIn
 	return &Token{AccessToken: e.AccessToken, TokenType: e.TokenType, ExpiresIn: &exp, ExpiresAt: e.ExpiresAt, IssuedAt: e.IssuedAt, Scope: e.Scope}, true
 }
 
+// readEntry reads a regular file of at most maxEntrySize bytes, without
+// following a symbolic link or blocking on a FIFO or device.
+func readEntry(path string) ([]byte, error) {
+	f, err := openEntry(path)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = f.Close() }()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() || fi.Size() > maxEntrySize {
+		return nil, errors.New("not a cache entry")
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxEntrySize+1))
+	if err != nil || len(b) > maxEntrySize {
+		return nil, errors.New("not a cache entry")
+	}
+	return b, nil
+}
+
 // Save writes the entry atomically with mode 0600.
-func (d *DiskCache) Save(fingerprint, secret []byte, t *Token) error {
+func (d *DiskCache) Save(k StoreKey, t *Token) error {
 	if t.ExpiresIn == nil {
 		return errors.New("a token without a lifetime is not kept")
 	}
-	name, key, err := derive(fingerprint, secret)
+	name, key, err := k.derive()
 	if err != nil {
 		return err
 	}
-	plain, err := json.Marshal(diskEntry{t.AccessToken, t.TokenType, *t.ExpiresIn, t.ExpiresAt, t.IssuedAt, t.Scope})
+	keep := t.IssuedAt.Add(MaxDiskAge)
+	if t.ExpiresAt.Before(keep) {
+		keep = t.ExpiresAt
+	}
+	plain, err := json.Marshal(diskEntry{t.AccessToken, t.TokenType, *t.ExpiresIn, t.ExpiresAt, t.IssuedAt, t.Scope, keep})
 	if err != nil {
 		return err
 	}
@@ -127,13 +192,13 @@ func (d *DiskCache) Save(fingerprint, secret []byte, t *Token) error {
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name()) // no-op once renamed
+	defer func() { _ = os.Remove(tmp.Name()) }() // no-op once renamed
 	if _, err := tmp.Write(out); err != nil {
-		tmp.Close()
+		_ = tmp.Close()
 		return err
 	}
 	if err := tmp.Sync(); err != nil {
-		tmp.Close()
+		_ = tmp.Close()
 		return err
 	}
 	if err := tmp.Close(); err != nil {

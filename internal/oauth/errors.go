@@ -1,13 +1,19 @@
 package oauth
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"strings"
 )
 
-// Error is a failed discovery or token exchange, carrying everything a user
-// needs to act on it and nothing secret. Summary is short and title-cased;
-// Error() is the full sentence detail.
+// Error is a failed discovery, token exchange or revocation, carrying
+// everything a user needs to act on it and nothing secret. Summary is short
+// and title-cased; Error() is the full detail. Every field may hold text a
+// server chose (a description, a quoted value, a Location), so Error()
+// passes each through Sanitize: that is the only way an *Error is shown.
 type Error struct {
 	Summary string // e.g. "Token Request Failed"
 	Action  string // what was attempted, e.g. "POST https://idp/token"
@@ -16,38 +22,112 @@ type Error struct {
 	Code        string // OAuth "error"
 	Description string // OAuth "error_description"
 	URI         string // OAuth "error_uri"
-	Excerpt     string // short redacted excerpt of a non-OAuth body
+	Excerpt     string // short excerpt of a non-OAuth body
 
 	Reason string // what went wrong, as a sentence fragment
 	Hint   string // what to try next, when one helps
 	Err    error  // underlying cause, for errors.Is/As
 }
 
+// Lengths at which each part of an error is cut.
+const (
+	maxActionLen = 300
+	maxReasonLen = 600
+	maxCodeLen   = 80
+	maxHintLen   = 1200
+)
+
 func (e *Error) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %s.", e.Action, e.Reason)
+	fmt.Fprintf(&b, "%s: %s.", Sanitize(e.Action, maxActionLen), Sanitize(e.Reason, maxReasonLen))
 	if e.Status != 0 {
 		fmt.Fprintf(&b, "\nHTTP status: %d.", e.Status)
 	}
-	if e.Code != "" {
-		fmt.Fprintf(&b, "\nOAuth error: %s.", e.Code)
+	if c := Sanitize(e.Code, maxCodeLen); c != "" {
+		fmt.Fprintf(&b, "\nOAuth error: %s.", c)
 	}
-	if e.Description != "" {
-		fmt.Fprintf(&b, "\nError description: %s", e.Description)
+	if d := Sanitize(e.Description, DefaultSanitizeLen); d != "" {
+		fmt.Fprintf(&b, "\nError description: %s", d)
 	}
-	if e.URI != "" {
-		fmt.Fprintf(&b, "\nError URI: %s", e.URI)
+	if u := Sanitize(e.URI, DefaultSanitizeLen); u != "" {
+		fmt.Fprintf(&b, "\nError URI: %s", u)
 	}
-	if e.Excerpt != "" {
-		fmt.Fprintf(&b, "\nResponse body (excerpt): %s", e.Excerpt)
+	if x := Sanitize(e.Excerpt, excerptLen); x != "" {
+		fmt.Fprintf(&b, "\nResponse body (excerpt): %s", x)
 	}
-	if e.Hint != "" {
-		fmt.Fprintf(&b, "\n\n%s", e.Hint)
+	if h := Sanitize(e.Hint, maxHintLen); h != "" {
+		fmt.Fprintf(&b, "\n\n%s", h)
 	}
 	return b.String()
 }
 
 func (e *Error) Unwrap() error { return e.Err }
+
+// op names an operation for the errors it may end in.
+type op struct{ summary, action string }
+
+// fail is the one constructor of *Error: the operation, why it failed and
+// the underlying cause (nil when there is none). Callers add the answer's
+// details (status, OAuth fields, hint) to what it returns.
+func (o op) fail(reason string, cause error) *Error {
+	return &Error{Summary: o.summary, Action: o.action, Reason: reason, Err: cause}
+}
+
+// failWith is fail with the cause's own text as the reason.
+func (o op) failWith(cause error) *Error { return o.fail(cause.Error(), cause) }
+
+// attemptsSuffix is the one wording of how many attempts an answer took.
+func attemptsSuffix(n int) string {
+	if n > 1 {
+		return fmt.Sprintf(" (after %d attempts)", n)
+	}
+	return ""
+}
+
+// describeFailure explains a request that got no usable answer.
+func (c *Client) describeFailure(ctx context.Context, err error, n int) string {
+	tries := attemptsSuffix(n)
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Sprintf("no answer within the retry budget of %s%s", c.cfg.RetryBudget, tries)
+	}
+	if errors.Is(err, context.Canceled) {
+		return "the request was cancelled"
+	}
+	var be bodyError
+	if errors.As(err, &be) {
+		return "the request could not be built: " + be.err.Error()
+	}
+	var re *redirectError
+	if errors.As(err, &re) {
+		return re.Error()
+	}
+	var nerr net.Error
+	if errors.As(err, &nerr) && nerr.Timeout() {
+		return fmt.Sprintf("no complete answer within the request timeout of %s%s", c.cfg.RequestTimeout, tries)
+	}
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		err = uerr.Err
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "x509:") || strings.Contains(msg, "tls:") {
+		return "the server's TLS certificate was not accepted: " + msg
+	}
+	return "the connection failed: " + msg + tries
+}
+
+// cancelled turns a caller's ended context into an *Error; other errors
+// pass through.
+func cancelled(err error, o op) error {
+	var oe *Error
+	if errors.As(err, &oe) {
+		return err // the exchange's own failure, timeouts included
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return o.fail("the request was cancelled before an answer arrived", err)
+	}
+	return err
+}
 
 // hintFor suggests the next step for the standard RFC 6749 §5.2 error codes.
 func hintFor(code string, method AuthMethod) string {

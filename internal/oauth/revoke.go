@@ -18,13 +18,14 @@ type RevokeRequest struct {
 
 // Revoke revokes a token. RFC 7009 §2.2: 200 means revoked or already invalid.
 func (c *Client) Revoke(ctx context.Context, req RevokeRequest) error {
-	e := Error{Summary: "Token Revocation Failed", Action: "token revocation"}
+	o := op{"Token Revocation Failed", "token revocation"}
+	rememberSecret(req.Token)
+	req.Client.rememberSecrets()
 	u, err := c.checkURL("revocation URL", req.URL)
 	if err != nil {
-		e.Reason, e.Err = err.Error(), err
-		return &e
+		return o.failWith(err)
 	}
-	e.Action = fmt.Sprintf("POST %s (auth_method %s)", redactURL(u), req.Client.AuthMethod)
+	o.action = fmt.Sprintf("POST %s (auth_method %s)", redactURL(u), req.Client.AuthMethod)
 	tr := req.Client
 	tr.Scopes, tr.Audience, tr.Resources = nil, "", nil
 	tr.ExtraParams = map[string]string{"token_type_hint": "access_token"}
@@ -35,28 +36,26 @@ func (c *Client) Revoke(ctx context.Context, req RevokeRequest) error {
 	}
 	body, header, err := tr.encodeWith(c, map[string]string{"token": req.Token})
 	if err != nil {
-		e.Reason, e.Err = err.Error(), err
-		return &e
+		return o.failWith(err)
 	}
 	hc, err := c.postClient(&tr)
 	if err != nil {
-		e.Reason, e.Err = err.Error(), err
-		return &e
+		return o.failWith(err)
 	}
-	ans, ferr := c.send(ctx, hc, http.MethodPost, u.String(), body, header, e)
-	if ferr != nil {
-		return ferr
+	ans, err := c.send(ctx, hc, http.MethodPost, u.String(), body, header, o)
+	if err != nil {
+		return err
 	}
 	if ans.status == http.StatusOK {
 		return nil
 	}
+	e := o.fail("the server did not confirm the revocation"+attemptsSuffix(ans.attempts), nil)
 	e.Status = ans.status
-	e.Reason = "the server did not confirm the revocation" + triesSuffix(ans.attempts)
 	if f, err := decodeFields(ans); err == nil {
 		e.Code, _ = f["error"].(string)
 		e.Description, _ = f["error_description"].(string)
 	} else {
-		e.Excerpt = excerpt(ans.body, req.Token, req.Client.ClientSecret)
+		e.Excerpt = excerpt(ans.body)
 	}
-	return &e
+	return e
 }

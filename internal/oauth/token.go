@@ -30,11 +30,14 @@ type Token struct {
 	Scope    string
 }
 
+const tokenFailed = "Token Request Failed"
+
 // Token returns an access token obtained with the client-credentials grant.
 // Identical requests share one exchange and reuse its token while it is
 // fresh, unless the request sets NoShare.
 func (c *Client) Token(ctx context.Context, req TokenRequest) (*Token, error) {
-	e := Error{Summary: "Token Request Failed", Action: "token request"}
+	o := op{tokenFailed, "token request"}
+	req.rememberSecrets()
 	if req.Format == "" {
 		req.Format = FormatForm
 	}
@@ -42,12 +45,10 @@ func (c *Client) Token(ctx context.Context, req TokenRequest) (*Token, error) {
 		req.AuthMethod = req.ChooseAuthMethod(nil)
 	}
 	if _, err := c.checkURL("token_url", req.TokenURL); err != nil {
-		e.Reason, e.Err = err.Error(), err
-		return nil, &e
+		return nil, o.failWith(err)
 	}
 	if err := req.Validate(); err != nil {
-		e.Reason, e.Err = err.Error(), err
-		return nil, &e
+		return nil, o.failWith(err)
 	}
 	if req.NoShare {
 		return c.requestToken(ctx, req)
@@ -55,28 +56,33 @@ func (c *Client) Token(ctx context.Context, req TokenRequest) (*Token, error) {
 	return c.sharedToken(ctx, req)
 }
 
+// rememberSecrets hands every credential of the request to the sanitiser
+// before anything is sent, so that an echo of one is never shown.
+func (r *TokenRequest) rememberSecrets() {
+	rememberSecret(r.ClientSecret, string(r.PrivateKeyPEM), r.ClientAssertion)
+	rememberBasic(r.ClientID, r.ClientSecret)
+}
+
 // requestToken performs one token exchange for a validated request.
 func (c *Client) requestToken(ctx context.Context, req TokenRequest) (*Token, error) {
 	u, _ := c.checkURL("token_url", req.TokenURL) // checked by Token
-	e := Error{Summary: "Token Request Failed", Action: fmt.Sprintf("POST %s (auth_method %s)", redactURL(u), req.AuthMethod)}
+	o := op{tokenFailed, fmt.Sprintf("POST %s (auth_method %s)", redactURL(u), req.AuthMethod)}
 	body, header, err := req.encode(c)
 	if err != nil {
-		e.Reason, e.Err = err.Error(), err
-		return nil, &e
+		return nil, o.failWith(err)
 	}
 	hc, err := c.postClient(&req)
 	if err != nil {
-		e.Reason, e.Err = err.Error(), err
-		return nil, &e
+		return nil, o.failWith(err)
 	}
 	issued := c.cfg.Now()
-	ans, ferr := c.send(ctx, hc, http.MethodPost, u.String(), body, header, e)
-	if ferr != nil {
-		return nil, ferr
+	ans, err := c.send(ctx, hc, http.MethodPost, u.String(), body, header, o)
+	if err != nil {
+		return nil, err
 	}
-	tok, perr := parseTokenAnswer(ans, &e, req)
-	if perr != nil {
-		return nil, perr
+	tok, err := parseTokenAnswer(ans, o, req.AuthMethod)
+	if err != nil {
+		return nil, err
 	}
 	tok.IssuedAt = issued
 	if tok.ExpiresIn != nil {
@@ -86,13 +92,23 @@ func (c *Client) requestToken(ctx context.Context, req TokenRequest) (*Token, er
 }
 
 // parseTokenAnswer turns an answer into a Token or an *Error, dealing with
-// each way servers deviate from RFC 6749 §5.1 and §5.2.
-func parseTokenAnswer(ans *answer, e *Error, req TokenRequest) (*Token, *Error) {
-	e.Status = ans.status
+// each way servers deviate from RFC 6749 §5.1 and §5.2. An issued token is
+// handed to the sanitiser first, so that no later message can show it.
+func parseTokenAnswer(ans *answer, o op, method AuthMethod) (*Token, error) {
 	fields, perr := decodeFields(ans)
+	if perr == nil {
+		if at, ok := fields["access_token"].(string); ok {
+			rememberSecret(at)
+		}
+	}
+	fail := func(reason string) *Error {
+		e := o.fail(reason, nil)
+		e.Status = ans.status
+		return e
+	}
 
 	if ans.status >= 300 && ans.status < 400 {
-		e.Reason = "the server answered with a redirect"
+		e := fail("the server answered with a redirect")
 		if loc := ans.header.Get("Location"); loc != "" {
 			if lu, err := url.Parse(loc); err == nil {
 				e.Reason += " to " + redactURL(lu)
@@ -103,29 +119,29 @@ func parseTokenAnswer(ans *answer, e *Error, req TokenRequest) (*Token, *Error) 
 	}
 	if perr == nil {
 		if code, ok := fields["error"].(string); ok && code != "" {
-			e.Code = code
-			e.Description, _ = fields["error_description"].(string)
-			e.URI, _ = fields["error_uri"].(string)
-			e.Reason = "the server refused the request"
+			e := fail("the server refused the request")
 			if ans.status == http.StatusOK {
 				e.Reason = "the server answered 200 OK but with an OAuth error"
 			}
-			e.Reason += triesSuffix(ans.attempts)
-			e.Hint = hintFor(code, req.AuthMethod)
+			e.Reason += attemptsSuffix(ans.attempts)
+			e.Code = code
+			e.Description, _ = fields["error_description"].(string)
+			e.URI, _ = fields["error_uri"].(string)
+			e.Hint = hintFor(code, method)
 			return nil, e
 		}
 	}
 	if ans.status != http.StatusOK {
-		e.Reason = "the server did not issue a token" + triesSuffix(ans.attempts)
-		e.Excerpt = excerpt(ans.body, req.ClientSecret)
+		e := fail("the server did not issue a token" + attemptsSuffix(ans.attempts))
+		e.Excerpt = excerpt(ans.body)
 		if ans.status == http.StatusTooManyRequests {
 			e.Hint = "The server is rate limiting this client. Reuse tokens (one data source per credential set) or wait before retrying."
 		}
 		return nil, e
 	}
 	if perr != nil {
-		e.Reason = perr.Error()
-		e.Excerpt = excerpt(ans.body, req.ClientSecret)
+		e := fail(perr.Error())
+		e.Excerpt = excerpt(ans.body)
 		return nil, e
 	}
 
@@ -133,24 +149,20 @@ func parseTokenAnswer(ans *answer, e *Error, req TokenRequest) (*Token, *Error) 
 	switch at := fields["access_token"].(type) {
 	case string:
 		if at == "" {
-			e.Reason = "the response's access_token is empty"
-			return nil, e
+			return nil, fail("the response's access_token is empty")
 		}
 		tok.AccessToken = at
 	case nil:
-		e.Reason = "the response has no access_token"
-		return nil, e
+		return nil, fail("the response has no access_token")
 	default:
-		e.Reason = fmt.Sprintf("the response's access_token is a JSON %s, not a string", jsonType(at))
-		return nil, e
+		return nil, fail(fmt.Sprintf("the response's access_token is a JSON %s, not a string", jsonType(at)))
 	}
 	tok.TokenType, _ = fields["token_type"].(string)
 	tok.Scope, _ = fields["scope"].(string)
 	if v, ok := fields["expires_in"]; ok && v != nil {
 		n, err := expiresIn(v)
 		if err != nil {
-			e.Reason = err.Error()
-			return nil, e
+			return nil, fail(err.Error())
 		}
 		tok.ExpiresIn = &n
 	}
@@ -220,15 +232,15 @@ func expiresIn(v any) (int64, error) {
 	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		return 0, fmt.Errorf("the response's expires_in %q is not a number of seconds", truncate(s, 40))
+		return 0, fmt.Errorf("the response's expires_in %q is not a number of seconds", Sanitize(s, 40))
 	}
 	if f < 0 {
-		return 0, fmt.Errorf("the response's expires_in is negative (%s)", s)
+		return 0, fmt.Errorf("the response's expires_in is negative (%s)", Sanitize(s, 40))
 	}
 	// A fractional lifetime is rounded down: a token is never thought to
 	// live longer than the server said.
 	if f > float64(maxExpiresIn) {
-		return 0, fmt.Errorf("the response's expires_in %s is too large", truncate(s, 40))
+		return 0, fmt.Errorf("the response's expires_in %s is too large", Sanitize(s, 40))
 	}
 	return int64(f), nil
 }
@@ -249,11 +261,4 @@ func jsonType(v any) string {
 		return "object"
 	}
 	return fmt.Sprintf("%T", v)
-}
-
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n] + "…"
-	}
-	return s
 }

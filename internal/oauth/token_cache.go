@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"time"
 )
 
@@ -13,17 +12,30 @@ import (
 // handed out again.
 const DefaultMinRemaining = 5 * time.Minute
 
-// fingerprint identifies a token request by everything but the secret: the
-// same endpoint, client, method, format and parameters.
+// fingerprint identifies a token request by everything but the secret that
+// shapes the token or binds it: endpoint, client, method, format, every
+// parameter and header, the signing algorithm, and the client certificate
+// (RFC 8705 binds a token to it; with private_key_jwt it is the x5t#S256).
 func (r *TokenRequest) fingerprint() []byte {
+	cert := sha256.Sum256(r.CertificatePEM)
 	b, _ := json.Marshal(struct {
-		URL, ID, Method, Format, CT, Aud, Alg, Kid, AssertAud string
-		Scopes, Res                                           []string
-		Extra, Headers                                        map[string]string
-	}{r.TokenURL, r.ClientID, string(r.AuthMethod), r.Format, r.ContentType, r.Audience, r.SigningAlgorithm, r.KeyID,
-		r.AssertionAudience, r.Scopes, r.Resources, r.ExtraParams, r.Headers})
+		URL, ID, Method, Format, CT, Aud, Alg, Kid, AssertAud, Cert string
+		Scopes, Res                                                 []string
+		Extra, Headers                                              map[string]string
+	}{r.TokenURL, r.ClientID, string(r.AuthMethod), r.Format, r.ContentType, r.Audience, r.keyAlgorithm(), r.KeyID,
+		r.AssertionAudience, hex.EncodeToString(cert[:]), r.Scopes, r.Resources, r.ExtraParams, r.Headers})
 	sum := sha256.Sum256(b)
 	return sum[:]
+}
+
+// storeKey is the request's key in a TokenStore; ok is false when the
+// request has no secret of the client's own to key an entry with.
+func (r *TokenRequest) storeKey() (StoreKey, bool) {
+	secret := r.cacheSecret()
+	if len(secret) == 0 {
+		return StoreKey{}, false
+	}
+	return StoreKey{Fingerprint: r.fingerprint(), Secret: secret, Salt: []byte(r.ClientID + "\x00" + r.TokenURL)}, true
 }
 
 // shareKey is the in-memory key: the fingerprint and the secret, hashed, so
@@ -56,11 +68,12 @@ func (c *Client) sharedToken(ctx context.Context, req TokenRequest) (*Token, err
 	key := req.shareKey()
 	tok, hit, err := c.tokens.get(ctx, key, func(t *Token) bool { return c.fresh(t, false) }, func() (*Token, error) {
 		store := c.cfg.Store
-		if req.cacheSecret() == nil {
+		sk, keyed := req.storeKey()
+		if !keyed {
 			store = nil // no secret of the client's own to key the entry with
 		}
 		if store != nil {
-			if t, ok := store.Load(req.fingerprint(), req.cacheSecret()); ok && c.fresh(t, true) {
+			if t, ok := store.Load(sk, c.cfg.Now()); ok && c.fresh(t, true) {
 				c.log(ctx, "reusing a token from the persistent cache", nil)
 				return t, nil
 			}
@@ -69,14 +82,14 @@ func (c *Client) sharedToken(ctx context.Context, req TokenRequest) (*Token, err
 		// cancellation must not fail the others; the retry budget bounds it.
 		t, err := c.requestToken(context.WithoutCancel(ctx), req)
 		if err == nil && store != nil && t.ExpiresIn != nil {
-			if serr := store.Save(req.fingerprint(), req.cacheSecret(), t); serr != nil {
+			if serr := store.Save(sk, t); serr != nil {
 				c.log(ctx, "could not write the persistent token cache", map[string]any{"error": serr.Error()})
 			}
 		}
 		return t, err
 	})
 	if err != nil {
-		return nil, cancelled(err, "Token Request Failed", "token request")
+		return nil, cancelled(err, op{tokenFailed, "token request"})
 	}
 	if hit {
 		c.log(ctx, "reusing a token obtained earlier in this run", nil)
@@ -88,25 +101,13 @@ func (c *Client) sharedToken(ctx context.Context, req TokenRequest) (*Token, err
 // TokenStore keeps tokens across provider processes. Load and Save must be
 // safe for concurrent use by several processes.
 type TokenStore interface {
-	Load(fingerprint, secret []byte) (*Token, bool)
-	Save(fingerprint, secret []byte, t *Token) error
+	// Load returns the entry for k that may still be used at now.
+	Load(k StoreKey, now time.Time) (*Token, bool)
+	Save(k StoreKey, t *Token) error
 }
 
 func (c *Client) log(ctx context.Context, msg string, fields map[string]any) {
 	if c.cfg.Logger != nil {
 		c.cfg.Logger.Debug(ctx, msg, fields)
 	}
-}
-
-// cancelled turns a caller's ended context into an *Error; other errors
-// pass through.
-func cancelled(err error, summary, action string) error {
-	var oe *Error
-	if errors.As(err, &oe) {
-		return err // the exchange's own failure, timeouts included
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return &Error{Summary: summary, Action: action, Reason: "the request was cancelled before an answer arrived", Err: err}
-	}
-	return err
 }

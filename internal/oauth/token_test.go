@@ -306,7 +306,7 @@ func TestServerThatNeverAnswersTimesOut(t *testing.T) {
 	block := make(chan struct{})
 	u, _ := tokenServer(t, func(http.ResponseWriter, *http.Request) { <-block })
 	t.Cleanup(func() { close(block) }) // runs before the server's Close, which waits for handlers
-	c := newClient(t, func(c *Config) { c.RequestTimeout = 300 * time.Millisecond; c.MaxRetries = -1 })
+	c := newClient(t, func(c *Config) { c.RequestTimeout = 300 * time.Millisecond; c.NoRetries = true })
 	start := time.Now()
 	_, err := c.Token(context.Background(), TokenRequest{TokenURL: u, ClientID: "a", ClientSecret: testSecret})
 	mustFail(t, err, "no complete answer within the request timeout of 300ms")

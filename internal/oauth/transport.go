@@ -22,6 +22,8 @@ type answer struct {
 	status int
 	header http.Header
 	body   []byte
+	// url is where the answer came from, after any redirects followed.
+	url string
 	// attempts is how many requests it took, retries included.
 	attempts int
 }
@@ -43,8 +45,8 @@ func trackerFrom(ctx context.Context) *attempts {
 }
 
 // send performs req with retries under the retry budget and returns the final
-// answer, or an *Error naming what failed. e carries Summary and Action.
-func (c *Client) send(ctx context.Context, hc *retryablehttp.Client, method, target string, body bodyFunc, header http.Header, e Error) (*answer, *Error) {
+// answer, or an *Error of operation o naming what failed.
+func (c *Client) send(ctx context.Context, hc *retryablehttp.Client, method, target string, body bodyFunc, header http.Header, o op) (*answer, error) {
 	track := &attempts{}
 	ctx = context.WithValue(ctx, attemptsKey{}, track)
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.RetryBudget)
@@ -62,8 +64,7 @@ func (c *Client) send(ctx context.Context, hc *retryablehttp.Client, method, tar
 	}
 	req, err := retryablehttp.NewRequestWithContext(ctx, method, target, raw)
 	if err != nil {
-		e.Reason, e.Err = "the request could not be built: "+err.Error(), err
-		return nil, &e
+		return nil, o.fail("the request could not be built: "+err.Error(), err)
 	}
 	req.Header = header.Clone()
 	req.Header.Set("User-Agent", c.cfg.UserAgent)
@@ -86,26 +87,25 @@ func (c *Client) send(ctx context.Context, hc *retryablehttp.Client, method, tar
 	track.mu.Unlock()
 	if err != nil {
 		if resp != nil {
-			resp.Body.Close()
+			_ = resp.Body.Close()
 		}
-		e.Reason, e.Err = c.describeFailure(ctx, err, n), err
-		return nil, &e
+		return nil, o.fail(c.describeFailure(ctx, err, n), err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	if b == nil { // retries ran out on a 5xx/429: the handler never ran
 		b, over, err = c.readCapped(resp.Body)
 		if err != nil {
+			e := o.fail("reading the response failed: "+err.Error(), err)
 			e.Status = resp.StatusCode
-			e.Reason, e.Err = "reading the response failed: "+err.Error(), err
-			return nil, &e
+			return nil, e
 		}
 	}
 	if over {
+		e := o.fail(fmt.Sprintf("the response is larger than the %s limit", byteSize(c.cfg.MaxResponseSize)), nil)
 		e.Status = resp.StatusCode
-		e.Reason = fmt.Sprintf("the response is larger than the %s limit", byteSize(c.cfg.MaxResponseSize))
-		return nil, &e
+		return nil, e
 	}
-	return &answer{status: resp.StatusCode, header: resp.Header, body: b, attempts: n}, nil
+	return &answer{status: resp.StatusCode, header: resp.Header, body: b, url: resp.Request.URL.String(), attempts: n}, nil
 }
 
 // bodyError is a failure to build a request body (an unreadable assertion
@@ -131,41 +131,14 @@ func (c *Client) readCapped(r io.Reader) ([]byte, bool, error) {
 	return b, false, nil
 }
 
-// describeFailure explains a request that got no usable answer.
-func (c *Client) describeFailure(ctx context.Context, err error, n int) string {
-	tries := ""
-	if n > 1 {
-		tries = fmt.Sprintf(" (gave up after %d attempts)", n)
-	}
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return fmt.Sprintf("no answer within the retry budget of %s%s", c.cfg.RetryBudget, tries)
-	}
-	if errors.Is(err, context.Canceled) {
-		return "the request was cancelled"
-	}
-	var be bodyError
-	if errors.As(err, &be) {
-		return "the request could not be built: " + be.err.Error()
-	}
-	var nerr net.Error
-	if errors.As(err, &nerr) && nerr.Timeout() {
-		return fmt.Sprintf("no complete answer within the request timeout of %s%s", c.cfg.RequestTimeout, tries)
-	}
-	var uerr *url.Error
-	if errors.As(err, &uerr) {
-		err = uerr.Err
-	}
-	msg := err.Error()
-	if strings.Contains(msg, "x509:") || strings.Contains(msg, "tls:") {
-		return "the server's TLS certificate was not accepted: " + msg
-	}
-	return "the connection failed: " + msg + tries
-}
-
 // checkRetry is retryablehttp's default policy (connection errors, 429, 5xx
 // but 501), except that it stops at once when the server's Retry-After lies
 // beyond what is left of the retry budget: waiting could not succeed.
 func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	var re *redirectError
+	if errors.As(err, &re) {
+		return false, nil // a refused redirect is refused again
+	}
 	retry, cerr := retryablehttp.DefaultRetryPolicy(ctx, resp, err)
 	if retry && resp != nil {
 		if wait, ok := retryAfter(resp.Header.Get("Retry-After")); ok {
@@ -246,7 +219,7 @@ func (c *Client) checkURL(what, raw string) (*url.URL, error) {
 	case "https":
 	case "http":
 		if !c.cfg.AllowInsecureHTTP && !isLoopback(u.Hostname()) {
-			return nil, fmt.Errorf("%s %q uses plain http:// to a host that is not loopback; "+
+			return nil, fmt.Errorf("%s %q uses plain http:// to a host that is not loopback (localhost, 127.0.0.0/8 or ::1); "+
 				"credentials and tokens would cross the network unencrypted. Use https://, or set "+
 				"allow_insecure_http = true in the provider configuration if you accept that risk", what, redactURL(u))
 		}
@@ -256,10 +229,66 @@ func (c *Client) checkURL(what, raw string) (*url.URL, error) {
 	return u, nil
 }
 
+// isLoopback is true for localhost and loopback addresses only. Names under
+// .localhost are not: Go resolves them through the network's DNS and sends
+// them through HTTP_PROXY, so plain http to them can leave the machine.
 func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+	if strings.EqualFold(host, "localhost") {
 		return true
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// proxyFromEnvironment is the proxy policy before the loopback rule; a
+// variable so that tests can stand in a proxy without the environment,
+// which net/http reads once per process.
+var proxyFromEnvironment = http.ProxyFromEnvironment
+
+// proxyFor sends a request through the environment's proxy, unless it goes
+// to a loopback host: that request stays on the machine.
+func proxyFor(req *http.Request) (*url.URL, error) {
+	if isLoopback(req.URL.Hostname()) {
+		return nil, nil
+	}
+	return proxyFromEnvironment(req)
+}
+
+// redirectError is a discovery redirect refused for leaving its origin, or
+// for going where a configured URL could not.
+type redirectError struct{ from, to, reason string }
+
+func (r *redirectError) Error() string {
+	return fmt.Sprintf("the server redirected %s to %s, %s; discovery follows redirects only within one origin "+
+		"(scheme, host and port), since the document it finds decides where credentials are sent. "+
+		"If %s is the right document, set discovery_url to it", r.from, r.to, r.reason, r.to)
+}
+
+// sameOriginRedirects is the redirect policy of discovery: at most five
+// hops, each to the same origin as the first request, each passing the
+// rules of a configured URL.
+func (c *Client) sameOriginRedirects(req *http.Request, via []*http.Request) error {
+	first := via[0].URL
+	from, to := redactURL(first), redactURL(req.URL)
+	if len(via) >= 5 {
+		return &redirectError{from, to, "the fifth redirect in a row"}
+	}
+	if !strings.EqualFold(req.URL.Scheme, first.Scheme) || !strings.EqualFold(req.URL.Hostname(), first.Hostname()) || port(req.URL) != port(first) {
+		return &redirectError{from, to, "another origin"}
+	}
+	if _, err := c.checkURL("redirect target", req.URL.String()); err != nil {
+		return &redirectError{from, to, "a URL the provider would not fetch: " + err.Error()}
+	}
+	return nil
+}
+
+// port is a URL's port, the scheme's default when none is written.
+func port(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	if strings.EqualFold(u.Scheme, "http") {
+		return "80"
+	}
+	return "443"
 }

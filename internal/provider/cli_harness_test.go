@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/hashicorp/go-version"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/testleak"
 )
 
 // Some tests need what terraform-plugin-testing does not expose: the raw
@@ -80,14 +82,30 @@ func newCLI(t *testing.T, minVersion, config string) *cli {
 // non-zero exit; it returns stdout and stderr together.
 func (c *cli) run(extraEnv []string, args ...string) string {
 	c.t.Helper()
+	out, err := c.exec(extraEnv, args...)
+	if err != nil {
+		c.t.Fatalf("terraform %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+// runFail is run for a command that must fail.
+func (c *cli) runFail(extraEnv []string, args ...string) string {
+	c.t.Helper()
+	out, err := c.exec(extraEnv, args...)
+	if err == nil {
+		c.t.Fatalf("terraform %s succeeded; want a failure\n%s", strings.Join(args, " "), out)
+	}
+	return out
+}
+
+func (c *cli) exec(extraEnv []string, args ...string) (string, error) {
 	cmd := exec.Command(os.Getenv("TF_ACC_TERRAFORM_PATH"), append([]string{"-chdir=" + c.dir}, args...)...)
 	cmd.Env = append(append([]string(nil), c.env...), extraEnv...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
-		c.t.Fatalf("terraform %s: %v\n%s", strings.Join(args, " "), err, out.String())
-	}
-	return out.String()
+	err := cmd.Run()
+	return out.String(), err
 }
 
 func (c *cli) read(name string) string {
@@ -108,14 +126,12 @@ func terraformVersion(t *testing.T, tf string) *version.Version {
 	return version.Must(version.NewVersion(v.Version))
 }
 
-// assertAbsent fails when any secret occurs in text; it names the secret by
-// its role only.
+// assertAbsent fails when any secret occurs in text, in any encoding a
+// server or log could give it; it names the secret by its role only.
 func assertAbsent(t *testing.T, where, text string, secrets map[string]string) {
 	t.Helper()
-	for role, s := range secrets {
-		if s != "" && strings.Contains(text, s) {
-			t.Errorf("%s contains the %s", where, role)
-		}
+	for _, f := range testleak.Find(text, secrets) {
+		t.Errorf("%s contains the %s", where, f)
 	}
 }
 

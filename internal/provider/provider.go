@@ -82,13 +82,11 @@ func (p *Provider) Configure(ctx context.Context, req provider.ConfigureRequest,
 	}
 	cfg := oauth.Config{
 		MaxRetries:        int(m.MaxRetries.ValueInt64()),
+		NoRetries:         !m.MaxRetries.IsNull() && m.MaxRetries.ValueInt64() == 0,
 		AllowInsecureHTTP: m.AllowInsecureHTTP.ValueBool(),
 		UserAgent:         "terraform-provider-clientcreds/" + p.version,
 		Now:               p.now,
 		Logger:            tflogLogger{},
-	}
-	if !m.MaxRetries.IsNull() && m.MaxRetries.ValueInt64() == 0 {
-		cfg.MaxRetries = -1
 	}
 	for _, d := range []struct {
 		name string

@@ -56,7 +56,8 @@ func (p *Provider) Schema(_ context.Context, _ provider.SchemaRequest, resp *pro
 			"allow_insecure_http": schema.BoolAttribute{
 				Optional: true,
 				MarkdownDescription: "Allow plain `http://` endpoints on hosts other than loopback. Credentials and tokens would cross " +
-					"the network unencrypted. `http://` to `localhost`, `127.0.0.0/8` and `[::1]` is always allowed. Defaults to `false`.",
+					"the network unencrypted. `http://` to `localhost`, `127.0.0.0/8` and `[::1]` is always allowed, and never goes " +
+					"through a proxy; names under `.localhost` are not loopback. Defaults to `false`.",
 			},
 			"client_certificate_pem": schema.StringAttribute{
 				Optional: true,
@@ -84,14 +85,14 @@ func (p *Provider) Schema(_ context.Context, _ provider.SchemaRequest, resp *pro
 				MarkdownDescription: "Keeps tokens on disk across Terraform runs, so that `plan` then `apply`, or a pipeline " +
 					"running every few minutes, reuses one token until shortly before it expires. Off unless this block is " +
 					"present or the `CLIENTCREDS_CACHE_DIR` environment variable names a directory. Each entry is encrypted " +
-					"(AES-256-GCM) with a key derived from the client's own secret, so only a run holding the same secret " +
-					"can read it. The trade-off: a valid token is stored on disk (encrypted) for its lifetime, and revoking a " +
-					"client secret does not reach tokens already issued. Ephemeral resources with `revoke_on_close` never use it.",
+					"(AES-256-GCM) with a key derived from the client's own secret through Argon2id, so only a run holding the same secret " +
+					"can read it. An entry is kept for the token's lifetime and at most 24 hours. The trade-off: a valid token is stored on disk " +
+					"(encrypted), and revoking a client secret does not reach tokens already issued. Ephemeral resources with `revoke_on_close` never use it.",
 				Attributes: map[string]schema.Attribute{
 					"directory": schema.StringAttribute{
 						Optional: true,
-						MarkdownDescription: "Directory of the cache, created with mode 0700 if missing; a directory others can " +
-							"access is refused. Defaults to `CLIENTCREDS_CACHE_DIR`.",
+						MarkdownDescription: "Directory of the cache, created with mode 0700 if missing. It must be owned by the user " +
+							"running Terraform, must not be a symbolic link, and must give no access to group or others. Defaults to `CLIENTCREDS_CACHE_DIR`.",
 					},
 					"min_remaining": schema.StringAttribute{
 						Optional: true,

@@ -41,7 +41,7 @@ func errorDiag(err error) diag.Diagnostic {
 	if errors.As(err, &oe) {
 		return diag.NewErrorDiagnostic(oe.Summary, oe.Error())
 	}
-	return diag.NewErrorDiagnostic("Request Failed", err.Error())
+	return diag.NewErrorDiagnostic("Request Failed", oauth.Sanitize(err.Error(), 1000))
 }
 
 // providerDataFrom recovers what Configure handed over; nil before Configure.

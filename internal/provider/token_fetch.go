@@ -117,7 +117,7 @@ func (m *tokenModel) fetch(ctx context.Context, pd *providerData, own bool) (con
 	}
 	ctx = maskSecrets(ctx, tok.AccessToken)
 	m.setResult(req, tok)
-	if tt := tok.TokenType; tt != "" && !strings.EqualFold(tt, "bearer") {
+	if tt := oauth.Sanitize(tok.TokenType, 40); tt != "" && !strings.EqualFold(tt, "bearer") {
 		diags.AddWarning("Token Is Not a Bearer Token",
 			"The server issued a token of type "+strconv.Quote(tt)+". Sending it as \"Authorization: Bearer <token>\" "+
 				"will likely be refused; the API it is for expects the "+strconv.Quote(tt)+" scheme (DPoP tokens, for one, need a proof per request).")

@@ -29,7 +29,7 @@ var tokenAttrs = attrSpecs{
 		strings: []validator.String{stringvalidator.LengthAtLeast(1)},
 	},
 	"client_secret": {kind: kindString, mode: optional, sensitive: true,
-		desc: "Client secret. Sensitive: never logged, never in a diagnostic, sent only to the token endpoint. " +
+		desc: "Client secret. Sensitive: never logged, never in a diagnostic, sent only to the token endpoint (and, with `revoke_on_close`, the revocation endpoint). " +
 			"Required by `client_secret_basic`, `client_secret_post` and `client_secret_jwt`.",
 	},
 	"auth_method": {kind: kindString, mode: optionalComputed,

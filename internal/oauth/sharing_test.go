@@ -4,9 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -141,129 +138,6 @@ func TestDiscoveryOncePerIssuer(t *testing.T) {
 		t.Errorf("50 discoveries of one issuer fetched the document %d times", *hits)
 	}
 }
-
-func TestDiskCacheAcrossClients(t *testing.T) {
-	u, n := countingServer(t, 3600, 0)
-	dir := filepath.Join(t.TempDir(), "cache")
-	store, err := NewDiskCache(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req := TokenRequest{TokenURL: u, ClientID: "a", ClientSecret: testSecret}
-	first, err := newClient(t, func(c *Config) { c.Store = store }).Token(context.Background(), req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// A new client is a new provider process: it reads the entry.
-	second, err := newClient(t, func(c *Config) { c.Store = store }).Token(context.Background(), req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if first.AccessToken != second.AccessToken || n.Load() != 1 {
-		t.Errorf("second process got %q after %d requests", second.AccessToken, n.Load())
-	}
-	if !second.ExpiresAt.Equal(first.ExpiresAt) || *second.ExpiresIn != 3600 {
-		t.Errorf("expiry not kept: %v %v", second.ExpiresAt, first.ExpiresAt)
-	}
-
-	entries, _ := os.ReadDir(dir)
-	if len(entries) != 1 {
-		t.Fatalf("%d entries", len(entries))
-	}
-	fi, _ := os.Stat(dir)
-	ei, _ := entries[0].Info()
-	if fi.Mode().Perm() != 0o700 || ei.Mode().Perm() != 0o600 {
-		t.Errorf("modes dir %o file %o", fi.Mode().Perm(), ei.Mode().Perm())
-	}
-	raw, _ := os.ReadFile(filepath.Join(dir, entries[0].Name()))
-	for _, s := range []string{first.AccessToken, testSecret, "access_token"} {
-		if contains(raw, s) {
-			t.Errorf("the entry holds %q in clear", s)
-		}
-	}
-
-	// Another secret cannot read it and gets its own token.
-	other := req
-	other.ClientSecret = "another-secret"
-	tok, err := newClient(t, func(c *Config) { c.Store = store }).Token(context.Background(), other)
-	if err != nil || tok.AccessToken == first.AccessToken {
-		t.Errorf("a client with another secret got %v, %v", tok, err)
-	}
-
-	// A corrupt entry is a miss, and is replaced.
-	must := func(err error) {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	must(os.WriteFile(filepath.Join(dir, entries[0].Name()), []byte("clientcreds-token-v1\ngarbage"), 0o600))
-	tok, err = newClient(t, func(c *Config) { c.Store = store }).Token(context.Background(), req)
-	must(err)
-	if tok.AccessToken == first.AccessToken {
-		t.Error("corrupt entry was read")
-	}
-	again, err := newClient(t, func(c *Config) { c.Store = store }).Token(context.Background(), req)
-	must(err)
-	if again.AccessToken != tok.AccessToken {
-		t.Error("the corrupt entry was not replaced")
-	}
-}
-
-func TestDiskCacheSkipsNearlyExpired(t *testing.T) {
-	u, n := countingServer(t, 600, 0)
-	store, _ := NewDiskCache(filepath.Join(t.TempDir(), "c"))
-	req := TokenRequest{TokenURL: u, ClientID: "a", ClientSecret: testSecret}
-	_, _ = newClient(t, func(c *Config) { c.Store = store }).Token(context.Background(), req)
-	later := fixedNow.Add(9 * time.Minute)
-	_, err := newClient(t, func(c *Config) { c.Store = store; c.Now = func() time.Time { return later } }).Token(context.Background(), req)
-	if err != nil || n.Load() != 2 {
-		t.Errorf("a token with 1m of 10m left was reused from disk (%d requests, %v)", n.Load(), err)
-	}
-}
-
-func TestDiskCacheRefusesOpenDirectory(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := NewDiskCache(dir); err == nil {
-		t.Error("a 0755 directory was accepted")
-	}
-}
-
-// Many writers and readers of one entry: a reader sees a whole entry or none.
-func TestDiskCacheConcurrentWriters(t *testing.T) {
-	store, _ := NewDiskCache(filepath.Join(t.TempDir(), "c"))
-	fp := []byte("fingerprint")
-	exp := int64(3600)
-	var wg sync.WaitGroup
-	for i := range 8 {
-		wg.Add(2)
-		go func() {
-			defer wg.Done()
-			for j := range 50 {
-				tok := &Token{AccessToken: fmt.Sprintf("w%d-%d", i, j), ExpiresIn: &exp, ExpiresAt: fixedNow.Add(time.Hour)}
-				if err := store.Save(fp, []byte(testSecret), tok); err != nil {
-					t.Error(err)
-				}
-			}
-		}()
-		go func() {
-			defer wg.Done()
-			for range 50 {
-				if tok, ok := store.Load(fp, []byte(testSecret)); ok && tok.AccessToken == "" {
-					t.Error("read a partial entry")
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	if _, ok := store.Load(fp, []byte(testSecret)); !ok {
-		t.Error("no entry after the writers finished")
-	}
-}
-
-func contains(b []byte, s string) bool { return strings.Contains(string(b), s) }
 
 // A caller that gives up stops waiting at once; the exchange goes on for
 // the others, and its token is kept.
