@@ -305,7 +305,7 @@ func (s *Server) readTokenRequest(w http.ResponseWriter, r *http.Request) (Reque
 		}
 		params = r.PostForm
 	}
-	id, method, assertion, err := s.authenticate(r, params)
+	id, method, assertion, err := s.authenticate(r, params, s.assertionAudience())
 	params.Del("client_secret")
 	params.Del("client_assertion")
 	rec.ClientID, rec.AuthMethod, rec.Params, rec.Assertion = id, method, params, assertion
@@ -321,16 +321,28 @@ func (s *Server) readTokenRequest(w http.ResponseWriter, r *http.Request) (Reque
 	return rec, params, true
 }
 
+// revoke is RFC 7009: a form body, the client authenticated as at the token
+// endpoint (an assertion's aud naming this endpoint), and only the client's
+// own tokens revoked; an unknown token is answered 200 all the same.
 func (s *Server) revoke(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		oauthError(w, http.StatusBadRequest, "invalid_request", "malformed form body")
+	if err := r.ParseForm(); err != nil || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+		oauthError(w, http.StatusBadRequest, "invalid_request", "revocation takes a form body")
+		return
+	}
+	id, _, _, err := s.authenticate(r, r.PostForm, s.Issuer+"/revoke")
+	if err != nil {
+		oauthError(w, http.StatusUnauthorized, "invalid_client", "client authentication failed")
 		return
 	}
 	tok := r.PostForm.Get("token")
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	if owner, ok := s.tokens[tok]; ok && owner != id {
+		oauthError(w, http.StatusBadRequest, "unauthorized_client", "the token was issued to another client")
+		return
+	}
 	delete(s.tokens, tok)
 	s.revoked = append(s.revoked, tok)
-	s.mu.Unlock()
 	w.WriteHeader(http.StatusOK)
 }
 

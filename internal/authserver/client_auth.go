@@ -27,8 +27,9 @@ type Assertion struct {
 
 // authenticate identifies the client by whichever method the request used,
 // verifying it fully, and returns the client, the method and, for JWTs, the
-// verified assertion.
-func (s *Server) authenticate(r *http.Request, params url.Values) (id, method string, a *Assertion, err error) {
+// verified assertion. audience is what an assertion's aud must name: the
+// endpoint it was sent to.
+func (s *Server) authenticate(r *http.Request, params url.Values, audience string) (id, method string, a *Assertion, err error) {
 	if u, p, ok := r.BasicAuth(); ok {
 		id, err1 := url.QueryUnescape(u)
 		secret, err2 := url.QueryUnescape(p)
@@ -41,7 +42,7 @@ func (s *Server) authenticate(r *http.Request, params url.Values) (id, method st
 		if params.Get("client_assertion_type") != jwtBearer {
 			return "", "", nil, errors.New("unsupported client_assertion_type")
 		}
-		return s.verifyAssertion(ca, params.Get("client_id"))
+		return s.verifyAssertion(ca, params.Get("client_id"), audience)
 	}
 	id = params.Get("client_id")
 	if secret := params.Get("client_secret"); secret != "" {
@@ -67,8 +68,9 @@ func (s *Server) checkSecret(id, secret string) error {
 
 // verifyAssertion checks an RFC 7523 client assertion: signature by the
 // client's registered key (or HMAC with its secret), iss = sub = client,
-// aud the token endpoint, a jti never seen before, and a short validity.
-func (s *Server) verifyAssertion(raw, clientID string) (string, string, *Assertion, error) {
+// aud the endpoint it was sent to, a jti never seen before, and a short
+// validity.
+func (s *Server) verifyAssertion(raw, clientID, audience string) (string, string, *Assertion, error) {
 	tok, err := jwt.ParseSigned(raw, assertionAlgs)
 	if err != nil {
 		return clientID, "", nil, fmt.Errorf("unparseable assertion: %v", err)
@@ -100,8 +102,8 @@ func (s *Server) verifyAssertion(raw, clientID string) (string, string, *Asserti
 	switch {
 	case c.Issuer != clientID || c.Subject != clientID:
 		err = fmt.Errorf("iss %q and sub %q must both be the client id", c.Issuer, c.Subject)
-	case !slices.Contains([]string(c.Audience), s.assertionAudience()):
-		err = fmt.Errorf("aud %v does not name %s", c.Audience, s.assertionAudience())
+	case !slices.Contains([]string(c.Audience), audience):
+		err = fmt.Errorf("aud %v does not name %s", c.Audience, audience)
 	case c.ID == "":
 		err = errors.New("no jti")
 	case c.Expiry == nil || c.IssuedAt == nil || c.NotBefore == nil:

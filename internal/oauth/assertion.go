@@ -85,22 +85,22 @@ func CheckKeyAlgorithm(key crypto.Signer, alg string) error {
 	switch k := key.(type) {
 	case *rsa.PrivateKey:
 		if !slices.Contains(rsaAlgs, alg) {
-			return fmt.Errorf("signing_algorithm %s does not fit an RSA key; use one of %s", alg, strings.Join(rsaAlgs, ", "))
+			return argErr(ArgSigningAlgorithm, "The signing_algorithm %s does not fit an RSA key; use one of %s.", alg, strings.Join(rsaAlgs, ", "))
 		}
 		if k.N.BitLen() < 2048 {
-			return fmt.Errorf("the RSA key has %d bits; at least 2048 are required", k.N.BitLen())
+			return argErr(ArgPrivateKeyPEM, "The RSA key has %d bits; at least 2048 are required.", k.N.BitLen())
 		}
 	case *ecdsa.PrivateKey:
 		want, ok := ecAlgs[alg]
 		if !ok || want != k.Curve {
-			return fmt.Errorf("signing_algorithm %s does not fit an ECDSA key on curve %s; use %s", alg, k.Curve.Params().Name, ecAlgFor(k.Curve))
+			return argErr(ArgSigningAlgorithm, "The signing_algorithm %s does not fit an ECDSA key on curve %s; use %s.", alg, k.Curve.Params().Name, ecAlgFor(k.Curve))
 		}
 	case ed25519.PrivateKey:
 		if alg != edDSAAlg {
-			return fmt.Errorf("signing_algorithm %s does not fit an Ed25519 key; use EdDSA", alg)
+			return argErr(ArgSigningAlgorithm, "The signing_algorithm %s does not fit an Ed25519 key; use EdDSA.", alg)
 		}
 	default:
-		return fmt.Errorf("unsupported private key type %T", key)
+		return argErr(ArgPrivateKeyPEM, "The private key's type %T is not supported.", key)
 	}
 	return nil
 }

@@ -8,86 +8,110 @@ import (
 	"strings"
 )
 
-// attribute names as the user knows them, for messages.
-const (
-	attrSecret    = "client_secret"
-	attrKey       = "private_key_pem or private_key_file"
-	attrCert      = "certificate_pem or certificate_file"
-	attrAlg       = "signing_algorithm"
-	attrKeyID     = "key_id"
-	attrAudience  = "assertion_audience"
-	attrAssertion = "client_assertion or client_assertion_file"
+// credential is an argument, or pair of alternative arguments, that the
+// client authentication rules look at.
+type credential struct {
+	arg, alt string // alt: the _file form, when there is one
+	set      func(r *TokenRequest) bool
+}
+
+func (c credential) name() string {
+	if c.alt != "" {
+		return c.arg + " or " + c.alt
+	}
+	return c.arg
+}
+
+var (
+	credSecret    = credential{ArgClientSecret, "", func(r *TokenRequest) bool { return r.ClientSecret != "" }}
+	credKey       = credential{ArgPrivateKeyPEM, ArgPrivateKeyFile, func(r *TokenRequest) bool { return len(r.PrivateKeyPEM) > 0 }}
+	credCert      = credential{ArgCertificatePEM, ArgCertificateFile, func(r *TokenRequest) bool { return len(r.CertificatePEM) > 0 }}
+	credAlg       = credential{ArgSigningAlgorithm, "", func(r *TokenRequest) bool { return r.SigningAlgorithm != "" }}
+	credKeyID     = credential{ArgKeyID, "", func(r *TokenRequest) bool { return r.KeyID != "" }}
+	credAudience  = credential{ArgAssertionAudience, "", func(r *TokenRequest) bool { return r.AssertionAudience != "" }}
+	credAssertion = credential{ArgClientAssertion, ArgClientAssertionFile, func(r *TokenRequest) bool {
+		return r.ClientAssertion != "" || r.ClientAssertionFile != ""
+	}}
+	allCredentials = []credential{credSecret, credKey, credCert, credAlg, credKeyID, credAudience, credAssertion}
 )
 
 // ValidateAuth enforces, for each method, the credentials it needs and
 // refuses those it would ignore, so that a configuration means what it says.
-func (r *TokenRequest) ValidateAuth() error {
-	has := map[string]bool{
-		attrSecret:    r.ClientSecret != "",
-		attrKey:       len(r.PrivateKeyPEM) > 0,
-		attrCert:      len(r.CertificatePEM) > 0,
-		attrAlg:       r.SigningAlgorithm != "",
-		attrKeyID:     r.KeyID != "",
-		attrAudience:  r.AssertionAudience != "",
-		attrAssertion: r.ClientAssertion != "" || r.ClientAssertionFile != "",
-	}
-	var needs, allows []string
+// Errors are *ArgError, blaming the argument to change.
+func (r *TokenRequest) ValidateAuth() error { return r.ValidateAuthArgs(false) }
+
+// ValidateAuthArgs is ValidateAuth for a configuration that may leave the
+// mutual-TLS certificate and key to the provider (pairFromProvider): then
+// their absence is not an error yet.
+func (r *TokenRequest) ValidateAuthArgs(pairFromProvider bool) error {
+	var needs, allows []credential
 	switch r.AuthMethod {
 	case ClientSecretBasic, ClientSecretPost:
-		needs = []string{attrSecret}
+		needs = []credential{credSecret}
 	case ClientSecretJWT:
-		needs, allows = []string{attrSecret}, []string{attrAlg, attrAudience}
+		needs, allows = []credential{credSecret}, []credential{credAlg, credAudience}
 	case PrivateKeyJWT:
-		needs, allows = []string{attrKey}, []string{attrCert, attrAlg, attrKeyID, attrAudience}
+		needs, allows = []credential{credKey}, []credential{credCert, credAlg, credKeyID, credAudience}
 	case ClientAssertion:
-		needs = []string{attrAssertion}
+		needs = []credential{credAssertion}
 	case TLSClientAuth, SelfSignedTLSClientAuth:
-		needs = []string{attrKey, attrCert}
+		needs = []credential{credKey, credCert}
 	default:
-		return fmt.Errorf("unsupported auth_method %q; use one of %s", r.AuthMethod, strings.Join(AuthMethods(), ", "))
+		return argErr(ArgAuthMethod, "The auth_method %q is not supported; use one of %s.", r.AuthMethod, strings.Join(AuthMethods(), ", "))
 	}
-	for _, n := range needs {
-		if !has[n] {
-			return fmt.Errorf("auth_method %q needs %s", r.AuthMethod, n)
+	for _, c := range allCredentials {
+		if c.set(r) && !slices.ContainsFunc(needs, c.is) && !slices.ContainsFunc(allows, c.is) {
+			return argErr(c.arg, "The auth_method %q does not use %s; remove it, or choose an auth_method that does.", r.AuthMethod, c.name())
 		}
 	}
-	for _, attr := range []string{attrSecret, attrKey, attrCert, attrAlg, attrKeyID, attrAudience, attrAssertion} {
-		if has[attr] && !slices.Contains(needs, attr) && !slices.Contains(allows, attr) {
-			return fmt.Errorf("%s is not used by auth_method %q; remove it or choose another auth_method", attr, r.AuthMethod)
+	for _, c := range needs {
+		if !c.set(r) && !(pairFromProvider && (c.is(credKey) || c.is(credCert))) {
+			return argErr(c.arg, "The auth_method %q needs %s.", r.AuthMethod, c.name())
 		}
 	}
 	if r.ClientAssertion != "" && r.ClientAssertionFile != "" {
-		return fmt.Errorf("set only one of client_assertion and client_assertion_file")
+		return argErr(ArgClientAssertionFile, "Set only one of client_assertion and client_assertion_file.")
 	}
 	switch r.AuthMethod {
 	case PrivateKeyJWT:
 		key, err := ParsePrivateKey(r.PrivateKeyPEM)
 		if err != nil {
-			return fmt.Errorf("private key: %v", err)
+			return argErr(ArgPrivateKeyPEM, "The private key cannot be used: %v.", err)
 		}
 		if err := CheckKeyAlgorithm(key, r.keyAlgorithm()); err != nil {
 			return err
 		}
-		if has[attrCert] {
+		if credCert.set(r) {
 			if _, err := CertificateThumbprint(r.CertificatePEM, key); err != nil {
-				return fmt.Errorf("certificate: %v", err)
+				return argErr(ArgCertificatePEM, "The certificate cannot be used: %v.", err)
 			}
 		}
 	case ClientSecretJWT:
 		alg := r.keyAlgorithm()
 		if !slices.Contains(hmacAlgs, alg) {
-			return fmt.Errorf("signing_algorithm %s does not fit client_secret_jwt; use one of %s", alg, strings.Join(hmacAlgs, ", "))
+			return argErr(ArgSigningAlgorithm, "The signing_algorithm %s does not fit client_secret_jwt; use one of %s.", alg, strings.Join(hmacAlgs, ", "))
 		}
 		// RFC 7518 §3.2: the key must be at least as long as the hash.
 		if need := map[string]int{"HS256": 32, "HS384": 48, "HS512": 64}[alg]; len(r.ClientSecret) < need {
-			return fmt.Errorf("client_secret_jwt with %s needs a client_secret of at least %d bytes (RFC 7518 §3.2); this one is shorter", alg, need)
+			return argErr(ArgClientSecret, "client_secret_jwt with %s needs a client_secret of at least %d bytes (RFC 7518 §3.2); this one is shorter.", alg, need)
 		}
 	case TLSClientAuth, SelfSignedTLSClientAuth:
-		if _, err := tlsCertificate(r.CertificatePEM, r.PrivateKeyPEM); err != nil {
-			return err
+		if credKey.set(r) || credCert.set(r) {
+			if _, err := tlsCertificate(r.CertificatePEM, r.PrivateKeyPEM); err != nil {
+				return argErr(ArgCertificatePEM, "%s.", capitalFirst(err.Error()))
+			}
 		}
 	}
 	return nil
+}
+
+func (c credential) is(o credential) bool { return c.arg == o.arg }
+
+func capitalFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // keyAlgorithm is the signing algorithm, defaulted by method.

@@ -10,6 +10,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -217,33 +218,34 @@ func TestAuthValidation(t *testing.T) {
 		name string
 		mod  func(r *TokenRequest)
 		want string
+		arg  string // the argument blamed
 	}{
 		{"RSA key with ES256", func(r *TokenRequest) {
 			r.AuthMethod, r.PrivateKeyPEM, r.SigningAlgorithm = PrivateKeyJWT, rsaPEM, "ES256"
-		}, "ES256 does not fit an RSA key"},
-		{"P-256 key with ES384", func(r *TokenRequest) { r.PrivateKeyPEM, r.SigningAlgorithm = ecPEM, "ES384" }, "does not fit an ECDSA key on curve P-256; use ES256"},
-		{"EC key with default RS256", func(r *TokenRequest) { r.PrivateKeyPEM = ecPEM }, "RS256 does not fit an ECDSA key"},
-		{"1024-bit RSA", func(r *TokenRequest) { r.PrivateKeyPEM = smallPEM }, "at least 2048"},
-		{"encrypted key", func(r *TokenRequest) { r.PrivateKeyPEM = encrypted }, "encrypted"},
-		{"no key in PEM", func(r *TokenRequest) { r.AuthMethod, r.PrivateKeyPEM = PrivateKeyJWT, otherCert }, "no PEM private key"},
-		{"certificate of another key", func(r *TokenRequest) { r.PrivateKeyPEM, r.CertificatePEM = rsaPEM, otherCert }, "does not belong to the private key"},
-		{"private_key_jwt without key", func(r *TokenRequest) { r.AuthMethod = PrivateKeyJWT }, "needs private_key_pem or private_key_file"},
-		{"secret with private_key_jwt", func(r *TokenRequest) { r.AuthMethod, r.PrivateKeyPEM, r.ClientSecret = PrivateKeyJWT, rsaPEM, "x" }, "client_secret is not used by auth_method \"private_key_jwt\""},
-		{"key with basic", func(r *TokenRequest) { r.AuthMethod, r.ClientSecret, r.PrivateKeyPEM = ClientSecretBasic, "x", rsaPEM }, "private_key_pem or private_key_file is not used"},
-		{"alg with basic", func(r *TokenRequest) { r.ClientSecret, r.SigningAlgorithm = "x", "RS256" }, "signing_algorithm is not used"},
-		{"short HMAC secret", func(r *TokenRequest) { r.AuthMethod, r.ClientSecret = ClientSecretJWT, "short" }, "at least 32 bytes"},
+		}, "ES256 does not fit an RSA key", ArgSigningAlgorithm},
+		{"P-256 key with ES384", func(r *TokenRequest) { r.PrivateKeyPEM, r.SigningAlgorithm = ecPEM, "ES384" }, "does not fit an ECDSA key on curve P-256; use ES256", ArgSigningAlgorithm},
+		{"EC key with default RS256", func(r *TokenRequest) { r.PrivateKeyPEM = ecPEM }, "RS256 does not fit an ECDSA key", ArgSigningAlgorithm},
+		{"1024-bit RSA", func(r *TokenRequest) { r.PrivateKeyPEM = smallPEM }, "at least 2048", ArgPrivateKeyPEM},
+		{"encrypted key", func(r *TokenRequest) { r.PrivateKeyPEM = encrypted }, "encrypted", ArgPrivateKeyPEM},
+		{"no key in PEM", func(r *TokenRequest) { r.AuthMethod, r.PrivateKeyPEM = PrivateKeyJWT, otherCert }, "no PEM private key", ArgPrivateKeyPEM},
+		{"certificate of another key", func(r *TokenRequest) { r.PrivateKeyPEM, r.CertificatePEM = rsaPEM, otherCert }, "does not belong to the private key", ArgCertificatePEM},
+		{"private_key_jwt without key", func(r *TokenRequest) { r.AuthMethod = PrivateKeyJWT }, "needs private_key_pem or private_key_file", ArgPrivateKeyPEM},
+		{"secret with private_key_jwt", func(r *TokenRequest) { r.AuthMethod, r.PrivateKeyPEM, r.ClientSecret = PrivateKeyJWT, rsaPEM, "x" }, "does not use client_secret", ArgClientSecret},
+		{"key with basic", func(r *TokenRequest) { r.AuthMethod, r.ClientSecret, r.PrivateKeyPEM = ClientSecretBasic, "x", rsaPEM }, "does not use private_key_pem or private_key_file", ArgPrivateKeyPEM},
+		{"alg with basic", func(r *TokenRequest) { r.ClientSecret, r.SigningAlgorithm = "x", "RS256" }, "does not use signing_algorithm", ArgSigningAlgorithm},
+		{"short HMAC secret", func(r *TokenRequest) { r.AuthMethod, r.ClientSecret = ClientSecretJWT, "short" }, "at least 32 bytes", ArgClientSecret},
 		{"RS256 for client_secret_jwt", func(r *TokenRequest) {
 			r.AuthMethod, r.ClientSecret, r.SigningAlgorithm = ClientSecretJWT, strings.Repeat("k", 64), "RS256"
-		}, "does not fit client_secret_jwt"},
-		{"both assertions", func(r *TokenRequest) { r.ClientAssertion, r.ClientAssertionFile = "a.b.c", "/f" }, "only one of client_assertion"},
+		}, "does not fit client_secret_jwt", ArgSigningAlgorithm},
+		{"both assertions", func(r *TokenRequest) { r.ClientAssertion, r.ClientAssertionFile = "a.b.c", "/f" }, "only one of client_assertion", ArgClientAssertionFile},
 		{"assertion with key", func(r *TokenRequest) {
 			r.AuthMethod, r.ClientAssertion, r.PrivateKeyPEM = ClientAssertion, "a.b.c", rsaPEM
-		}, "is not used by auth_method \"client_assertion\""},
-		{"mTLS without certificate", func(r *TokenRequest) { r.AuthMethod, r.PrivateKeyPEM = TLSClientAuth, rsaPEM }, "needs certificate_pem or certificate_file"},
+		}, "The auth_method \"client_assertion\" does not use private_key_pem", ArgPrivateKeyPEM},
+		{"mTLS without certificate", func(r *TokenRequest) { r.AuthMethod, r.PrivateKeyPEM = TLSClientAuth, rsaPEM }, "needs certificate_pem or certificate_file", ArgCertificatePEM},
 		{"mTLS pair mismatch", func(r *TokenRequest) {
 			r.AuthMethod, r.PrivateKeyPEM, r.CertificatePEM = TLSClientAuth, rsaPEM, otherCert
-		}, "do not form a pair"},
-		{"unknown method", func(r *TokenRequest) { r.AuthMethod, r.ClientSecret = "none", "x" }, "unsupported auth_method"},
+		}, "do not form a pair", ArgCertificatePEM},
+		{"unknown method", func(r *TokenRequest) { r.AuthMethod, r.ClientSecret = "none", "x" }, "The auth_method \"none\" is not supported", ArgAuthMethod},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := base
@@ -254,6 +256,10 @@ func TestAuthValidation(t *testing.T) {
 			err := r.ValidateAuth()
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("got %v, want %q", err, tc.want)
+			}
+			var ae *ArgError
+			if !errors.As(err, &ae) || ae.Arg != tc.arg {
+				t.Errorf("blames %+v; want %s", ae, tc.arg)
 			}
 			if strings.Contains(err.Error(), "PRIVATE KEY-----") {
 				t.Error("the error quotes the key")

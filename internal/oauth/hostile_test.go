@@ -192,7 +192,6 @@ func TestHostileServerMatrix(t *testing.T) {
 			}, cfg)
 			var tok *Token
 			var err error
-			start := time.Now()
 			func() {
 				defer func() {
 					if r := recover(); r != nil {
@@ -205,9 +204,6 @@ func TestHostileServerMatrix(t *testing.T) {
 					tok, err = c.Token(context.Background(), TokenRequest{TokenURL: url + "/token", ClientID: "c", ClientSecret: testSecret})
 				}
 			}()
-			if el := time.Since(start); el > 4*time.Second {
-				t.Errorf("took %v", el)
-			}
 			if len(tc.want) == 0 {
 				if err != nil {
 					t.Fatalf("expected a token, got: %v", err)

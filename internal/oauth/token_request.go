@@ -3,7 +3,6 @@ package oauth
 import (
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -132,29 +131,39 @@ func (r *TokenRequest) params(lead, auth [][2]string) [][2]string {
 }
 
 // reserved parameters cannot be set through ExtraParams, so that a typo
-// cannot silently replace the grant or the credentials.
-var reserved = []string{"grant_type", "client_id", "client_secret", "scope", "audience", "resource",
-	"client_assertion", "client_assertion_type"}
+// cannot silently replace the grant or the credentials; reservedHeaders
+// likewise follow from the method and format.
+var (
+	reserved = []string{"grant_type", "client_id", "client_secret", "scope", "audience", "resource",
+		"client_assertion", "client_assertion_type"}
+	reservedHeaders = []string{"Authorization", "Content-Type", "Content-Length", "Host"}
+)
 
-// Validate checks what the server cannot be asked to sort out; its messages
-// name the attributes involved.
+// ReservedParams are the parameter names ExtraParams may not set.
+func ReservedParams() []string { return slices.Clone(reserved) }
+
+// ReservedHeaders are the header names Headers may not set.
+func ReservedHeaders() []string { return slices.Clone(reservedHeaders) }
+
+// Validate checks what the server cannot be asked to sort out. Errors are
+// *ArgError, blaming the argument to change.
 func (r *TokenRequest) Validate() error {
 	if r.ClientID == "" {
-		return fmt.Errorf("client_id is empty")
+		return argErr(ArgClientID, "The client_id is empty.")
 	}
 	switch r.Format {
 	case FormatForm, FormatJSON, "":
 	default:
-		return fmt.Errorf("unsupported request_format %q", r.Format)
+		return argErr(ArgRequestFormat, "The request_format %q is not supported; use %q or %q.", r.Format, FormatForm, FormatJSON)
 	}
 	for k := range r.ExtraParams {
 		if slices.Contains(reserved, k) {
-			return fmt.Errorf("extra_params may not set %q; use the attribute of that name", k)
+			return argErr(ArgExtraParams, "The extra_params may not set %q; use the argument of that name.", k)
 		}
 	}
 	for k := range r.Headers {
-		if ck := http.CanonicalHeaderKey(k); ck == "Authorization" || ck == "Content-Type" || ck == "Content-Length" || ck == "Host" {
-			return fmt.Errorf("headers may not set %q; it is derived from auth_method, request_format and content_type", k)
+		if slices.Contains(reservedHeaders, http.CanonicalHeaderKey(k)) {
+			return argErr(ArgHeaders, "The headers may not set %q; it follows from auth_method, request_format and content_type.", k)
 		}
 	}
 	return r.ValidateAuth()

@@ -276,11 +276,11 @@ func TestRetryAfterBeyondBudgetStopsAtOnce(t *testing.T) {
 		w.Header().Set("Retry-After", "3600")
 		w.WriteHeader(429)
 	})
-	start := time.Now()
 	_, err := newClient(t).Token(context.Background(), TokenRequest{TokenURL: u, ClientID: "a", ClientSecret: testSecret})
-	mustFail(t, err, "HTTP status: 429")
-	if len(*got) != 1 || time.Since(start) > time.Second {
-		t.Errorf("%d requests in %v; want one, at once", len(*got), time.Since(start))
+	// Waiting would have ended in the budget's deadline, not in the 429.
+	e := mustFail(t, err, "HTTP status: 429")
+	if len(*got) != 1 || strings.Contains(e.Error(), "retry budget") {
+		t.Errorf("%d requests, ending in %q; want one, answered by the 429 itself", len(*got), e.Reason)
 	}
 }
 
@@ -291,12 +291,9 @@ func TestFailingForeverEndsWithinBudget(t *testing.T) {
 		c.RetryWaitMin = 200 * time.Millisecond
 		c.RetryBudget = time.Second
 	})
-	start := time.Now()
+	// The budget's own deadline ends it: the message says so.
 	_, err := c.Token(context.Background(), TokenRequest{TokenURL: u, ClientID: "a", ClientSecret: testSecret})
-	mustFail(t, err, "retry budget of 1s")
-	if el := time.Since(start); el > 2*time.Second {
-		t.Errorf("took %v, budget 1s", el)
-	}
+	mustFail(t, err, "no answer within the retry budget of 1s")
 	if len(*got) < 2 {
 		t.Errorf("only %d attempts", len(*got))
 	}
@@ -307,12 +304,9 @@ func TestServerThatNeverAnswersTimesOut(t *testing.T) {
 	u, _ := tokenServer(t, func(http.ResponseWriter, *http.Request) { <-block })
 	t.Cleanup(func() { close(block) }) // runs before the server's Close, which waits for handlers
 	c := newClient(t, func(c *Config) { c.RequestTimeout = 300 * time.Millisecond; c.NoRetries = true })
-	start := time.Now()
+	// The server never answers: only the request timeout can end this.
 	_, err := c.Token(context.Background(), TokenRequest{TokenURL: u, ClientID: "a", ClientSecret: testSecret})
 	mustFail(t, err, "no complete answer within the request timeout of 300ms")
-	if el := time.Since(start); el > 1300*time.Millisecond {
-		t.Errorf("took %v for a 300ms timeout", el)
-	}
 }
 
 func TestRequestValidation(t *testing.T) {

@@ -229,6 +229,21 @@ func (c *Client) checkURL(what, raw string) (*url.URL, error) {
 	return u, nil
 }
 
+// CheckURLSyntax is what can be known of an endpoint without the provider's
+// configuration or the network: an absolute http:// or https:// URL.
+// (Whether plain http is allowed depends on the host and allow_insecure_http,
+// and is checked when the request is made.)
+func CheckURLSyntax(arg, raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || !u.IsAbs() || u.Host == "" {
+		return argErr(arg, "The %s %q is not an absolute URL.", arg, raw)
+	}
+	if u.Scheme != "https" && u.Scheme != "http" {
+		return argErr(arg, "The %s %q must use https:// (or http:// to a loopback host).", arg, redactURL(u))
+	}
+	return nil
+}
+
 // isLoopback is true for localhost and loopback addresses only. Names under
 // .localhost are not: Go resolves them through the network's DNS and sends
 // them through HTTP_PROXY, so plain http to them can leave the machine.

@@ -19,7 +19,7 @@ func (d *discoveryDataSource) Metadata(_ context.Context, req datasource.Metadat
 }
 
 func (d *discoveryDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
-	resp.Schema = schema.Schema{MarkdownDescription: discoveryDescription, Attributes: discoveryAttrs.dataSource()}
+	resp.Schema = schema.Schema{MarkdownDescription: discoveryDescription, Attributes: discoveryAttrs}
 }
 
 func (d *discoveryDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {

@@ -20,7 +20,7 @@ func (e *discoveryEphemeral) Metadata(_ context.Context, req ephemeral.MetadataR
 }
 
 func (e *discoveryEphemeral) Schema(_ context.Context, _ ephemeral.SchemaRequest, resp *ephemeral.SchemaResponse) {
-	resp.Schema = schema.Schema{MarkdownDescription: discoveryDescription, Attributes: discoveryAttrs.ephemeral()}
+	resp.Schema = schema.Schema{MarkdownDescription: discoveryDescription, Attributes: ephemeralAttributes(discoveryAttrs)}
 }
 
 func (e *discoveryEphemeral) Configure(_ context.Context, req ephemeral.ConfigureRequest, resp *ephemeral.ConfigureResponse) {

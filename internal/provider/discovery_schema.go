@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	dschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -15,38 +16,39 @@ import (
 const discoveryDescription = "Fetches and validates an authorization server's metadata document " +
 	"(OpenID Connect Discovery 1.0, or RFC 8414) and exposes every standard field."
 
-func endpointAttr(field string) attrSpec {
-	return attrSpec{kind: kindString, mode: computed, desc: "The document's `" + field + "`; null when absent."}
+func endpointAttr(field string) dschema.Attribute {
+	return dschema.StringAttribute{Computed: true, MarkdownDescription: "The document's `" + field + "`; null when absent."}
 }
 
-func listAttr(field string) attrSpec {
-	return attrSpec{kind: kindStringList, mode: computed, desc: "The document's `" + field + "`; null when absent."}
+func listAttr(field string) dschema.Attribute {
+	return dschema.ListAttribute{ElementType: types.StringType, Computed: true, MarkdownDescription: "The document's `" + field + "`; null when absent."}
 }
 
 // discoveryAttrs is the one description of clientcreds_oidc_discovery.
-var discoveryAttrs = attrSpecs{
-	"issuer": {kind: kindString, mode: optionalComputed,
-		desc: "Issuer URL, such as `https://example.outsystems.app/identity`. Its document is fetched from the `well_known` " +
+var discoveryAttrs = map[string]dschema.Attribute{
+	"issuer": dschema.StringAttribute{Optional: true, Computed: true,
+		MarkdownDescription: "Issuer URL, such as `https://example.outsystems.app/identity`. Its document is fetched from the `well_known` " +
 			"location derived from it, or from `discovery_url` when set. The document's `issuer` must equal this value exactly " +
 			"unless `skip_issuer_check` is set. When only `discovery_url` is given, reports the document's issuer.",
-		strings: []validator.String{stringvalidator.AtLeastOneOf(path.MatchRoot("issuer"), path.MatchRoot("discovery_url"))},
+		Validators: []validator.String{urlValidator{}, stringvalidator.AtLeastOneOf(path.MatchRoot("issuer"), path.MatchRoot("discovery_url"))},
 	},
-	"discovery_url": {kind: kindString, mode: optional,
-		desc: "Explicit URL of the metadata document, for servers that publish it elsewhere. Defaults to the URL derived from `issuer`.",
+	"discovery_url": dschema.StringAttribute{Optional: true,
+		MarkdownDescription: "Explicit URL of the metadata document, for servers that publish it elsewhere. Defaults to the URL derived from `issuer`.",
+		Validators:          []validator.String{urlValidator{}},
 	},
-	"well_known": {kind: kindString, mode: optional,
-		desc: "Which well-known document to derive from `issuer`: `openid-configuration` (appended to the issuer's path: " +
+	"well_known": dschema.StringAttribute{Optional: true,
+		MarkdownDescription: "Which well-known document to derive from `issuer`: `openid-configuration` (appended to the issuer's path: " +
 			"`<issuer>/.well-known/openid-configuration`) or `oauth-authorization-server` (RFC 8414 §3.1, inserted between host " +
 			"and path: `https://host/.well-known/oauth-authorization-server/<path>`). Defaults to `openid-configuration`.",
-		strings: []validator.String{stringvalidator.OneOf(oauth.WellKnownOpenID, oauth.WellKnownOAuth)},
+		Validators: []validator.String{stringvalidator.OneOf(oauth.WellKnownOpenID, oauth.WellKnownOAuth)},
 	},
-	"skip_issuer_check": {kind: kindBool, mode: optional,
-		desc: "Accept a document whose `issuer` differs from `issuer`, as multi-tenant servers (Microsoft Entra ID's `common` " +
+	"skip_issuer_check": dschema.BoolAttribute{Optional: true,
+		MarkdownDescription: "Accept a document whose `issuer` differs from `issuer`, as multi-tenant servers (Microsoft Entra ID's `common` " +
 			"and `organizations` endpoints) publish a templated one. Defaults to `false`.",
 	},
 
 	"authorization_endpoint":                           endpointAttr("authorization_endpoint"),
-	"token_endpoint":                                   {kind: kindString, mode: computed, desc: "The document's `token_endpoint`, checked to be an absolute `https://` URL (or loopback `http://`)."},
+	"token_endpoint":                                   dschema.StringAttribute{Computed: true, MarkdownDescription: "The document's `token_endpoint`, checked to be an absolute `https://` URL (or loopback `http://`)."},
 	"userinfo_endpoint":                                endpointAttr("userinfo_endpoint"),
 	"jwks_uri":                                         endpointAttr("jwks_uri"),
 	"registration_endpoint":                            endpointAttr("registration_endpoint"),
@@ -67,10 +69,10 @@ var discoveryAttrs = attrSpecs{
 	"introspection_endpoint_auth_methods_supported":    listAttr("introspection_endpoint_auth_methods_supported"),
 	"code_challenge_methods_supported":                 listAttr("code_challenge_methods_supported"),
 	"claims_supported":                                 listAttr("claims_supported"),
-	"mtls_endpoint_aliases": {kind: kindStringMap, mode: computed,
-		desc: "The document's `mtls_endpoint_aliases` (RFC 8705 §5): endpoints to use with mutual TLS; null when absent."},
-	"raw_json": {kind: kindString, mode: computed,
-		desc: "The whole document as the server sent it, for fields this data source does not name (decode with `jsondecode`)."},
+	"mtls_endpoint_aliases": dschema.MapAttribute{ElementType: types.StringType, Computed: true,
+		MarkdownDescription: "The document's `mtls_endpoint_aliases` (RFC 8705 §5): endpoints to use with mutual TLS; null when absent."},
+	"raw_json": dschema.StringAttribute{Computed: true,
+		MarkdownDescription: "The whole document as the server sent it, for fields this data source does not name (decode with `jsondecode`)."},
 }
 
 type discoveryModel struct {

@@ -103,16 +103,10 @@ func (p *Provider) Configure(ctx context.Context, req provider.ConfigureRequest,
 		}
 		*d.dst, _ = time.ParseDuration(d.v.ValueString()) // checked by durationValidator
 	}
-	switch {
-	case m.CACertPEM.ValueString() != "":
-		cfg.CACertPEM = []byte(m.CACertPEM.ValueString())
-	case m.CACertFile.ValueString() != "":
-		b, err := os.ReadFile(m.CACertFile.ValueString())
-		if err != nil {
-			resp.Diagnostics.AddAttributeError(path.Root("ca_cert_file"), "Unreadable CA Bundle", "The file of ca_cert_file could not be read: "+err.Error())
-			return
-		}
-		cfg.CACertPEM = b
+	cfg.CACertPEM = []byte(m.CACertPEM.ValueString())
+	readFile(m.CACertFile, "ca_cert_file", &cfg.CACertPEM, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
 	}
 	if !p.configureCache(m.Cache, &cfg, &resp.Diagnostics) {
 		return

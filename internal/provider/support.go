@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -35,14 +36,22 @@ func maskSecrets(ctx context.Context, secrets ...string) context.Context {
 }
 
 // errorDiag turns a protocol error into one diagnostic: the error's own short
-// summary, and its full explanation as the detail.
+// summary, and its full explanation as the detail, attached to the argument
+// it blames when it blames one.
 func errorDiag(err error) diag.Diagnostic {
 	var oe *oauth.Error
-	if errors.As(err, &oe) {
-		return diag.NewErrorDiagnostic(oe.Summary, oe.Error())
+	if !errors.As(err, &oe) {
+		return diag.NewErrorDiagnostic("Request Failed", oauth.Sanitize(err.Error(), 1000))
 	}
-	return diag.NewErrorDiagnostic("Request Failed", oauth.Sanitize(err.Error(), 1000))
+	var ae *oauth.ArgError
+	if errors.As(err, &ae) {
+		return diag.NewAttributeErrorDiagnostic(path.Root(ae.Arg), oe.Summary, oe.Error())
+	}
+	return diag.NewErrorDiagnostic(oe.Summary, oe.Error())
 }
+
+// reportBug is the one wording of "this is our bug".
+const reportBug = "This is a bug in the provider; please report it at https://github.com/clientcreds/terraform-provider-clientcreds/issues."
 
 // providerDataFrom recovers what Configure handed over; nil before Configure.
 func providerDataFrom(data any, diags *diag.Diagnostics) *providerData {
@@ -51,7 +60,7 @@ func providerDataFrom(data any, diags *diag.Diagnostics) *providerData {
 	}
 	pd, ok := data.(*providerData)
 	if !ok {
-		diags.AddError("Unexpected Provider Data", fmt.Sprintf("Expected *providerData, got %T. Please report this issue to the provider developers.", data))
+		diags.AddError("Unexpected Provider Data", fmt.Sprintf("The provider was handed %T where it expected its own configuration. %s", data, reportBug))
 	}
 	return pd
 }
@@ -59,7 +68,7 @@ func providerDataFrom(data any, diags *diag.Diagnostics) *providerData {
 // notConfigured is the diagnostic for a read before the provider was configured.
 func notConfigured() diag.Diagnostic {
 	return diag.NewErrorDiagnostic("Provider Not Configured",
-		"The clientcreds provider was not configured before this read. This is a bug in the provider or in Terraform; please report it.")
+		"The clientcreds provider was not configured before this read. "+reportBug)
 }
 
 // durationValidator accepts a positive Go duration such as "30s" or "2m".

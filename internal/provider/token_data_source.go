@@ -26,7 +26,7 @@ func (d *tokenDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 	resp.Schema = schema.Schema{
 		MarkdownDescription: tokenDescription + " The token is stored in state: where Terraform 1.10 or newer " +
 			"is available, prefer the `clientcreds_token` ephemeral resource, which never stores it.",
-		Attributes: tokenAttrs.dataSource(),
+		Attributes: tokenAttrs,
 	}
 }
 

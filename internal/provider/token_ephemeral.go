@@ -3,6 +3,8 @@ package provider
 import (
 	"context"
 	"encoding/json"
+	dschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
@@ -18,14 +20,15 @@ var (
 )
 
 // tokenEphemeralAttrs adds revocation to the shared token attributes.
-var tokenEphemeralAttrs = tokenAttrs.with(attrSpecs{
-	"revoke_on_close": {kind: kindBool, mode: optional,
-		desc: "Revoke the token (RFC 7009) when Terraform closes this ephemeral resource, at the end of each plan or apply. " +
+var tokenEphemeralAttrs = withAttributes(tokenAttrs, map[string]dschema.Attribute{
+	"revoke_on_close": dschema.BoolAttribute{Optional: true,
+		MarkdownDescription: "Revoke the token (RFC 7009) when Terraform closes this ephemeral resource, at the end of each plan or apply. " +
 			"The revocation endpoint is `revocation_url`, or the discovered `revocation_endpoint` when `issuer` is set. " +
 			"A failed revocation is a warning, not an error. Defaults to `false`.",
 	},
-	"revocation_url": {kind: kindString, mode: optional,
-		desc: "RFC 7009 revocation endpoint for `revoke_on_close`. Defaults to the discovered `revocation_endpoint` when `issuer` is set.",
+	"revocation_url": dschema.StringAttribute{Optional: true,
+		MarkdownDescription: "RFC 7009 revocation endpoint for `revoke_on_close`. Defaults to the discovered `revocation_endpoint` when `issuer` is set.",
+		Validators:          []validator.String{urlValidator{}},
 	},
 })
 
@@ -49,7 +52,7 @@ func (e *tokenEphemeral) Schema(_ context.Context, _ ephemeral.SchemaRequest, re
 	resp.Schema = schema.Schema{
 		MarkdownDescription: tokenDescription + " As an ephemeral resource the token is never written to state or " +
 			"to a saved plan: Terraform opens it, and so requests a token, once during `plan` and again during `apply`.",
-		Attributes: tokenEphemeralAttrs.ephemeral(),
+		Attributes: ephemeralAttributes(tokenEphemeralAttrs),
 	}
 }
 

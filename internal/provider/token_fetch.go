@@ -86,7 +86,7 @@ func readFile(v types.String, attr string, dst *[]byte, diags *diag.Diagnostics)
 	}
 	b, err := os.ReadFile(v.ValueString())
 	if err != nil {
-		diags.AddAttributeError(path.Root(attr), "Unreadable File", "The file of "+attr+" could not be read: "+err.Error()+".")
+		diags.AddAttributeError(path.Root(attr), "Unreadable File", "The file named by "+attr+" could not be read: "+err.Error()+".")
 		return
 	}
 	*dst = b

@@ -3,6 +3,7 @@ package provider
 import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	dschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -14,26 +15,27 @@ const tokenDescription = "Requests an OAuth 2.0 access token with the client-cre
 	"from a token endpoint given directly (`token_url`) or discovered from an `issuer`."
 
 // tokenAttrs is the one description of clientcreds_token's arguments and results.
-var tokenAttrs = attrSpecs{
-	"token_url": {kind: kindString, mode: optional,
-		desc: "Token endpoint URL. Exactly one of `token_url` and `issuer` must be set. " +
+var tokenAttrs = map[string]dschema.Attribute{
+	oauth.ArgTokenURL: dschema.StringAttribute{Optional: true,
+		MarkdownDescription: "Token endpoint URL. Exactly one of `token_url` and `issuer` must be set. " +
 			"`http://` is refused except to loopback hosts unless the provider sets `allow_insecure_http`.",
-		strings: []validator.String{stringvalidator.ExactlyOneOf(path.MatchRoot("token_url"), path.MatchRoot("issuer"))},
+		Validators: []validator.String{stringvalidator.ExactlyOneOf(path.MatchRoot(oauth.ArgTokenURL), path.MatchRoot("issuer")), urlValidator{}},
 	},
-	"issuer": {kind: kindString, mode: optional,
-		desc: "Issuer URL whose OpenID discovery document (`<issuer>/.well-known/openid-configuration`) names the token endpoint. " +
+	"issuer": dschema.StringAttribute{Optional: true,
+		MarkdownDescription: "Issuer URL whose OpenID discovery document (`<issuer>/.well-known/openid-configuration`) names the token endpoint. " +
 			"The document's `issuer` must equal this value exactly; use `clientcreds_oidc_discovery` for other discovery options.",
+		Validators: []validator.String{urlValidator{}},
 	},
-	"client_id": {kind: kindString, mode: required,
-		desc:    "Client identifier. Sent as a string, also in a JSON body (`\"153\"` for Epicollect5's numeric IDs).",
-		strings: []validator.String{stringvalidator.LengthAtLeast(1)},
+	oauth.ArgClientID: dschema.StringAttribute{Required: true,
+		MarkdownDescription: "Client identifier. Sent as a string, also in a JSON body (`\"153\"` for Epicollect5's numeric IDs).",
+		Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
 	},
-	"client_secret": {kind: kindString, mode: optional, sensitive: true,
-		desc: "Client secret. Sensitive: never logged, never in a diagnostic, sent only to the token endpoint (and, with `revoke_on_close`, the revocation endpoint). " +
+	oauth.ArgClientSecret: dschema.StringAttribute{Optional: true, Sensitive: true,
+		MarkdownDescription: "Client secret. Sensitive: never logged, never in a diagnostic, sent only to the token endpoint (and, with `revoke_on_close`, the revocation endpoint). " +
 			"Required by `client_secret_basic`, `client_secret_post` and `client_secret_jwt`.",
 	},
-	"auth_method": {kind: kindString, mode: optionalComputed,
-		desc: "Client authentication. `client_secret_basic`: HTTP Basic, credentials form-encoded as RFC 6749 §2.3.1 says. " +
+	oauth.ArgAuthMethod: dschema.StringAttribute{Optional: true, Computed: true,
+		MarkdownDescription: "Client authentication. `client_secret_basic`: HTTP Basic, credentials form-encoded as RFC 6749 §2.3.1 says. " +
 			"`client_secret_post`: credentials in the body. `client_secret_jwt`: an assertion signed with the secret. " +
 			"`private_key_jwt`: an assertion signed with `private_key_pem`/`private_key_file` (RFC 7523). " +
 			"`client_assertion`: an assertion you supply in `client_assertion`/`client_assertion_file`, such as a federated identity token. " +
@@ -42,83 +44,87 @@ var tokenAttrs = attrSpecs{
 			"secret); for a secret, `client_secret_post` when `request_format` is `json`, otherwise `client_secret_basic`, unless the " +
 			"discovered metadata lists `client_secret_post` and not `client_secret_basic`. A rejected request is never retried with " +
 			"another method. Reports the method used.",
-		strings: []validator.String{stringvalidator.OneOf(oauth.AuthMethods()...)},
+		Validators: []validator.String{stringvalidator.OneOf(oauth.AuthMethods()...)},
 	},
-	"private_key_pem": {kind: kindString, mode: optional, sensitive: true,
-		desc: "PEM private key (PKCS#1, PKCS#8 or SEC 1; RSA of at least 2048 bits, ECDSA P-256/384/521 or Ed25519) that signs " +
+	oauth.ArgPrivateKeyPEM: dschema.StringAttribute{Optional: true, Sensitive: true,
+		MarkdownDescription: "PEM private key (PKCS#1, PKCS#8 or SEC 1; RSA of at least 2048 bits, ECDSA P-256/384/521 or Ed25519) that signs " +
 			"`private_key_jwt` assertions, or the key of the mTLS client certificate. Sensitive. Conflicts with `private_key_file`.",
-		strings: []validator.String{stringvalidator.ConflictsWith(path.MatchRoot("private_key_file"))},
+		Validators: []validator.String{stringvalidator.ConflictsWith(path.MatchRoot(oauth.ArgPrivateKeyFile))},
 	},
-	"private_key_file": {kind: kindString, mode: optional,
-		desc: "Path of a PEM private key file, read when the token is requested; otherwise as `private_key_pem`.",
+	oauth.ArgPrivateKeyFile: dschema.StringAttribute{Optional: true,
+		MarkdownDescription: "Path of a PEM private key file, read when the token is requested; otherwise as `private_key_pem`.",
 	},
-	"certificate_pem": {kind: kindString, mode: optional,
-		desc: "PEM client certificate: the mTLS certificate for `tls_client_auth` and `self_signed_tls_client_auth` (defaults " +
+	oauth.ArgCertificatePEM: dschema.StringAttribute{Optional: true,
+		MarkdownDescription: "PEM client certificate: the mTLS certificate for `tls_client_auth` and `self_signed_tls_client_auth` (defaults " +
 			"to the provider's `client_certificate_pem`), or, with `private_key_jwt`, the certificate whose SHA-256 thumbprint is sent " +
 			"as the assertion's `x5t#S256` header. It must belong to the private key. Conflicts with `certificate_file`.",
-		strings: []validator.String{stringvalidator.ConflictsWith(path.MatchRoot("certificate_file"))},
+		Validators: []validator.String{stringvalidator.ConflictsWith(path.MatchRoot(oauth.ArgCertificateFile))},
 	},
-	"certificate_file": {kind: kindString, mode: optional,
-		desc: "Path of a PEM client certificate file; otherwise as `certificate_pem`.",
+	oauth.ArgCertificateFile: dschema.StringAttribute{Optional: true,
+		MarkdownDescription: "Path of a PEM client certificate file; otherwise as `certificate_pem`.",
 	},
-	"signing_algorithm": {kind: kindString, mode: optional,
-		desc: "Algorithm of the signed client assertion: for `private_key_jwt` one of `RS256`, `RS384`, `RS512`, `PS256`, `PS384`, " +
+	oauth.ArgSigningAlgorithm: dschema.StringAttribute{Optional: true,
+		MarkdownDescription: "Algorithm of the signed client assertion: for `private_key_jwt` one of `RS256`, `RS384`, `RS512`, `PS256`, `PS384`, " +
 			"`PS512` (RSA keys), `ES256`, `ES384`, `ES512` (ECDSA keys on the matching curve) or `EdDSA` (Ed25519), default `RS256`; for " +
 			"`client_secret_jwt` one of `HS256`, `HS384`, `HS512`, default `HS256`.",
-		strings: []validator.String{stringvalidator.OneOf(append(oauth.KeyAlgorithms(), oauth.SecretAlgorithms()...)...)},
+		Validators: []validator.String{stringvalidator.OneOf(append(oauth.KeyAlgorithms(), oauth.SecretAlgorithms()...)...)},
 	},
-	"key_id": {kind: kindString, mode: optional,
-		desc: "`kid` header of `private_key_jwt` assertions, naming the key among those registered for the client.",
+	oauth.ArgKeyID: dschema.StringAttribute{Optional: true,
+		MarkdownDescription: "`kid` header of `private_key_jwt` assertions, naming the key among those registered for the client.",
 	},
-	"assertion_audience": {kind: kindString, mode: optional,
-		desc: "`aud` claim of signed assertions. Defaults to the token endpoint URL; some servers (Okta's org server, some " +
+	oauth.ArgAssertionAudience: dschema.StringAttribute{Optional: true,
+		MarkdownDescription: "`aud` claim of signed assertions. Defaults to the token endpoint URL; some servers (Okta's org server, some " +
 			"Keycloak setups) want the issuer instead.",
 	},
-	"client_assertion": {kind: kindString, mode: optional, sensitive: true,
-		desc: "A client assertion (JWT) to send as is, with `client_assertion_type` `urn:ietf:params:oauth:client-assertion-type:jwt-bearer`: " +
+	oauth.ArgClientAssertion: dschema.StringAttribute{Optional: true, Sensitive: true,
+		MarkdownDescription: "A client assertion (JWT) to send as is, with `client_assertion_type` `urn:ietf:params:oauth:client-assertion-type:jwt-bearer`: " +
 			"how Microsoft Entra ID workload identity federation and similar setups authenticate. Sensitive. Conflicts with `client_assertion_file`.",
-		strings: []validator.String{stringvalidator.ConflictsWith(path.MatchRoot("client_assertion_file"))},
+		Validators: []validator.String{stringvalidator.ConflictsWith(path.MatchRoot(oauth.ArgClientAssertionFile))},
 	},
-	"client_assertion_file": {kind: kindString, mode: optional,
-		desc: "Path of a file holding the client assertion, read anew for every request (a Kubernetes projected service-account " +
+	oauth.ArgClientAssertionFile: dschema.StringAttribute{Optional: true,
+		MarkdownDescription: "Path of a file holding the client assertion, read anew for every request (a Kubernetes projected service-account " +
 			"token, a CI platform's OIDC token file), so rotation in place is picked up. Such tokens are never kept in the persistent cache.",
 	},
-	"request_format": {kind: kindString, mode: optional,
-		desc: "Body of the token request: `form` (`application/x-www-form-urlencoded`, the standard) or `json` " +
+	oauth.ArgRequestFormat: dschema.StringAttribute{Optional: true,
+		MarkdownDescription: "Body of the token request: `form` (`application/x-www-form-urlencoded`, the standard) or `json` " +
 			"(every parameter in one JSON object, as Epicollect5 expects). Defaults to `form`.",
-		strings: []validator.String{stringvalidator.OneOf(oauth.FormatForm, oauth.FormatJSON)},
+		Validators: []validator.String{stringvalidator.OneOf(oauth.FormatForm, oauth.FormatJSON)},
 	},
-	"content_type": {kind: kindString, mode: optional,
-		desc: "`Content-Type` of the request body. Defaults to `application/x-www-form-urlencoded` for `form` and " +
+	"content_type": dschema.StringAttribute{Optional: true,
+		MarkdownDescription: "`Content-Type` of the request body. Defaults to `application/x-www-form-urlencoded` for `form` and " +
 			"`application/json` for `json`; Epicollect5 documents `application/vnd.api+json`.",
 	},
-	"scopes": {kind: kindStringList, mode: optional,
-		desc:  "Scopes to request, sent space-separated as `scope`. Microsoft Entra ID expects one `api://<app>/.default` scope. Defaults to none (the server's default scopes).",
-		lists: []validator.List{listvalidator.ValueStringsAre(stringvalidator.LengthAtLeast(1))},
+	"scopes": dschema.ListAttribute{ElementType: types.StringType, Optional: true,
+		MarkdownDescription: "Scopes to request, sent space-separated as `scope`. Microsoft Entra ID expects one `api://<app>/.default` scope. Defaults to none (the server's default scopes).",
+		Validators:          []validator.List{listvalidator.ValueStringsAre(stringvalidator.LengthAtLeast(1))},
 	},
-	"audience": {kind: kindString, mode: optional,
-		desc: "`audience` parameter, as Auth0 and others require to pick the API the token is for.",
+	"audience": dschema.StringAttribute{Optional: true,
+		MarkdownDescription: "`audience` parameter, as Auth0 and others require to pick the API the token is for.",
 	},
-	"resource": {kind: kindStringList, mode: optional,
-		desc: "Resource indicators (RFC 8707), each sent as one `resource` parameter; Entra ID v1 endpoints take one here.",
+	"resource": dschema.ListAttribute{ElementType: types.StringType, Optional: true,
+		MarkdownDescription: "Resource indicators (RFC 8707), each sent as one `resource` parameter; Entra ID v1 endpoints take one here.",
 	},
-	"extra_params": {kind: kindStringMap, mode: optional,
-		desc: "Further body parameters. May not set `grant_type`, `client_id`, `client_secret`, `scope`, `audience` or `resource`, which have attributes of their own.",
+	oauth.ArgExtraParams: dschema.MapAttribute{ElementType: types.StringType, Optional: true,
+		MarkdownDescription: "Further body parameters. May not set `grant_type`, `client_id`, `client_secret`, `scope`, `audience`, `resource`, " +
+			"`client_assertion` or `client_assertion_type`, which follow from other arguments.",
+		Validators: []validator.Map{reservedKeys{names: oauth.ReservedParams(), why: "use the argument of that name"}},
 	},
-	"headers": {kind: kindStringMap, mode: optional,
-		desc: "Further HTTP headers for the token request. May not set `Authorization`, `Content-Type`, `Content-Length` or `Host`.",
+	oauth.ArgHeaders: dschema.MapAttribute{ElementType: types.StringType, Optional: true,
+		MarkdownDescription: "Further HTTP headers for the token request. May not set `Authorization`, `Content-Type`, `Content-Length` or `Host`.",
+		Validators: []validator.Map{reservedKeys{names: oauth.ReservedHeaders(), foldCase: true,
+			why: "it follows from auth_method, request_format and content_type"}},
 	},
 
-	"access_token": {kind: kindString, mode: computed, sensitive: true,
-		desc: "The access token. Sensitive."},
-	"token_type": {kind: kindString, mode: computed,
-		desc: "Token type the server gave, usually `Bearer`. A token of another type (`DPoP`, `mac`) is returned with a warning: it cannot be used as a plain Bearer token."},
-	"expires_in": {kind: kindInt64, mode: computed,
-		desc: "Lifetime in seconds the server gave; null when the server gave none."},
-	"expires_at": {kind: kindString, mode: computed,
-		desc: "RFC 3339 time at which the token expires, counted from when the request was sent; null when the server gave no lifetime."},
-	"scope": {kind: kindString, mode: computed,
-		desc: "Scopes granted, as the server listed them; null when the server did not say (then the requested scopes were granted, RFC 6749 §5.1)."},
+	"access_token": dschema.StringAttribute{Computed: true, Sensitive: true,
+		MarkdownDescription: "The access token. Sensitive."},
+	"token_type": dschema.StringAttribute{Computed: true,
+		MarkdownDescription: "Token type the server gave, usually `Bearer`. A token of another type (`DPoP`, `mac`) is returned with a warning: it cannot be used as a plain Bearer token."},
+	"expires_in": dschema.Int64Attribute{Computed: true,
+		MarkdownDescription: "Lifetime in seconds the server gave; null when the server gave none."},
+	"expires_at": dschema.StringAttribute{Computed: true,
+		MarkdownDescription: "RFC 3339 time at which the token expires, counted from when the request was sent; null when the server gave no lifetime."},
+	"scope": dschema.StringAttribute{Computed: true,
+		MarkdownDescription: "Scopes granted, as the server listed them; null when the server did not say (then the requested scopes were granted, RFC 6749 §5.1)."},
 }
 
 // tokenModel is the configuration and result of clientcreds_token, shared by

@@ -1,0 +1,40 @@
+package oauth
+
+import "fmt"
+
+// The protocol package knows nothing of Terraform, but its messages name the
+// settings a user must change, and those are the provider's arguments. This
+// is the one table of those names: the provider's schemas are keyed by the
+// same constants and its diagnostics point at them, so a message and the
+// attribute it blames cannot drift apart.
+const (
+	ArgTokenURL            = "token_url"
+	ArgClientID            = "client_id"
+	ArgClientSecret        = "client_secret"
+	ArgAuthMethod          = "auth_method"
+	ArgPrivateKeyPEM       = "private_key_pem"
+	ArgPrivateKeyFile      = "private_key_file"
+	ArgCertificatePEM      = "certificate_pem"
+	ArgCertificateFile     = "certificate_file"
+	ArgSigningAlgorithm    = "signing_algorithm"
+	ArgKeyID               = "key_id"
+	ArgAssertionAudience   = "assertion_audience"
+	ArgClientAssertion     = "client_assertion"
+	ArgClientAssertionFile = "client_assertion_file"
+	ArgRequestFormat       = "request_format"
+	ArgExtraParams         = "extra_params"
+	ArgHeaders             = "headers"
+)
+
+// ArgError is a request that cannot be sent as configured, blaming the one
+// argument to change. Its message is a full sentence.
+type ArgError struct {
+	Arg string // one of the Arg constants
+	Msg string
+}
+
+func (e *ArgError) Error() string { return e.Msg }
+
+func argErr(arg, format string, a ...any) *ArgError {
+	return &ArgError{Arg: arg, Msg: fmt.Sprintf(format, a...)}
+}

@@ -1,0 +1,62 @@
+package oauth
+
+import (
+	"context"
+	"crypto"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/authserver"
+)
+
+// Revocation authenticates the client the way its token was requested,
+// always with a form body, and a signed assertion names the revocation
+// endpoint as its audience: the server checks all of it.
+func TestRevokeEveryClientAuthentication(t *testing.T) {
+	keys := testKeys(t)
+	hmacSecret := strings.Repeat("h", 48)
+	srv := startAuth(t, authserver.Options{
+		Clients:    map[string]string{"basic": testSecret, "post": testSecret, "hmac": hmacSecret},
+		ClientKeys: map[string]crypto.PublicKey{"jwt": keys[0].pub},
+	})
+	for _, req := range []TokenRequest{
+		{ClientID: "basic", ClientSecret: testSecret, AuthMethod: ClientSecretBasic},
+		{ClientID: "post", ClientSecret: testSecret, AuthMethod: ClientSecretPost, Format: FormatJSON},
+		{ClientID: "hmac", ClientSecret: hmacSecret, AuthMethod: ClientSecretJWT, SigningAlgorithm: "HS384"},
+		{ClientID: "jwt", PrivateKeyPEM: keys[0].pem, SigningAlgorithm: keys[0].alg, AuthMethod: PrivateKeyJWT, KeyID: "k1"},
+	} {
+		t.Run(string(req.AuthMethod), func(t *testing.T) {
+			c := newClient(t, realClock)
+			req.TokenURL, req.NoShare = srv.TokenURL(), true
+			tok, err := c.Token(context.Background(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := c.Revoke(context.Background(), RevokeRequest{URL: srv.Issuer + "/revoke", Token: tok.AccessToken, Client: req}); err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Contains(srv.Revoked(), tok.AccessToken) || srv.Issued(tok.AccessToken) {
+				t.Error("the token was not revoked")
+			}
+		})
+	}
+}
+
+// A server that refuses the revocation is reported with its OAuth error;
+// one that answers with a page, with an excerpt; a bad URL before sending.
+func TestRevokeFailures(t *testing.T) {
+	srv := startAuth(t, authserver.Options{Clients: map[string]string{"a": testSecret}})
+	c := newClient(t)
+	client := TokenRequest{TokenURL: srv.TokenURL(), ClientID: "a", ClientSecret: "wrong-secret-value", AuthMethod: ClientSecretBasic}
+	err := c.Revoke(context.Background(), RevokeRequest{URL: srv.Issuer + "/revoke", Token: "some-token-value", Client: client})
+	mustFail(t, err, "POST "+srv.Issuer+"/revoke", "HTTP status: 401", "OAuth error: invalid_client")
+
+	page := serve(t, answerWith(500, "text/html", "<html><body><h1>Down for maintenance</h1></body></html>"))
+	client.ClientSecret = testSecret
+	err = newClient(t, func(c *Config) { c.NoRetries = true }).Revoke(context.Background(), RevokeRequest{URL: page.URL, Token: "t", Client: client})
+	mustFail(t, err, "did not confirm the revocation", "HTTP status: 500", "excerpt): Down for maintenance")
+
+	err = c.Revoke(context.Background(), RevokeRequest{URL: "http://idp.example/revoke", Token: "t", Client: client})
+	mustFail(t, err, "revocation URL", "not loopback")
+}

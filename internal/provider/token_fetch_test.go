@@ -1,0 +1,66 @@
+package provider
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
+)
+
+// The configuration maps to the protocol request field by field; files are
+// read, defaults filled in, and the provider's mTLS pair used only where
+// the configuration has none.
+func TestTokenModelToRequest(t *testing.T) {
+	dir := t.TempDir()
+	keyFile, certFile := filepath.Join(dir, "key.pem"), filepath.Join(dir, "cert.pem")
+	must(t, os.WriteFile(keyFile, []byte("KEY FROM FILE"), 0o600))
+	must(t, os.WriteFile(certFile, []byte("CERT FROM FILE"), 0o600))
+	pd := &providerData{clientCertPEM: []byte("PROVIDER CERT"), clientKeyPEM: []byte("PROVIDER KEY")}
+
+	for _, tc := range []struct {
+		name string
+		m    tokenModel
+		want oauth.TokenRequest
+	}{
+		{"every parameter", tokenModel{
+			TokenURL: types.StringValue("https://idp/token"), ClientID: types.StringValue("153"), ClientSecret: types.StringValue("s"),
+			AuthMethod: types.StringValue("client_secret_post"), RequestFormat: types.StringValue("json"),
+			ContentType: types.StringValue("application/vnd.api+json"), Scopes: []string{"a", "b"}, Audience: types.StringValue("api"),
+			Resource: []string{"r1", "r2"}, ExtraParams: map[string]string{"x": "1"}, Headers: map[string]string{"X-H": "v"},
+		}, oauth.TokenRequest{TokenURL: "https://idp/token", ClientID: "153", ClientSecret: "s", AuthMethod: oauth.ClientSecretPost,
+			Format: oauth.FormatJSON, ContentType: "application/vnd.api+json", Scopes: []string{"a", "b"}, Audience: "api",
+			Resources: []string{"r1", "r2"}, ExtraParams: map[string]string{"x": "1"}, Headers: map[string]string{"X-H": "v"},
+			PrivateKeyPEM: []byte{}, CertificatePEM: []byte{}}},
+		{"format defaults to form", tokenModel{ClientID: types.StringValue("c")},
+			oauth.TokenRequest{ClientID: "c", Format: oauth.FormatForm, PrivateKeyPEM: []byte{}, CertificatePEM: []byte{}}},
+		{"key and certificate from files, with signing settings", tokenModel{
+			ClientID: types.StringValue("c"), PrivateKeyFile: types.StringValue(keyFile), CertificateFile: types.StringValue(certFile),
+			SigningAlgorithm: types.StringValue("ES256"), KeyID: types.StringValue("k1"), AssertionAudience: types.StringValue("https://idp"),
+		}, oauth.TokenRequest{ClientID: "c", Format: oauth.FormatForm, PrivateKeyPEM: []byte("KEY FROM FILE"),
+			CertificatePEM: []byte("CERT FROM FILE"), SigningAlgorithm: "ES256", KeyID: "k1", AssertionAudience: "https://idp"}},
+		{"mTLS takes the provider's pair", tokenModel{ClientID: types.StringValue("c"), AuthMethod: types.StringValue("tls_client_auth")},
+			oauth.TokenRequest{ClientID: "c", Format: oauth.FormatForm, AuthMethod: oauth.TLSClientAuth,
+				PrivateKeyPEM: []byte("PROVIDER KEY"), CertificatePEM: []byte("PROVIDER CERT")}},
+		{"mTLS keeps its own pair", tokenModel{ClientID: types.StringValue("c"), AuthMethod: types.StringValue("tls_client_auth"),
+			PrivateKeyPEM: types.StringValue("OWN KEY"), CertificatePEM: types.StringValue("OWN CERT")},
+			oauth.TokenRequest{ClientID: "c", Format: oauth.FormatForm, AuthMethod: oauth.TLSClientAuth,
+				PrivateKeyPEM: []byte("OWN KEY"), CertificatePEM: []byte("OWN CERT")}},
+		{"assertion file passed on, not read", tokenModel{ClientID: types.StringValue("c"), ClientAssertionFile: types.StringValue("/var/run/token")},
+			oauth.TokenRequest{ClientID: "c", Format: oauth.FormatForm, ClientAssertionFile: "/var/run/token",
+				PrivateKeyPEM: []byte{}, CertificatePEM: []byte{}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, diags := tc.m.baseRequest(pd)
+			if diags.HasError() {
+				t.Fatal(diags)
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("got  %+v\nwant %+v", got, tc.want)
+			}
+		})
+	}
+}

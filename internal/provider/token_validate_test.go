@@ -1,0 +1,114 @@
+package provider
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/testpki"
+)
+
+// What can be checked without the network is checked at terraform validate,
+// on both kinds alike, and each error points at the argument to change.
+func TestValidateBlamesTheArgumentToChange(t *testing.T) {
+	_, ecPEM := testpki.ECKey(t)
+	keyFile := filepath.Join(t.TempDir(), "key.pem")
+	must(t, os.WriteFile(keyFile, ecPEM, 0o600))
+	base := map[string]tftypes.Value{"token_url": str("https://idp.example/token"), "client_id": str("svc")}
+	for _, tc := range []struct {
+		name    string
+		attrs   map[string]tftypes.Value
+		arg     string // the attribute blamed; "" for no error
+		summary string
+		detail  string
+	}{
+		{"client secret", map[string]tftypes.Value{"client_secret": str("s")}, "", "", ""},
+		{"private_key_jwt without a key", map[string]tftypes.Value{"auth_method": str("private_key_jwt")},
+			"private_key_pem", "Invalid Client Authentication", `The auth_method "private_key_jwt" needs private_key_pem or private_key_file.`},
+		{"client_secret unused by tls_client_auth", map[string]tftypes.Value{"auth_method": str("tls_client_auth"), "client_secret": str("s")},
+			"client_secret", "Invalid Client Authentication", `The auth_method "tls_client_auth" does not use client_secret`},
+		{"key_id without a key", map[string]tftypes.Value{"client_secret": str("s"), "key_id": str("k1")},
+			"key_id", "Invalid Client Authentication", `The auth_method "client_secret_basic" does not use key_id`},
+		{"key and algorithm mismatch", map[string]tftypes.Value{"private_key_pem": str(string(ecPEM)), "signing_algorithm": str("RS256")},
+			"signing_algorithm", "Invalid Client Authentication", "RS256 does not fit an ECDSA key on curve P-256; use ES256."},
+		{"key file and algorithm mismatch", map[string]tftypes.Value{"private_key_file": str(keyFile), "signing_algorithm": str("ES384")},
+			"signing_algorithm", "Invalid Client Authentication", "use ES256."},
+		{"unreadable key file", map[string]tftypes.Value{"private_key_file": str("/nonexistent/key.pem")},
+			"private_key_file", "Unreadable File", "The file named by private_key_file could not be read"},
+		{"short client_secret_jwt secret", map[string]tftypes.Value{"auth_method": str("client_secret_jwt"), "client_secret": str("short")},
+			"client_secret", "Invalid Client Authentication", "at least 32 bytes"},
+		{"ftp token_url", map[string]tftypes.Value{"token_url": str("ftp://idp.example/token"), "client_secret": str("s")},
+			"token_url", "Invalid URL", `The token_url "ftp://idp.example/token" must use https://`},
+		{"relative issuer", map[string]tftypes.Value{"token_url": tftypes.NewValue(tftypes.String, nil), "issuer": str("idp.example"), "client_secret": str("s")},
+			"issuer", "Invalid URL", `The issuer "idp.example" is not an absolute URL.`},
+		{"reserved extra_params", map[string]tftypes.Value{"client_secret": str("s"), "extra_params": strMap(map[string]string{"grant_type": "password"})},
+			"extra_params", "Reserved Key", `The extra_params may not set "grant_type"; use the argument of that name.`},
+		{"reserved header", map[string]tftypes.Value{"client_secret": str("s"), "headers": strMap(map[string]string{"authorization": "x"})},
+			"headers", "Reserved Key", `The headers may not set "authorization"`},
+	} {
+		for _, ephemeral := range []bool{false, true} {
+			kind := map[bool]string{false: "data source", true: "ephemeral"}[ephemeral]
+			t.Run(tc.name+"/"+kind, func(t *testing.T) {
+				attrs := map[string]tftypes.Value{}
+				for k, v := range base {
+					attrs[k] = v
+				}
+				for k, v := range tc.attrs {
+					attrs[k] = v
+				}
+				diags := validate(t, ephemeral, "clientcreds_token", attrs)
+				if tc.arg == "" {
+					for _, d := range diags {
+						t.Errorf("unexpected %s: %s", d.Summary, d.Detail)
+					}
+					return
+				}
+				if len(diags) != 1 {
+					t.Fatalf("%d diagnostics; want 1: %v", len(diags), diagTexts(diags))
+				}
+				d := diags[0]
+				if !d.Attribute.Equal(tftypes.NewAttributePath().WithAttributeName(tc.arg)) {
+					t.Errorf("attached to %v; want %s", d.Attribute, tc.arg)
+				}
+				if d.Summary != tc.summary || !strings.Contains(d.Detail, tc.detail) {
+					t.Errorf("got %q: %q; want %q containing %q", d.Summary, d.Detail, tc.summary, tc.detail)
+				}
+				assertDiagStyle(t, d)
+			})
+		}
+	}
+}
+
+var mangledName = regexp.MustCompile(`\b[A-Z][a-z]+_[a-z_]+\b`)
+
+// assertDiagStyle holds a diagnostic to the project's style: a short Title
+// Case summary, a detail of full sentences, argument names as written.
+func assertDiagStyle(t *testing.T, d *tfprotov6.Diagnostic) {
+	t.Helper()
+	for _, w := range strings.Fields(d.Summary) {
+		if w[0] < 'A' || w[0] > 'Z' {
+			if w != "a" && w != "an" && w != "the" && w != "of" && w != "to" && w != "for" {
+				t.Errorf("summary %q is not in Title Case", d.Summary)
+			}
+		}
+	}
+	if !strings.HasSuffix(strings.TrimSpace(d.Detail), ".") {
+		t.Errorf("detail %q does not end with a period", d.Detail)
+	}
+	if m := mangledName.FindString(d.Detail); m != "" {
+		t.Errorf("detail names %q: argument names are written as they are", m)
+	}
+}
+
+func diagTexts(diags []*tfprotov6.Diagnostic) []string {
+	var out []string
+	for _, d := range diags {
+		out = append(out, d.Summary+": "+d.Detail)
+	}
+	return out
+}
