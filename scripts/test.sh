@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# make test: static checks, every unit and acceptance test against the real
-# terraform CLI, and the stale-docs check. Prints every skipped test with its
-# reason and a closing "N passed, N failed, N skipped" line.
+# make test: static checks (gofmt, go vet, go mod tidy, golangci-lint), every
+# unit and acceptance test against the real terraform CLI, bounded fuzzing,
+# and the stale-docs check. Prints every skipped test with its reason and a
+# closing "N passed, N failed, N skipped" line. No test asserts a wall-clock
+# bound, so a busy machine makes it slower, never red.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,13 +25,19 @@ bad=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 [ -z "$bad" ] || { echo "gofmt would change: $bad"; fail=1; }
 step "go vet"
 go vet ./... || fail=1
+step "go mod tidy -diff"
+go mod tidy -diff || fail=1
+step "golangci-lint"
+./scripts/lint.sh || fail=1
 step "terraform fmt -check examples"
 "$tf" fmt -check -recursive examples || fail=1
 
 step "go test -race (unit and acceptance)"
 log=$(mktemp)
 # Shown: package results, failures, and what tests log (counts, sizes).
-go test -race -count=1 -v -timeout 30m ./... 2>&1 | tee "$log" | grep -E '^(ok|FAIL|---|panic|\s+--- FAIL)|^\s+[a-z_]+_test\.go:[0-9]+: '
+# Acceptance tests own their servers and run in parallel; they mostly wait on
+# terraform, so four at a time pays on two cores.
+go test -race -count=1 -v -parallel 4 -timeout 30m ./... 2>&1 | tee "$log" | grep -E '^(ok|FAIL|---|panic|\s+--- FAIL)|^\s+[a-z_]+_test\.go:[0-9]+: '
 [ "${PIPESTATUS[0]}" -eq 0 ] || fail=1
 
 # Fuzz each parser for a bounded time; a crasher is saved under

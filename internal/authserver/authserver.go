@@ -150,7 +150,7 @@ func StartOn(addr string, opts Options) (*Server, error) {
 }
 
 // Close stops the server.
-func (s *Server) Close() { s.srv.Close() }
+func (s *Server) Close() { _ = s.srv.Close() }
 
 // TokenURL is the token endpoint's URL.
 func (s *Server) TokenURL() string { return s.Issuer + s.opts.TokenPath }
@@ -309,7 +309,7 @@ func (s *Server) readTokenRequest(w http.ResponseWriter, r *http.Request) (Reque
 	params.Del("client_secret")
 	params.Del("client_assertion")
 	rec.ClientID, rec.AuthMethod, rec.Params, rec.Assertion = id, method, params, assertion
-	if err == nil && !slices.Contains(s.opts.AuthMethods, method) && !(method == "tls_client_auth" && slices.Contains(s.opts.AuthMethods, "self_signed_tls_client_auth")) {
+	if err == nil && !s.accepts(method) {
 		err = errors.New(method + " is not accepted here")
 	}
 	if err != nil {
@@ -370,8 +370,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v) //nolint:errcheck // the client may have gone
 }
 
+// accepts reports whether the server takes a client authentication method;
+// a self-signed mTLS client authenticates as tls_client_auth does.
+func (s *Server) accepts(method string) bool {
+	return slices.Contains(s.opts.AuthMethods, method) ||
+		(method == "tls_client_auth" && slices.Contains(s.opts.AuthMethods, "self_signed_tls_client_auth"))
+}
+
 func randomToken() string {
 	b := make([]byte, 32)
-	rand.Read(b) //nolint:errcheck // never fails on supported platforms
+	_, _ = rand.Read(b) // never fails on supported platforms
 	return base64.RawURLEncoding.EncodeToString(b)
 }

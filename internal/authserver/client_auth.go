@@ -91,7 +91,7 @@ func (s *Server) verifyAssertion(raw, clientID, audience string) (string, string
 	if strings.HasPrefix(h.Algorithm, "HS") {
 		method, key = "client_secret_jwt", []byte(s.opts.Clients[clientID])
 	}
-	if key == nil || (method == "client_secret_jwt" && len(key.([]byte)) == 0) {
+	if secret, isHMAC := key.([]byte); key == nil || (isHMAC && len(secret) == 0) {
 		return clientID, method, nil, errors.New("no key registered for this client")
 	}
 	if err := tok.Claims(key, &a.Claims); err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -65,7 +66,8 @@ func (r *TokenRequest) ValidateAuthArgs(pairFromProvider bool) error {
 		}
 	}
 	for _, c := range needs {
-		if !c.set(r) && !(pairFromProvider && (c.is(credKey) || c.is(credCert))) {
+		fromProvider := pairFromProvider && (c.is(credKey) || c.is(credCert))
+		if !c.set(r) && !fromProvider {
 			return argErr(c.arg, "The auth_method %q needs %s.", r.AuthMethod, c.name())
 		}
 	}
@@ -193,7 +195,8 @@ func (r *TokenRequest) prepareAuth(c *Client) (func() ([][2]string, error), erro
 func (r *TokenRequest) shareSecret() []byte {
 	h := sha256.New()
 	for _, part := range [][]byte{[]byte(r.ClientSecret), r.PrivateKeyPEM, r.CertificatePEM, []byte(r.ClientAssertion), []byte(r.ClientAssertionFile)} {
-		fmt.Fprintf(h, "%d:", len(part))
+		h.Write(strconv.AppendInt(nil, int64(len(part)), 10))
+		h.Write([]byte{':'})
 		h.Write(part)
 	}
 	return h.Sum(nil)

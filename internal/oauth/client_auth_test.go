@@ -119,14 +119,14 @@ func TestTamperedAndReplayedAssertionsRefused(t *testing.T) {
 	k := testKeys(t)[0]
 	srv := startAuth(t, authserver.Options{ClientKeys: map[string]crypto.PublicKey{"svc": k.pub}})
 	c := newClient(t, realClock)
-	forged := signTestAssertionWith(t, mustGenEC(t), "svc", srv.TokenURL())
+	forged := signTestAssertion(t, mustGenEC(), srv.TokenURL())
 	_, err := c.Token(context.Background(), TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", ClientAssertion: forged})
 	mustFail(t, err, "invalid_client")
 	if got := srv.TokenRequests()[0].Error; !strings.Contains(got, "signature") {
 		t.Errorf("server refused for %q, not the signature", got)
 	}
 
-	good := signTestAssertionWith(t, k.pem, "svc", srv.TokenURL())
+	good := signTestAssertion(t, k.pem, srv.TokenURL())
 	req := TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", ClientAssertion: good, NoShare: true}
 	if _, err := c.Token(context.Background(), req); err != nil {
 		t.Fatalf("a valid caller-supplied assertion was refused: %v", err)
@@ -138,7 +138,7 @@ func TestTamperedAndReplayedAssertionsRefused(t *testing.T) {
 	}
 
 	// A token signed by the right key but with a payload altered after signing.
-	parts := strings.Split(signTestAssertionWith(t, k.pem, "svc", srv.TokenURL()), ".")
+	parts := strings.Split(signTestAssertion(t, k.pem, srv.TokenURL()), ".")
 	parts[1] = strings.TrimRight(parts[1], "A") + "B"
 	_, err = c.Token(context.Background(), TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", ClientAssertion: strings.Join(parts, "."), NoShare: true})
 	mustFail(t, err, "invalid_client")
@@ -150,10 +150,8 @@ func TestClientAssertionFileReadEachTime(t *testing.T) {
 	srv := startAuth(t, authserver.Options{ClientKeys: map[string]crypto.PublicKey{"svc": k.pub}})
 	file := filepath.Join(t.TempDir(), "token")
 	c := newClient(t, realClock)
-	var sent []string
 	for range 2 {
-		a := signTestAssertionWith(t, k.pem, "svc", srv.TokenURL())
-		sent = append(sent, a)
+		a := signTestAssertion(t, k.pem, srv.TokenURL())
 		if err := os.WriteFile(file, []byte(a+"\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -276,14 +274,16 @@ func mustKey(t *testing.T, p []byte) crypto.Signer {
 	return k
 }
 
-func mustGenEC(t *testing.T) []byte {
+func mustGenEC() []byte {
 	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	der, _ := x509.MarshalPKCS8PrivateKey(k)
 	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
 }
 
-// signTestAssertionWith stands for an external identity provider's token.
-func signTestAssertionWith(t *testing.T, keyPEM []byte, sub, aud string) string {
+// signTestAssertion stands for an external identity provider's token for
+// the client "svc".
+func signTestAssertion(t *testing.T, keyPEM []byte, aud string) string {
+	const sub = "svc"
 	t.Helper()
 	key := mustKey(t, keyPEM)
 	alg := jose.RS256

@@ -109,7 +109,7 @@ func TestDiscoverFailures(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			base, _ := odcLike(t, tc.mutate)
 			_, err := newClient(t).Discover(context.Background(), tc.req(base))
-			e := mustFail(t, err, tc.want...)
+			e := failure(t, err, tc.want...)
 			if e.Summary != "Discovery Failed" {
 				t.Errorf("summary %q", e.Summary)
 			}
@@ -135,10 +135,10 @@ func TestDiscoverBodies(t *testing.T) {
 			w.Header().Set("Content-Type", "text/html")
 			fmt.Fprint(w, "<html><body>Login</body></html>")
 		}, "not a JSON object"},
-		{"array", jsonAnswer(200, `[1,2]`), "not a JSON object"},
-		{"empty", jsonAnswer(200, ``), "is empty"},
-		{"truncated", jsonAnswer(200, `{"issuer": "x`), "not valid JSON"},
-		{"oversized", jsonAnswer(200, `{"issuer":"`+strings.Repeat("a", 2<<20)+`"}`), "larger than the 1 MiB limit"},
+		{"array", answerWith(200, "application/json", `[1,2]`), "not a JSON object"},
+		{"empty", answerWith(200, "application/json", ``), "is empty"},
+		{"truncated", answerWith(200, "application/json", `{"issuer": "x`), "not valid JSON"},
+		{"oversized", answerWith(200, "application/json", `{"issuer":"`+strings.Repeat("a", 2<<20)+`"}`), "larger than the 1 MiB limit"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := serve(t, tc.h)

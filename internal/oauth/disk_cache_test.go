@@ -121,7 +121,7 @@ func TestDiskCacheConcurrentWriters(t *testing.T) {
 			defer wg.Done()
 			for j := range 50 {
 				tok := &Token{AccessToken: fmt.Sprintf("w%d-%d", i, j), ExpiresIn: &exp, IssuedAt: fixedNow, ExpiresAt: fixedNow.Add(time.Hour)}
-				if err := store.Save(testStoreKey("fp"), tok); err != nil {
+				if err := store.Save(testStoreKey(), tok); err != nil {
 					t.Error(err)
 				}
 			}
@@ -129,23 +129,23 @@ func TestDiskCacheConcurrentWriters(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for range 50 {
-				if tok, ok := store.Load(testStoreKey("fp"), fixedNow); ok && tok.AccessToken == "" {
+				if tok, ok := store.Load(testStoreKey(), fixedNow); ok && tok.AccessToken == "" {
 					t.Error("read a partial entry")
 				}
 			}
 		}()
 	}
 	wg.Wait()
-	if _, ok := store.Load(testStoreKey("fp"), fixedNow); !ok {
+	if _, ok := store.Load(testStoreKey(), fixedNow); !ok {
 		t.Error("no entry after the writers finished")
 	}
 }
 
 func contains(b []byte, s string) bool { return strings.Contains(string(b), s) }
 
-// testKey is a store key for direct DiskCache tests.
-func testStoreKey(fp string) StoreKey {
-	return StoreKey{Fingerprint: []byte(fp), Secret: []byte(testSecret), Salt: []byte("a\x00https://idp.example/token")}
+// testStoreKey is a store key for direct DiskCache tests.
+func testStoreKey() StoreKey {
+	return StoreKey{Fingerprint: []byte("fp"), Secret: []byte(testSecret), Salt: []byte("a\x00https://idp.example/token")}
 }
 
 func newStore(t *testing.T) (*DiskCache, string) {
@@ -178,12 +178,12 @@ func TestDiskCacheRefusesForeignOwner(t *testing.T) {
 }
 
 func TestDiskCacheRefusesSymlinkedDirectory(t *testing.T) {
-	real := filepath.Join(t.TempDir(), "real")
-	if err := os.Mkdir(real, 0o700); err != nil {
+	target := filepath.Join(t.TempDir(), "real")
+	if err := os.Mkdir(target, 0o700); err != nil {
 		t.Fatal(err)
 	}
 	link := filepath.Join(t.TempDir(), "link")
-	if err := os.Symlink(real, link); err != nil {
+	if err := os.Symlink(target, link); err != nil {
 		t.Fatal(err)
 	}
 	_, err := NewDiskCache(link)
@@ -198,10 +198,10 @@ func TestDiskCacheEntriesMustBeSmallRegularFiles(t *testing.T) {
 	exp := int64(3600)
 	tok := &Token{AccessToken: "kept-token", ExpiresIn: &exp, IssuedAt: fixedNow, ExpiresAt: fixedNow.Add(time.Hour)}
 	elsewhere, _ := newStore(t)
-	if err := elsewhere.Save(testStoreKey("fp"), tok); err != nil {
+	if err := elsewhere.Save(testStoreKey(), tok); err != nil {
 		t.Fatal(err)
 	}
-	name, _, _ := testStoreKey("fp").derive()
+	name, _, _ := testStoreKey().derive()
 	for _, tc := range []struct {
 		name  string
 		plant func(path string) error
@@ -222,7 +222,7 @@ func TestDiskCacheEntriesMustBeSmallRegularFiles(t *testing.T) {
 			// into a failure instead of the suite's timeout.
 			done := make(chan bool, 1)
 			go func() {
-				_, ok := store.Load(testStoreKey("fp"), fixedNow)
+				_, ok := store.Load(testStoreKey(), fixedNow)
 				done <- ok
 			}()
 			select {

@@ -168,7 +168,7 @@ func TestEchoOfIssuedTokenAndAssertion(t *testing.T) {
 	}
 	_, err := c.Token(context.Background(), TokenRequest{TokenURL: srv.URL, ClientID: "a", AuthMethod: PrivateKeyJWT,
 		PrivateKeyPEM: keys[0].pem, SigningAlgorithm: keys[0].alg})
-	msg := mustFail(t, err, "Error description: token [redacted] reused; assertion [redacted] refused").Error()
+	msg := failure(t, err, "Error description: token [redacted] reused; assertion [redacted] refused").Error()
 	if strings.Contains(msg, "first-token-8f3kQ2") || strings.Contains(msg, "eyJ") {
 		t.Errorf("the error shows the issued token or the assertion:\n%s", msg)
 	}

@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -46,7 +47,10 @@ func FuzzParseTokenAnswer(f *testing.F) {
 			t.Fatal("negative lifetime accepted")
 		}
 		if err != nil {
-			e := err.(*Error) //nolint:forcetypeassert // parseTokenAnswer returns only *Error
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Fatalf("not an *Error: %T", err)
+			}
 			if msg := err.Error(); strings.Contains(msg, "fuzz-secret-value") || len(e.Excerpt) > 4*excerptLen+3 {
 				t.Fatalf("excerpt leaks or is too long: %q", msg)
 			}

@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -43,9 +44,13 @@ func serve(t *testing.T, h http.HandlerFunc) *httptest.Server {
 	return s
 }
 
-func jsonAnswer(status int, body string) http.HandlerFunc {
+// answerWith is a handler giving one fixed answer: the one HTTP-answer
+// helper of these tests.
+func answerWith(status int, ct, body string) http.HandlerFunc {
 	return func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
+		if ct != "" {
+			w.Header().Set("Content-Type", ct)
+		}
 		w.WriteHeader(status)
 		_, _ = w.Write([]byte(body))
 	}
@@ -53,13 +58,19 @@ func jsonAnswer(status int, body string) http.HandlerFunc {
 
 // mustFail asserts err is an *Error whose text holds every want, and never
 // the client secret.
-func mustFail(t *testing.T, err error, want ...string) *Error {
+func mustFail(t *testing.T, err error, want ...string) {
+	t.Helper()
+	_ = failure(t, err, want...)
+}
+
+// failure is mustFail returning the *Error, for tests that look further.
+func failure(t *testing.T, err error, want ...string) *Error {
 	t.Helper()
 	if err == nil {
 		t.Fatalf("expected an error containing %q, got none", want)
 	}
-	oe, ok := err.(*Error)
-	if !ok {
+	var oe *Error
+	if !errors.As(err, &oe) {
 		t.Fatalf("expected *oauth.Error, got %T: %v", err, err)
 	}
 	msg := oe.Error()

@@ -32,16 +32,6 @@ type hostileCase struct {
 	check func(t *testing.T, tok *Token)
 }
 
-func answerWith(status int, ct, body string) http.HandlerFunc {
-	return func(w http.ResponseWriter, _ *http.Request) {
-		if ct != "" {
-			w.Header().Set("Content-Type", ct)
-		}
-		w.WriteHeader(status)
-		_, _ = w.Write([]byte(body))
-	}
-}
-
 func redirectTo(code int) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "https://attacker.example/collect", code)
@@ -118,7 +108,7 @@ func hostileCases() []hostileCase {
 		{name: "headers then stall", h: func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(200)
-			w.(http.Flusher).Flush()
+			_ = http.NewResponseController(w).Flush()
 			select {
 			case <-r.Context().Done():
 			case <-time.After(5 * time.Second):
@@ -128,8 +118,8 @@ func hostileCases() []hostileCase {
 			w.Header().Set("Content-Length", "500")
 			w.WriteHeader(200)
 			_, _ = w.Write([]byte(`{"access_token":"x`))
-			w.(http.Flusher).Flush()
-			conn, _, _ := w.(http.Hijacker).Hijack()
+			_ = http.NewResponseController(w).Flush()
+			conn, _, _ := http.NewResponseController(w).Hijack()
 			conn.Close()
 		}, want: []string{"unexpected EOF (after 2 attempts)"}},
 		{name: "accepts and never answers", start: silentListener, want: []string{"no complete answer within the request timeout of 500ms"}},

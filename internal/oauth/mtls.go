@@ -41,7 +41,11 @@ func (c *Client) postClient(r *TokenRequest) (*retryablehttp.Client, error) {
 		return nil, err
 	}
 	base := c.post.HTTPClient
-	tr := base.Transport.(*http.Transport).Clone()
+	shared, ok := base.Transport.(*http.Transport)
+	if !ok {
+		return nil, errors.New("the HTTP transport is not the provider's own")
+	}
+	tr := shared.Clone()
 	tr.TLSClientConfig = tr.TLSClientConfig.Clone()
 	tr.TLSClientConfig.Certificates = []tls.Certificate{cert}
 	hc := c.retrying(&http.Client{Transport: tr, Timeout: base.Timeout, CheckRedirect: base.CheckRedirect})

@@ -31,6 +31,7 @@ var (
 
 // testKeys covers every key type and PEM encoding ParsePrivateKey takes.
 func testKeys(t testing.TB) []testKey {
+	t.Helper()
 	keysOnce.Do(func() {
 		rsaKey, _ = rsa.GenerateKey(rand.Reader, 2048)
 		p256, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)

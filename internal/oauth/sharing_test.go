@@ -105,7 +105,7 @@ func TestFailuresAreNotKept(t *testing.T) {
 	var n atomic.Int32
 	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
 		if n.Add(1) == 1 {
-			jsonAnswer(401, `{"error":"invalid_client"}`)(w, r)
+			answerWith(401, "application/json", `{"error":"invalid_client"}`)(w, r)
 			return
 		}
 		okToken(w, r)

@@ -32,7 +32,7 @@ func tokenServer(t *testing.T, h http.HandlerFunc) (string, *[]captured) {
 	return srv.URL + "/token", &got
 }
 
-var okToken = jsonAnswer(200, `{"access_token":"AT-1","token_type":"Bearer","expires_in":7200,"scope":"read write"}`)
+var okToken = answerWith(200, "application/json", `{"access_token":"AT-1","token_type":"Bearer","expires_in":7200,"scope":"read write"}`)
 
 func TestClientSecretBasicEncodesCredentials(t *testing.T) {
 	u, got := tokenServer(t, okToken)
@@ -92,7 +92,7 @@ func TestClientSecretPostWithAllParameters(t *testing.T) {
 }
 
 func TestJSONBodyEpicollect5Style(t *testing.T) {
-	u, got := tokenServer(t, jsonAnswer(200, `{"token_type":"Bearer","expires_in":7200,"access_token":"eyJ0"}`))
+	u, got := tokenServer(t, answerWith(200, "application/json", `{"token_type":"Bearer","expires_in":7200,"access_token":"eyJ0"}`))
 	req := TokenRequest{TokenURL: u, ClientID: "153", ClientSecret: testSecret, Format: FormatJSON, ContentType: "application/vnd.api+json"}
 	tok, err := newClient(t).Token(context.Background(), req)
 	if err != nil {
@@ -137,11 +137,11 @@ func TestTokenResponses(t *testing.T) {
 		expiresIn *int64
 		tokenType string
 	}{
-		{"expires_in as string", jsonAnswer(200, `{"access_token":"x","token_type":"bearer","expires_in":"3600"}`), i64(3600), "bearer"},
-		{"expires_in missing", jsonAnswer(200, `{"access_token":"x","token_type":"Bearer"}`), nil, "Bearer"},
-		{"expires_in null", jsonAnswer(200, `{"access_token":"x","expires_in":null}`), nil, ""},
-		{"expires_in float", jsonAnswer(200, `{"access_token":"x","expires_in":3599.9}`), i64(3599), ""},
-		{"expires_in zero", jsonAnswer(200, `{"access_token":"x","expires_in":0}`), i64(0), ""},
+		{"expires_in as string", answerWith(200, "application/json", `{"access_token":"x","token_type":"bearer","expires_in":"3600"}`), i64(3600), "bearer"},
+		{"expires_in missing", answerWith(200, "application/json", `{"access_token":"x","token_type":"Bearer"}`), nil, "Bearer"},
+		{"expires_in null", answerWith(200, "application/json", `{"access_token":"x","expires_in":null}`), nil, ""},
+		{"expires_in float", answerWith(200, "application/json", `{"access_token":"x","expires_in":3599.9}`), i64(3599), ""},
+		{"expires_in zero", answerWith(200, "application/json", `{"access_token":"x","expires_in":0}`), i64(0), ""},
 		{"form-encoded answer", func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Type", "application/x-www-form-urlencoded")
 			fmt.Fprint(w, "access_token=x&token_type=bearer&expires_in=60")
@@ -183,34 +183,34 @@ func TestTokenErrors(t *testing.T) {
 		want    []string
 		notWant []string
 	}{
-		{"invalid_client 401", jsonAnswer(401, `{"error":"invalid_client","error_description":"Client authentication failed","error_uri":"https://idp.example/errors/1"}`),
+		{"invalid_client 401", answerWith(401, "application/json", `{"error":"invalid_client","error_description":"Client authentication failed","error_uri":"https://idp.example/errors/1"}`),
 			[]string{"HTTP status: 401", "OAuth error: invalid_client", "Client authentication failed", "https://idp.example/errors/1",
 				`auth_method "client_secret_basic"`, `may expect auth_method "client_secret_post"`}, nil},
 		{"html 500 after retries", html500,
 			[]string{"HTTP status: 500", "after 4 attempts", "Internal Server Error", "[redacted]"}, []string{"eyJhbGciOi", "<h1>", "p{}"}},
-		{"malformed json", jsonAnswer(200, `{"access_token": "x",`), []string{"not valid JSON"}, nil},
+		{"malformed json", answerWith(200, "application/json", `{"access_token": "x",`), []string{"not valid JSON"}, nil},
 		{"html 200", func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Type", "text/html")
 			fmt.Fprint(w, "<html>sign in</html>")
 		}, []string{"HTML page"}, nil},
-		{"missing access_token", jsonAnswer(200, `{"token_type":"Bearer"}`), []string{"has no access_token"}, nil},
-		{"empty access_token", jsonAnswer(200, `{"access_token":""}`), []string{"access_token is empty"}, nil},
-		{"numeric access_token", jsonAnswer(200, `{"access_token":12}`), []string{"access_token is a JSON number"}, nil},
-		{"200 carrying error", jsonAnswer(200, `{"error":"invalid_scope","error_description":"bad scope"}`),
+		{"missing access_token", answerWith(200, "application/json", `{"token_type":"Bearer"}`), []string{"has no access_token"}, nil},
+		{"empty access_token", answerWith(200, "application/json", `{"access_token":""}`), []string{"access_token is empty"}, nil},
+		{"numeric access_token", answerWith(200, "application/json", `{"access_token":12}`), []string{"access_token is a JSON number"}, nil},
+		{"200 carrying error", answerWith(200, "application/json", `{"error":"invalid_scope","error_description":"bad scope"}`),
 			[]string{"200 OK but with an OAuth error", "invalid_scope", "scopes_supported"}, nil},
-		{"array", jsonAnswer(200, `[]`), []string{"JSON array, not an object"}, nil},
-		{"negative expires_in", jsonAnswer(200, `{"access_token":"x","expires_in":-5}`), []string{"negative"}, nil},
-		{"bad expires_in", jsonAnswer(200, `{"access_token":"x","expires_in":"soon"}`), []string{`expires_in "soon" is not a number`}, nil},
-		{"huge expires_in", jsonAnswer(200, `{"access_token":"x","expires_in":1e300}`), []string{"too large"}, nil},
+		{"array", answerWith(200, "application/json", `[]`), []string{"JSON array, not an object"}, nil},
+		{"negative expires_in", answerWith(200, "application/json", `{"access_token":"x","expires_in":-5}`), []string{"negative"}, nil},
+		{"bad expires_in", answerWith(200, "application/json", `{"access_token":"x","expires_in":"soon"}`), []string{`expires_in "soon" is not a number`}, nil},
+		{"huge expires_in", answerWith(200, "application/json", `{"access_token":"x","expires_in":1e300}`), []string{"too large"}, nil},
 		{"redirect", func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "https://elsewhere.example/token?x=1", http.StatusTemporaryRedirect)
 		}, []string{"redirect to https://elsewhere.example/token", "never followed"}, nil},
-		{"429 without Retry-After", jsonAnswer(429, `{"message":"slow down"}`), []string{"HTTP status: 429", "rate limiting"}, nil},
+		{"429 without Retry-After", answerWith(429, "application/json", `{"message":"slow down"}`), []string{"HTTP status: 429", "rate limiting"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			u, _ := tokenServer(t, tc.h)
 			_, err := newClient(t).Token(context.Background(), TokenRequest{TokenURL: u, ClientID: "a", ClientSecret: testSecret})
-			e := mustFail(t, err, tc.want...)
+			e := failure(t, err, tc.want...)
 			for _, nw := range tc.notWant {
 				if strings.Contains(e.Error(), nw) {
 					t.Errorf("error contains %q:\n%s", nw, e.Error())
@@ -224,7 +224,7 @@ func TestTokenErrors(t *testing.T) {
 }
 
 func TestFourXXIsNotRetried(t *testing.T) {
-	u, got := tokenServer(t, jsonAnswer(400, `{"error":"invalid_request"}`))
+	u, got := tokenServer(t, answerWith(400, "application/json", `{"error":"invalid_request"}`))
 	_, err := newClient(t).Token(context.Background(), TokenRequest{TokenURL: u, ClientID: "a", ClientSecret: testSecret})
 	mustFail(t, err, "invalid_request")
 	if len(*got) != 1 {
@@ -278,7 +278,7 @@ func TestRetryAfterBeyondBudgetStopsAtOnce(t *testing.T) {
 	})
 	_, err := newClient(t).Token(context.Background(), TokenRequest{TokenURL: u, ClientID: "a", ClientSecret: testSecret})
 	// Waiting would have ended in the budget's deadline, not in the 429.
-	e := mustFail(t, err, "HTTP status: 429")
+	e := failure(t, err, "HTTP status: 429")
 	if len(*got) != 1 || strings.Contains(e.Error(), "retry budget") {
 		t.Errorf("%d requests, ending in %q; want one, answered by the 429 itself", len(*got), e.Reason)
 	}

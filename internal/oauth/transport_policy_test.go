@@ -53,7 +53,7 @@ func TestDotLocalhostNeverReachesTheProxy(t *testing.T) {
 // with a proxy set.
 func TestLoopbackBypassesTheProxy(t *testing.T) {
 	proxied := proxyRecorder(t)
-	srv := serve(t, jsonAnswer(200, `{"access_token":"direct-token","expires_in":60}`))
+	srv := serve(t, answerWith(200, "application/json", `{"access_token":"direct-token","expires_in":60}`))
 	tok, err := newClient(t).Token(context.Background(), TokenRequest{TokenURL: srv.URL + "/token", ClientID: "a", ClientSecret: testSecret})
 	if err != nil {
 		t.Fatal(err)

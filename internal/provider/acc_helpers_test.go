@@ -33,7 +33,10 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, "TF_ACC is set but no terraform is on PATH and TF_ACC_TERRAFORM_PATH is unset; refusing to download one")
 			os.Exit(1)
 		}
-		os.Setenv("TF_ACC_TERRAFORM_PATH", p)
+		if err := os.Setenv("TF_ACC_TERRAFORM_PATH", p); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
 	}
 	os.Exit(m.Run())
 }

@@ -33,7 +33,7 @@ func TestAccTokenSignedAssertions(t *testing.T) {
 	keyFile := filepath.Join(dir, "client.key")
 	must(t, os.WriteFile(keyFile, keyPEM, 0o600))
 
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: factories(),
 		Steps: []resource.TestStep{{
 			Config: fmt.Sprintf(`
@@ -94,7 +94,7 @@ data "clientcreds_token" "entra" {
   client_assertion_file = %q
   scopes                = ["api://backend/.default"]
 }`, srv.TokenURL(), file)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: factories(),
 		Steps: []resource.TestStep{
 			{
@@ -140,7 +140,7 @@ func TestAccTokenMutualTLS(t *testing.T) {
 	selfDER := testpki.NewCA(t).Issue(t, "", time.Hour, selfKey.Public()) // a CA nobody trusts: self-signed in effect
 	srv := startServer(t, authserver.Options{IssuerPath: "/identity", AuthMethods: append(jwtMethods, "self_signed_tls_client_auth"), MTLSAliases: true,
 		TLS: ca.ServerTLS(t, "127.0.0.1", time.Hour), ClientCerts: map[string][32]byte{"svc": testpki.CertSum(der), "self": testpki.CertSum(selfDER)}})
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: factories(),
 		Steps: []resource.TestStep{{
 			Config: fmt.Sprintf(`
@@ -183,7 +183,7 @@ func TestAccTokenAuthValidation(t *testing.T) {
 	cfg := func(body string) string {
 		return "data \"clientcreds_token\" \"t\" {\n  token_url = \"https://idp.example.com/token\"\n  client_id = \"svc\"\n" + body + "}\n"
 	}
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: factories(),
 		Steps: []resource.TestStep{
 			{Config: cfg(fmt.Sprintf("private_key_pem = %q\nsigning_algorithm = \"RS256\"\n", ecPEM)),

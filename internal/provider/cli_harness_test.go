@@ -49,11 +49,7 @@ func newCLI(t *testing.T, minVersion, config string) *cli {
 	buildOnce.Do(func() {
 		providerDir, buildErr = os.MkdirTemp("", "clientcreds-provider-")
 		if buildErr == nil {
-			out, err := exec.Command("go", "build", "-o", filepath.Join(providerDir, "terraform-provider-clientcreds"),
-				"github.com/clientcreds/terraform-provider-clientcreds").CombinedOutput()
-			if err != nil {
-				buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-			}
+			buildErr = goBuild(filepath.Join(providerDir, "terraform-provider-clientcreds"), "github.com/clientcreds/terraform-provider-clientcreds")
 		}
 	})
 	if buildErr != nil {
@@ -76,6 +72,19 @@ func newCLI(t *testing.T, minVersion, config string) *cli {
 `+config), 0o600))
 	env := append(os.Environ(), "TF_CLI_CONFIG_FILE="+rc, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1")
 	return &cli{t: t, dir: dir, env: env}
+}
+
+func goBuild(out, pkg string) error {
+	if b, err := exec.Command("go", "build", "-o", out, pkg).CombinedOutput(); err != nil {
+		return fmt.Errorf("go build %s: %v\n%s", pkg, err, b)
+	}
+	return nil
+}
+
+// write puts a file into the working directory.
+func (c *cli) write(name, content string) {
+	c.t.Helper()
+	must(c.t, os.WriteFile(filepath.Join(c.dir, name), []byte(content), 0o600))
 }
 
 // run runs terraform with args and extra environment, failing the test on a

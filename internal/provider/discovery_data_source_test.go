@@ -15,7 +15,7 @@ import (
 func TestAccDiscoveryForms(t *testing.T) {
 	srv := startServer(t, authserver.Options{IssuerPath: "/identity"})
 	other := startServer(t, authserver.Options{IssuerPath: "/tenant", IssuerOverride: "https://login.example.com/{tenantid}/v2.0"})
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: factories(),
 		Steps: []resource.TestStep{
 			{

@@ -20,6 +20,7 @@ import (
 // and its trace log hold neither the secret, in any encoding, nor a control
 // sequence.
 func TestAccEchoingServerLeaksNothing(t *testing.T) {
+	t.Parallel()
 	const secret = `Zq7+4Yu/3Hj&Pa/Sd5-acc`
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
@@ -70,6 +71,7 @@ data "clientcreds_token" "t" {
 // A plain-http name under .localhost is not loopback: the request is
 // refused, and the proxy HTTP_PROXY names never sees the credentials.
 func TestAccDotLocalhostNeverReachesTheProxy(t *testing.T) {
+	t.Parallel()
 	proxy := startServer(t, authserver.Options{})
 	c := newCLI(t, "1.0.0", fmt.Sprintf(`
 data "clientcreds_token" "t" {

@@ -11,6 +11,7 @@ import (
 // names. The local server plays the proxy: the request for a host that does
 // not exist arrives there, in absolute form, and is answered.
 func TestAccProxyFromEnvironment(t *testing.T) {
+	t.Parallel()
 	proxy := startServer(t, authserver.Options{})
 	c := newCLI(t, "1.0.0", fmt.Sprintf(`
 provider "clientcreds" {

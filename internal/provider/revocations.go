@@ -18,7 +18,7 @@ type revocations struct {
 
 func (r *revocations) put(req oauth.RevokeRequest) string {
 	b := make([]byte, 16)
-	rand.Read(b) //nolint:errcheck // never fails on supported platforms
+	_, _ = rand.Read(b) // never fails on supported platforms
 	id := hex.EncodeToString(b)
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -19,6 +19,7 @@ import (
 // With TF_LOG=trace, Terraform and the provider log everything they log; the
 // client secret and the access token must not be part of it.
 func TestAccSecretsNeverLoggedDataSource(t *testing.T) {
+	t.Parallel()
 	key, keyPEM := testpki.ECKey(t)
 	fedKey, _ := testpki.ECKey(t)
 	srv := startServer(t, authserver.Options{IssuerPath: "/identity", Now: time.Now,
@@ -93,6 +94,7 @@ output "expires_in" {
 // The same for every ephemeral resource, with a failing revocation and a
 // server error thrown in so that error paths are logged too.
 func TestAccSecretsNeverLoggedEphemeral(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, authserver.Options{IssuerPath: "/identity"})
 	c := newCLI(t, "1.10.0", fmt.Sprintf(`
 variable "client_secret" {

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -8,32 +9,16 @@ import (
 	"testing"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/authserver"
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/testconfig"
 )
-
-// tokenBlocks declares n data sources; distinct gives each its own client.
-func tokenBlocks(n int, kind, issuer string, distinct bool) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "data \"clientcreds_oidc_discovery\" \"d\" {\n  issuer = %q\n}\n", issuer)
-	for i := range n {
-		id, secret := "client-1", testSecret
-		if distinct {
-			id, secret = fmt.Sprintf("client-%d", i), fmt.Sprintf("%s-%d", testSecret, i)
-		}
-		fmt.Fprintf(&b, `%s "clientcreds_token" "t%d" {
-  token_url     = data.clientcreds_oidc_discovery.d.token_endpoint
-  client_id     = %q
-  client_secret = %q
-}
-`, kind, i, id, secret)
-	}
-	return b.String()
-}
 
 // Fifty reads of one credential set in one plan cost one token request and
 // one discovery request.
 func TestAccFiftyIdenticalReadsOneRequest(t *testing.T) {
-	srv := startServer(t, authserver.Options{IssuerPath: "/identity"})
-	c := newCLI(t, "1.0.0", tokenBlocks(50, "data", srv.Issuer, false)+`
+	t.Parallel()
+	one := testconfig.Clients{N: 1, Base: testSecret}
+	srv := startServer(t, authserver.Options{IssuerPath: "/identity", Clients: one.Map()})
+	c := newCLI(t, "1.0.0", testconfig.TokenBlocks("data", srv.Issuer, 50, one)+`
 output "first" {
   value     = data.clientcreds_token.t0.access_token
   sensitive = true
@@ -55,12 +40,10 @@ output "last" {
 
 // Distinct credential sets each get their own token.
 func TestAccDistinctCredentialsDistinctTokens(t *testing.T) {
-	clients := map[string]string{}
-	for i := range 20 {
-		clients[fmt.Sprintf("client-%d", i)] = fmt.Sprintf("%s-%d", testSecret, i)
-	}
-	srv := startServer(t, authserver.Options{IssuerPath: "/identity", Clients: clients})
-	c := newCLI(t, "1.0.0", tokenBlocks(20, "data", srv.Issuer, true))
+	t.Parallel()
+	clients := testconfig.Clients{N: 20, Base: testSecret}
+	srv := startServer(t, authserver.Options{IssuerPath: "/identity", Clients: clients.Map()})
+	c := newCLI(t, "1.0.0", testconfig.TokenBlocks("data", srv.Issuer, 20, clients))
 	c.run(nil, "plan", "-input=false", "-no-color")
 	seen := map[string]bool{}
 	for _, r := range srv.TokenRequests() {
@@ -71,9 +54,45 @@ func TestAccDistinctCredentialsDistinctTokens(t *testing.T) {
 	}
 }
 
+// Two hundred token data sources, twenty credential sets, read in parallel
+// by Terraform: every read gets a token issued to its own client, and each
+// credential set costs one request.
+func TestAccTwoHundredDataSources(t *testing.T) {
+	t.Parallel()
+	const sources = 200
+	clients := testconfig.Clients{N: 20, Base: testSecret}
+	srv := startServer(t, authserver.Options{IssuerPath: "/identity", Clients: clients.Map()})
+	var outputs []string
+	for i := range sources {
+		outputs = append(outputs, fmt.Sprintf("    t%d = data.clientcreds_token.t%d.access_token", i, i))
+	}
+	c := newCLI(t, "1.0.0", testconfig.TokenBlocks("data", srv.Issuer, sources, clients)+
+		fmt.Sprintf("output \"tokens\" {\n  sensitive = true\n  value = {\n%s\n  }\n}\n", strings.Join(outputs, "\n")))
+	c.run(nil, "apply", "-auto-approve", "-input=false", "-no-color")
+
+	var tokens map[string]string
+	must(t, json.Unmarshal([]byte(c.run(nil, "output", "-json", "tokens")), &tokens))
+	if len(tokens) != sources {
+		t.Fatalf("%d tokens in the output; want %d", len(tokens), sources)
+	}
+	wrong := 0
+	for i := range sources {
+		if got := srv.ClientOf(tokens[fmt.Sprintf("t%d", i)]); got != clients.ID(i) {
+			wrong++
+		}
+	}
+	if wrong > 0 {
+		t.Errorf("%d of %d reads got a token that is not their client's", wrong, sources)
+	}
+	if n := len(srv.TokenRequests()); n != clients.N {
+		t.Errorf("%d token requests for %d credential sets", n, clients.N)
+	}
+}
+
 // With the persistent cache, plan then apply (two provider processes)
 // costs one token request in all; the cache holds nothing readable.
 func TestAccPersistentCachePlanThenApply(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, authserver.Options{IssuerPath: "/identity"})
 	c := newCLI(t, "1.0.0", fmt.Sprintf(`
 data "clientcreds_token" "t" {

@@ -21,7 +21,7 @@ import (
 // form-encoded POST to the discovered endpoint, and a 12-hour token.
 func TestAccTokenODCFlow(t *testing.T) {
 	srv := startServer(t, authserver.Options{IssuerPath: "/identity", TokenPath: "/connect/token", FormOnly: true, ExpiresIn: 43200})
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: factories(),
 		Steps: []resource.TestStep{{
 			Config: fmt.Sprintf(`
@@ -67,7 +67,7 @@ data "clientcreds_token" "ec5" {
   content_type   = "application/vnd.api+json"
 }`, srv.TokenURL(), testSecret, format)
 	}
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: factories(),
 		Steps: []resource.TestStep{
 			{
@@ -105,7 +105,7 @@ data "clientcreds_token" "t" {
   %s
 }`, url, testSecret, m)
 	}
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: factories(),
 		Steps: []resource.TestStep{
 			{
@@ -143,7 +143,7 @@ data "clientcreds_token" "t" {
 // Discovered metadata that lists only client_secret_post picks it by default.
 func TestAccTokenIssuerDiscoversPostOnly(t *testing.T) {
 	srv := startServer(t, authserver.Options{IssuerPath: "/identity", AuthMethods: []string{"client_secret_post"}})
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: factories(),
 		Steps: []resource.TestStep{{
 			Config: fmt.Sprintf(`
@@ -162,7 +162,7 @@ data "clientcreds_token" "t" {
 
 func TestAccTokenParametersReachServer(t *testing.T) {
 	srv := startServer(t, authserver.Options{})
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: factories(),
 		Steps: []resource.TestStep{{
 			Config: fmt.Sprintf(`
@@ -199,7 +199,7 @@ data "clientcreds_token" "t" {
 // The token is known at plan time and can configure another provider.
 func TestAccTokenConfiguresAnotherProvider(t *testing.T) {
 	srv := startServer(t, authserver.Options{})
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: factories(),
 		Steps: []resource.TestStep{{
 			Config: fmt.Sprintf(`
@@ -292,5 +292,31 @@ data "clientcreds_token" "t" {
 }`, mismatched.Issuer, testSecret),
 		ExpectError: phrase("Discovery Failed", `"https://other.example/identity" does not match`, "skip_issuer_check"),
 	})
-	resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: factories(), Steps: steps})
+	resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: factories(), Steps: steps})
+}
+
+// A token that is not a Bearer token is handed back with its type, and the
+// plan warns that it cannot be sent as "Authorization: Bearer".
+func TestAccTokenTypeNotBearerWarns(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t, authserver.Options{TokenHandler: func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"access_token":"dpop-bound-token","token_type":"DPoP","expires_in":300}`)
+	}})
+	c := newCLI(t, "1.0.0", fmt.Sprintf(`
+data "clientcreds_token" "t" {
+  token_url     = %q
+  client_id     = "client-1"
+  client_secret = %q
+}
+output "type" {
+  value = data.clientcreds_token.t.token_type
+}`, srv.TokenURL(), testSecret))
+	out := c.run(nil, "plan", "-input=false", "-no-color")
+	if !phrase("Warning: Token Is Not a Bearer Token", `type "DPoP"`).MatchString(out) {
+		t.Errorf("no warning for a DPoP token in:\n%s", out)
+	}
+	if !phrase(`type = "DPoP"`).MatchString(out) {
+		t.Errorf("token_type not exposed:\n%s", out)
+	}
 }

@@ -20,7 +20,7 @@ import (
 // The ephemeral token configures another provider.
 func TestAccEphemeralTokenConfiguresProvider(t *testing.T) {
 	srv := startServer(t, authserver.Options{IssuerPath: "/identity", ExpiresIn: 7200})
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
 		ProtoV6ProviderFactories: factories(),
 		Steps: []resource.TestStep{{
@@ -60,6 +60,7 @@ resource "echo" "api" {}
 // provisioner's environment; neither the state, nor the saved plan, nor the
 // output holds the token or the secret; each token is revoked on close.
 func TestAccEphemeralTokenNeverStored(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, authserver.Options{IssuerPath: "/identity"})
 	tokenFile := filepath.Join(t.TempDir(), "token-seen-by-provisioner")
 	c := newCLI(t, "1.10.0", fmt.Sprintf(`
@@ -125,6 +126,7 @@ resource "terraform_data" "use" {
 
 // A failed revocation is a warning: the run still succeeds.
 func TestAccEphemeralRevocationFailureWarns(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, authserver.Options{})
 	c := newCLI(t, "1.10.0", fmt.Sprintf(`
 ephemeral "clientcreds_token" "t" {

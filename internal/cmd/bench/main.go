@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/authserver"
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/testconfig"
 )
 
 const secret = "bench-secret-value"
@@ -53,7 +54,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer os.RemoveAll(work)
+	defer func() { _ = os.RemoveAll(work) }()
 	bin := filepath.Join(work, "bin")
 	if out, err := exec.Command("go", "build", "-o", filepath.Join(bin, "terraform-provider-clientcreds"), ".").CombinedOutput(); err != nil {
 		log.Fatalf("bench: go build: %v\n%s", err, out)
@@ -84,11 +85,7 @@ func main() {
 
 // measure runs terraform plan runs times against a fresh server.
 func measure(tf, rc, work string, sc scenario, latency time.Duration, runs int) result {
-	clients := map[string]string{}
-	for i := range sc.n {
-		clients[clientID(sc, i)] = clientSecret(sc, i)
-	}
-	srv, err := authserver.Start(authserver.Options{IssuerPath: "/identity", Clients: clients, Latency: latency})
+	srv, err := authserver.Start(authserver.Options{IssuerPath: "/identity", Clients: sc.clients().Map(), Latency: latency})
 	check(err)
 	defer srv.Close()
 	dir := filepath.Join(work, fmt.Sprintf("%s-%d", strings.ReplaceAll(sc.name, " ", "_"), latency))
@@ -122,37 +119,25 @@ func cachedPlanApply(tf, rc, work string) {
 	check(os.MkdirAll(dir, 0o700))
 	sc := scenario{n: 50, kind: "data"}
 	check(os.WriteFile(filepath.Join(dir, "main.tf"), []byte(config(sc, srv.Issuer)), 0o600))
-	os.Setenv("CLIENTCREDS_CACHE_DIR", filepath.Join(dir, "cache"))
-	defer os.Unsetenv("CLIENTCREDS_CACHE_DIR")
+	check(os.Setenv("CLIENTCREDS_CACHE_DIR", filepath.Join(dir, "cache")))
+	defer func() { check(os.Unsetenv("CLIENTCREDS_CACHE_DIR")) }()
 	runWatched(tf, rc, dir, "plan", "-input=false", "-no-color", "-out=tfplan")
 	runWatched(tf, rc, dir, "apply", "-input=false", "-no-color", "tfplan")
 	fmt.Printf("\nwith the persistent cache, plan then apply of 50 data sources: %d token request(s), %d discovery request(s) in all\n",
 		len(srv.TokenRequests()), srv.DiscoveryRequests())
 }
 
-func clientID(sc scenario, i int) string {
+// clients are a scenario's credential sets: one, or one per block.
+func (sc scenario) clients() testconfig.Clients {
 	if sc.distinct {
-		return fmt.Sprintf("client-%d", i)
+		return testconfig.Clients{N: sc.n, Base: secret}
 	}
-	return "client-0"
-}
-
-func clientSecret(sc scenario, i int) string {
-	if sc.distinct {
-		return fmt.Sprintf("%s-%d", secret, i)
-	}
-	return secret
+	return testconfig.Clients{N: 1, Base: secret}
 }
 
 func config(sc scenario, issuer string) string {
-	var b strings.Builder
-	b.WriteString("terraform {\n  required_providers {\n    clientcreds = { source = \"clientcreds/clientcreds\" }\n  }\n}\n")
-	fmt.Fprintf(&b, "data \"clientcreds_oidc_discovery\" \"d\" {\n  issuer = %q\n}\n", issuer)
-	for i := range sc.n {
-		fmt.Fprintf(&b, "%s \"clientcreds_token\" \"t%d\" {\n  token_url     = data.clientcreds_oidc_discovery.d.token_endpoint\n  client_id     = %q\n  client_secret = %q\n}\n",
-			sc.kind, i, clientID(sc, i), clientSecret(sc, i))
-	}
-	return b.String()
+	return "terraform {\n  required_providers {\n    clientcreds = { source = \"clientcreds/clientcreds\" }\n  }\n}\n" +
+		testconfig.TokenBlocks(sc.kind, issuer, sc.n, sc.clients())
 }
 
 // runWatched runs terraform and returns the provider process's peak RSS in

@@ -71,7 +71,7 @@ func callAPI(url, token string) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
 	fmt.Printf("HTTP %d %s", resp.StatusCode, body)
 	if resp.StatusCode != http.StatusOK {
