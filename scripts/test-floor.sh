@@ -14,19 +14,5 @@ if ! "$tf" version 2>/dev/null | grep -q "Terraform v1.5.7"; then
   GOBIN="$gobin" go install github.com/hashicorp/terraform@v1.5.7 || exit 1
 fi
 echo "floor: $("$tf" version | head -1) at $tf"
-log=$(mktemp)
-TF_ACC=1 TF_ACC_TERRAFORM_PATH="$tf" CHECKPOINT_DISABLE=1 go test -count=1 -v -parallel 4 -timeout 30m ./internal/provider 2>&1 |
-  tee "$log" | grep -E '^(ok|FAIL|---|panic|\s+--- FAIL)'
-rc=${PIPESTATUS[0]}
-passed=$(grep -cE '^\s*--- PASS' "$log")
-failed=$(grep -cE '^\s*--- FAIL' "$log")
-skipped=$(grep -cE '^\s*--- SKIP' "$log")
-if [ "$skipped" -gt 0 ]; then
-  echo
-  echo "!!! floor: $skipped test(s) SKIPPED on Terraform 1.5.7:"
-  grep -B1 -E '^\s*--- SKIP' "$log" | grep -v -e '^--$' -e '=== RUN' | sed 's/^/!!!   /'
-fi
-rm -f "$log"
-echo
-echo "floor: $passed passed, $failed failed, $skipped skipped"
-[ "$rc" -eq 0 ] && [ "$failed" -eq 0 ]
+TF_ACC=1 TF_ACC_TERRAFORM_PATH="$tf" CHECKPOINT_DISABLE=1 go test -count=1 -json -parallel 4 -timeout 30m ./internal/provider 2>&1 |
+  go run ./internal/cmd/testsummary -label floor

@@ -33,12 +33,12 @@ step "terraform fmt -check examples"
 "$tf" fmt -check -recursive examples || fail=1
 
 step "go test -race (unit and acceptance)"
-log=$(mktemp)
-# Shown: package results, failures, and what tests log (counts, sizes).
+summary=$(mktemp)
 # Acceptance tests own their servers and run in parallel; they mostly wait on
-# terraform, so four at a time pays on two cores.
-go test -race -count=1 -v -parallel 4 -timeout 30m ./... 2>&1 | tee "$log" | grep -E '^(ok|FAIL|---|panic|\s+--- FAIL)|^\s+[a-z_]+_test\.go:[0-9]+: '
-[ "${PIPESTATUS[0]}" -eq 0 ] || fail=1
+# terraform, so four at a time pays on two cores. testsummary shows package
+# results, failures, what tests log, and keeps the closing summary for last.
+go build -o "$summary.bin" ./internal/cmd/testsummary || fail=1
+go test -race -count=1 -json -parallel 4 -timeout 30m ./... 2>&1 | "$summary.bin" -label tests -summary "$summary" || fail=1
 
 # Fuzz each parser for a bounded time; a crasher is saved under
 # internal/oauth/testdata/fuzz and fails the run.
@@ -50,17 +50,6 @@ done
 step "docs check"
 ./scripts/docs-check.sh || fail=1
 
-passed=$(grep -cE '^\s*--- PASS' "$log")
-failed=$(grep -cE '^\s*--- FAIL' "$log")
-skipped=$(grep -cE '^\s*--- SKIP' "$log")
-if [ "$skipped" -gt 0 ]; then
-  echo
-  echo "!!! $skipped test(s) SKIPPED:"
-  # go test -v prints a test's t.Skip reason just before its --- SKIP line.
-  grep -B1 -E '^\s*--- SKIP' "$log" | grep -v -e '^--$' -e '=== RUN' | sed 's/^/!!!   /'
-fi
-rm -f "$log"
-echo
-echo "tests: $passed passed, $failed failed, $skipped skipped"
-[ "$failed" -eq 0 ] || fail=1
+cat "$summary"
+rm -f "$summary" "$summary.bin"
 exit $fail

@@ -41,6 +41,9 @@ type Options struct {
 	AuthMethods []string
 	// ExpiresIn is the token lifetime in seconds; 43200 (12 h) by default.
 	ExpiresIn int64
+	// JWTAccessTokens issues RFC 9068 JWT access tokens (typ at+jwt,
+	// HS256 under a key of the server's own) instead of opaque ones.
+	JWTAccessTokens bool
 	// IssuerOverride, when set, is published as the document's issuer.
 	IssuerOverride string
 	// Latency is added before every answer, to model a remote server.
@@ -256,6 +259,13 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tok := randomToken()
+	if s.opts.JWTAccessTokens {
+		var err error
+		if tok, err = s.jwtAccessToken(rec.ClientID, params); err != nil {
+			oauthError(w, http.StatusInternalServerError, "server_error", "could not sign the token")
+			return
+		}
+	}
 	s.mu.Lock()
 	s.tokens[tok] = rec.ClientID
 	s.issued = append(s.issued, tok)

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -22,6 +23,7 @@ import (
 var (
 	_ provider.Provider                       = (*Provider)(nil)
 	_ provider.ProviderWithEphemeralResources = (*Provider)(nil)
+	_ provider.ProviderWithFunctions          = (*Provider)(nil)
 )
 
 // Provider is the clientcreds provider.
@@ -161,6 +163,10 @@ func (p *Provider) Resources(context.Context) []func() resource.Resource { retur
 
 func (p *Provider) DataSources(context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{newTokenDataSource, newDiscoveryDataSource}
+}
+
+func (p *Provider) Functions(context.Context) []func() function.Function {
+	return []func() function.Function{newJWTClaimsFunction, newJWTHeaderFunction}
 }
 
 func (p *Provider) EphemeralResources(context.Context) []func() ephemeral.EphemeralResource {
