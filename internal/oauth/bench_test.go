@@ -16,11 +16,8 @@ func BenchmarkEncodeForm(b *testing.B) {
 		Format: FormatForm, Scopes: []string{"api://x/.default"}, Audience: "https://api", ExtraParams: map[string]string{"a": "b"}}
 	c, _ := NewClient(Config{})
 	for b.Loop() {
-		body, _, err := r.encode(c)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := body(); err != nil {
+		attempt, _ := r.encode(context.Background(), c)
+		if _, _, err := attempt(); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -69,8 +69,11 @@ type Logger interface {
 type Client struct {
 	cfg       Config
 	get, post *retryablehttp.Client
-	tokens    shared[*Token]
-	metadata  shared[*Metadata]
+	// metadata reaches a cloud metadata server: plain http, never proxied,
+	// no redirects.
+	metadataServer *retryablehttp.Client
+	tokens         shared[*Token]
+	metadata       shared[*Metadata]
 
 	mtlsMu sync.Mutex
 	mtls   map[string]*retryablehttp.Client // by certificate and key
@@ -139,6 +142,13 @@ func NewClient(cfg Config) (*Client, error) {
 		Timeout:   cfg.RequestTimeout,
 		// A token POST carries the client's credentials: it goes to the
 		// configured endpoint and nowhere else.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	})
+	direct := transport.Clone()
+	direct.Proxy = nil
+	c.metadataServer = c.retrying(&http.Client{
+		Transport:     direct,
+		Timeout:       cfg.RequestTimeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	})
 	c.get = c.retrying(&http.Client{

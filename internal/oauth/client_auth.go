@@ -2,8 +2,6 @@ package oauth
 
 import (
 	"crypto/sha256"
-	"fmt"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,26 +10,33 @@ import (
 // credential is an argument, or pair of alternative arguments, that the
 // client authentication rules look at.
 type credential struct {
-	arg, alt string // alt: the _file form, when there is one
+	arg, alt string // alt: the other forms, when there are any
 	set      func(r *TokenRequest) bool
 }
 
 func (c credential) name() string {
-	if c.alt != "" {
+	switch {
+	case strings.Contains(c.alt, " or "):
+		return c.arg + ", " + c.alt
+	case c.alt != "":
 		return c.arg + " or " + c.alt
 	}
 	return c.arg
 }
 
 var (
-	credSecret    = credential{ArgClientSecret, "", func(r *TokenRequest) bool { return r.ClientSecret != "" }}
-	credKey       = credential{ArgPrivateKeyPEM, ArgPrivateKeyFile, func(r *TokenRequest) bool { return len(r.PrivateKeyPEM) > 0 }}
+	credSecret = credential{ArgClientSecret, "client_secret_file or client_secret_env", func(r *TokenRequest) bool {
+		return r.ClientSecret != "" || r.ClientSecretFile != "" || r.ClientSecretEnv != ""
+	}}
+	credKey = credential{ArgPrivateKeyPEM, "private_key_file or private_key_env", func(r *TokenRequest) bool {
+		return len(r.PrivateKeyPEM) > 0 || r.PrivateKeyFile != "" || r.PrivateKeyEnv != ""
+	}}
 	credCert      = credential{ArgCertificatePEM, ArgCertificateFile, func(r *TokenRequest) bool { return len(r.CertificatePEM) > 0 }}
 	credAlg       = credential{ArgSigningAlgorithm, "", func(r *TokenRequest) bool { return r.SigningAlgorithm != "" }}
 	credKeyID     = credential{ArgKeyID, "", func(r *TokenRequest) bool { return r.KeyID != "" }}
 	credAudience  = credential{ArgAssertionAudience, "", func(r *TokenRequest) bool { return r.AssertionAudience != "" }}
-	credAssertion = credential{ArgClientAssertion, ArgClientAssertionFile, func(r *TokenRequest) bool {
-		return r.ClientAssertion != "" || r.ClientAssertionFile != ""
+	credAssertion = credential{ArgClientAssertion, "client_assertion_file, client_assertion_env or workload_identity", func(r *TokenRequest) bool {
+		return r.ClientAssertion != "" || r.ClientAssertionFile != "" || r.ClientAssertionEnv != "" || r.WorkloadIdentity != nil
 	}}
 	allCredentials = []credential{credSecret, credKey, credCert, credAlg, credKeyID, credAudience, credAssertion}
 )
@@ -39,11 +44,17 @@ var (
 // ValidateAuth enforces, for each method, the credentials it needs and
 // refuses those it would ignore, so that a configuration means what it says.
 // Errors are *ArgError, blaming the argument to change.
-func (r *TokenRequest) ValidateAuth() error { return r.ValidateAuthArgs(false) }
+func (r *TokenRequest) ValidateAuth() error {
+	if err := r.checkOneForm(); err != nil {
+		return err
+	}
+	return r.ValidateAuthArgs(false)
+}
 
-// ValidateAuthArgs is ValidateAuth for a configuration that may leave the
-// mutual-TLS certificate and key to the provider (pairFromProvider): then
-// their absence is not an error yet.
+// ValidateAuthArgs is ValidateAuth for a configuration whose schema already
+// refuses a secret in two forms, and that may leave the mutual-TLS
+// certificate and key to the provider (pairFromProvider): then their
+// absence is not an error yet.
 func (r *TokenRequest) ValidateAuthArgs(pairFromProvider bool) error {
 	var needs, allows []credential
 	switch r.AuthMethod {
@@ -71,11 +82,11 @@ func (r *TokenRequest) ValidateAuthArgs(pairFromProvider bool) error {
 			return argErr(c.arg, "The auth_method %q needs %s.", r.AuthMethod, c.name())
 		}
 	}
-	if r.ClientAssertion != "" && r.ClientAssertionFile != "" {
-		return argErr(ArgClientAssertionFile, "Set only one of client_assertion and client_assertion_file.")
-	}
 	switch r.AuthMethod {
 	case PrivateKeyJWT:
+		if len(r.PrivateKeyPEM) == 0 {
+			break // in a file or variable not read yet: checked when it is
+		}
 		key, err := ParsePrivateKey(r.PrivateKeyPEM)
 		if err != nil {
 			return argErr(ArgPrivateKeyPEM, "The private key cannot be used: %v.", err)
@@ -83,7 +94,7 @@ func (r *TokenRequest) ValidateAuthArgs(pairFromProvider bool) error {
 		if err := CheckKeyAlgorithm(key, r.keyAlgorithm()); err != nil {
 			return err
 		}
-		if credCert.set(r) {
+		if len(r.CertificatePEM) > 0 {
 			if _, err := CertificateThumbprint(r.CertificatePEM, key); err != nil {
 				return argErr(ArgCertificatePEM, "The certificate cannot be used: %v.", err)
 			}
@@ -94,11 +105,11 @@ func (r *TokenRequest) ValidateAuthArgs(pairFromProvider bool) error {
 			return argErr(ArgSigningAlgorithm, "The signing_algorithm %s does not fit client_secret_jwt; use one of %s.", alg, strings.Join(hmacAlgs, ", "))
 		}
 		// RFC 7518 §3.2: the key must be at least as long as the hash.
-		if need := map[string]int{"HS256": 32, "HS384": 48, "HS512": 64}[alg]; len(r.ClientSecret) < need {
+		if need := map[string]int{"HS256": 32, "HS384": 48, "HS512": 64}[alg]; r.ClientSecret != "" && len(r.ClientSecret) < need {
 			return argErr(ArgClientSecret, "client_secret_jwt with %s needs a client_secret of at least %d bytes (RFC 7518 §3.2); this one is shorter.", alg, need)
 		}
 	case TLSClientAuth, SelfSignedTLSClientAuth:
-		if credKey.set(r) || credCert.set(r) {
+		if len(r.PrivateKeyPEM) > 0 && len(r.CertificatePEM) > 0 {
 			if _, err := tlsCertificate(r.CertificatePEM, r.PrivateKeyPEM); err != nil {
 				return argErr(ArgCertificatePEM, "%s.", capitalFirst(err.Error()))
 			}
@@ -128,39 +139,25 @@ func (r *TokenRequest) keyAlgorithm() string {
 	}
 }
 
-// prepareAuth parses the credentials once and returns a function giving the
-// client authentication parameters of one attempt.
-func (r *TokenRequest) prepareAuth(c *Client) (func() ([][2]string, error), error) {
-	static := func(p ...[2]string) func() ([][2]string, error) {
-		return func() ([][2]string, error) { return p, nil }
-	}
+// authParams are the client authentication parameters of one attempt, for
+// a resolved request (its secrets read): a signed assertion is made anew.
+func (r *TokenRequest) authParams(c *Client) ([][2]string, error) {
 	idParam := [2]string{"client_id", r.ClientID}
+	assertion := func(a string) [][2]string {
+		return [][2]string{idParam, {"client_assertion_type", JWTBearerAssertionType}, {"client_assertion", a}}
+	}
 	switch r.AuthMethod {
 	case ClientSecretBasic:
-		return static(), nil
+		return nil, nil
 	case ClientSecretPost:
-		return static(idParam, [2]string{"client_secret", r.ClientSecret}), nil
+		return [][2]string{idParam, {"client_secret", r.ClientSecret}}, nil
 	case TLSClientAuth, SelfSignedTLSClientAuth:
 		// RFC 8705 §2: the certificate authenticates; client_id identifies.
-		return static(idParam), nil
+		return [][2]string{idParam}, nil
 	case ClientAssertion:
-		return func() ([][2]string, error) {
-			a := r.ClientAssertion
-			if r.ClientAssertionFile != "" {
-				// Read each time: projected tokens are rotated in place.
-				b, err := os.ReadFile(r.ClientAssertionFile)
-				if err != nil {
-					return nil, fmt.Errorf("client_assertion_file could not be read: %v", err)
-				}
-				if a = strings.TrimSpace(string(b)); a == "" {
-					return nil, fmt.Errorf("client_assertion_file %s is empty", r.ClientAssertionFile)
-				}
-				rememberSecret(a)
-			}
-			return [][2]string{idParam, {"client_assertion_type", JWTBearerAssertionType}, {"client_assertion", a}}, nil
-		}, nil
+		return assertion(r.ClientAssertion), nil
 	}
-	spec := assertionSpec{alg: r.keyAlgorithm(), keyID: r.KeyID, clientID: r.ClientID, audience: r.AssertionAudience}
+	spec := assertionSpec{alg: r.keyAlgorithm(), keyID: r.KeyID, clientID: r.ClientID, audience: r.AssertionAudience, now: c.cfg.Now()}
 	if spec.audience == "" {
 		spec.audience = r.TokenURL
 	}
@@ -178,23 +175,23 @@ func (r *TokenRequest) prepareAuth(c *Client) (func() ([][2]string, error), erro
 			}
 		}
 	}
-	return func() ([][2]string, error) {
-		s := spec
-		s.now = c.cfg.Now()
-		a, err := s.sign()
-		if err != nil {
-			return nil, err
-		}
-		rememberSecret(a)
-		return [][2]string{idParam, {"client_assertion_type", JWTBearerAssertionType}, {"client_assertion", a}}, nil
-	}, nil
+	a, err := spec.sign()
+	if err != nil {
+		return nil, err
+	}
+	rememberSecret(a)
+	return assertion(a), nil
 }
 
 // shareSecret is what proves the client's identity in memory: tokens are
 // shared only between requests with the same.
 func (r *TokenRequest) shareSecret() []byte {
 	h := sha256.New()
-	for _, part := range [][]byte{[]byte(r.ClientSecret), r.PrivateKeyPEM, r.CertificatePEM, []byte(r.ClientAssertion), []byte(r.ClientAssertionFile)} {
+	var identity []byte
+	if w := r.WorkloadIdentity; w != nil {
+		identity = []byte(string(w.Platform) + "\x00" + w.Audience + "\x00" + w.ServiceConnectionID)
+	}
+	for _, part := range [][]byte{[]byte(r.ClientSecret), r.PrivateKeyPEM, r.CertificatePEM, []byte(r.ClientAssertion), identity} {
 		h.Write(strconv.AppendInt(nil, int64(len(part)), 10))
 		h.Write([]byte{':'})
 		h.Write(part)

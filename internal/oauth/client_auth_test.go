@@ -227,9 +227,9 @@ func TestAuthValidation(t *testing.T) {
 		{"encrypted key", func(r *TokenRequest) { r.PrivateKeyPEM = encrypted }, "encrypted", ArgPrivateKeyPEM},
 		{"no key in PEM", func(r *TokenRequest) { r.AuthMethod, r.PrivateKeyPEM = PrivateKeyJWT, otherCert }, "no PEM private key", ArgPrivateKeyPEM},
 		{"certificate of another key", func(r *TokenRequest) { r.PrivateKeyPEM, r.CertificatePEM = rsaPEM, otherCert }, "does not belong to the private key", ArgCertificatePEM},
-		{"private_key_jwt without key", func(r *TokenRequest) { r.AuthMethod = PrivateKeyJWT }, "needs private_key_pem or private_key_file", ArgPrivateKeyPEM},
+		{"private_key_jwt without key", func(r *TokenRequest) { r.AuthMethod = PrivateKeyJWT }, "needs private_key_pem, private_key_file or private_key_env", ArgPrivateKeyPEM},
 		{"secret with private_key_jwt", func(r *TokenRequest) { r.AuthMethod, r.PrivateKeyPEM, r.ClientSecret = PrivateKeyJWT, rsaPEM, "x" }, "does not use client_secret", ArgClientSecret},
-		{"key with basic", func(r *TokenRequest) { r.AuthMethod, r.ClientSecret, r.PrivateKeyPEM = ClientSecretBasic, "x", rsaPEM }, "does not use private_key_pem or private_key_file", ArgPrivateKeyPEM},
+		{"key with basic", func(r *TokenRequest) { r.AuthMethod, r.ClientSecret, r.PrivateKeyPEM = ClientSecretBasic, "x", rsaPEM }, "does not use private_key_pem, private_key_file or private_key_env", ArgPrivateKeyPEM},
 		{"alg with basic", func(r *TokenRequest) { r.ClientSecret, r.SigningAlgorithm = "x", "RS256" }, "does not use signing_algorithm", ArgSigningAlgorithm},
 		{"short HMAC secret", func(r *TokenRequest) { r.AuthMethod, r.ClientSecret = ClientSecretJWT, "short" }, "at least 32 bytes", ArgClientSecret},
 		{"RS256 for client_secret_jwt", func(r *TokenRequest) {

@@ -20,7 +20,6 @@ type RevokeRequest struct {
 func (c *Client) Revoke(ctx context.Context, req RevokeRequest) error {
 	o := op{"Token Revocation Failed", "token revocation"}
 	rememberSecret(req.Token)
-	req.Client.rememberSecrets()
 	u, err := c.checkURL("revocation URL", req.URL)
 	if err != nil {
 		return o.failWith(err)
@@ -34,15 +33,16 @@ func (c *Client) Revoke(ctx context.Context, req RevokeRequest) error {
 		tr.AssertionAudience = "" // aud is the endpoint the assertion is sent to
 		tr.TokenURL = u.String()
 	}
-	body, header, err := tr.encodeWith(c, map[string]string{"token": req.Token})
+	attempt, header := tr.encodeWith(ctx, c, map[string]string{"token": req.Token})
+	res, err := tr.resolved() // the mTLS key, for the connection
 	if err != nil {
 		return o.failWith(err)
 	}
-	hc, err := c.postClient(&tr)
+	hc, err := c.postClient(&res)
 	if err != nil {
 		return o.failWith(err)
 	}
-	ans, err := c.send(ctx, hc, http.MethodPost, u.String(), body, header, o)
+	ans, err := c.send(ctx, hc, http.MethodPost, u.String(), attempt, header, o)
 	if err != nil {
 		return err
 	}

@@ -34,30 +34,39 @@ const tokenFailed = "Token Request Failed"
 
 // Token returns an access token obtained with the client-credentials grant.
 // Identical requests share one exchange and reuse its token while it is
-// fresh, unless the request sets NoShare.
+// fresh, unless the request sets NoShare. Secrets in files and environment
+// variables are read now, to validate the request and tell credentials
+// apart, and again for every attempt that sends them.
 func (c *Client) Token(ctx context.Context, req TokenRequest) (*Token, error) {
 	o := op{tokenFailed, "token request"}
-	req.rememberSecrets()
 	if req.Format == "" {
 		req.Format = FormatForm
 	}
 	if req.AuthMethod == "" {
 		req.AuthMethod = req.ChooseAuthMethod(nil)
 	}
+	if err := req.checkOneForm(); err != nil {
+		return nil, o.failWith(err)
+	}
+	res, err := req.resolved()
+	if err != nil {
+		return nil, o.failWith(err)
+	}
+	res.rememberSecrets()
 	if _, err := c.checkURL("token_url", req.TokenURL); err != nil {
 		return nil, o.failWith(err)
 	}
-	if err := req.Validate(); err != nil {
+	if err := res.Validate(); err != nil {
 		return nil, o.failWith(err)
 	}
 	if req.NoShare {
 		return c.requestToken(ctx, req)
 	}
-	return c.sharedToken(ctx, req)
+	return c.sharedToken(ctx, req, res)
 }
 
-// rememberSecrets hands every credential of the request to the sanitiser
-// before anything is sent, so that an echo of one is never shown.
+// rememberSecrets hands every credential of a resolved request to the
+// sanitiser before anything is sent, so that an echo of one is never shown.
 func (r *TokenRequest) rememberSecrets() {
 	rememberSecret(r.ClientSecret, string(r.PrivateKeyPEM), r.ClientAssertion)
 	rememberBasic(r.ClientID, r.ClientSecret)
@@ -67,16 +76,17 @@ func (r *TokenRequest) rememberSecrets() {
 func (c *Client) requestToken(ctx context.Context, req TokenRequest) (*Token, error) {
 	u, _ := c.checkURL("token_url", req.TokenURL) // checked by Token
 	o := op{tokenFailed, fmt.Sprintf("POST %s (auth_method %s)", redactURL(u), req.AuthMethod)}
-	body, header, err := req.encode(c)
+	attempt, header := req.encode(ctx, c)
+	res, err := req.resolved() // the mTLS key, for the connection
 	if err != nil {
 		return nil, o.failWith(err)
 	}
-	hc, err := c.postClient(&req)
+	hc, err := c.postClient(&res)
 	if err != nil {
 		return nil, o.failWith(err)
 	}
 	issued := c.cfg.Now()
-	ans, err := c.send(ctx, hc, http.MethodPost, u.String(), body, header, o)
+	ans, err := c.send(ctx, hc, http.MethodPost, u.String(), attempt, header, o)
 	if err != nil {
 		return nil, err
 	}

@@ -64,11 +64,13 @@ func (c *Client) fresh(t *Token, persisted bool) bool {
 // sharedToken returns a token for req, asking the server only when no kept
 // token is fresh: concurrent identical requests share one exchange, and with
 // a TokenStore, so do runs of Terraform.
-func (c *Client) sharedToken(ctx context.Context, req TokenRequest) (*Token, error) {
-	key := req.shareKey()
+// req is sent as it is (its secrets read on every attempt); res is req with
+// its secrets read, which keys the sharing and the store.
+func (c *Client) sharedToken(ctx context.Context, req, res TokenRequest) (*Token, error) {
+	key := res.shareKey()
 	tok, hit, err := c.tokens.get(ctx, key, func(t *Token) bool { return c.fresh(t, false) }, func() (*Token, error) {
 		store := c.cfg.Store
-		sk, keyed := req.storeKey()
+		sk, keyed := res.storeKey()
 		if !keyed {
 			store = nil // no secret of the client's own to key the entry with
 		}

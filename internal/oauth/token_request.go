@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
@@ -38,9 +39,13 @@ const (
 
 // TokenRequest is one client-credentials token request.
 type TokenRequest struct {
-	TokenURL     string
-	ClientID     string
-	ClientSecret string
+	TokenURL string
+	ClientID string
+	// ClientSecret, or the file or environment variable named, read when
+	// the request is sent.
+	ClientSecret     string
+	ClientSecretFile string
+	ClientSecretEnv  string
 	// AuthMethod is the client authentication; ChooseAuthMethod picks one
 	// when the user did not.
 	AuthMethod AuthMethod
@@ -54,8 +59,11 @@ type TokenRequest struct {
 	ExtraParams map[string]string
 	Headers     map[string]string
 
-	// PrivateKeyPEM signs private_key_jwt assertions, and is the mTLS key.
-	PrivateKeyPEM []byte
+	// PrivateKeyPEM signs private_key_jwt assertions, and is the mTLS key;
+	// or the file or environment variable named holds it.
+	PrivateKeyPEM  []byte
+	PrivateKeyFile string
+	PrivateKeyEnv  string
 	// CertificatePEM is the mTLS client certificate; with private_key_jwt
 	// it gives the assertion's x5t#S256 header.
 	CertificatePEM []byte
@@ -65,10 +73,14 @@ type TokenRequest struct {
 	KeyID            string // the assertion's kid header
 	// AssertionAudience is the assertion's aud; the token endpoint by default.
 	AssertionAudience string
-	// ClientAssertion, or the file ClientAssertionFile read at request
-	// time, is a caller-supplied assertion (a federated identity token).
+	// ClientAssertion, or the file or environment variable named, read at
+	// request time, is a caller-supplied assertion (a federated identity
+	// token); or WorkloadIdentity fetches one from the CI platform for
+	// every attempt.
 	ClientAssertion     string
 	ClientAssertionFile string
+	ClientAssertionEnv  string
+	WorkloadIdentity    *IdentitySource
 
 	// NoShare asks for a token of one's own, neither shared with nor kept
 	// for other requests: for a token that will be revoked.
@@ -83,9 +95,9 @@ type TokenRequest struct {
 // the RFC 6749 §2.3.1 method every server must support, in any other case.
 func (r *TokenRequest) ChooseAuthMethod(md *Metadata) AuthMethod {
 	switch {
-	case r.ClientAssertion != "" || r.ClientAssertionFile != "":
+	case credAssertion.set(r):
 		return ClientAssertion
-	case len(r.PrivateKeyPEM) > 0 && r.ClientSecret == "":
+	case credKey.set(r) && !credSecret.set(r):
 		return PrivateKeyJWT
 	}
 	return chooseSecretMethod(r.Format, md)
@@ -169,39 +181,32 @@ func (r *TokenRequest) Validate() error {
 	return r.ValidateAuth()
 }
 
-// bodyFunc builds a request body; it is called once per attempt, so that
-// each attempt carries a fresh client assertion.
-type bodyFunc func() ([]byte, error)
+// attemptFunc builds one attempt of a request: its body, and the headers
+// that carry credentials. It is called for every attempt, so that each
+// reads the secrets as they are then and carries a fresh assertion.
+type attemptFunc func() ([]byte, http.Header, error)
 
-// encode builds the token request's body and headers.
-func (r *TokenRequest) encode(c *Client) (bodyFunc, http.Header, error) {
-	return r.encodeBody(c, [][2]string{{"grant_type", "client_credentials"}})
+// encode builds the token request's attempts and fixed headers.
+func (r *TokenRequest) encode(ctx context.Context, c *Client) (attemptFunc, http.Header) {
+	return r.encodeBody(ctx, c, [][2]string{{"grant_type", "client_credentials"}})
 }
 
 // encodeWith builds another request authenticated as this client, such as
 // a revocation, with lead as its first parameters.
-func (r *TokenRequest) encodeWith(c *Client, lead map[string]string) (bodyFunc, http.Header, error) {
+func (r *TokenRequest) encodeWith(ctx context.Context, c *Client, lead map[string]string) (attemptFunc, http.Header) {
 	var p [][2]string
 	for k, v := range lead {
 		p = append(p, [2]string{k, v})
 	}
-	return r.encodeBody(c, p)
+	return r.encodeBody(ctx, c, p)
 }
 
-func (r *TokenRequest) encodeBody(c *Client, lead [][2]string) (bodyFunc, http.Header, error) {
-	auth, err := r.prepareAuth(c)
-	if err != nil {
-		return nil, nil, err
-	}
+func (r *TokenRequest) encodeBody(ctx context.Context, c *Client, lead [][2]string) (attemptFunc, http.Header) {
 	h := http.Header{}
 	for k, v := range r.Headers {
 		h.Set(k, v)
 	}
 	h.Set("Accept", "application/json")
-	if r.AuthMethod == ClientSecretBasic {
-		// RFC 6749 §2.3.1: each part is form-urlencoded before the Basic encoding.
-		h.Set("Authorization", "Basic "+basicCredentials(r.ClientID, r.ClientSecret))
-	}
 	contentType := r.ContentType
 	if contentType == "" {
 		contentType = "application/x-www-form-urlencoded"
@@ -210,21 +215,37 @@ func (r *TokenRequest) encodeBody(c *Client, lead [][2]string) (bodyFunc, http.H
 		}
 	}
 	h.Set("Content-Type", contentType)
-	return func() ([]byte, error) {
-		ap, err := auth()
+	return func() ([]byte, http.Header, error) {
+		res, err := r.resolved()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
+		}
+		if res.WorkloadIdentity != nil {
+			if res.ClientAssertion, err = c.IdentityToken(ctx, *res.WorkloadIdentity); err != nil {
+				return nil, nil, err
+			}
+		}
+		res.rememberSecrets()
+		ap, err := res.authParams(c)
+		if err != nil {
+			return nil, nil, err
+		}
+		auth := http.Header{}
+		if r.AuthMethod == ClientSecretBasic {
+			// RFC 6749 §2.3.1: each part is form-urlencoded before the Basic encoding.
+			auth.Set("Authorization", "Basic "+basicCredentials(r.ClientID, res.ClientSecret))
 		}
 		params := r.params(lead, ap)
 		if r.Format == FormatJSON {
-			return jsonBody(params)
+			b, err := jsonBody(params)
+			return b, auth, err
 		}
 		v := url.Values{}
 		for _, kv := range params {
 			v.Add(kv[0], kv[1])
 		}
-		return []byte(v.Encode()), nil
-	}, h, nil
+		return []byte(v.Encode()), auth, nil
+	}, h
 }
 
 // jsonBody puts every parameter in one JSON object; a repeated parameter

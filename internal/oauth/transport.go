@@ -29,12 +29,24 @@ type answer struct {
 }
 
 // attempts follows one operation across retries; it travels in the request
-// context so the retry hooks can report on it.
+// context so the retry hooks can report on it and set each attempt's
+// credential headers.
 type attempts struct {
 	mu        sync.Mutex
 	n         int
 	body      []byte
 	oversized bool
+	// pending is the attempt built when the request was made, for the first
+	// attempt to send; header holds the credential header of the attempt
+	// about to be sent, for the request hook to set.
+	made    bool
+	pending *builtAttempt
+	header  http.Header
+}
+
+type builtAttempt struct {
+	body   []byte
+	header http.Header
 }
 
 type attemptsKey struct{}
@@ -46,20 +58,35 @@ func trackerFrom(ctx context.Context) *attempts {
 
 // send performs req with retries under the retry budget and returns the final
 // answer, or an *Error of operation o naming what failed.
-func (c *Client) send(ctx context.Context, hc *retryablehttp.Client, method, target string, body bodyFunc, header http.Header, o op) (*answer, error) {
+func (c *Client) send(ctx context.Context, hc *retryablehttp.Client, method, target string, attempt attemptFunc, header http.Header, o op) (*answer, error) {
 	track := &attempts{}
 	ctx = context.WithValue(ctx, attemptsKey{}, track)
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.RetryBudget)
 	defer cancel()
 
 	var raw any
-	if body != nil {
+	if attempt != nil {
+		// The retry library calls this once when the request is made (to
+		// learn the length), then once per attempt. What the first call
+		// builds is what the first attempt sends; each later attempt builds
+		// anew, reading secrets and fetching an identity token again.
 		raw = retryablehttp.ReaderFunc(func() (io.Reader, error) {
-			b, err := body()
+			track.mu.Lock()
+			defer track.mu.Unlock()
+			if p := track.pending; p != nil {
+				track.pending, track.header = nil, p.header
+				return bytes.NewReader(p.body), nil
+			}
+			body, h, err := attempt()
 			if err != nil {
 				return nil, bodyError{err}
 			}
-			return bytes.NewReader(b), nil
+			if !track.made {
+				track.made, track.pending = true, &builtAttempt{body, h}
+			} else {
+				track.header = h
+			}
+			return bytes.NewReader(body), nil
 		})
 	}
 	req, err := retryablehttp.NewRequestWithContext(ctx, method, target, raw)
@@ -167,6 +194,10 @@ func (c *Client) logAttempt(_ retryablehttp.Logger, req *http.Request, retry int
 	if t := trackerFrom(req.Context()); t != nil {
 		t.mu.Lock()
 		t.n++
+		for k, v := range t.header {
+			req.Header[k] = v // this attempt's credentials
+		}
+		t.header = nil
 		t.mu.Unlock()
 	}
 	if c.cfg.Logger != nil {

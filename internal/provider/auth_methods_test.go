@@ -191,13 +191,13 @@ func TestAccTokenAuthValidation(t *testing.T) {
 			{Config: cfg(fmt.Sprintf("private_key_pem = %q\nclient_secret = \"x\"\nauth_method = \"private_key_jwt\"\n", ecPEM)),
 				ExpectError: phrase(`The auth_method "private_key_jwt" does not use client_secret`)},
 			{Config: cfg("auth_method = \"private_key_jwt\"\n"),
-				ExpectError: phrase(`The auth_method "private_key_jwt" needs private_key_pem or private_key_file.`)},
+				ExpectError: phrase(`The auth_method "private_key_jwt" needs private_key_pem, private_key_file or private_key_env.`)},
 			{Config: cfg("client_secret = \"short\"\nauth_method = \"client_secret_jwt\"\n"),
 				ExpectError: phrase(`at least 32 bytes`)},
 			{Config: cfg("client_assertion = \"a.b.c\"\nkey_id = \"k\"\n"),
 				ExpectError: phrase(`The auth_method "client_assertion" does not use key_id`)},
 			{Config: cfg("private_key_file = \"/nonexistent/key.pem\"\n"),
-				ExpectError: phrase(`Unreadable File`, `The file named by private_key_file could not be read`)},
+				ExpectError: phrase(`Token Request Failed`, `The file /nonexistent/key.pem named by private_key_file could not be read: no such file or directory.`)},
 		},
 	})
 }

@@ -50,6 +50,7 @@ type providerModel struct {
 	ClientCertFile    types.String `tfsdk:"client_certificate_file"`
 	ClientKeyPEM      types.String `tfsdk:"client_private_key_pem"`
 	ClientKeyFile     types.String `tfsdk:"client_private_key_file"`
+	ClientKeyEnv      types.String `tfsdk:"client_private_key_env"`
 	Cache             *cacheModel  `tfsdk:"cache"`
 }
 
@@ -67,8 +68,16 @@ type providerData struct {
 	client      *oauth.Client
 	revocations *revocations
 	// The mTLS client certificate and key for tls_client_auth and
-	// self_signed_tls_client_auth reads that name none of their own.
-	clientCertPEM, clientKeyPEM []byte
+	// self_signed_tls_client_auth reads that name none of their own; the key
+	// inline, or the file or variable to read it from at request time.
+	clientCertPEM []byte
+	clientKey     secretForms
+}
+
+// secretForms is a secret as configured: inline, or where to read it.
+type secretForms struct {
+	pem       []byte
+	file, env string
 }
 
 func (p *Provider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -120,9 +129,8 @@ func (p *Provider) Configure(ctx context.Context, req provider.ConfigureRequest,
 	}
 	pd := &providerData{client: client, revocations: &revocations{}}
 	pd.clientCertPEM = []byte(m.ClientCertPEM.ValueString())
-	pd.clientKeyPEM = []byte(m.ClientKeyPEM.ValueString())
+	pd.clientKey = secretForms{[]byte(m.ClientKeyPEM.ValueString()), m.ClientKeyFile.ValueString(), m.ClientKeyEnv.ValueString()}
 	readFile(m.ClientCertFile, "client_certificate_file", &pd.clientCertPEM, &resp.Diagnostics)
-	readFile(m.ClientKeyFile, "client_private_key_file", &pd.clientKeyPEM, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}

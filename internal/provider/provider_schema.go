@@ -70,14 +70,21 @@ func (p *Provider) Schema(_ context.Context, _ provider.SchemaRequest, resp *pro
 				MarkdownDescription: "Path of a PEM file holding the mutual TLS client certificate; otherwise as `client_certificate_pem`.",
 			},
 			"client_private_key_pem": schema.StringAttribute{
-				Optional:            true,
-				Sensitive:           true,
-				MarkdownDescription: "PEM private key of `client_certificate_pem`. Sensitive. Conflicts with `client_private_key_file`.",
-				Validators:          []validator.String{stringvalidator.ConflictsWith(path.MatchRoot("client_private_key_file"))},
+				Optional:  true,
+				Sensitive: true,
+				MarkdownDescription: "PEM private key of `client_certificate_pem`. Sensitive. At most one of `client_private_key_pem`, " +
+					"`client_private_key_file` and `client_private_key_env`.",
+				Validators: oneFormOf("client_private_key_pem", providerKeyForms),
 			},
 			"client_private_key_file": schema.StringAttribute{
 				Optional:            true,
-				MarkdownDescription: "Path of a PEM file holding the private key of the mutual TLS client certificate.",
+				MarkdownDescription: secretFileDesc("the private key of the mutual TLS client certificate"),
+				Validators:          oneFormOf("client_private_key_file", providerKeyForms),
+			},
+			"client_private_key_env": schema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: secretEnvDesc("the private key of the mutual TLS client certificate"),
+				Validators:          oneFormOf("client_private_key_env", providerKeyForms),
 			},
 		},
 		Blocks: map[string]schema.Block{

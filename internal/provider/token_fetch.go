@@ -14,15 +14,19 @@ import (
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
 )
 
-// baseRequest maps the configuration to a token request, reading key and
-// certificate files and taking the provider's mTLS pair where the
-// configuration has none; no network is involved.
+// baseRequest maps the configuration to a token request: secrets in files
+// and environment variables are passed on by name, for the protocol layer
+// to read when it sends the request; certificate files (not secret) are
+// read here; the provider's mTLS pair is taken where the configuration has
+// none. No network is involved.
 func (m *tokenModel) baseRequest(pd *providerData) (oauth.TokenRequest, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	r := oauth.TokenRequest{
 		TokenURL:            m.TokenURL.ValueString(),
 		ClientID:            m.ClientID.ValueString(),
 		ClientSecret:        m.ClientSecret.ValueString(),
+		ClientSecretFile:    m.ClientSecretFile.ValueString(),
+		ClientSecretEnv:     m.ClientSecretEnv.ValueString(),
 		AuthMethod:          oauth.AuthMethod(m.AuthMethod.ValueString()),
 		Format:              m.RequestFormat.ValueString(),
 		ContentType:         m.ContentType.ValueString(),
@@ -32,22 +36,34 @@ func (m *tokenModel) baseRequest(pd *providerData) (oauth.TokenRequest, diag.Dia
 		ExtraParams:         m.ExtraParams,
 		Headers:             m.Headers,
 		PrivateKeyPEM:       []byte(m.PrivateKeyPEM.ValueString()),
+		PrivateKeyFile:      m.PrivateKeyFile.ValueString(),
+		PrivateKeyEnv:       m.PrivateKeyEnv.ValueString(),
 		CertificatePEM:      []byte(m.CertificatePEM.ValueString()),
 		SigningAlgorithm:    m.SigningAlgorithm.ValueString(),
 		KeyID:               m.KeyID.ValueString(),
 		AssertionAudience:   m.AssertionAudience.ValueString(),
 		ClientAssertion:     m.ClientAssertion.ValueString(),
 		ClientAssertionFile: m.ClientAssertionFile.ValueString(),
+		ClientAssertionEnv:  m.ClientAssertionEnv.ValueString(),
+	}
+	if w := m.WorkloadIdentity.ValueString(); w != "" {
+		r.WorkloadIdentity = &oauth.IdentitySource{Platform: oauth.Platform(w), Audience: m.WorkloadAudience.ValueString(),
+			ServiceConnectionID: m.WorkloadConnection.ValueString()}
 	}
 	if r.Format == "" {
 		r.Format = oauth.FormatForm
 	}
-	readFile(m.PrivateKeyFile, "private_key_file", &r.PrivateKeyPEM, &diags)
 	readFile(m.CertificateFile, "certificate_file", &r.CertificatePEM, &diags)
-	if isTLSMethod(r.AuthMethod) && len(r.CertificatePEM) == 0 && len(r.PrivateKeyPEM) == 0 && pd != nil {
-		r.CertificatePEM, r.PrivateKeyPEM = pd.clientCertPEM, pd.clientKeyPEM
+	if pd != nil && isTLSMethod(r.AuthMethod) && len(r.CertificatePEM) == 0 && !m.hasKey() {
+		r.CertificatePEM = pd.clientCertPEM
+		r.PrivateKeyPEM, r.PrivateKeyFile, r.PrivateKeyEnv = pd.clientKey.pem, pd.clientKey.file, pd.clientKey.env
 	}
 	return r, diags
+}
+
+// hasKey reports whether the configuration gives a private key in any form.
+func (m *tokenModel) hasKey() bool {
+	return m.PrivateKeyPEM.ValueString() != "" || m.PrivateKeyFile.ValueString() != "" || m.PrivateKeyEnv.ValueString() != ""
 }
 
 // request completes baseRequest with discovery when the configuration names
@@ -103,12 +119,15 @@ func (m *tokenModel) fetch(ctx context.Context, pd *providerData, own bool) (con
 		return ctx, nil, diags
 	}
 	ctx = maskSecrets(ctx, m.ClientSecret.ValueString(), m.PrivateKeyPEM.ValueString(), m.ClientAssertion.ValueString())
+	// Secrets read from files and variables, and identity tokens, never
+	// reach this layer: the protocol layer reads them and keeps them out of
+	// its log lines and errors.
 	req, rdiags := m.request(ctx, pd)
 	diags.Append(rdiags...)
 	if diags.HasError() {
 		return ctx, nil, diags
 	}
-	ctx = maskSecrets(ctx, string(req.PrivateKeyPEM)) // also when read from a file or the provider
+	ctx = maskSecrets(ctx, string(req.PrivateKeyPEM)) // also when it is the provider's
 	req.NoShare = own
 	tok, err := pd.client.Token(ctx, req)
 	if err != nil {

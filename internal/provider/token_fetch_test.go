@@ -17,9 +17,8 @@ import (
 func TestTokenModelToRequest(t *testing.T) {
 	dir := t.TempDir()
 	keyFile, certFile := filepath.Join(dir, "key.pem"), filepath.Join(dir, "cert.pem")
-	must(t, os.WriteFile(keyFile, []byte("KEY FROM FILE"), 0o600))
 	must(t, os.WriteFile(certFile, []byte("CERT FROM FILE"), 0o600))
-	pd := &providerData{clientCertPEM: []byte("PROVIDER CERT"), clientKeyPEM: []byte("PROVIDER KEY")}
+	pd := &providerData{clientCertPEM: []byte("PROVIDER CERT"), clientKey: secretForms{env: "PROVIDER_KEY_VAR"}}
 
 	for _, tc := range []struct {
 		name string
@@ -37,14 +36,23 @@ func TestTokenModelToRequest(t *testing.T) {
 			PrivateKeyPEM: []byte{}, CertificatePEM: []byte{}}},
 		{"format defaults to form", tokenModel{ClientID: types.StringValue("c")},
 			oauth.TokenRequest{ClientID: "c", Format: oauth.FormatForm, PrivateKeyPEM: []byte{}, CertificatePEM: []byte{}}},
-		{"key and certificate from files, with signing settings", tokenModel{
+		{"key file passed by name, certificate file read, signing settings", tokenModel{
 			ClientID: types.StringValue("c"), PrivateKeyFile: types.StringValue(keyFile), CertificateFile: types.StringValue(certFile),
 			SigningAlgorithm: types.StringValue("ES256"), KeyID: types.StringValue("k1"), AssertionAudience: types.StringValue("https://idp"),
-		}, oauth.TokenRequest{ClientID: "c", Format: oauth.FormatForm, PrivateKeyPEM: []byte("KEY FROM FILE"),
+		}, oauth.TokenRequest{ClientID: "c", Format: oauth.FormatForm, PrivateKeyPEM: []byte{}, PrivateKeyFile: keyFile,
 			CertificatePEM: []byte("CERT FROM FILE"), SigningAlgorithm: "ES256", KeyID: "k1", AssertionAudience: "https://idp"}},
+		{"secrets by file and variable name", tokenModel{ClientID: types.StringValue("c"), ClientSecretEnv: types.StringValue("SECRET_VAR"),
+			PrivateKeyEnv: types.StringValue("KEY_VAR"), ClientAssertionEnv: types.StringValue("TFC_WORKLOAD_IDENTITY_TOKEN"),
+			ClientSecretFile: types.StringValue("/run/secret")},
+			oauth.TokenRequest{ClientID: "c", Format: oauth.FormatForm, ClientSecretEnv: "SECRET_VAR", ClientSecretFile: "/run/secret",
+				PrivateKeyEnv: "KEY_VAR", ClientAssertionEnv: "TFC_WORKLOAD_IDENTITY_TOKEN", PrivateKeyPEM: []byte{}, CertificatePEM: []byte{}}},
+		{"workload identity", tokenModel{ClientID: types.StringValue("c"), WorkloadIdentity: types.StringValue("azure_pipelines"),
+			WorkloadConnection: types.StringValue("sc-1")},
+			oauth.TokenRequest{ClientID: "c", Format: oauth.FormatForm, PrivateKeyPEM: []byte{}, CertificatePEM: []byte{},
+				WorkloadIdentity: &oauth.IdentitySource{Platform: oauth.AzurePipelines, ServiceConnectionID: "sc-1"}}},
 		{"mTLS takes the provider's pair", tokenModel{ClientID: types.StringValue("c"), AuthMethod: types.StringValue("tls_client_auth")},
 			oauth.TokenRequest{ClientID: "c", Format: oauth.FormatForm, AuthMethod: oauth.TLSClientAuth,
-				PrivateKeyPEM: []byte("PROVIDER KEY"), CertificatePEM: []byte("PROVIDER CERT")}},
+				PrivateKeyEnv: "PROVIDER_KEY_VAR", CertificatePEM: []byte("PROVIDER CERT")}},
 		{"mTLS keeps its own pair", tokenModel{ClientID: types.StringValue("c"), AuthMethod: types.StringValue("tls_client_auth"),
 			PrivateKeyPEM: types.StringValue("OWN KEY"), CertificatePEM: types.StringValue("OWN CERT")},
 			oauth.TokenRequest{ClientID: "c", Format: oauth.FormatForm, AuthMethod: oauth.TLSClientAuth,

@@ -32,7 +32,17 @@ var tokenAttrs = map[string]dschema.Attribute{
 	},
 	oauth.ArgClientSecret: dschema.StringAttribute{Optional: true, Sensitive: true,
 		MarkdownDescription: "Client secret. Sensitive: never logged, never in a diagnostic, sent only to the token endpoint (and, with `revoke_on_close`, the revocation endpoint). " +
-			"Required by `client_secret_basic`, `client_secret_post` and `client_secret_jwt`.",
+			"Required by `client_secret_basic`, `client_secret_post` and `client_secret_jwt`, in this form or as `client_secret_file` or `client_secret_env`. " +
+			"Given here, it is stored in the state of a data source and in saved plans; the `_file` and `_env` forms are not.",
+		Validators: oneFormOf(oauth.ArgClientSecret, clientSecretForms),
+	},
+	oauth.ArgClientSecretFile: dschema.StringAttribute{Optional: true,
+		MarkdownDescription: secretFileDesc("the client secret"),
+		Validators:          oneFormOf(oauth.ArgClientSecretFile, clientSecretForms),
+	},
+	oauth.ArgClientSecretEnv: dschema.StringAttribute{Optional: true,
+		MarkdownDescription: secretEnvDesc("the client secret"),
+		Validators:          oneFormOf(oauth.ArgClientSecretEnv, clientSecretForms),
 	},
 	oauth.ArgAuthMethod: dschema.StringAttribute{Optional: true, Computed: true,
 		MarkdownDescription: "Client authentication. `client_secret_basic`: HTTP Basic, credentials form-encoded as RFC 6749 §2.3.1 says. " +
@@ -48,11 +58,16 @@ var tokenAttrs = map[string]dschema.Attribute{
 	},
 	oauth.ArgPrivateKeyPEM: dschema.StringAttribute{Optional: true, Sensitive: true,
 		MarkdownDescription: "PEM private key (PKCS#1, PKCS#8 or SEC 1; RSA of at least 2048 bits, ECDSA P-256/384/521 or Ed25519) that signs " +
-			"`private_key_jwt` assertions, or the key of the mTLS client certificate. Sensitive. Conflicts with `private_key_file`.",
-		Validators: []validator.String{stringvalidator.ConflictsWith(path.MatchRoot(oauth.ArgPrivateKeyFile))},
+			"`private_key_jwt` assertions, or the key of the mTLS client certificate. Sensitive. At most one of `private_key_pem`, `private_key_file` and `private_key_env`.",
+		Validators: oneFormOf(oauth.ArgPrivateKeyPEM, privateKeyForms),
 	},
 	oauth.ArgPrivateKeyFile: dschema.StringAttribute{Optional: true,
-		MarkdownDescription: "Path of a PEM private key file, read when the token is requested; otherwise as `private_key_pem`.",
+		MarkdownDescription: secretFileDesc("the PEM private key"),
+		Validators:          oneFormOf(oauth.ArgPrivateKeyFile, privateKeyForms),
+	},
+	oauth.ArgPrivateKeyEnv: dschema.StringAttribute{Optional: true,
+		MarkdownDescription: secretEnvDesc("the PEM private key"),
+		Validators:          oneFormOf(oauth.ArgPrivateKeyEnv, privateKeyForms),
 	},
 	oauth.ArgCertificatePEM: dschema.StringAttribute{Optional: true,
 		MarkdownDescription: "PEM client certificate: the mTLS certificate for `tls_client_auth` and `self_signed_tls_client_auth` (defaults " +
@@ -78,12 +93,40 @@ var tokenAttrs = map[string]dschema.Attribute{
 	},
 	oauth.ArgClientAssertion: dschema.StringAttribute{Optional: true, Sensitive: true,
 		MarkdownDescription: "A client assertion (JWT) to send as is, with `client_assertion_type` `urn:ietf:params:oauth:client-assertion-type:jwt-bearer`: " +
-			"how Microsoft Entra ID workload identity federation and similar setups authenticate. Sensitive. Conflicts with `client_assertion_file`.",
-		Validators: []validator.String{stringvalidator.ConflictsWith(path.MatchRoot(oauth.ArgClientAssertionFile))},
+			"how Microsoft Entra ID workload identity federation and similar setups authenticate. Sensitive. At most one of `client_assertion`, " +
+			"`client_assertion_file`, `client_assertion_env` and `workload_identity`.",
+		Validators: oneFormOf(oauth.ArgClientAssertion, assertionForms),
 	},
 	oauth.ArgClientAssertionFile: dschema.StringAttribute{Optional: true,
-		MarkdownDescription: "Path of a file holding the client assertion, read anew for every request (a Kubernetes projected service-account " +
-			"token, a CI platform's OIDC token file), so rotation in place is picked up. Such tokens are never kept in the persistent cache.",
+		MarkdownDescription: "Path of a file holding the client assertion, read anew for every attempt: a Kubernetes projected service-account " +
+			"token, AKS workload identity's `AZURE_FEDERATED_TOKEN_FILE`, so rotation in place is picked up. An unreadable or empty file " +
+			"is an error naming the file. Tokens obtained with an assertion are never kept in the persistent cache.",
+		Validators: oneFormOf(oauth.ArgClientAssertionFile, assertionForms),
+	},
+	oauth.ArgClientAssertionEnv: dschema.StringAttribute{Optional: true,
+		MarkdownDescription: "Name of an environment variable holding the client assertion, read anew for every attempt: GitLab CI's " +
+			"`id_tokens:` variable, HCP Terraform's `TFC_WORKLOAD_IDENTITY_TOKEN`, CircleCI's `CIRCLE_OIDC_TOKEN_V2`, Bitbucket's " +
+			"`BITBUCKET_STEP_OIDC_TOKEN`. An unset or empty variable is an error naming the variable.",
+		Validators: oneFormOf(oauth.ArgClientAssertionEnv, assertionForms),
+	},
+	oauth.ArgWorkloadIdentity: dschema.StringAttribute{Optional: true,
+		MarkdownDescription: "Fetch a fresh OIDC identity token from the CI platform for every attempt and send it as the client " +
+			"assertion (`auth_method` reports `client_assertion`): `github_actions` (needs `permissions: id-token: write`), " +
+			"`azure_pipelines` (needs `System.AccessToken` mapped into the task's environment) or `gcp_metadata` (the instance's " +
+			"service account, from the metadata server). No secret is stored anywhere. The identity token is never logged, stored or cached on disk.",
+		Validators: append(oneFormOf(oauth.ArgWorkloadIdentity, assertionForms),
+			stringvalidator.OneOf(oauth.Platforms()...)),
+	},
+	oauth.ArgWorkloadAudience: dschema.StringAttribute{Optional: true,
+		MarkdownDescription: "Audience (`aud`) of the identity token `workload_identity` requests. Microsoft Entra ID expects " +
+			"`api://AzureADTokenExchange`. Defaults to the platform's own default for `github_actions` (the repository owner's URL); " +
+			"required for `gcp_metadata`; not settable for `azure_pipelines`, whose tokens always carry `api://AzureADTokenExchange`.",
+		Validators: []validator.String{stringvalidator.AlsoRequires(path.MatchRoot(oauth.ArgWorkloadIdentity))},
+	},
+	oauth.ArgWorkloadConnection: dschema.StringAttribute{Optional: true,
+		MarkdownDescription: "Azure DevOps service connection whose federated identity `azure_pipelines` requests. Defaults to " +
+			"`AZURESUBSCRIPTION_SERVICE_CONNECTION_ID`, which tasks such as `AzureCLI@2` set.",
+		Validators: []validator.String{stringvalidator.AlsoRequires(path.MatchRoot(oauth.ArgWorkloadIdentity))},
 	},
 	oauth.ArgRequestFormat: dschema.StringAttribute{Optional: true,
 		MarkdownDescription: "Body of the token request: `form` (`application/x-www-form-urlencoded`, the standard) or `json` " +
@@ -130,21 +173,24 @@ var tokenAttrs = map[string]dschema.Attribute{
 // tokenModel is the configuration and result of clientcreds_token, shared by
 // the data source and the ephemeral resource.
 type tokenModel struct {
-	TokenURL      types.String      `tfsdk:"token_url"`
-	Issuer        types.String      `tfsdk:"issuer"`
-	ClientID      types.String      `tfsdk:"client_id"`
-	ClientSecret  types.String      `tfsdk:"client_secret"`
-	AuthMethod    types.String      `tfsdk:"auth_method"`
-	RequestFormat types.String      `tfsdk:"request_format"`
-	ContentType   types.String      `tfsdk:"content_type"`
-	Scopes        []string          `tfsdk:"scopes"`
-	Audience      types.String      `tfsdk:"audience"`
-	Resource      []string          `tfsdk:"resource"`
-	ExtraParams   map[string]string `tfsdk:"extra_params"`
-	Headers       map[string]string `tfsdk:"headers"`
+	TokenURL         types.String      `tfsdk:"token_url"`
+	Issuer           types.String      `tfsdk:"issuer"`
+	ClientID         types.String      `tfsdk:"client_id"`
+	ClientSecret     types.String      `tfsdk:"client_secret"`
+	ClientSecretFile types.String      `tfsdk:"client_secret_file"`
+	ClientSecretEnv  types.String      `tfsdk:"client_secret_env"`
+	AuthMethod       types.String      `tfsdk:"auth_method"`
+	RequestFormat    types.String      `tfsdk:"request_format"`
+	ContentType      types.String      `tfsdk:"content_type"`
+	Scopes           []string          `tfsdk:"scopes"`
+	Audience         types.String      `tfsdk:"audience"`
+	Resource         []string          `tfsdk:"resource"`
+	ExtraParams      map[string]string `tfsdk:"extra_params"`
+	Headers          map[string]string `tfsdk:"headers"`
 
 	PrivateKeyPEM       types.String `tfsdk:"private_key_pem"`
 	PrivateKeyFile      types.String `tfsdk:"private_key_file"`
+	PrivateKeyEnv       types.String `tfsdk:"private_key_env"`
 	CertificatePEM      types.String `tfsdk:"certificate_pem"`
 	CertificateFile     types.String `tfsdk:"certificate_file"`
 	SigningAlgorithm    types.String `tfsdk:"signing_algorithm"`
@@ -152,10 +198,37 @@ type tokenModel struct {
 	AssertionAudience   types.String `tfsdk:"assertion_audience"`
 	ClientAssertion     types.String `tfsdk:"client_assertion"`
 	ClientAssertionFile types.String `tfsdk:"client_assertion_file"`
+	ClientAssertionEnv  types.String `tfsdk:"client_assertion_env"`
+	WorkloadIdentity    types.String `tfsdk:"workload_identity"`
+	WorkloadAudience    types.String `tfsdk:"workload_identity_audience"`
+	WorkloadConnection  types.String `tfsdk:"workload_identity_service_connection_id"`
 
 	AccessToken types.String `tfsdk:"access_token"`
 	TokenType   types.String `tfsdk:"token_type"`
 	ExpiresIn   types.Int64  `tfsdk:"expires_in"`
 	ExpiresAt   types.String `tfsdk:"expires_at"`
 	Scope       types.String `tfsdk:"scope"`
+}
+
+// The forms each secret can take, of which at most one may be set.
+var (
+	clientSecretForms = []string{oauth.ArgClientSecret, oauth.ArgClientSecretFile, oauth.ArgClientSecretEnv}
+	privateKeyForms   = []string{oauth.ArgPrivateKeyPEM, oauth.ArgPrivateKeyFile, oauth.ArgPrivateKeyEnv}
+	assertionForms    = []string{oauth.ArgClientAssertion, oauth.ArgClientAssertionFile, oauth.ArgClientAssertionEnv, oauth.ArgWorkloadIdentity}
+	providerKeyForms  = []string{"client_private_key_pem", "client_private_key_file", "client_private_key_env"}
+)
+
+// oneFormOf: self is one of the forms all of a value.
+func oneFormOf(self string, all []string) []validator.String {
+	return []validator.String{oneForm{self: self, all: all}}
+}
+
+func secretFileDesc(what string) string {
+	return "Path of a file holding " + what + ", read when the token is requested, on every attempt, so a rotated file is " +
+		"picked up; surrounding white space is ignored. Only the path is stored in state and plans. An unreadable or empty file is an error naming the file."
+}
+
+func secretEnvDesc(what string) string {
+	return "Name of an environment variable of the Terraform process holding " + what + ", read when the token is requested, on " +
+		"every attempt. Only the name is stored in state and plans. An unset or empty variable is an error naming the variable."
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -37,6 +38,20 @@ func validateTokenConfig(ctx context.Context, cfg tfsdk.Config) diag.Diagnostics
 	if r.AuthMethod == "" {
 		r.AuthMethod = r.ChooseAuthMethod(nil)
 	}
+	if r.WorkloadIdentity != nil {
+		if err := r.WorkloadIdentity.Check(); err != nil {
+			diags.Append(m.argDiag("Invalid Workload Identity", err))
+			return diags
+		}
+	}
+	// A key file that exists now is checked now (its algorithm, its
+	// certificate); one that does not may yet be written before the token
+	// is requested, when it is read again.
+	if r.PrivateKeyFile != "" && len(r.PrivateKeyPEM) == 0 {
+		if b, err := os.ReadFile(r.PrivateKeyFile); err == nil {
+			r.PrivateKeyPEM, r.PrivateKeyFile = b, ""
+		}
+	}
 	// With mTLS and no pair of its own, the provider's client certificate
 	// may serve; whether it does is known when the token is requested.
 	pairFromProvider := isTLSMethod(r.AuthMethod) && len(r.CertificatePEM) == 0 && len(r.PrivateKeyPEM) == 0
@@ -54,16 +69,21 @@ func (m *tokenModel) argDiag(summary string, err error) diag.Diagnostic {
 		return diag.NewErrorDiagnostic(summary, oauth.Sanitize(err.Error(), 1000))
 	}
 	arg := ae.Arg
-	fileForm := map[string]struct {
-		file string
-		v    types.String
+	// The form of a secret the configuration uses is the one to blame.
+	for _, f := range []struct {
+		inline, form string
+		v            types.String
 	}{
-		oauth.ArgPrivateKeyPEM:   {oauth.ArgPrivateKeyFile, m.PrivateKeyFile},
-		oauth.ArgCertificatePEM:  {oauth.ArgCertificateFile, m.CertificateFile},
-		oauth.ArgClientAssertion: {oauth.ArgClientAssertionFile, m.ClientAssertionFile},
-	}
-	if f, ok := fileForm[arg]; ok && f.v.ValueString() != "" {
-		arg = f.file
+		{oauth.ArgClientSecret, oauth.ArgClientSecretFile, m.ClientSecretFile}, {oauth.ArgClientSecret, oauth.ArgClientSecretEnv, m.ClientSecretEnv},
+		{oauth.ArgPrivateKeyPEM, oauth.ArgPrivateKeyFile, m.PrivateKeyFile}, {oauth.ArgPrivateKeyPEM, oauth.ArgPrivateKeyEnv, m.PrivateKeyEnv},
+		{oauth.ArgCertificatePEM, oauth.ArgCertificateFile, m.CertificateFile},
+		{oauth.ArgClientAssertion, oauth.ArgClientAssertionFile, m.ClientAssertionFile},
+		{oauth.ArgClientAssertion, oauth.ArgClientAssertionEnv, m.ClientAssertionEnv},
+		{oauth.ArgClientAssertion, oauth.ArgWorkloadIdentity, m.WorkloadIdentity},
+	} {
+		if arg == f.inline && f.v.ValueString() != "" {
+			arg = f.form
+		}
 	}
 	return diag.NewAttributeErrorDiagnostic(path.Root(arg), summary, ae.Msg)
 }
@@ -77,6 +97,9 @@ func (m *tokenModel) credentials() map[string]*types.String {
 		oauth.ArgCertificatePEM: &m.CertificatePEM, oauth.ArgCertificateFile: &m.CertificateFile,
 		oauth.ArgSigningAlgorithm: &m.SigningAlgorithm, oauth.ArgKeyID: &m.KeyID, oauth.ArgAssertionAudience: &m.AssertionAudience,
 		oauth.ArgClientAssertion: &m.ClientAssertion, oauth.ArgClientAssertionFile: &m.ClientAssertionFile,
+		oauth.ArgClientSecretFile: &m.ClientSecretFile, oauth.ArgClientSecretEnv: &m.ClientSecretEnv, oauth.ArgPrivateKeyEnv: &m.PrivateKeyEnv,
+		oauth.ArgClientAssertionEnv: &m.ClientAssertionEnv, oauth.ArgWorkloadIdentity: &m.WorkloadIdentity,
+		oauth.ArgWorkloadAudience: &m.WorkloadAudience, oauth.ArgWorkloadConnection: &m.WorkloadConnection,
 	}
 }
 
@@ -124,5 +147,40 @@ func (v reservedKeys) ValidateMap(_ context.Context, req validator.MapRequest, r
 					fmt.Sprintf("The %s may not set %q; %s.", req.Path, key, v.why))
 			}
 		}
+	}
+}
+
+// oneForm refuses a value given in more than one of its forms (inline,
+// file, environment variable), once, on the last form set.
+type oneForm struct {
+	self string
+	all  []string // every form, in the order they are named
+}
+
+func (v oneForm) Description(context.Context) string {
+	return "set only one of " + v.names()
+}
+
+func (v oneForm) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v oneForm) names() string {
+	return strings.Join(v.all[:len(v.all)-1], ", ") + " and " + v.all[len(v.all)-1]
+}
+
+func (v oneForm) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() {
+		return
+	}
+	var set []string
+	for _, name := range v.all {
+		var val types.String
+		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root(name), &val)...)
+		if !val.IsNull() {
+			set = append(set, name)
+		}
+	}
+	if len(set) > 1 && set[len(set)-1] == v.self {
+		resp.Diagnostics.AddAttributeError(req.Path, "Conflicting Arguments",
+			fmt.Sprintf("Set only one of %s; this configuration sets %s.", v.names(), strings.Join(set, " and ")))
 	}
 }
