@@ -41,11 +41,18 @@ type Options struct {
 	AuthMethods []string
 	// ExpiresIn is the token lifetime in seconds; 43200 (12 h) by default.
 	ExpiresIn int64
+	// Federated maps client IDs to the federated credential that may
+	// authenticate them with another issuer's token, as Entra ID's
+	// workload identity federation does.
+	Federated map[string]Federation
 	// JWTAccessTokens issues RFC 9068 JWT access tokens (typ at+jwt,
 	// HS256 under a key of the server's own) instead of opaque ones.
 	JWTAccessTokens bool
 	// IssuerOverride, when set, is published as the document's issuer.
 	IssuerOverride string
+	// FailFirst answers the first FailFirst token requests 503, after
+	// recording them, to exercise retries.
+	FailFirst int
 	// Latency is added before every answer, to model a remote server.
 	Latency time.Duration
 	// ClientKeys maps client IDs to the public keys that verify their
@@ -82,9 +89,12 @@ type Request struct {
 	AuthMethod  string // how the client authenticated
 	ClientID    string
 	Assertion   *Assertion // the verified client assertion, for JWT methods
-	Error       string     // why the request was refused, if it was
-	Params      url.Values // body parameters, client secret removed
-	Header      http.Header
+	// RawAssertion is the client assertion as sent, for tests that follow
+	// where it came from.
+	RawAssertion string
+	Error        string     // why the request was refused, if it was
+	Params       url.Values // body parameters, client secret removed
+	Header       http.Header
 }
 
 // Server is a running authorization server.
@@ -254,6 +264,13 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	s.mu.Lock()
+	failing := len(s.requests) <= s.opts.FailFirst
+	s.mu.Unlock()
+	if failing {
+		oauthError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "try again")
+		return
+	}
 	if params.Get("grant_type") != "client_credentials" {
 		oauthError(w, http.StatusBadRequest, "unsupported_grant_type", "only client_credentials is supported")
 		return
@@ -315,6 +332,7 @@ func (s *Server) readTokenRequest(w http.ResponseWriter, r *http.Request) (Reque
 		}
 		params = r.PostForm
 	}
+	rec.RawAssertion = params.Get("client_assertion")
 	id, method, assertion, err := s.authenticate(r, params, s.assertionAudience())
 	params.Del("client_secret")
 	params.Del("client_assertion")

@@ -42,6 +42,10 @@ func (s *Server) authenticate(r *http.Request, params url.Values, audience strin
 		if params.Get("client_assertion_type") != jwtBearer {
 			return "", "", nil, errors.New("unsupported client_assertion_type")
 		}
+		if fed, ok := s.opts.Federated[params.Get("client_id")]; ok {
+			a, err := fed.verify(ca, s.opts.Now())
+			return params.Get("client_id"), "client_assertion", a, err
+		}
 		return s.verifyAssertion(ca, params.Get("client_id"), audience)
 	}
 	id = params.Get("client_id")

@@ -42,6 +42,10 @@ type attempts struct {
 	made    bool
 	pending *builtAttempt
 	header  http.Header
+	// length is the body length of the attempt about to be sent: secrets
+	// re-read and identity tokens fetched anew need not be as long as the
+	// first attempt's, whose length the request was made with.
+	length int64
 }
 
 type builtAttempt struct {
@@ -74,7 +78,7 @@ func (c *Client) send(ctx context.Context, hc *retryablehttp.Client, method, tar
 			track.mu.Lock()
 			defer track.mu.Unlock()
 			if p := track.pending; p != nil {
-				track.pending, track.header = nil, p.header
+				track.pending, track.header, track.length = nil, p.header, int64(len(p.body))
 				return bytes.NewReader(p.body), nil
 			}
 			body, h, err := attempt()
@@ -84,7 +88,7 @@ func (c *Client) send(ctx context.Context, hc *retryablehttp.Client, method, tar
 			if !track.made {
 				track.made, track.pending = true, &builtAttempt{body, h}
 			} else {
-				track.header = h
+				track.header, track.length = h, int64(len(body))
 			}
 			return bytes.NewReader(body), nil
 		})
@@ -196,6 +200,9 @@ func (c *Client) logAttempt(_ retryablehttp.Logger, req *http.Request, retry int
 		t.n++
 		for k, v := range t.header {
 			req.Header[k] = v // this attempt's credentials
+		}
+		if t.made {
+			req.ContentLength = t.length
 		}
 		t.header = nil
 		t.mu.Unlock()

@@ -1,0 +1,228 @@
+// Package ciserver plays, on 127.0.0.1, the identity token endpoints of the
+// CI platforms workload_identity reads, as their public documentation
+// describes them, for tests:
+//
+//   - GitHub Actions: GET $ACTIONS_ID_TOKEN_REQUEST_URL (a URL with a query)
+//     with "&audience=", "Authorization: bearer $ACTIONS_ID_TOKEN_REQUEST_TOKEN";
+//     answers {"count":N,"value":"<jwt>"}, 401 for a wrong request token.
+//   - Azure Pipelines: POST $SYSTEM_OIDCREQUESTURI?api-version=7.1&serviceConnectionId=ID,
+//     "Authorization: Bearer $SYSTEM_ACCESSTOKEN", JSON content type;
+//     answers {"oidcToken":"<jwt>"}, 401 for a wrong token, 400 without an ID.
+//   - GCP metadata server: GET /computeMetadata/v1/instance/service-accounts/default/identity?audience=A&format=full
+//     with "Metadata-Flavor: Google" (403 without); answers the JWT as text.
+//
+// Tokens are ES256 JWTs signed by a key published at /jwks, with each
+// platform's issuer and subject shapes.
+package ciserver
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+)
+
+// Issuers and subjects of the tokens, as the platforms write them.
+const (
+	GitHubIssuer  = "https://token.actions.githubusercontent.com"
+	GitHubSubject = "repo:octo-org/octo-repo:ref:refs/heads/main"
+	GitHubDefault = "https://github.com/octo-org" // GitHub's default audience
+	AzureIssuer   = "https://vstoken.dev.azure.com/00000000-0000-0000-0000-000000000001"
+	AzureAudience = "api://AzureADTokenExchange"
+	GoogleIssuer  = "https://accounts.google.com"
+	GoogleSubject = "109876543210987654321"
+	RequestToken  = "ci-request-token-Kx8wQ2vR7tY1"
+	SystemToken   = "ado-system-token-Lm3nB6vC9xZ2"
+)
+
+// AzureSubject is the subject of a token for service connection id.
+func AzureSubject(connection string) string { return "sc://octo-org/octo-project/" + connection }
+
+// Request is what the server saw of one identity token request.
+type Request struct {
+	Platform, Method, Path, Audience, Connection, Auth, Flavor, ContentType string
+}
+
+// Options change the answers, for the failure cases.
+type Options struct {
+	// Handler, when set, answers every request instead (hostile cases).
+	Handler http.HandlerFunc
+	// Lifetime of the tokens; 5 minutes by default.
+	Lifetime time.Duration
+}
+
+// Server is a running identity server.
+type Server struct {
+	URL  string
+	srv  *httptest.Server
+	key  *ecdsa.PrivateKey
+	opts Options
+
+	mu       sync.Mutex
+	requests []Request
+	issued   []string
+}
+
+// Start runs a server on 127.0.0.1.
+func Start(opts Options) (*Server, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Lifetime == 0 {
+		opts.Lifetime = 5 * time.Minute
+	}
+	s := &Server{key: key, opts: opts}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /jwks", s.jwks)
+	mux.HandleFunc("GET /github/idtoken", s.github)
+	mux.HandleFunc("POST /azure/oidctoken", s.azure)
+	mux.HandleFunc("GET /computeMetadata/v1/instance/service-accounts/default/identity", s.gcp)
+	var h http.Handler = mux
+	if opts.Handler != nil {
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			s.record(Request{Platform: "any", Method: r.Method, Path: r.URL.Path})
+			opts.Handler(w, r)
+		})
+	}
+	s.srv = httptest.NewServer(h)
+	s.URL = s.srv.URL
+	return s, nil
+}
+
+// Close stops the server.
+func (s *Server) Close() { s.srv.Close() }
+
+// GitHubEnv is the environment GitHub Actions gives a job with
+// id-token: write.
+func (s *Server) GitHubEnv() []string {
+	return []string{"ACTIONS_ID_TOKEN_REQUEST_URL=" + s.URL + "/github/idtoken?api-version=2.0", "ACTIONS_ID_TOKEN_REQUEST_TOKEN=" + RequestToken}
+}
+
+// AzureEnv is the environment of an Azure Pipelines task that maps
+// System.AccessToken and runs with a service connection.
+func (s *Server) AzureEnv(connection string) []string {
+	return []string{"SYSTEM_OIDCREQUESTURI=" + s.URL + "/azure/oidctoken", "SYSTEM_ACCESSTOKEN=" + SystemToken,
+		"AZURESUBSCRIPTION_SERVICE_CONNECTION_ID=" + connection}
+}
+
+// GCPEnv points the metadata client at this server.
+func (s *Server) GCPEnv() []string {
+	return []string{"GCE_METADATA_HOST=" + s.srv.Listener.Addr().String()}
+}
+
+// JWKSURL is where the signing key is published.
+func (s *Server) JWKSURL() string { return s.URL + "/jwks" }
+
+// Requests lists the identity token requests received.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.requests...)
+}
+
+// Issued lists the identity tokens issued.
+func (s *Server) Issued() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.issued...)
+}
+
+func (s *Server) record(r Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests = append(s.requests, r)
+}
+
+func (s *Server) jwks(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: s.key.Public(), KeyID: "ci-key-1", Algorithm: "ES256", Use: "sig"}}})
+}
+
+func (s *Server) github(w http.ResponseWriter, r *http.Request) {
+	aud := r.URL.Query().Get("audience")
+	s.record(Request{Platform: "github_actions", Method: r.Method, Path: r.URL.Path, Audience: aud, Auth: r.Header.Get("Authorization")})
+	if r.Header.Get("Authorization") != "bearer "+RequestToken || r.URL.Query().Get("api-version") != "2.0" {
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"message": "Unauthorized"})
+		return
+	}
+	if aud == "" {
+		aud = GitHubDefault
+	}
+	s.issue(w, GitHubIssuer, GitHubSubject, aud, func(t string) any { return map[string]any{"count": 1764, "value": t} })
+}
+
+func (s *Server) azure(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	s.record(Request{Platform: "azure_pipelines", Method: r.Method, Path: r.URL.Path, Connection: q.Get("serviceConnectionId"),
+		Auth: r.Header.Get("Authorization"), ContentType: r.Header.Get("Content-Type")})
+	switch {
+	case r.Header.Get("Authorization") != "Bearer "+SystemToken:
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"message": "TF400813: The user is not authorized to access this resource."})
+	case q.Get("api-version") != "7.1" || q.Get("serviceConnectionId") == "" || r.Header.Get("Content-Type") != "application/json":
+		writeJSON(w, http.StatusBadRequest, map[string]string{"message": "serviceConnectionId and api-version are required"})
+	default:
+		s.issue(w, AzureIssuer, AzureSubject(q.Get("serviceConnectionId")), AzureAudience, func(t string) any { return map[string]string{"oidcToken": t} })
+	}
+}
+
+func (s *Server) gcp(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	s.record(Request{Platform: "gcp_metadata", Method: r.Method, Path: r.URL.Path, Audience: q.Get("audience"), Flavor: r.Header.Get("Metadata-Flavor")})
+	switch {
+	case r.Header.Get("Metadata-Flavor") != "Google":
+		w.WriteHeader(http.StatusForbidden)
+		_, _ = fmt.Fprint(w, "Missing required header: Metadata-Flavor")
+	case q.Get("audience") == "":
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = fmt.Fprint(w, "non-empty audience parameter required")
+	default:
+		tok, err := s.sign(GoogleIssuer, GoogleSubject, q.Get("audience"))
+		if err != nil {
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=UTF-8") // as the metadata server labels it
+		_, _ = fmt.Fprint(w, tok)
+	}
+}
+
+func (s *Server) issue(w http.ResponseWriter, iss, sub, aud string, wrap func(string) any) {
+	tok, err := s.sign(iss, sub, aud)
+	if err != nil {
+		w.WriteHeader(http.StatusInternalServerError)
+		return
+	}
+	writeJSON(w, http.StatusOK, wrap(tok))
+}
+
+func (s *Server) sign(iss, sub, aud string) (string, error) {
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: s.key}, (&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", "ci-key-1"))
+	if err != nil {
+		return "", err
+	}
+	now := time.Now()
+	jti := make([]byte, 12)
+	_, _ = rand.Read(jti)
+	tok, err := jwt.Signed(signer).Claims(jwt.Claims{Issuer: iss, Subject: sub, Audience: jwt.Audience{aud}, ID: fmt.Sprintf("%x", jti),
+		IssuedAt: jwt.NewNumericDate(now), NotBefore: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(now.Add(s.opts.Lifetime))}).Serialize()
+	if err == nil {
+		s.mu.Lock()
+		s.issued = append(s.issued, tok)
+		s.mu.Unlock()
+	}
+	return tok, err
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

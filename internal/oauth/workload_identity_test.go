@@ -1,0 +1,282 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/authserver"
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/ciserver"
+)
+
+func startCI(t *testing.T, opts ciserver.Options) *ciserver.Server {
+	t.Helper()
+	s, err := ciserver.Start(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+func setEnv(t *testing.T, kvs []string) {
+	t.Helper()
+	for _, kv := range kvs {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+}
+
+// Each fetcher asks as its platform's documentation says, and returns the
+// token the platform issued.
+func TestIdentityTokenFetchers(t *testing.T) {
+	ci := startCI(t, ciserver.Options{})
+	for _, tc := range []struct {
+		name string
+		env  []string
+		src  IdentitySource
+		want ciserver.Request
+	}{
+		{"github_actions with an audience", ci.GitHubEnv(), IdentitySource{Platform: GitHubActions, Audience: "api://AzureADTokenExchange"},
+			ciserver.Request{Platform: "github_actions", Method: "GET", Audience: "api://AzureADTokenExchange", Auth: "bearer " + ciserver.RequestToken}},
+		{"github_actions, the platform's default audience", ci.GitHubEnv(), IdentitySource{Platform: GitHubActions},
+			ciserver.Request{Platform: "github_actions", Method: "GET", Auth: "bearer " + ciserver.RequestToken}},
+		{"azure_pipelines, connection from the task", ci.AzureEnv("sc-from-env"), IdentitySource{Platform: AzurePipelines},
+			ciserver.Request{Platform: "azure_pipelines", Method: "POST", Connection: "sc-from-env", Auth: "Bearer " + ciserver.SystemToken, ContentType: "application/json"}},
+		{"azure_pipelines, connection configured", ci.AzureEnv("sc-from-env"), IdentitySource{Platform: AzurePipelines, ServiceConnectionID: "sc-configured"},
+			ciserver.Request{Platform: "azure_pipelines", Method: "POST", Connection: "sc-configured", Auth: "Bearer " + ciserver.SystemToken, ContentType: "application/json"}},
+		{"gcp_metadata", ci.GCPEnv(), IdentitySource{Platform: GCPMetadata, Audience: "//iam.googleapis.com/projects/1/x"},
+			ciserver.Request{Platform: "gcp_metadata", Method: "GET", Audience: "//iam.googleapis.com/projects/1/x", Flavor: "Google"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			setEnv(t, tc.env)
+			before := len(ci.Requests())
+			tok, err := newClient(t).IdentityToken(context.Background(), tc.src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			reqs := ci.Requests()[before:]
+			if len(reqs) != 1 {
+				t.Fatalf("%d requests", len(reqs))
+			}
+			got := reqs[0]
+			got.Path = ""
+			if got != tc.want {
+				t.Errorf("the platform saw %+v\nwant %+v", got, tc.want)
+			}
+			if issued := ci.Issued(); tok != issued[len(issued)-1] {
+				t.Error("the token returned is not the one the platform issued")
+			}
+		})
+	}
+}
+
+// Without the variables a platform sets, the error says which is missing
+// and what makes the platform set it; a refused request says what to check.
+func TestIdentityTokenMisconfigured(t *testing.T) {
+	ci := startCI(t, ciserver.Options{})
+	for _, tc := range []struct {
+		name string
+		env  []string
+		src  IdentitySource
+		want []string
+	}{
+		{"github without id-token permission", []string{"ACTIONS_ID_TOKEN_REQUEST_URL=", "ACTIONS_ID_TOKEN_REQUEST_TOKEN="}, IdentitySource{Platform: GitHubActions},
+			[]string{"ACTIONS_ID_TOKEN_REQUEST_URL is not set", "permissions: id-token: write"}},
+		{"github with a stale request token", []string{"ACTIONS_ID_TOKEN_REQUEST_URL=" + ci.URL + "/github/idtoken?api-version=2.0", "ACTIONS_ID_TOKEN_REQUEST_TOKEN=wrong-token-value"},
+			IdentitySource{Platform: GitHubActions}, []string{"HTTP status: 401", "refused the request for an identity token", "permissions: id-token: write"}},
+		{"azure without System.AccessToken", []string{"SYSTEM_OIDCREQUESTURI=" + ci.URL + "/azure/oidctoken", "SYSTEM_ACCESSTOKEN="},
+			IdentitySource{Platform: AzurePipelines, ServiceConnectionID: "sc"}, []string{"SYSTEM_ACCESSTOKEN is not set", "System.AccessToken"}},
+		{"azure without a service connection", append(ci.AzureEnv(""), "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID="), IdentitySource{Platform: AzurePipelines},
+			[]string{"workload_identity_service_connection_id", "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID"}},
+		{"gcp without an audience", ci.GCPEnv(), IdentitySource{Platform: GCPMetadata}, []string{"needs workload_identity_audience"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			setEnv(t, tc.env)
+			_, err := newClient(t, func(c *Config) { c.NoRetries = true }).IdentityToken(context.Background(), tc.src)
+			msg := failure(t, err, tc.want...).Error()
+			if strings.Contains(msg, ciserver.RequestToken) || strings.Contains(msg, ciserver.SystemToken) || strings.Contains(msg, "wrong-token-value") {
+				t.Errorf("the error shows a request token:\n%s", msg)
+			}
+		})
+	}
+}
+
+// The hostile-server cases, at the identity endpoints: each is a clear error,
+// and the request token, which the request carries, is never followed
+// elsewhere by a redirect.
+func TestIdentityEndpointHostile(t *testing.T) {
+	var elsewhere atomic.Int32
+	other := serve(t, func(http.ResponseWriter, *http.Request) { elsewhere.Add(1) })
+	for _, tc := range []struct {
+		name string
+		h    http.HandlerFunc
+		want []string
+	}{
+		{"HTML answer", answerWith(200, "text/html", "<html><body>Sign in to continue</body></html>"), []string{"not a JSON object", "Sign in to continue"}},
+		{"500", answerWith(500, "text/plain", "backend down"), []string{"HTTP status: 500", "did not issue an identity token", "after 2 attempts"}},
+		{"missing value", answerWith(200, "application/json", `{"count":1}`), []string{`the platform's answer has no "value"`}},
+		{"value not a JWT", answerWith(200, "application/json", `{"value":"not-a-jwt"}`), []string{"not a JWT"}},
+		{"oversized", answerWith(200, "application/json", `{"value":"`+strings.Repeat("a", 2<<20)+`"}`), []string{"larger than the 1 MiB limit"}},
+		{"redirect", func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, other.URL+"/steal", http.StatusFound)
+		},
+			[]string{"HTTP status: 302", "redirect, which is never followed"}},
+		{"403", answerWith(403, "application/json", `{"message":"forbidden"}`), []string{"HTTP status: 403", "permissions: id-token: write"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ci := startCI(t, ciserver.Options{Handler: tc.h})
+			setEnv(t, ci.GitHubEnv())
+			_, err := newClient(t, func(c *Config) { c.MaxRetries = 1 }).IdentityToken(context.Background(), IdentitySource{Platform: GitHubActions})
+			failure(t, err, tc.want...)
+		})
+	}
+	if elsewhere.Load() != 0 {
+		t.Errorf("a redirect carried the request elsewhere %d times", elsewhere.Load())
+	}
+}
+
+// The metadata server is reached directly, over plain http, even with a
+// proxy in the environment.
+func TestMetadataServerIsNeverProxied(t *testing.T) {
+	proxied := proxyRecorder(t)
+	ci := startCI(t, ciserver.Options{})
+	t.Setenv("GCE_METADATA_HOST", strings.TrimPrefix(ci.URL, "http://"))
+	if _, err := newClient(t).IdentityToken(context.Background(), IdentitySource{Platform: GCPMetadata, Audience: "aud"}); err != nil {
+		t.Fatal(err)
+	}
+	if proxied.Load() != 0 {
+		t.Errorf("the metadata request went through the proxy")
+	}
+}
+
+// workload_identity authenticates at a token endpoint that verifies the
+// federated assertion against the platform's published keys; every attempt
+// fetches a fresh identity token; fifty identical reads cost one identity
+// token and one access token; the identity token never reaches the disk.
+func TestWorkloadIdentityTokenRequest(t *testing.T) {
+	ci := startCI(t, ciserver.Options{})
+	setEnv(t, ci.GitHubEnv())
+	srv := startAuth(t, authserver.Options{AuthMethods: []string{"client_assertion"},
+		Federated: map[string]authserver.Federation{"app-1": {Issuer: ciserver.GitHubIssuer, Subject: ciserver.GitHubSubject,
+			Audience: "api://AzureADTokenExchange", JWKSURL: ci.JWKSURL()}},
+	})
+	req := TokenRequest{TokenURL: srv.TokenURL(), ClientID: "app-1",
+		WorkloadIdentity: &IdentitySource{Platform: GitHubActions, Audience: "api://AzureADTokenExchange"}}
+	if req.ChooseAuthMethod(nil) != ClientAssertion {
+		t.Fatal("workload_identity should imply client_assertion")
+	}
+	store, dir := newStore(t)
+	c := newClient(t, realClock, func(c *Config) { c.Store = store })
+	var wg sync.WaitGroup
+	toks := make([]string, 50)
+	for i := range toks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tok, err := c.Token(context.Background(), req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			toks[i] = tok.AccessToken
+		}()
+	}
+	wg.Wait()
+	if n, m := len(ci.Requests()), len(srv.TokenRequests()); n != 1 || m != 1 {
+		t.Errorf("50 identical reads: %d identity and %d token requests; want 1 and 1", n, m)
+	}
+	if r := srv.TokenRequests()[0]; r.Error != "" || r.AuthMethod != "client_assertion" {
+		t.Fatalf("the token endpoint refused the federated assertion: %s", r.Error)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("%d cache entries: a token obtained with an identity token was written to disk", len(entries))
+	}
+
+	// A retried request fetches a new identity token for its second attempt.
+	flaky := startAuth(t, authserver.Options{AuthMethods: []string{"client_assertion"}, Federated: map[string]authserver.Federation{"app-1": {Issuer: ciserver.GitHubIssuer,
+		Subject: ciserver.GitHubSubject, Audience: "api://AzureADTokenExchange", JWKSURL: ci.JWKSURL()}}, FailFirst: 1})
+	req.TokenURL, req.NoShare = flaky.TokenURL(), true
+	before := len(ci.Issued())
+	if _, err := newClient(t, realClock).Token(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	issued := ci.Issued()[before:]
+	reqs := flaky.TokenRequests()
+	if len(issued) != 2 || len(reqs) != 2 || reqs[1].RawAssertion != issued[1] || reqs[0].RawAssertion == reqs[1].RawAssertion {
+		t.Errorf("2 attempts carried %d identity tokens; want a fresh one each", len(issued))
+	}
+}
+
+// Secrets in files and variables are read when the request is sent, on
+// every attempt: a file rotated between two attempts is picked up.
+func TestSecretFileReadOnEveryAttempt(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "secret")
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.WriteFile(file, []byte("first-secret-value\n"), 0o600))
+	var secrets []string
+	var mu sync.Mutex
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		mu.Lock()
+		secrets = append(secrets, r.PostForm.Get("client_secret"))
+		n := len(secrets)
+		mu.Unlock()
+		if n == 1 {
+			_ = os.WriteFile(file, []byte("rotated-secret-value"), 0o600)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		answerWith(200, "application/json", `{"access_token":"tok","expires_in":60}`)(w, r)
+	})
+	_, err := newClient(t).Token(context.Background(), TokenRequest{TokenURL: srv.URL, ClientID: "a", ClientSecretFile: file, AuthMethod: ClientSecretPost})
+	must(err)
+	if len(secrets) != 2 || secrets[0] != "first-secret-value" || secrets[1] != "rotated-secret-value" {
+		t.Errorf("the attempts sent %q; want the file as it was at each", secrets)
+	}
+}
+
+// A missing, empty or unreadable source is an error naming it, never its
+// content, and blaming the argument that named it.
+func TestSecretSourceErrors(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty")
+	_ = os.WriteFile(empty, []byte(" \n"), 0o600)
+	t.Setenv("EMPTY_SECRET_VAR", "")
+	t.Setenv("ASSERTION_VAR", "a.b.c")
+	for _, tc := range []struct {
+		name string
+		req  TokenRequest
+		arg  string
+		want string
+	}{
+		{"unset variable", TokenRequest{ClientSecretEnv: "NO_SUCH_SECRET_VAR"}, ArgClientSecretEnv, "The environment variable NO_SUCH_SECRET_VAR named by client_secret_env is not set."},
+		{"empty variable", TokenRequest{ClientSecretEnv: "EMPTY_SECRET_VAR"}, ArgClientSecretEnv, "The environment variable EMPTY_SECRET_VAR named by client_secret_env is empty."},
+		{"missing file", TokenRequest{ClientSecretFile: filepath.Join(dir, "nope")}, ArgClientSecretFile, "named by client_secret_file could not be read: no such file or directory."},
+		{"empty file", TokenRequest{PrivateKeyFile: empty}, ArgPrivateKeyFile, "named by private_key_file is empty."},
+		{"two forms", TokenRequest{ClientSecret: "x", ClientSecretEnv: "X"}, ArgClientSecretFile, "Set only one of client_secret, client_secret_file and client_secret_env."},
+		{"assertion and workload identity", TokenRequest{ClientAssertionEnv: "ASSERTION_VAR", WorkloadIdentity: &IdentitySource{Platform: GitHubActions}},
+			ArgWorkloadIdentity, "Set either workload_identity or a client_assertion"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.req.TokenURL, tc.req.ClientID = "https://idp.example/token", "a"
+			_, err := newClient(t).Token(context.Background(), tc.req)
+			e := failure(t, err, tc.want)
+			var ae *ArgError
+			if !errors.As(e, &ae) || ae.Arg != tc.arg {
+				t.Errorf("blames %+v; want %s", ae, tc.arg)
+			}
+		})
+	}
+}
