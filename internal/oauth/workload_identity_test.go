@@ -134,7 +134,7 @@ func TestIdentityEndpointHostile(t *testing.T) {
 			ci := startCI(t, ciserver.Options{Handler: tc.h})
 			setEnv(t, ci.GitHubEnv())
 			_, err := newClient(t, func(c *Config) { c.MaxRetries = 1 }).IdentityToken(context.Background(), IdentitySource{Platform: GitHubActions})
-			failure(t, err, tc.want...)
+			mustFail(t, err, tc.want...)
 		})
 	}
 	if elsewhere.Load() != 0 {

@@ -178,5 +178,5 @@ func (p *Provider) Functions(context.Context) []func() function.Function {
 }
 
 func (p *Provider) EphemeralResources(context.Context) []func() ephemeral.EphemeralResource {
-	return []func() ephemeral.EphemeralResource{newTokenEphemeral, newDiscoveryEphemeral}
+	return []func() ephemeral.EphemeralResource{newTokenEphemeral, newDiscoveryEphemeral, newIdentityEphemeral}
 }

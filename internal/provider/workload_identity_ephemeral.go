@@ -1,0 +1,140 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
+)
+
+var (
+	_ ephemeral.EphemeralResourceWithConfigure      = (*identityEphemeral)(nil)
+	_ ephemeral.EphemeralResourceWithValidateConfig = (*identityEphemeral)(nil)
+)
+
+// identityEphemeral is clientcreds_workload_identity_token: the CI
+// platform's identity token itself, for providers and tools that take one.
+// Ephemeral only: an identity token should never reach state.
+type identityEphemeral struct{ pd *providerData }
+
+func newIdentityEphemeral() ephemeral.EphemeralResource { return &identityEphemeral{} }
+
+type identityModel struct {
+	WorkloadIdentity    types.String `tfsdk:"workload_identity"`
+	Audience            types.String `tfsdk:"audience"`
+	ServiceConnectionID types.String `tfsdk:"service_connection_id"`
+	Token               types.String `tfsdk:"token"`
+	ExpiresAt           types.String `tfsdk:"expires_at"`
+	Subject             types.String `tfsdk:"subject"`
+	Issuer              types.String `tfsdk:"issuer"`
+}
+
+func (e *identityEphemeral) Metadata(_ context.Context, req ephemeral.MetadataRequest, resp *ephemeral.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_workload_identity_token"
+}
+
+func (e *identityEphemeral) Schema(_ context.Context, _ ephemeral.SchemaRequest, resp *ephemeral.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Fetches the CI platform's short-lived OIDC identity token (Terraform 1.10+), for providers and tools " +
+			"that take an identity token themselves, and for token exchange. Ephemeral only: the token is never written to state " +
+			"or a plan. To use it as a client assertion, set `workload_identity` on `clientcreds_token` instead.",
+		Attributes: map[string]schema.Attribute{
+			"workload_identity": schema.StringAttribute{Required: true,
+				MarkdownDescription: "The platform: `github_actions` (needs `permissions: id-token: write`), `azure_pipelines` " +
+					"(needs `System.AccessToken` mapped into the task's environment) or `gcp_metadata`.",
+				Validators: []validator.String{stringvalidator.OneOf(oauth.Platforms()...)},
+			},
+			"audience": schema.StringAttribute{Optional: true,
+				MarkdownDescription: "Audience (`aud`) to request. Defaults to the platform's default for `github_actions`; required " +
+					"for `gcp_metadata`; not settable for `azure_pipelines` (always `api://AzureADTokenExchange`).",
+			},
+			"service_connection_id": schema.StringAttribute{Optional: true,
+				MarkdownDescription: "Azure DevOps service connection for `azure_pipelines`. Defaults to `AZURESUBSCRIPTION_SERVICE_CONNECTION_ID`.",
+			},
+			"token":      schema.StringAttribute{Computed: true, Sensitive: true, MarkdownDescription: "The identity token (a JWT). Sensitive."},
+			"expires_at": schema.StringAttribute{Computed: true, MarkdownDescription: "RFC 3339 time of the token's `exp`; null when it has none."},
+			"subject": schema.StringAttribute{Computed: true,
+				MarkdownDescription: "The token's `sub`, read from the token **without verifying it**: for display and for configuring the federated credential, not for trust decisions."},
+			"issuer": schema.StringAttribute{Computed: true,
+				MarkdownDescription: "The token's `iss`, read from the token **without verifying it**, like `subject`."},
+		},
+	}
+}
+
+func (e *identityEphemeral) Configure(_ context.Context, req ephemeral.ConfigureRequest, resp *ephemeral.ConfigureResponse) {
+	e.pd = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (m *identityModel) source() oauth.IdentitySource {
+	return oauth.IdentitySource{Platform: oauth.Platform(m.WorkloadIdentity.ValueString()), Audience: m.Audience.ValueString(),
+		ServiceConnectionID: m.ServiceConnectionID.ValueString()}
+}
+
+// identityArgs renames the token resource's workload arguments to this one's.
+var identityArgs = map[string]string{oauth.ArgWorkloadIdentity: "workload_identity", oauth.ArgWorkloadAudience: "audience",
+	oauth.ArgWorkloadConnection: "service_connection_id"}
+
+func identityDiag(err error) diag.Diagnostic {
+	var ae *oauth.ArgError
+	if errors.As(err, &ae) {
+		if arg, ok := identityArgs[ae.Arg]; ok {
+			return diag.NewAttributeErrorDiagnostic(path.Root(arg), "Invalid Workload Identity", ae.Msg)
+		}
+	}
+	return errorDiag(err)
+}
+
+func (e *identityEphemeral) ValidateConfig(ctx context.Context, req ephemeral.ValidateConfigRequest, resp *ephemeral.ValidateConfigResponse) {
+	var m identityModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() || m.WorkloadIdentity.IsUnknown() || m.Audience.IsUnknown() || m.ServiceConnectionID.IsUnknown() {
+		return
+	}
+	if err := m.source().Check(); err != nil {
+		resp.Diagnostics.Append(identityDiag(err))
+	}
+}
+
+func (e *identityEphemeral) Open(ctx context.Context, req ephemeral.OpenRequest, resp *ephemeral.OpenResponse) {
+	var m identityModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if e.pd == nil {
+		resp.Diagnostics.Append(notConfigured())
+		return
+	}
+	tok, err := e.pd.client.IdentityToken(ctx, m.source())
+	if err != nil {
+		resp.Diagnostics.Append(identityDiag(err))
+		return
+	}
+	ctx = maskSecrets(ctx, tok)
+	m.Token = types.StringValue(tok)
+	m.ExpiresAt, m.Subject, m.Issuer = types.StringNull(), types.StringNull(), types.StringNull()
+	if _, claims, err := oauth.DecodeJWT(tok); err == nil {
+		if sub, ok := claims["sub"].(string); ok {
+			m.Subject = types.StringValue(sub)
+		}
+		if iss, ok := claims["iss"].(string); ok {
+			m.Issuer = types.StringValue(iss)
+		}
+		if exp, ok := claims["exp"].(json.Number); ok {
+			if secs, err := exp.Int64(); err == nil {
+				m.ExpiresAt = types.StringValue(time.Unix(secs, 0).UTC().Format(time.RFC3339))
+			}
+		}
+	}
+	resp.Diagnostics.Append(resp.Result.Set(ctx, &m)...)
+}
