@@ -45,6 +45,13 @@ type Options struct {
 	// authenticate them with another issuer's token, as Entra ID's
 	// workload identity federation does.
 	Federated map[string]Federation
+	// AnonymousExchange accepts token exchanges without client
+	// authentication, the subject token standing alone.
+	AnonymousExchange bool
+	// Subjects verifies JWT subject tokens of an exchange that this server
+	// did not issue (a CI platform's, say); a subject token this server
+	// issued is always accepted.
+	Subjects *Federation
 	// JWTAccessTokens issues RFC 9068 JWT access tokens (typ at+jwt,
 	// HS256 under a key of the server's own) instead of opaque ones.
 	JWTAccessTokens bool
@@ -271,9 +278,19 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		oauthError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "try again")
 		return
 	}
-	if params.Get("grant_type") != "client_credentials" {
-		oauthError(w, http.StatusBadRequest, "unsupported_grant_type", "only client_credentials is supported")
+	exchange := params.Get("grant_type") == tokenExchange
+	if !exchange && params.Get("grant_type") != "client_credentials" {
+		oauthError(w, http.StatusBadRequest, "unsupported_grant_type", "only client_credentials and token exchange are supported")
 		return
+	}
+	if exchange {
+		if err := s.checkSubject(params); err != nil {
+			s.mu.Lock()
+			s.requests[len(s.requests)-1].Error = err.Error()
+			s.mu.Unlock()
+			oauthError(w, http.StatusBadRequest, "invalid_request", "the subject_token is not valid")
+			return
+		}
 	}
 	tok := randomToken()
 	if s.opts.JWTAccessTokens {
@@ -288,6 +305,12 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	s.issued = append(s.issued, tok)
 	s.mu.Unlock()
 	resp := map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": s.opts.ExpiresIn}
+	if exchange {
+		resp["issued_token_type"] = "urn:ietf:params:oauth:token-type:access_token"
+		if rt := params.Get("requested_token_type"); rt != "" && rt != resp["issued_token_type"] {
+			resp["issued_token_type"], resp["token_type"] = rt, "N_A" // RFC 8693 §2.2.1: not an access token
+		}
+	}
 	if sc := params.Get("scope"); sc != "" {
 		resp["scope"] = sc
 	}
@@ -337,7 +360,9 @@ func (s *Server) readTokenRequest(w http.ResponseWriter, r *http.Request) (Reque
 	params.Del("client_secret")
 	params.Del("client_assertion")
 	rec.ClientID, rec.AuthMethod, rec.Params, rec.Assertion = id, method, params, assertion
-	if err == nil && !s.accepts(method) {
+	if method == "none" && s.opts.AnonymousExchange && params.Get("grant_type") == tokenExchange {
+		err = nil // the subject token alone authenticates, as Google's STS takes it
+	} else if err == nil && !s.accepts(method) {
 		err = errors.New(method + " is not accepted here")
 	}
 	if err != nil {

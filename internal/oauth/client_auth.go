@@ -68,6 +68,10 @@ func (r *TokenRequest) ValidateAuthArgs(pairFromProvider bool) error {
 		needs = []credential{credAssertion}
 	case TLSClientAuth, SelfSignedTLSClientAuth:
 		needs = []credential{credKey, credCert}
+	case None:
+		if r.Exchange == nil {
+			return argErr(ArgAuthMethod, "Only a token exchange may send no client authentication; set client_id and its credentials.")
+		}
 	default:
 		return argErr(ArgAuthMethod, "The auth_method %q is not supported; use one of %s.", r.AuthMethod, strings.Join(AuthMethods(), ", "))
 	}
@@ -156,6 +160,8 @@ func (r *TokenRequest) authParams(c *Client) ([][2]string, error) {
 		return [][2]string{idParam}, nil
 	case ClientAssertion:
 		return assertion(r.ClientAssertion), nil
+	case None:
+		return nil, nil
 	}
 	spec := assertionSpec{alg: r.keyAlgorithm(), keyID: r.KeyID, clientID: r.ClientID, audience: r.AssertionAudience, now: c.cfg.Now()}
 	if spec.audience == "" {
@@ -191,7 +197,7 @@ func (r *TokenRequest) shareSecret() []byte {
 	if w := r.WorkloadIdentity; w != nil {
 		identity = []byte(string(w.Platform) + "\x00" + w.Audience + "\x00" + w.ServiceConnectionID)
 	}
-	for _, part := range [][]byte{[]byte(r.ClientSecret), r.PrivateKeyPEM, r.CertificatePEM, []byte(r.ClientAssertion), identity} {
+	for _, part := range [][]byte{[]byte(r.ClientSecret), r.PrivateKeyPEM, r.CertificatePEM, []byte(r.ClientAssertion), identity, []byte(r.Exchange.identity())} {
 		h.Write(strconv.AppendInt(nil, int64(len(part)), 10))
 		h.Write([]byte{':'})
 		h.Write(part)
@@ -204,7 +210,7 @@ func (r *TokenRequest) shareSecret() []byte {
 // those tokens are not kept on disk (nil: no secret, no entry).
 func (r *TokenRequest) cacheSecret() []byte {
 	switch r.AuthMethod {
-	case ClientAssertion:
+	case ClientAssertion, None:
 		return nil
 	case PrivateKeyJWT, TLSClientAuth, SelfSignedTLSClientAuth:
 		return r.PrivateKeyPEM

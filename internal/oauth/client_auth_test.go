@@ -243,7 +243,7 @@ func TestAuthValidation(t *testing.T) {
 		{"mTLS pair mismatch", func(r *TokenRequest) {
 			r.AuthMethod, r.PrivateKeyPEM, r.CertificatePEM = TLSClientAuth, rsaPEM, otherCert
 		}, "do not form a pair", ArgCertificatePEM},
-		{"unknown method", func(r *TokenRequest) { r.AuthMethod, r.ClientSecret = "none", "x" }, "The auth_method \"none\" is not supported", ArgAuthMethod},
+		{"unknown method", func(r *TokenRequest) { r.AuthMethod, r.ClientSecret = "bogus", "x" }, "The auth_method \"bogus\" is not supported", ArgAuthMethod},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := base

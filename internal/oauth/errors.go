@@ -147,11 +147,12 @@ func hintFor(code string, method AuthMethod) string {
 	case "invalid_scope":
 		return "Check the scopes requested against those the client is allowed (the discovery document's scopes_supported lists the server's)."
 	case "invalid_target":
-		return "Check audience and resource: the server does not accept the requested target."
+		return "Check audience and resource: the server does not accept the requested target (RFC 8693 §2.2.2)."
 	case "unsupported_grant_type":
-		return "The client is not allowed the client_credentials grant; enable it for this client on the authorization server."
+		return "The server does not allow this client the grant requested (client_credentials, or RFC 8693 token exchange); enable it for the client on the authorization server."
 	case "invalid_request":
-		return "The server found the request malformed; check request_format, content_type and extra_params."
+		return "The server found the request malformed; check request_format, content_type and extra_params, and for a token " +
+			"exchange the subject token and its subject_token_type (RFC 8693 §2.2.2)."
 	}
 	return ""
 }

@@ -65,6 +65,11 @@ func (r *TokenRequest) resolved() (TokenRequest, error) {
 	if res.ClientAssertion, err = readSecret(r.ClientAssertion, r.ClientAssertionFile, ArgClientAssertionFile, r.ClientAssertionEnv, ArgClientAssertionEnv); err != nil {
 		return res, err
 	}
+	if r.Exchange != nil {
+		if res.Exchange, err = r.Exchange.resolved(); err != nil {
+			return res, err
+		}
+	}
 	res.ClientSecretFile, res.ClientSecretEnv, res.PrivateKeyFile, res.PrivateKeyEnv = "", "", "", ""
 	res.ClientAssertionFile, res.ClientAssertionEnv = "", ""
 	return res, nil

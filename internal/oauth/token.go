@@ -28,6 +28,8 @@ type Token struct {
 	// conservative origin for the lifetime.
 	IssuedAt time.Time
 	Scope    string
+	// IssuedTokenType is RFC 8693's issued_token_type, for an exchange.
+	IssuedTokenType string
 }
 
 const tokenFailed = "Token Request Failed"
@@ -69,6 +71,9 @@ func (c *Client) Token(ctx context.Context, req TokenRequest) (*Token, error) {
 // sanitiser before anything is sent, so that an echo of one is never shown.
 func (r *TokenRequest) rememberSecrets() {
 	rememberSecret(r.ClientSecret, string(r.PrivateKeyPEM), r.ClientAssertion)
+	if x := r.Exchange; x != nil {
+		rememberSecret(x.SubjectToken, x.ActorToken)
+	}
 	rememberBasic(r.ClientID, r.ClientSecret)
 }
 
@@ -76,6 +81,9 @@ func (r *TokenRequest) rememberSecrets() {
 func (c *Client) requestToken(ctx context.Context, req TokenRequest) (*Token, error) {
 	u, _ := c.checkURL("token_url", req.TokenURL) // checked by Token
 	o := op{tokenFailed, fmt.Sprintf("POST %s (auth_method %s)", redactURL(u), req.AuthMethod)}
+	if req.Exchange != nil {
+		o.summary, o.action = "Token Exchange Failed", fmt.Sprintf("POST %s (token exchange, auth_method %s)", redactURL(u), req.AuthMethod)
+	}
 	attempt, header := req.encode(ctx, c)
 	res, err := req.resolved() // the mTLS key, for the connection
 	if err != nil {
@@ -169,6 +177,7 @@ func parseTokenAnswer(ans *answer, o op, method AuthMethod) (*Token, error) {
 	}
 	tok.TokenType, _ = fields["token_type"].(string)
 	tok.Scope, _ = fields["scope"].(string)
+	tok.IssuedTokenType, _ = fields["issued_token_type"].(string)
 	if v, ok := fields["expires_in"]; ok && v != nil {
 		n, err := expiresIn(v)
 		if err != nil {

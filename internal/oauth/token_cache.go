@@ -18,12 +18,13 @@ const DefaultMinRemaining = 5 * time.Minute
 // (RFC 8705 binds a token to it; with private_key_jwt it is the x5t#S256).
 func (r *TokenRequest) fingerprint() []byte {
 	cert := sha256.Sum256(r.CertificatePEM)
+	exchange := sha256.Sum256([]byte(r.Exchange.identity())) // the subject token itself, among others
 	b, _ := json.Marshal(struct {
-		URL, ID, Method, Format, CT, Aud, Alg, Kid, AssertAud, Cert string
-		Scopes, Res                                                 []string
-		Extra, Headers                                              map[string]string
+		URL, ID, Method, Format, CT, Aud, Alg, Kid, AssertAud, Cert, Exchange string
+		Scopes, Res                                                           []string
+		Extra, Headers                                                        map[string]string
 	}{r.TokenURL, r.ClientID, string(r.AuthMethod), r.Format, r.ContentType, r.Audience, r.keyAlgorithm(), r.KeyID,
-		r.AssertionAudience, hex.EncodeToString(cert[:]), r.Scopes, r.Resources, r.ExtraParams, r.Headers})
+		r.AssertionAudience, hex.EncodeToString(cert[:]), hex.EncodeToString(exchange[:]), r.Scopes, r.Resources, r.ExtraParams, r.Headers})
 	sum := sha256.Sum256(b)
 	return sum[:]
 }

@@ -23,6 +23,9 @@ const (
 	ClientAssertion         AuthMethod = "client_assertion"
 	TLSClientAuth           AuthMethod = "tls_client_auth"
 	SelfSignedTLSClientAuth AuthMethod = "self_signed_tls_client_auth"
+	// None sends no client authentication: a token exchange with a
+	// server that takes the subject token alone (Google's STS).
+	None AuthMethod = "none"
 )
 
 // AuthMethods lists every supported method.
@@ -82,6 +85,10 @@ type TokenRequest struct {
 	ClientAssertionEnv  string
 	WorkloadIdentity    *IdentitySource
 
+	// Exchange, when set, makes this an RFC 8693 token exchange instead of
+	// a client-credentials request; ClientID may then be empty (None).
+	Exchange *Exchange
+
 	// NoShare asks for a token of one's own, neither shared with nor kept
 	// for other requests: for a token that will be revoked.
 	NoShare bool
@@ -95,6 +102,8 @@ type TokenRequest struct {
 // the RFC 6749 §2.3.1 method every server must support, in any other case.
 func (r *TokenRequest) ChooseAuthMethod(md *Metadata) AuthMethod {
 	switch {
+	case r.Exchange != nil && r.ClientID == "":
+		return None
 	case credAssertion.set(r):
 		return ClientAssertion
 	case credKey.set(r) && !credSecret.set(r):
@@ -147,7 +156,8 @@ func (r *TokenRequest) params(lead, auth [][2]string) [][2]string {
 // likewise follow from the method and format.
 var (
 	reserved = []string{"grant_type", "client_id", "client_secret", "scope", "audience", "resource",
-		"client_assertion", "client_assertion_type"}
+		"client_assertion", "client_assertion_type", "subject_token", "subject_token_type", "actor_token", "actor_token_type",
+		"requested_token_type"}
 	reservedHeaders = []string{"Authorization", "Content-Type", "Content-Length", "Host"}
 )
 
@@ -160,8 +170,13 @@ func ReservedHeaders() []string { return slices.Clone(reservedHeaders) }
 // Validate checks what the server cannot be asked to sort out. Errors are
 // *ArgError, blaming the argument to change.
 func (r *TokenRequest) Validate() error {
-	if r.ClientID == "" {
+	if r.ClientID == "" && r.Exchange == nil {
 		return argErr(ArgClientID, "The client_id is empty.")
+	}
+	if r.Exchange != nil {
+		if err := r.Exchange.Check(); err != nil {
+			return err
+		}
 	}
 	switch r.Format {
 	case FormatForm, FormatJSON, "":
@@ -188,7 +203,14 @@ type attemptFunc func() ([]byte, http.Header, error)
 
 // encode builds the token request's attempts and fixed headers.
 func (r *TokenRequest) encode(ctx context.Context, c *Client) (attemptFunc, http.Header) {
-	return r.encodeBody(ctx, c, [][2]string{{"grant_type", "client_credentials"}})
+	if r.Exchange != nil {
+		return r.encodeBody(ctx, c, func() ([][2]string, error) { return r.Exchange.lead(ctx, c) })
+	}
+	return r.encodeBody(ctx, c, fixed([2]string{"grant_type", "client_credentials"}))
+}
+
+func fixed(p ...[2]string) func() ([][2]string, error) {
+	return func() ([][2]string, error) { return p, nil }
 }
 
 // encodeWith builds another request authenticated as this client, such as
@@ -198,10 +220,10 @@ func (r *TokenRequest) encodeWith(ctx context.Context, c *Client, lead map[strin
 	for k, v := range lead {
 		p = append(p, [2]string{k, v})
 	}
-	return r.encodeBody(ctx, c, p)
+	return r.encodeBody(ctx, c, fixed(p...))
 }
 
-func (r *TokenRequest) encodeBody(ctx context.Context, c *Client, lead [][2]string) (attemptFunc, http.Header) {
+func (r *TokenRequest) encodeBody(ctx context.Context, c *Client, lead func() ([][2]string, error)) (attemptFunc, http.Header) {
 	h := http.Header{}
 	for k, v := range r.Headers {
 		h.Set(k, v)
@@ -235,7 +257,11 @@ func (r *TokenRequest) encodeBody(ctx context.Context, c *Client, lead [][2]stri
 			// RFC 6749 §2.3.1: each part is form-urlencoded before the Basic encoding.
 			auth.Set("Authorization", "Basic "+basicCredentials(r.ClientID, res.ClientSecret))
 		}
-		params := r.params(lead, ap)
+		lp, err := lead()
+		if err != nil {
+			return nil, nil, err
+		}
+		params := r.params(lp, ap)
 		if r.Format == FormatJSON {
 			b, err := jsonBody(params)
 			return b, auth, err

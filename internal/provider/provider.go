@@ -170,7 +170,7 @@ func (p *Provider) configureCache(m *cacheModel, cfg *oauth.Config, diags *diag.
 func (p *Provider) Resources(context.Context) []func() resource.Resource { return nil }
 
 func (p *Provider) DataSources(context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{newTokenDataSource, newDiscoveryDataSource}
+	return []func() datasource.DataSource{newTokenDataSource, newDiscoveryDataSource, newExchangeDataSource}
 }
 
 func (p *Provider) Functions(context.Context) []func() function.Function {
@@ -178,5 +178,5 @@ func (p *Provider) Functions(context.Context) []func() function.Function {
 }
 
 func (p *Provider) EphemeralResources(context.Context) []func() ephemeral.EphemeralResource {
-	return []func() ephemeral.EphemeralResource{newTokenEphemeral, newDiscoveryEphemeral, newIdentityEphemeral}
+	return []func() ephemeral.EphemeralResource{newTokenEphemeral, newDiscoveryEphemeral, newIdentityEphemeral, newExchangeEphemeral}
 }

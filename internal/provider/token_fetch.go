@@ -69,8 +69,8 @@ func (m *tokenModel) hasKey() bool {
 // request completes baseRequest with discovery when the configuration names
 // an issuer: the token endpoint (its mTLS alias for mTLS methods) and the
 // default client authentication.
-func (m *tokenModel) request(ctx context.Context, pd *providerData) (oauth.TokenRequest, diag.Diagnostics) {
-	r, diags := m.baseRequest(pd)
+func (m *tokenModel) request(ctx context.Context, pd *providerData, build requestBuilder) (oauth.TokenRequest, diag.Diagnostics) {
+	r, diags := build(pd)
 	if diags.HasError() {
 		return r, diags
 	}
@@ -113,6 +113,16 @@ func readFile(v types.String, attr string, dst *[]byte, diags *diag.Diagnostics)
 // ctx with the token masked too, for any logging the caller does after.
 // own asks for a token not shared with other reads, for one to be revoked.
 func (m *tokenModel) fetch(ctx context.Context, pd *providerData, own bool) (context.Context, *oauth.TokenRequest, diag.Diagnostics) {
+	return m.fetchWith(ctx, pd, own, m.baseRequest)
+}
+
+// requestBuilder maps a configuration to its request before discovery:
+// a client-credentials request, or a token exchange.
+type requestBuilder func(pd *providerData) (oauth.TokenRequest, diag.Diagnostics)
+
+// fetchWith is fetch for the request build makes: the token exchange shares
+// everything else.
+func (m *tokenModel) fetchWith(ctx context.Context, pd *providerData, own bool, build requestBuilder) (context.Context, *oauth.TokenRequest, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	if pd == nil {
 		diags.Append(notConfigured())
@@ -122,7 +132,7 @@ func (m *tokenModel) fetch(ctx context.Context, pd *providerData, own bool) (con
 	// Secrets read from files and variables, and identity tokens, never
 	// reach this layer: the protocol layer reads them and keeps them out of
 	// its log lines and errors.
-	req, rdiags := m.request(ctx, pd)
+	req, rdiags := m.request(ctx, pd, build)
 	diags.Append(rdiags...)
 	if diags.HasError() {
 		return ctx, nil, diags
@@ -136,7 +146,8 @@ func (m *tokenModel) fetch(ctx context.Context, pd *providerData, own bool) (con
 	}
 	ctx = maskSecrets(ctx, tok.AccessToken)
 	m.setResult(req, tok)
-	if tt := oauth.Sanitize(tok.TokenType, 40); tt != "" && !strings.EqualFold(tt, "bearer") {
+	// N_A is RFC 8693's type of an exchanged token that is not an access token.
+	if tt := oauth.Sanitize(tok.TokenType, 40); tt != "" && !strings.EqualFold(tt, "bearer") && (tt != "N_A" || req.Exchange == nil) {
 		diags.AddWarning("Token Is Not a Bearer Token",
 			"The server issued a token of type "+strconv.Quote(tt)+". Sending it as \"Authorization: Bearer <token>\" "+
 				"will likely be refused; the API it is for expects the "+strconv.Quote(tt)+" scheme (DPoP tokens, for one, need a proof per request).")
@@ -147,6 +158,7 @@ func (m *tokenModel) fetch(ctx context.Context, pd *providerData, own bool) (con
 func (m *tokenModel) setResult(req oauth.TokenRequest, tok *oauth.Token) {
 	m.AuthMethod = types.StringValue(string(req.AuthMethod))
 	m.AccessToken = types.StringValue(tok.AccessToken)
+	m.issuedTokenType = tok.IssuedTokenType
 	m.TokenType = nullIfEmpty(tok.TokenType)
 	m.Scope = nullIfEmpty(tok.Scope)
 	m.ExpiresIn, m.ExpiresAt = types.Int64Null(), types.StringNull()

@@ -208,6 +208,9 @@ type tokenModel struct {
 	ExpiresIn   types.Int64  `tfsdk:"expires_in"`
 	ExpiresAt   types.String `tfsdk:"expires_at"`
 	Scope       types.String `tfsdk:"scope"`
+
+	// issuedTokenType is the answer's issued_token_type, for the exchange.
+	issuedTokenType string
 }
 
 // The forms each secret can take, of which at most one may be set.

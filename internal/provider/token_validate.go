@@ -22,15 +22,34 @@ import (
 // to change. It runs for the data source and the ephemeral resource alike,
 // and skips while any credential is unknown.
 func validateTokenConfig(ctx context.Context, cfg tfsdk.Config) diag.Diagnostics {
-	var diags diag.Diagnostics
 	var m tokenModel
-	for name, dst := range m.credentials() {
+	return validateRequest(ctx, cfg, &m, m.credentials(), m.baseRequest)
+}
+
+// validateExchangeConfig is validateTokenConfig for the token exchange,
+// which adds its subject and actor tokens.
+func validateExchangeConfig(ctx context.Context, cfg tfsdk.Config) diag.Diagnostics {
+	var m exchangeModel
+	creds := m.credentials()
+	for name, dst := range map[string]*types.String{oauth.ArgSubjectToken: &m.SubjectToken, oauth.ArgSubjectTokenFile: &m.SubjectTokenFile,
+		oauth.ArgSubjectTokenEnv: &m.SubjectTokenEnv, oauth.ArgActorToken: &m.ActorToken, oauth.ArgActorTokenFile: &m.ActorTokenFile,
+		oauth.ArgActorTokenEnv: &m.ActorTokenEnv, oauth.ArgActorTokenType: &m.ActorTokenType} {
+		creds[name] = dst
+	}
+	return validateRequest(ctx, cfg, &m.tokenModel, creds, m.baseRequest)
+}
+
+// validateRequest reads the credential attributes into m, builds the request
+// with build and checks it offline.
+func validateRequest(ctx context.Context, cfg tfsdk.Config, m *tokenModel, creds map[string]*types.String, build requestBuilder) diag.Diagnostics {
+	var diags diag.Diagnostics
+	for name, dst := range creds {
 		diags.Append(cfg.GetAttribute(ctx, path.Root(name), dst)...)
 		if diags.HasError() || dst.IsUnknown() {
 			return diags
 		}
 	}
-	r, d := m.baseRequest(nil)
+	r, d := build(nil)
 	diags.Append(d...)
 	if diags.HasError() {
 		return diags
@@ -41,6 +60,12 @@ func validateTokenConfig(ctx context.Context, cfg tfsdk.Config) diag.Diagnostics
 	if r.WorkloadIdentity != nil {
 		if err := r.WorkloadIdentity.Check(); err != nil {
 			diags.Append(m.argDiag("Invalid Workload Identity", err))
+			return diags
+		}
+	}
+	if r.Exchange != nil {
+		if err := r.Exchange.CheckArgs(); err != nil {
+			diags.Append(m.argDiag("Invalid Token Exchange", err))
 			return diags
 		}
 	}

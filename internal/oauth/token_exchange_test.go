@@ -1,0 +1,98 @@
+package oauth
+
+import (
+	"context"
+	"testing"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/authserver"
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/ciserver"
+)
+
+const gcpAudience = "//iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/pool/providers/github"
+
+// A client-credentials token exchanged, with client authentication, for a
+// token for another audience: every RFC 8693 parameter reaches the server,
+// short token-type names go out as URNs, and issued_token_type comes back.
+func TestTokenExchangeChain(t *testing.T) {
+	srv := startAuth(t, authserver.Options{Clients: map[string]string{"svc": testSecret}})
+	c := newClient(t)
+	first, err := c.Token(context.Background(), TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", ClientSecret: testSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := c.Token(context.Background(), TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", ClientSecret: testSecret,
+		Audience: "orders-api", Scopes: []string{"orders.read"}, Resources: []string{"https://orders.example"},
+		Exchange: &Exchange{SubjectToken: first.AccessToken, SubjectTokenType: "access_token", RequestedTokenType: "jwt"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.IssuedTokenType != "urn:ietf:params:oauth:token-type:jwt" || tok.TokenType != "N_A" || tok.AccessToken == first.AccessToken {
+		t.Errorf("exchanged token %+v", tok)
+	}
+	reqs := srv.TokenRequests()
+	p := reqs[len(reqs)-1].Params
+	want := map[string]string{"grant_type": TokenExchangeGrant, "subject_token": first.AccessToken,
+		"subject_token_type": "urn:ietf:params:oauth:token-type:access_token", "requested_token_type": "urn:ietf:params:oauth:token-type:jwt",
+		"audience": "orders-api", "scope": "orders.read", "resource": "https://orders.example"}
+	for k, v := range want {
+		if p.Get(k) != v {
+			t.Errorf("%s = %q; want %q", k, p.Get(k), v)
+		}
+	}
+	if r := reqs[len(reqs)-1]; r.AuthMethod != "client_secret_basic" || r.Error != "" {
+		t.Errorf("the exchange authenticated as %s (%s)", r.AuthMethod, r.Error)
+	}
+}
+
+// Google's STS takes the CI platform's identity token with no client
+// authentication at all: no client_id, no Authorization header.
+func TestTokenExchangeWithoutClientAuthentication(t *testing.T) {
+	ci := startCI(t, ciserver.Options{})
+	setEnv(t, ci.GitHubEnv())
+	srv := startAuth(t, authserver.Options{AnonymousExchange: true,
+		Subjects: &authserver.Federation{Issuer: ciserver.GitHubIssuer, Subject: ciserver.GitHubSubject, Audience: gcpAudience, JWKSURL: ci.JWKSURL()}})
+	req := TokenRequest{TokenURL: srv.TokenURL(), Audience: gcpAudience, Scopes: []string{"https://www.googleapis.com/auth/cloud-platform"},
+		Exchange: &Exchange{SubjectIdentity: &IdentitySource{Platform: GitHubActions, Audience: gcpAudience}, RequestedTokenType: "access_token"}}
+	if req.ChooseAuthMethod(nil) != None {
+		t.Fatal("an exchange without client_id should send no client authentication")
+	}
+	tok, err := newClient(t, realClock).Token(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := srv.TokenRequests()[0]
+	if r.Error != "" || r.Params.Get("client_id") != "" || r.Header.Get("Authorization") != "" {
+		t.Errorf("the exchange carried client authentication or was refused: %q %q", r.Params.Get("client_id"), r.Error)
+	}
+	if r.Params.Get("subject_token") != ci.Issued()[0] || r.Params.Get("subject_token_type") != "urn:ietf:params:oauth:token-type:jwt" {
+		t.Error("the subject token is not the platform's identity token, sent as a jwt")
+	}
+	if tok.IssuedTokenType != "urn:ietf:params:oauth:token-type:access_token" || tok.TokenType != "Bearer" {
+		t.Errorf("issued %+v", tok)
+	}
+}
+
+func TestTokenExchangeFailures(t *testing.T) {
+	srv := startAuth(t, authserver.Options{Clients: map[string]string{"svc": testSecret}})
+	c := newClient(t, func(c *Config) { c.NoRetries = true })
+	base := TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", ClientSecret: testSecret}
+	for _, tc := range []struct {
+		name string
+		x    Exchange
+		want []string
+	}{
+		{"subject the server does not know", Exchange{SubjectToken: "not-a-token-of-theirs", SubjectTokenType: "access_token"},
+			[]string{"token exchange", "HTTP status: 400", "OAuth error: invalid_request"}},
+		{"no subject", Exchange{}, []string{"Set exactly one of subject_token, subject_token_file, subject_token_env and workload_identity."}},
+		{"actor without a type", Exchange{SubjectToken: "s", ActorToken: "a"}, []string{"An actor token needs actor_token_type"}},
+		{"unset subject variable", Exchange{SubjectTokenEnv: "NO_SUCH_SUBJECT_VAR"}, []string{"NO_SUCH_SUBJECT_VAR named by subject_token_env is not set"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := base
+			x := tc.x
+			r.Exchange = &x
+			_, err := c.Token(context.Background(), r)
+			mustFail(t, err, tc.want...)
+		})
+	}
+}

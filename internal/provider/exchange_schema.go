@@ -1,0 +1,117 @@
+package provider
+
+import (
+	"context"
+	"maps"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	dschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
+)
+
+const exchangeDescription = "Exchanges one token for another with the RFC 8693 token-exchange grant: a CI identity token for a " +
+	"cloud access token (Google Cloud's STS), a token for one API for a token for another (Keycloak, Okta, Auth0). It shares " +
+	"discovery, transport, retries, errors and caching with `clientcreds_token`."
+
+var (
+	subjectForms = []string{oauth.ArgSubjectToken, oauth.ArgSubjectTokenFile, oauth.ArgSubjectTokenEnv, oauth.ArgWorkloadIdentity}
+	actorForms   = []string{oauth.ArgActorToken, oauth.ArgActorTokenFile, oauth.ArgActorTokenEnv}
+)
+
+const tokenTypeDesc = "Short names `jwt`, `id_token`, `access_token`, `refresh_token`, `saml1` and `saml2` are sent as their " +
+	"`urn:ietf:params:oauth:token-type:` URNs; any other value is sent as it is."
+
+// exchangeAttrs is clientcreds_token's description with the exchange's
+// differences: client authentication optional, workload_identity giving the
+// subject token, and the RFC 8693 arguments and result.
+var exchangeAttrs = func() map[string]dschema.Attribute {
+	a := maps.Clone(tokenAttrs)
+	a[oauth.ArgClientID] = dschema.StringAttribute{Optional: true,
+		MarkdownDescription: "Client identifier, when the server authenticates the client (Keycloak, Okta); with it, every " +
+			"client authentication of `clientcreds_token` and its arguments apply. Without it the request carries no client " +
+			"authentication (`auth_method` reports `none`), as Google Cloud's STS expects.",
+	}
+	a[oauth.ArgWorkloadIdentity] = dschema.StringAttribute{Optional: true,
+		MarkdownDescription: "Fetch the subject token from the CI platform, fresh for every attempt: `github_actions`, " +
+			"`azure_pipelines` or `gcp_metadata` (see `clientcreds_token`). At most one of `subject_token`, `subject_token_file`, " +
+			"`subject_token_env` and `workload_identity`.",
+		Validators: append(oneFormOf(oauth.ArgWorkloadIdentity, subjectForms), stringvalidator.OneOf(oauth.Platforms()...)),
+	}
+	for name, attr := range map[string]dschema.Attribute{
+		oauth.ArgSubjectToken: dschema.StringAttribute{Optional: true, Sensitive: true,
+			MarkdownDescription: "The token to exchange. Sensitive; stored in a data source's state, unlike the `_file` and `_env` forms. " +
+				"Exactly one of `subject_token`, `subject_token_file`, `subject_token_env` and `workload_identity` is required.",
+			Validators: oneFormOf(oauth.ArgSubjectToken, subjectForms)},
+		oauth.ArgSubjectTokenFile: dschema.StringAttribute{Optional: true, MarkdownDescription: secretFileDesc("the subject token"),
+			Validators: oneFormOf(oauth.ArgSubjectTokenFile, subjectForms)},
+		oauth.ArgSubjectTokenEnv: dschema.StringAttribute{Optional: true, MarkdownDescription: secretEnvDesc("the subject token"),
+			Validators: oneFormOf(oauth.ArgSubjectTokenEnv, subjectForms)},
+		"subject_token_type": dschema.StringAttribute{Optional: true,
+			MarkdownDescription: "Type of the subject token. Defaults to `urn:ietf:params:oauth:token-type:jwt`. " + tokenTypeDesc},
+		oauth.ArgActorToken: dschema.StringAttribute{Optional: true, Sensitive: true,
+			MarkdownDescription: "Token of the party acting on the subject's behalf (delegation, RFC 8693 §1.1). Sensitive. Needs `actor_token_type`.",
+			Validators:          oneFormOf(oauth.ArgActorToken, actorForms)},
+		oauth.ArgActorTokenFile: dschema.StringAttribute{Optional: true, MarkdownDescription: secretFileDesc("the actor token"),
+			Validators: oneFormOf(oauth.ArgActorTokenFile, actorForms)},
+		oauth.ArgActorTokenEnv: dschema.StringAttribute{Optional: true, MarkdownDescription: secretEnvDesc("the actor token"),
+			Validators: oneFormOf(oauth.ArgActorTokenEnv, actorForms)},
+		oauth.ArgActorTokenType: dschema.StringAttribute{Optional: true,
+			MarkdownDescription: "Type of the actor token; required with one. " + tokenTypeDesc},
+		"requested_token_type": dschema.StringAttribute{Optional: true,
+			MarkdownDescription: "Type of token to issue. Defaults to none (the server's choice, usually an access token). " + tokenTypeDesc},
+		"issued_token_type": dschema.StringAttribute{Computed: true,
+			MarkdownDescription: "The `issued_token_type` the server reported, a URN."},
+	} {
+		a[name] = attr
+	}
+	a["access_token"] = dschema.StringAttribute{Computed: true, Sensitive: true,
+		MarkdownDescription: "The issued token. Sensitive. RFC 8693 calls it `access_token` even when it is another kind (see `issued_token_type`). " +
+			"A refresh token in the answer is never exposed."}
+	a["token_type"] = dschema.StringAttribute{Computed: true,
+		MarkdownDescription: "Token type the server gave: `Bearer`, or `N_A` for a token that is not an access token (RFC 8693 §2.2.1)."}
+	return a
+}()
+
+// exchangeModel is clientcreds_token_exchange's configuration and result,
+// shared by the data source and the ephemeral resource.
+type exchangeModel struct {
+	tokenModel
+	SubjectToken       types.String `tfsdk:"subject_token"`
+	SubjectTokenFile   types.String `tfsdk:"subject_token_file"`
+	SubjectTokenEnv    types.String `tfsdk:"subject_token_env"`
+	SubjectTokenType   types.String `tfsdk:"subject_token_type"`
+	ActorToken         types.String `tfsdk:"actor_token"`
+	ActorTokenFile     types.String `tfsdk:"actor_token_file"`
+	ActorTokenEnv      types.String `tfsdk:"actor_token_env"`
+	ActorTokenType     types.String `tfsdk:"actor_token_type"`
+	RequestedTokenType types.String `tfsdk:"requested_token_type"`
+	IssuedTokenType    types.String `tfsdk:"issued_token_type"`
+}
+
+// baseRequest is the token's mapping plus the exchange: workload_identity
+// gives the subject token rather than a client assertion.
+func (m *exchangeModel) baseRequest(pd *providerData) (oauth.TokenRequest, diag.Diagnostics) {
+	r, diags := m.tokenModel.baseRequest(pd)
+	r.Exchange = &oauth.Exchange{
+		SubjectToken: m.SubjectToken.ValueString(), SubjectTokenFile: m.SubjectTokenFile.ValueString(),
+		SubjectTokenEnv: m.SubjectTokenEnv.ValueString(), SubjectIdentity: r.WorkloadIdentity,
+		SubjectTokenType: oauth.TokenTypeURN(m.SubjectTokenType.ValueString()),
+		ActorToken:       m.ActorToken.ValueString(), ActorTokenFile: m.ActorTokenFile.ValueString(), ActorTokenEnv: m.ActorTokenEnv.ValueString(),
+		ActorTokenType:     oauth.TokenTypeURN(m.ActorTokenType.ValueString()),
+		RequestedTokenType: oauth.TokenTypeURN(m.RequestedTokenType.ValueString()),
+	}
+	r.WorkloadIdentity = nil
+	return r, diags
+}
+
+// fetch exchanges the token and fills in the result.
+func (m *exchangeModel) fetch(ctx context.Context, pd *providerData, own bool) diag.Diagnostics {
+	_, _, diags := m.fetchWith(ctx, pd, own, m.baseRequest)
+	if !diags.HasError() {
+		m.IssuedTokenType = nullIfEmpty(m.issuedTokenType)
+	}
+	return diags
+}

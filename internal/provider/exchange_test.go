@@ -1,0 +1,174 @@
+package provider
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/authserver"
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/ciserver"
+)
+
+// A token from clientcreds_token exchanged, with client authentication (as
+// Keycloak's standard token exchange wants), for a token for a second
+// audience: every parameter reaches the server, and the results come back.
+func TestAccTokenExchangeChain(t *testing.T) {
+	srv := startServer(t, authserver.Options{IssuerPath: "/identity"})
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(),
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+data "clientcreds_token" "first" {
+  issuer        = %[1]q
+  client_id     = "client-1"
+  client_secret = %[2]q
+}
+data "clientcreds_token_exchange" "orders" {
+  issuer               = %[1]q
+  client_id            = "client-1"
+  client_secret        = %[2]q
+  subject_token        = data.clientcreds_token.first.access_token
+  subject_token_type   = "access_token"
+  requested_token_type = "access_token"
+  audience             = "orders-api"
+  scopes               = ["orders.read"]
+}
+`, srv.Issuer, testSecret),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.clientcreds_token_exchange.orders", tfjsonpath.New("access_token"), issuedBy(srv)),
+				statecheck.ExpectKnownValue("data.clientcreds_token_exchange.orders", tfjsonpath.New("issued_token_type"),
+					knownvalue.StringExact("urn:ietf:params:oauth:token-type:access_token")),
+				statecheck.ExpectKnownValue("data.clientcreds_token_exchange.orders", tfjsonpath.New("token_type"), knownvalue.StringExact("Bearer")),
+				statecheck.ExpectKnownValue("data.clientcreds_token_exchange.orders", tfjsonpath.New("auth_method"), knownvalue.StringExact("client_secret_basic")),
+				statecheck.ExpectKnownValue("data.clientcreds_token_exchange.orders", tfjsonpath.New("expires_at"), knownvalue.StringExact("2026-11-23T00:00:00Z")),
+			},
+			Check: func(*terraform.State) error {
+				reqs := srv.TokenRequests()
+				first, exchange := reqs[0], reqs[len(reqs)-1]
+				want := map[string]string{"grant_type": "urn:ietf:params:oauth:grant-type:token-exchange",
+					"subject_token_type": "urn:ietf:params:oauth:token-type:access_token", "requested_token_type": "urn:ietf:params:oauth:token-type:access_token",
+					"audience": "orders-api", "scope": "orders.read"}
+				for k, v := range want {
+					if got := exchange.Params.Get(k); got != v {
+						return fmt.Errorf("%s = %q; want %q", k, got, v)
+					}
+				}
+				if exchange.Error != "" || first.Params.Get("grant_type") != "client_credentials" || len(reqs) != 2 {
+					return fmt.Errorf("%d requests; the exchange was refused: %s", len(reqs), exchange.Error)
+				}
+				if !srv.Issued(exchange.Params.Get("subject_token")) {
+					return fmt.Errorf("the subject token is not the first token")
+				}
+				return nil
+			},
+		}},
+	})
+}
+
+// Google Cloud workload identity federation from GitHub Actions, as the
+// ephemeral resource: the job's identity token is exchanged with no client
+// authentication, for a token that reaches a provisioner; neither token is
+// in the state.
+func TestAccTokenExchangeEphemeralFromGitHubActions(t *testing.T) {
+	t.Parallel()
+	const audience = "//iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/pool/providers/github"
+	ci := startCI(t)
+	srv := startServer(t, authserver.Options{AnonymousExchange: true, Now: time.Now,
+		Subjects: &authserver.Federation{Issuer: ciserver.GitHubIssuer, Subject: ciserver.GitHubSubject, Audience: audience, JWKSURL: ci.JWKSURL()}})
+	seen := filepath.Join(t.TempDir(), "seen")
+	c := newCLI(t, "1.10.0", fmt.Sprintf(`
+ephemeral "clientcreds_token_exchange" "gcp" {
+  token_url                  = %q
+  workload_identity          = "github_actions"
+  workload_identity_audience = %q
+  audience                   = %[2]q
+  requested_token_type       = "access_token"
+  scopes                     = ["https://www.googleapis.com/auth/cloud-platform"]
+}
+resource "terraform_data" "use" {
+  provisioner "local-exec" {
+    command     = "printf '%%s %%s' \"$TOKEN\" \"$METHOD\" > \"$OUT\""
+    environment = {
+      TOKEN  = ephemeral.clientcreds_token_exchange.gcp.access_token
+      METHOD = ephemeral.clientcreds_token_exchange.gcp.auth_method
+      OUT    = %q
+    }
+  }
+}
+`, srv.TokenURL(), audience, seen))
+	c.run(ci.GitHubEnv(), "apply", "-auto-approve", "-input=false", "-no-color")
+	for _, r := range srv.TokenRequests() {
+		if r.Error != "" || r.Params.Get("client_id") != "" || r.Header.Get("Authorization") != "" {
+			t.Fatalf("the exchange was refused (%s) or carried client authentication", r.Error)
+		}
+	}
+	issued := srv.IssuedTokens()
+	if len(issued) != 2 || len(ci.Issued()) != 2 {
+		t.Fatalf("%d exchanged and %d identity tokens for plan and apply; want 2 and 2", len(issued), len(ci.Issued()))
+	}
+	b, err := os.ReadFile(seen)
+	must(t, err)
+	if got := strings.Fields(string(b)); len(got) != 2 || got[0] != issued[1] || got[1] != "none" {
+		t.Errorf("the provisioner did not see the apply-time token with auth_method none")
+	}
+	secrets := map[string]string{"request token": ciserver.RequestToken}
+	for i, tok := range append(issued, ci.Issued()...) {
+		secrets[fmt.Sprintf("token %d", i+1)] = tok
+	}
+	assertAbsent(t, "terraform.tfstate", c.read("terraform.tfstate"), secrets)
+}
+
+// What the exchange needs is checked at validate, on both kinds.
+func TestValidateTokenExchange(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		attrs   map[string]tftypes.Value
+		arg     string
+		summary string
+		detail  string
+	}{
+		{"no client, a subject", map[string]tftypes.Value{"subject_token_env": str("CI_TOKEN")}, "", "", ""},
+		{"no subject", map[string]tftypes.Value{}, "subject_token", "Invalid Token Exchange",
+			"Set exactly one of subject_token, subject_token_file, subject_token_env and workload_identity."},
+		{"two subjects", map[string]tftypes.Value{"subject_token": str("s"), "workload_identity": str("github_actions")}, "workload_identity",
+			"Conflicting Arguments", "Set only one of subject_token, subject_token_file, subject_token_env and workload_identity"},
+		{"actor without a type", map[string]tftypes.Value{"subject_token": str("s"), "actor_token": str("a")}, "actor_token_type",
+			"Invalid Token Exchange", "An actor token needs actor_token_type (RFC 8693 §2.1)."},
+		{"client without credentials", map[string]tftypes.Value{"subject_token": str("s"), "client_id": str("svc")}, "client_secret",
+			"Invalid Client Authentication", `The auth_method "client_secret_basic" needs client_secret, client_secret_file or client_secret_env.`},
+	} {
+		for _, ephemeral := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/%v", tc.name, ephemeral), func(t *testing.T) {
+				attrs := map[string]tftypes.Value{"token_url": str("https://sts.example/v1/token")}
+				for k, v := range tc.attrs {
+					attrs[k] = v
+				}
+				diags := validate(t, ephemeral, "clientcreds_token_exchange", attrs)
+				if tc.arg == "" {
+					for _, d := range diags {
+						t.Errorf("unexpected %s: %s", d.Summary, d.Detail)
+					}
+					return
+				}
+				if len(diags) != 1 {
+					t.Fatalf("%d diagnostics; want 1: %v", len(diags), diagTexts(diags))
+				}
+				d := diags[0]
+				if !d.Attribute.Equal(tftypes.NewAttributePath().WithAttributeName(tc.arg)) || d.Summary != tc.summary || !strings.Contains(d.Detail, tc.detail) {
+					t.Errorf("got %v %q: %q; want %s %q containing %q", d.Attribute, d.Summary, d.Detail, tc.arg, tc.summary, tc.detail)
+				}
+				assertDiagStyle(t, d)
+			})
+		}
+	}
+}
