@@ -96,3 +96,36 @@ func TestTokenExchangeFailures(t *testing.T) {
 		})
 	}
 }
+
+// Two exchanges by one client with different subject tokens never share a
+// token, in memory or in the persistent cache.
+func TestTokenExchangeSubjectsNeverShare(t *testing.T) {
+	srv := startAuth(t, authserver.Options{Clients: map[string]string{"svc": testSecret}})
+	store, _ := newStore(t)
+	c := newClient(t)
+	var subjects []string
+	for range 2 {
+		tok, err := c.Token(context.Background(), TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", ClientSecret: testSecret, NoShare: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		subjects = append(subjects, tok.AccessToken)
+	}
+	seen := map[string]string{}
+	for _, client := range []*Client{newClient(t, func(c *Config) { c.Store = store }), newClient(t, func(c *Config) { c.Store = store })} {
+		for _, s := range subjects {
+			tok, err := client.Token(context.Background(), TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", ClientSecret: testSecret,
+				Exchange: &Exchange{SubjectToken: s, SubjectTokenType: "access_token"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if prev, ok := seen[s]; ok && prev != tok.AccessToken {
+				t.Errorf("the cache did not serve the same subject's exchanged token again")
+			}
+			seen[s] = tok.AccessToken
+		}
+	}
+	if seen[subjects[0]] == seen[subjects[1]] {
+		t.Error("two subject tokens got the same exchanged token")
+	}
+}

@@ -172,3 +172,56 @@ func TestValidateTokenExchange(t *testing.T) {
 		}
 	}
 }
+
+// The chain the issue names: a GitHub Actions job with no secret gets a
+// federated clientcreds_token, and exchanges it for a second audience with a
+// client secret read from a variable. Through real Terraform; no identity
+// token, request token or secret in the state or the saved plan.
+func TestAccTokenExchangeFederatedChain(t *testing.T) {
+	t.Parallel()
+	ci := startCI(t)
+	srv := startServer(t, authserver.Options{IssuerPath: "/identity", Now: time.Now,
+		AuthMethods: []string{"client_assertion", "client_secret_basic"},
+		Clients:     map[string]string{"gateway": testSecret},
+		Federated: map[string]authserver.Federation{"app-1": {Issuer: ciserver.GitHubIssuer, Subject: ciserver.GitHubSubject,
+			Audience: "api://AzureADTokenExchange", JWKSURL: ci.JWKSURL()}}})
+	c := newCLI(t, "1.0.0", fmt.Sprintf(`
+data "clientcreds_token" "federated" {
+  issuer                     = %[1]q
+  client_id                  = "app-1"
+  workload_identity          = "github_actions"
+  workload_identity_audience = "api://AzureADTokenExchange"
+}
+data "clientcreds_token_exchange" "inventory" {
+  issuer             = %[1]q
+  client_id          = "gateway"
+  client_secret_env  = "GATEWAY_SECRET"
+  subject_token      = data.clientcreds_token.federated.access_token
+  subject_token_type = "access_token"
+  audience           = "inventory-api"
+}
+output "issued_token_type" {
+  value = data.clientcreds_token_exchange.inventory.issued_token_type
+}
+`, srv.Issuer))
+	env := append(ci.GitHubEnv(), "GATEWAY_SECRET="+testSecret)
+	c.run(env, "plan", "-input=false", "-no-color", "-out=tfplan")
+	planJSON := c.run(nil, "show", "-json", "tfplan")
+	out := c.run(env, "apply", "-input=false", "-no-color", "tfplan")
+	reqs := srv.TokenRequests()
+	if len(reqs) != 2 || reqs[0].AuthMethod != "client_assertion" || reqs[1].Params.Get("audience") != "inventory-api" ||
+		reqs[1].Params.Get("subject_token") != srv.IssuedTokens()[0] {
+		t.Fatalf("want a federated token request, then its token exchanged for inventory-api; got %d requests", len(reqs))
+	}
+	for _, r := range reqs {
+		if r.Error != "" {
+			t.Fatalf("refused: %s", r.Error)
+		}
+	}
+	if !strings.Contains(out, `issued_token_type = "urn:ietf:params:oauth:token-type:access_token"`) {
+		t.Errorf("issued_token_type not reported:\n%s", out)
+	}
+	secrets := map[string]string{"request token": ciserver.RequestToken, "identity token": ci.Issued()[0], "gateway secret": testSecret}
+	assertAbsent(t, "terraform.tfstate", c.read("terraform.tfstate"), secrets)
+	assertAbsent(t, "terraform show -json of the saved plan", planJSON, secrets)
+}
