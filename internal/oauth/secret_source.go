@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"errors"
 	"os"
 	"strings"
 )
@@ -43,7 +44,8 @@ func readSecret(inline, file, fileArg, env, envArg string) (string, error) {
 
 // pathErr is an os error without the path, which the message gives once.
 func pathErr(err error) string {
-	if pe, ok := err.(*os.PathError); ok { //nolint:errorlint // os.ReadFile returns *PathError itself
+	var pe *os.PathError
+	if errors.As(err, &pe) {
 		return pe.Err.Error()
 	}
 	return err.Error()
