@@ -130,13 +130,7 @@ resource "terraform_data" "use" {
 
 // What the exchange needs is checked at validate, on both kinds.
 func TestValidateTokenExchange(t *testing.T) {
-	for _, tc := range []struct {
-		name    string
-		attrs   map[string]tftypes.Value
-		arg     string
-		summary string
-		detail  string
-	}{
+	runValidateCases(t, "clientcreds_token_exchange", map[string]tftypes.Value{"token_url": str("https://sts.example/v1/token")}, []validateCase{
 		{"no client, a subject", map[string]tftypes.Value{"subject_token_env": str("CI_TOKEN")}, "", "", ""},
 		{"no subject", map[string]tftypes.Value{}, "subject_token", "Invalid Token Exchange",
 			"Set exactly one of subject_token, subject_token_file, subject_token_env and workload_identity."},
@@ -146,31 +140,7 @@ func TestValidateTokenExchange(t *testing.T) {
 			"Invalid Token Exchange", "An actor token needs actor_token_type (RFC 8693 §2.1)."},
 		{"client without credentials", map[string]tftypes.Value{"subject_token": str("s"), "client_id": str("svc")}, "client_secret",
 			"Invalid Client Authentication", `The auth_method "client_secret_basic" needs client_secret, client_secret_file or client_secret_env.`},
-	} {
-		for _, ephemeral := range []bool{false, true} {
-			t.Run(fmt.Sprintf("%s/%v", tc.name, ephemeral), func(t *testing.T) {
-				attrs := map[string]tftypes.Value{"token_url": str("https://sts.example/v1/token")}
-				for k, v := range tc.attrs {
-					attrs[k] = v
-				}
-				diags := validate(t, ephemeral, "clientcreds_token_exchange", attrs)
-				if tc.arg == "" {
-					for _, d := range diags {
-						t.Errorf("unexpected %s: %s", d.Summary, d.Detail)
-					}
-					return
-				}
-				if len(diags) != 1 {
-					t.Fatalf("%d diagnostics; want 1: %v", len(diags), diagTexts(diags))
-				}
-				d := diags[0]
-				if !d.Attribute.Equal(tftypes.NewAttributePath().WithAttributeName(tc.arg)) || d.Summary != tc.summary || !strings.Contains(d.Detail, tc.detail) {
-					t.Errorf("got %v %q: %q; want %s %q containing %q", d.Attribute, d.Summary, d.Detail, tc.arg, tc.summary, tc.detail)
-				}
-				assertDiagStyle(t, d)
-			})
-		}
-	}
+	})
 }
 
 // The chain the issue names: a GitHub Actions job with no secret gets a

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -20,13 +21,7 @@ func TestValidateBlamesTheArgumentToChange(t *testing.T) {
 	keyFile := filepath.Join(t.TempDir(), "key.pem")
 	must(t, os.WriteFile(keyFile, ecPEM, 0o600))
 	base := map[string]tftypes.Value{"token_url": str("https://idp.example/token"), "client_id": str("svc")}
-	for _, tc := range []struct {
-		name    string
-		attrs   map[string]tftypes.Value
-		arg     string // the attribute blamed; "" for no error
-		summary string
-		detail  string
-	}{
+	runValidateCases(t, "clientcreds_token", base, []validateCase{
 		{"client secret", map[string]tftypes.Value{"client_secret": str("s")}, "", "", ""},
 		{"private_key_jwt without a key", map[string]tftypes.Value{"auth_method": str("private_key_jwt")},
 			"private_key_pem", "Invalid Client Authentication", `The auth_method "private_key_jwt" needs private_key_pem, private_key_file or private_key_env.`},
@@ -62,18 +57,31 @@ func TestValidateBlamesTheArgumentToChange(t *testing.T) {
 			"extra_params", "Reserved Key", `The extra_params may not set "grant_type"; use the argument of that name.`},
 		{"reserved header", map[string]tftypes.Value{"client_secret": str("s"), "headers": strMap(map[string]string{"authorization": "x"})},
 			"headers", "Reserved Key", `The headers may not set "authorization"`},
-	} {
+	})
+}
+
+// validateCase is one configuration for terraform validate and what it
+// must say.
+type validateCase struct {
+	name    string
+	attrs   map[string]tftypes.Value
+	arg     string // the attribute blamed; "" for no error
+	summary string
+	detail  string
+}
+
+// runValidateCases validates each case, base plus its attributes, on the
+// data source and the ephemeral resource of typeName: no diagnostic, or one
+// on the blamed attribute, in the project's style.
+func runValidateCases(t *testing.T, typeName string, base map[string]tftypes.Value, cases []validateCase) {
+	t.Helper()
+	for _, tc := range cases {
 		for _, ephemeral := range []bool{false, true} {
 			kind := map[bool]string{false: "data source", true: "ephemeral"}[ephemeral]
 			t.Run(tc.name+"/"+kind, func(t *testing.T) {
-				attrs := map[string]tftypes.Value{}
-				for k, v := range base {
-					attrs[k] = v
-				}
-				for k, v := range tc.attrs {
-					attrs[k] = v
-				}
-				diags := validate(t, ephemeral, "clientcreds_token", attrs)
+				attrs := maps.Clone(base)
+				maps.Copy(attrs, tc.attrs)
+				diags := validate(t, ephemeral, typeName, attrs)
 				if tc.arg == "" {
 					for _, d := range diags {
 						t.Errorf("unexpected %s: %s", d.Summary, d.Detail)
