@@ -62,7 +62,7 @@ func (c *Client) Token(ctx context.Context, req TokenRequest) (*Token, error) {
 		return nil, o.failWith(err)
 	}
 	if req.NoShare {
-		return c.requestToken(ctx, req)
+		return c.requestToken(ctx, req, res)
 	}
 	return c.sharedToken(ctx, req, res)
 }
@@ -77,18 +77,16 @@ func (r *TokenRequest) rememberSecrets() {
 	rememberBasic(r.ClientID, r.ClientSecret)
 }
 
-// requestToken performs one token exchange for a validated request.
-func (c *Client) requestToken(ctx context.Context, req TokenRequest) (*Token, error) {
+// requestToken performs one token exchange for a validated request: req is
+// sent (its secrets read again for every attempt), res is req as Token read
+// it, whose key serves the mTLS connection.
+func (c *Client) requestToken(ctx context.Context, req, res TokenRequest) (*Token, error) {
 	u, _ := c.checkURL("token_url", req.TokenURL) // checked by Token
 	o := op{tokenFailed, fmt.Sprintf("POST %s (auth_method %s)", redactURL(u), req.AuthMethod)}
 	if req.Exchange != nil {
 		o.summary, o.action = "Token Exchange Failed", fmt.Sprintf("POST %s (token exchange, auth_method %s)", redactURL(u), req.AuthMethod)
 	}
 	attempt, header := req.encode(ctx, c)
-	res, err := req.resolved() // the mTLS key, for the connection
-	if err != nil {
-		return nil, o.failWith(err)
-	}
 	hc, err := c.postClient(&res)
 	if err != nil {
 		return nil, o.failWith(err)

@@ -83,7 +83,7 @@ func (c *Client) sharedToken(ctx context.Context, req, res TokenRequest) (*Token
 		}
 		// The exchange serves every caller waiting on it, so one caller's
 		// cancellation must not fail the others; the retry budget bounds it.
-		t, err := c.requestToken(context.WithoutCancel(ctx), req)
+		t, err := c.requestToken(context.WithoutCancel(ctx), req, res)
 		if err == nil && store != nil && t.ExpiresIn != nil {
 			if serr := store.Save(sk, t); serr != nil {
 				c.log(ctx, "could not write the persistent token cache", map[string]any{"error": serr.Error()})
