@@ -40,11 +40,12 @@ summary=$(mktemp)
 go build -o "$summary.bin" ./internal/cmd/testsummary || fail=1
 go test -race -count=1 -json -parallel 4 -timeout 30m ./... 2>&1 | "$summary.bin" -label tests -summary "$summary" || fail=1
 
-# Fuzz each parser for a bounded time; a crasher is saved under
-# internal/oauth/testdata/fuzz and fails the run.
-for target in FuzzParseTokenAnswer FuzzParseMetadata FuzzSanitize FuzzParsePrivateKey; do
-  step "fuzz $target (${FUZZTIME:-10s})"
-  go test -run '^$' -parallel 1 -fuzz "^$target\$" -fuzztime "${FUZZTIME:-10s}" ./internal/oauth | tail -2 || fail=1
+# Fuzz each parser and the sanitiser for a bounded time; a crasher is saved
+# under the package's testdata/fuzz and fails the run.
+for target in oauth:FuzzParseTokenAnswer oauth:FuzzParseMetadata oauth:FuzzParsePrivateKey \
+  redact:FuzzSanitize redact:FuzzSanitizeEncodedEcho; do
+  step "fuzz ${target#*:} (${FUZZTIME:-10s})"
+  go test -run '^$' -parallel 1 -fuzz "^${target#*:}\$" -fuzztime "${FUZZTIME:-10s}" "./internal/${target%%:*}" | tail -2 || fail=1
 done
 
 step "docs check"

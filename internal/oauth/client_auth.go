@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/redact"
 )
 
 // credential is an argument, or pair of alternative arguments, that the
@@ -185,7 +187,7 @@ func (r *TokenRequest) authParams(c *Client) ([][2]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	rememberSecret(a)
+	redact.Remember(a)
 	return assertion(a), nil
 }
 

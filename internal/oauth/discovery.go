@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/redact"
 )
 
 // Well-known document names (OpenID Connect Discovery 1.0 §4, RFC 8414 §3).
@@ -129,7 +131,7 @@ func (c *Client) fetchMetadata(ctx context.Context, u *url.URL, req DiscoveryReq
 	if ans.status != http.StatusOK {
 		e := o.fail("the server did not return the metadata document"+attemptsSuffix(ans.attempts), nil)
 		e.Status = ans.status
-		e.Excerpt = excerpt(ans.body)
+		e.Excerpt = redact.Excerpt(ans.body)
 		if ans.status == http.StatusNotFound {
 			e.Hint = "Check the issuer: the document is expected at " + redactURL(u) + ". " +
 				"If the server publishes it elsewhere, set discovery_url; RFC 8414 servers may need well_known = \"oauth-authorization-server\"."
@@ -139,7 +141,7 @@ func (c *Client) fetchMetadata(ctx context.Context, u *url.URL, req DiscoveryReq
 	md, err := parseMetadata(ans.body)
 	if err != nil {
 		e := o.failWith(err)
-		e.Excerpt = excerpt(ans.body)
+		e.Excerpt = redact.Excerpt(ans.body)
 		return nil, e
 	}
 	md.DiscoveryURL = ans.url // after the same-origin redirects followed
@@ -218,7 +220,7 @@ func (c *Client) validateMetadata(md *Metadata, req DiscoveryRequest) error {
 }
 
 // quoteable is a document's value made fit to quote in a message.
-func quoteable(s string) string { return Sanitize(s, 200) }
+func quoteable(s string) string { return redact.Sanitize(s, 200) }
 
 // MTLSAlias returns the mtls_endpoint_aliases entry for an endpoint, or ""
 // (also on a nil Metadata).

@@ -321,3 +321,29 @@ func (r TokenRequest) mustStoreKey(t *testing.T) StoreKey {
 	}
 	return k
 }
+
+// A token read from the disk cache, written by an earlier process, is known
+// to the sanitiser: a server that echoes it in an error does not show it.
+func TestCachedTokenIsRedactedInLaterErrors(t *testing.T) {
+	store, err := NewDiskCache(filepath.Join(t.TempDir(), "cache"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := TokenRequest{TokenURL: "https://idp.example/token", ClientID: "cached", ClientSecret: testSecret}
+	now := time.Now()
+	life := int64(3600)
+	cached := "only-in-the-cache-" + strings.Repeat("q7", 8)
+	if err := store.Save(req.mustStoreKey(t), &Token{AccessToken: cached, TokenType: "Bearer", ExpiresIn: &life,
+		IssuedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := newClient(t, realClock, func(c *Config) { c.Store = store }).Token(context.Background(), req)
+	if err != nil || tok.AccessToken != cached {
+		t.Fatalf("the cached token was not read: %v", err)
+	}
+	echo := serve(t, answerWith(400, "application/json", `{"error":"invalid_token","error_description":"token `+cached+` was revoked"}`))
+	_, err = newClient(t).Token(context.Background(), TokenRequest{TokenURL: echo.URL, ClientID: "other", ClientSecret: "other-secret", NoShare: true})
+	if err == nil || strings.Contains(err.Error(), cached) {
+		t.Errorf("the cached token is shown: %v", err)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/redact"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/testleak"
 )
 
@@ -231,7 +232,7 @@ func assertNoControl(t *testing.T, msg string) {
 // Every text field of Error is rendered through the sanitiser: a field
 // added later without it fails here.
 func TestEveryErrorFieldIsSanitised(t *testing.T) {
-	rememberSecret(echoSecret)
+	redact.Remember(echoSecret)
 	hostile := "\x1b[2J\n::error::" + echoSecret
 	e := &Error{}
 	v := reflect.ValueOf(e).Elem()
@@ -244,26 +245,4 @@ func TestEveryErrorFieldIsSanitised(t *testing.T) {
 	msg := e.Error()
 	assertNoLeak(t, "Error()", msg, map[string]string{"client secret": echoSecret})
 	assertNoControl(t, msg)
-}
-
-func TestSanitizeRedactsKeysAndDropsWhatItCannotClean(t *testing.T) {
-	keys := testKeys(t)
-	rememberSecret(string(keys[0].pem))
-	lines := strings.Split(strings.TrimSpace(string(keys[0].pem)), "\n")
-	got := Sanitize("key was "+string(keys[0].pem)+" and line "+lines[1], 5000)
-	for _, l := range lines[1 : len(lines)-1] {
-		if strings.Contains(got, l) {
-			t.Fatalf("a line of the private key survived: %q", got)
-		}
-	}
-	// A secret echoed in an encoding the redaction does not know (here,
-	// hex-escaped with a mix of cases) is caught when decoded and dropped.
-	rememberSecret("Mixed/Case+Secret")
-	got = Sanitize("bad Mixed%2fCase%2BSecret here", 0)
-	if got != dropped {
-		t.Errorf("got %q; want the text dropped", got)
-	}
-	if got := Sanitize(strings.Repeat("long ", 200), 50); len([]rune(got)) != 51 {
-		t.Errorf("not capped at 50 runes: %d", len([]rune(got)))
-	}
 }

@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/url"
 	"strings"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/redact"
 )
 
 // Error is a failed discovery, token exchange or revocation, carrying
@@ -39,23 +41,23 @@ const (
 
 func (e *Error) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %s.", Sanitize(e.Action, maxActionLen), Sanitize(e.Reason, maxReasonLen))
+	fmt.Fprintf(&b, "%s: %s.", redact.Sanitize(e.Action, maxActionLen), redact.Sanitize(e.Reason, maxReasonLen))
 	if e.Status != 0 {
 		fmt.Fprintf(&b, "\nHTTP status: %d.", e.Status)
 	}
-	if c := Sanitize(e.Code, maxCodeLen); c != "" {
+	if c := redact.Sanitize(e.Code, maxCodeLen); c != "" {
 		fmt.Fprintf(&b, "\nOAuth error: %s.", c)
 	}
-	if d := Sanitize(e.Description, DefaultSanitizeLen); d != "" {
+	if d := redact.Sanitize(e.Description, redact.DefaultLen); d != "" {
 		fmt.Fprintf(&b, "\nError description: %s", d)
 	}
-	if u := Sanitize(e.URI, DefaultSanitizeLen); u != "" {
+	if u := redact.Sanitize(e.URI, redact.DefaultLen); u != "" {
 		fmt.Fprintf(&b, "\nError URI: %s", u)
 	}
-	if x := Sanitize(e.Excerpt, excerptLen); x != "" {
+	if x := redact.Sanitize(e.Excerpt, redact.ExcerptLen); x != "" {
 		fmt.Fprintf(&b, "\nResponse body (excerpt): %s", x)
 	}
-	if h := Sanitize(e.Hint, maxHintLen); h != "" {
+	if h := redact.Sanitize(e.Hint, maxHintLen); h != "" {
 		fmt.Fprintf(&b, "\n\n%s", h)
 	}
 	return b.String()

@@ -5,8 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"unicode"
-	"unicode/utf8"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/redact"
 )
 
 // Fuzz targets for the two parsers that read what a server sends. Each must
@@ -33,8 +33,8 @@ func FuzzParseTokenAnswer(f *testing.F) {
 		f.Add(seed.status, seed.ct, []byte(seed.body))
 	}
 	f.Fuzz(func(t *testing.T, status int, ct string, body []byte) {
-		secrets.reset() // each input's access token would otherwise pile up
-		rememberSecret("fuzz-secret-value")
+		redact.ResetForTesting() // each input's access token would otherwise pile up
+		redact.Remember("fuzz-secret-value")
 		ans := &answer{status: status, header: http.Header{"Content-Type": {ct}, "Location": {string(body)}}, body: body}
 		tok, err := parseTokenAnswer(ans, op{tokenFailed, "POST"}, ClientSecretBasic)
 		if (tok == nil) == (err == nil) {
@@ -51,7 +51,7 @@ func FuzzParseTokenAnswer(f *testing.F) {
 			if !errors.As(err, &e) {
 				t.Fatalf("not an *Error: %T", err)
 			}
-			if msg := err.Error(); strings.Contains(msg, "fuzz-secret-value") || len(e.Excerpt) > 4*excerptLen+3 {
+			if msg := err.Error(); strings.Contains(msg, "fuzz-secret-value") || len(e.Excerpt) > 4*redact.ExcerptLen+3 {
 				t.Fatalf("excerpt leaks or is too long: %q", msg)
 			}
 		}
@@ -83,28 +83,6 @@ func FuzzParseMetadata(f *testing.F) {
 	})
 }
 
-// Whatever a server sends and whatever the secret, the sanitised text holds
-// neither the secret nor a control character. (Secrets made of the
-// characters the sanitiser itself writes are left out: it may write them.)
-func FuzzSanitize(f *testing.F) {
-	f.Add("<html><script>x</script>eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig secret</html>", "secret")
-	f.Add("client_secret=Zq7%2B4Yu%2F3Hj&x=1", "Zq7+4Yu/3Hj")
-	f.Add(`{"error_description":"bad Pa\/Sd5\u0026x"}`, "Pa/Sd5&x")
-	f.Add("\x1b[2J\n::add-mask::value", "mask-value")
-	f.Fuzz(func(t *testing.T, body, secret string) {
-		var set secretSet
-		set.add(secret)
-		out := set.sanitize(body, 0)
-		if s := strings.TrimSpace(secret); len(s) >= minSecretLen && utf8.ValidString(s) && !strings.ContainsAny(s, "[]:#…\uFFFD") &&
-			strings.Contains(out, s) {
-			t.Fatalf("sanitised %q holds the secret %q", out, s)
-		}
-		if strings.ContainsFunc(out, unicode.IsControl) {
-			t.Fatalf("sanitised %q holds a control character", out)
-		}
-	})
-}
-
 // Key parsing reads whatever the user pasted; it must not panic, and what it
 // accepts must be a signer whose algorithm check holds up.
 func FuzzParsePrivateKey(f *testing.F) {
@@ -125,11 +103,4 @@ func FuzzParsePrivateKey(f *testing.F) {
 			_ = CheckKeyAlgorithm(key, alg)
 		}
 	})
-}
-
-// reset empties the set, for fuzz targets that would fill it.
-func (s *secretSet) reset() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.raw, s.forms = nil, nil
 }

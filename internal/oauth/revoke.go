@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/redact"
 )
 
 // RevokeRequest asks an RFC 7009 revocation endpoint to invalidate a token,
@@ -19,7 +21,7 @@ type RevokeRequest struct {
 // Revoke revokes a token. RFC 7009 §2.2: 200 means revoked or already invalid.
 func (c *Client) Revoke(ctx context.Context, req RevokeRequest) error {
 	o := op{"Token Revocation Failed", "token revocation"}
-	rememberSecret(req.Token)
+	redact.Remember(req.Token)
 	u, err := c.checkURL("revocation URL", req.URL)
 	if err != nil {
 		return o.failWith(err)
@@ -55,7 +57,7 @@ func (c *Client) Revoke(ctx context.Context, req RevokeRequest) error {
 		e.Code, _ = f["error"].(string)
 		e.Description, _ = f["error_description"].(string)
 	} else {
-		e.Excerpt = excerpt(ans.body)
+		e.Excerpt = redact.Excerpt(ans.body)
 	}
 	return e
 }

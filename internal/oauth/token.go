@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/redact"
 )
 
 // Token is a successful token response.
@@ -33,6 +35,13 @@ type Token struct {
 }
 
 const tokenFailed = "Token Request Failed"
+
+// Caps of the server-given strings a Token keeps: a token type is a word or
+// a URN; a scope list can be long.
+const (
+	maxTypeLen  = 200
+	maxScopeLen = 4000
+)
 
 // Token returns an access token obtained with the client-credentials grant.
 // Identical requests share one exchange and reuse its token while it is
@@ -70,12 +79,25 @@ func (c *Client) Token(ctx context.Context, req TokenRequest) (*Token, error) {
 // rememberSecrets hands every credential of a resolved request to the
 // sanitiser before anything is sent, so that an echo of one is never shown.
 func (r *TokenRequest) rememberSecrets() {
-	rememberSecret(r.ClientSecret, string(r.PrivateKeyPEM), r.ClientAssertion)
+	redact.Remember(r.ClientSecret, string(r.PrivateKeyPEM), r.ClientAssertion)
 	if x := r.Exchange; x != nil {
-		rememberSecret(x.SubjectToken, x.ActorToken)
+		redact.Remember(x.SubjectToken, x.ActorToken)
 	}
-	rememberBasic(r.ClientID, r.ClientSecret)
+	redact.RememberBasic(r.ClientID, r.ClientSecret)
+	// The provider cannot tell which headers and parameters carry an API
+	// key, so every value long enough to be one is treated as one.
+	for _, m := range []map[string]string{r.Headers, r.ExtraParams} {
+		for _, v := range m {
+			if len(v) >= minUserSecretLen {
+				redact.Remember(v)
+			}
+		}
+	}
 }
+
+// minUserSecretLen is the shortest header or extra_params value treated as
+// a credential; shorter ones are flags and names.
+const minUserSecretLen = 8
 
 // requestToken performs one token exchange for a validated request: req is
 // sent (its secrets read again for every attempt), res is req as Token read
@@ -114,7 +136,7 @@ func parseTokenAnswer(ans *answer, o op, method AuthMethod) (*Token, error) {
 	fields, perr := decodeFields(ans)
 	if perr == nil {
 		if at, ok := fields["access_token"].(string); ok {
-			rememberSecret(at)
+			redact.Remember(at)
 		}
 	}
 	fail := func(reason string) *Error {
@@ -149,7 +171,7 @@ func parseTokenAnswer(ans *answer, o op, method AuthMethod) (*Token, error) {
 	}
 	if ans.status != http.StatusOK {
 		e := fail("the server did not issue a token" + attemptsSuffix(ans.attempts))
-		e.Excerpt = excerpt(ans.body)
+		e.Excerpt = redact.Excerpt(ans.body)
 		if ans.status == http.StatusTooManyRequests {
 			e.Hint = "The server is rate limiting this client. Reuse tokens (one data source per credential set) or wait before retrying."
 		}
@@ -157,7 +179,7 @@ func parseTokenAnswer(ans *answer, o op, method AuthMethod) (*Token, error) {
 	}
 	if perr != nil {
 		e := fail(perr.Error())
-		e.Excerpt = excerpt(ans.body)
+		e.Excerpt = redact.Excerpt(ans.body)
 		return nil, e
 	}
 
@@ -176,6 +198,7 @@ func parseTokenAnswer(ans *answer, o op, method AuthMethod) (*Token, error) {
 	tok.TokenType, _ = fields["token_type"].(string)
 	tok.Scope, _ = fields["scope"].(string)
 	tok.IssuedTokenType, _ = fields["issued_token_type"].(string)
+	tok.sanitizeServerText()
 	if v, ok := fields["expires_in"]; ok && v != nil {
 		n, err := expiresIn(v)
 		if err != nil {
@@ -184,6 +207,15 @@ func parseTokenAnswer(ans *answer, o op, method AuthMethod) (*Token, error) {
 		tok.ExpiresIn = &n
 	}
 	return tok, nil
+}
+
+// sanitizeServerText passes the server-given strings a Token keeps through
+// the sanitiser: they reach state and the screen, and a server that puts a
+// credential in them must not get it there.
+func (t *Token) sanitizeServerText() {
+	t.TokenType = redact.Sanitize(t.TokenType, maxTypeLen)
+	t.Scope = redact.Sanitize(t.Scope, maxScopeLen)
+	t.IssuedTokenType = redact.Sanitize(t.IssuedTokenType, maxTypeLen)
 }
 
 // decodeFields reads a JSON object, or a form-encoded body (as some older
@@ -249,15 +281,15 @@ func expiresIn(v any) (int64, error) {
 	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		return 0, fmt.Errorf("the response's expires_in %q is not a number of seconds", Sanitize(s, 40))
+		return 0, fmt.Errorf("the response's expires_in %q is not a number of seconds", redact.Sanitize(s, 40))
 	}
 	if f < 0 {
-		return 0, fmt.Errorf("the response's expires_in is negative (%s)", Sanitize(s, 40))
+		return 0, fmt.Errorf("the response's expires_in is negative (%s)", redact.Sanitize(s, 40))
 	}
 	// A fractional lifetime is rounded down: a token is never thought to
 	// live longer than the server said.
 	if f > float64(maxExpiresIn) {
-		return 0, fmt.Errorf("the response's expires_in %s is too large", Sanitize(s, 40))
+		return 0, fmt.Errorf("the response's expires_in %s is too large", redact.Sanitize(s, 40))
 	}
 	return int64(f), nil
 }

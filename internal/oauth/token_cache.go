@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"time"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/redact"
 )
 
 // DefaultMinRemaining is how much lifetime a kept token must have left to be
@@ -30,10 +32,13 @@ func (r *TokenRequest) fingerprint() []byte {
 }
 
 // storeKey is the request's key in a TokenStore; ok is false when the
-// request has no secret of the client's own to key an entry with.
+// request has no secret of the client's own to key an entry with, or when
+// who the token is for is decided at request time: a subject token fetched
+// from a workload identity is the CI job's own, which neither the
+// configuration nor the fingerprint can tell apart from another job's.
 func (r *TokenRequest) storeKey() (StoreKey, bool) {
 	secret := r.cacheSecret()
-	if len(secret) == 0 {
+	if len(secret) == 0 || (r.Exchange != nil && r.Exchange.SubjectIdentity != nil) {
 		return StoreKey{}, false
 	}
 	return StoreKey{Fingerprint: r.fingerprint(), Secret: secret, Salt: []byte(r.ClientID + "\x00" + r.TokenURL)}, true
@@ -77,6 +82,8 @@ func (c *Client) sharedToken(ctx context.Context, req, res TokenRequest) (*Token
 		}
 		if store != nil {
 			if t, ok := store.Load(sk, c.cfg.Now()); ok && c.fresh(t, true) {
+				redact.Remember(t.AccessToken) // an echo of it in a later error must not show it
+				t.sanitizeServerText()         // an entry written by an older version
 				c.log(ctx, "reusing a token from the persistent cache", nil)
 				return t, nil
 			}

@@ -3,6 +3,8 @@ package oauth
 import (
 	"context"
 	"strings"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/redact"
 )
 
 // RFC 8693 token exchange: the same request, transport and answers as the
@@ -116,7 +118,7 @@ func (x *Exchange) lead(ctx context.Context, c *Client) ([][2]string, error) {
 			return nil, err
 		}
 	}
-	rememberSecret(res.SubjectToken, res.ActorToken)
+	redact.Remember(res.SubjectToken, res.ActorToken)
 	typ := x.SubjectTokenType
 	if typ == "" {
 		typ = TokenTypeURN("jwt")

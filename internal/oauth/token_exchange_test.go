@@ -2,6 +2,11 @@ package oauth
 
 import (
 	"context"
+	"crypto/sha256"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"sync/atomic"
 	"testing"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/authserver"
@@ -127,5 +132,44 @@ func TestTokenExchangeSubjectsNeverShare(t *testing.T) {
 	}
 	if seen[subjects[0]] == seen[subjects[1]] {
 		t.Error("two subject tokens got the same exchanged token")
+	}
+}
+
+// Two CI jobs on one self-hosted runner share a cache directory: each job's
+// exchange is for its own identity, so job B never gets the token job A's
+// identity was exchanged for.
+func TestWorkloadIdentityExchangeIsNeverSharedThroughTheCache(t *testing.T) {
+	var calls atomic.Int32
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		_ = r.ParseForm()
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"access_token":"token-for-%x","token_type":"Bearer","expires_in":3600,"issued_token_type":"urn:ietf:params:oauth:token-type:access_token"}`,
+			sha256.Sum256([]byte(r.PostForm.Get("subject_token"))))
+	})
+	store, err := NewDiskCache(filepath.Join(t.TempDir(), "cache"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := TokenRequest{TokenURL: srv.URL, ClientID: "exchanger", ClientSecret: testSecret,
+		Exchange: &Exchange{SubjectIdentity: &IdentitySource{Platform: GitHubActions, Audience: gcpAudience}}}
+	var got []string
+	for _, job := range []string{"a", "b"} {
+		ci := startCI(t, ciserver.Options{})
+		setEnv(t, ci.GitHubEnv())
+		tok, err := newClient(t, realClock, func(c *Config) { c.Store = store }).Token(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ci.Issued()) != 1 {
+			t.Fatalf("job %s's identity was fetched %d times: its token came from the cache", job, len(ci.Issued()))
+		}
+		if want := fmt.Sprintf("token-for-%x", sha256.Sum256([]byte(ci.Issued()[0]))); tok.AccessToken != want {
+			t.Errorf("job %s got a token exchanged for another identity", job)
+		}
+		got = append(got, tok.AccessToken)
+	}
+	if calls.Load() != 2 || got[0] == got[1] {
+		t.Errorf("%d exchanges for two jobs; want 2", calls.Load())
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"os"
 	"strings"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/redact"
 )
 
 // Platform is a CI or cloud platform that hands a job a short-lived OIDC
@@ -89,7 +91,7 @@ func (c *Client) IdentityToken(ctx context.Context, src IdentitySource) (string,
 			target += sep(target) + "audience=" + url.QueryEscape(src.Audience)
 		}
 		header.Set("Authorization", "bearer "+reqToken)
-		rememberSecret(reqToken)
+		redact.Remember(reqToken)
 	case AzurePipelines:
 		reqURL, reqToken, err := needEnv("the task must map System.AccessToken into its environment (env: SYSTEM_ACCESSTOKEN: $(System.AccessToken))",
 			"SYSTEM_OIDCREQUESTURI", "SYSTEM_ACCESSTOKEN")
@@ -108,7 +110,7 @@ func (c *Client) IdentityToken(ctx context.Context, src IdentitySource) (string,
 		header.Set("Authorization", "Bearer "+reqToken)
 		header.Set("Content-Type", "application/json")
 		attempt = func() ([]byte, http.Header, error) { return []byte("{}"), nil, nil }
-		rememberSecret(reqToken)
+		redact.Remember(reqToken)
 	case GCPMetadata:
 		host := os.Getenv("GCE_METADATA_HOST")
 		if host == "" {
@@ -152,7 +154,7 @@ func identityAnswer(ans *answer, o op, p Platform, field string) (string, error)
 		return "", e
 	case ans.status == http.StatusUnauthorized || ans.status == http.StatusForbidden:
 		e := fail("the platform refused the request for an identity token")
-		e.Excerpt = excerpt(ans.body)
+		e.Excerpt = redact.Excerpt(ans.body)
 		e.Hint = map[Platform]string{
 			GitHubActions:  "The job's request token was refused: check that the workflow or job grants `permissions: id-token: write`.",
 			AzurePipelines: "Check that the pipeline may use the service connection, and that System.AccessToken is mapped into the task's environment.",
@@ -161,7 +163,7 @@ func identityAnswer(ans *answer, o op, p Platform, field string) (string, error)
 		return "", e
 	case ans.status != http.StatusOK:
 		e := fail("the platform did not issue an identity token")
-		e.Excerpt = excerpt(ans.body)
+		e.Excerpt = redact.Excerpt(ans.body)
 		return "", e
 	}
 	tok := strings.TrimSpace(string(ans.body))
@@ -169,7 +171,7 @@ func identityAnswer(ans *answer, o op, p Platform, field string) (string, error)
 		var m map[string]any
 		if err := json.Unmarshal(ans.body, &m); err != nil {
 			e := fail("the platform's answer is not a JSON object")
-			e.Excerpt = excerpt(ans.body)
+			e.Excerpt = redact.Excerpt(ans.body)
 			return "", e
 		}
 		s, ok := m[field].(string)
@@ -180,10 +182,10 @@ func identityAnswer(ans *answer, o op, p Platform, field string) (string, error)
 	}
 	if strings.Count(tok, ".") != 2 || strings.ContainsAny(tok, " \t\r\n<>") {
 		e := fail("the platform's answer is not a JWT")
-		e.Excerpt = excerpt(ans.body)
+		e.Excerpt = redact.Excerpt(ans.body)
 		return "", e
 	}
-	rememberSecret(tok)
+	redact.Remember(tok)
 	return tok, nil
 }
 

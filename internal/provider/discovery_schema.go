@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+
 	dschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"

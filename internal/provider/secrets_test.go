@@ -5,12 +5,13 @@ import (
 	"time"
 
 	"fmt"
-	jose "github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/authserver"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/testpki"

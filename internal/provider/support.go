@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/redact"
 )
 
 // tflogLogger sends the protocol package's log lines to tflog, where the
@@ -41,7 +42,7 @@ func maskSecrets(ctx context.Context, secrets ...string) context.Context {
 func errorDiag(err error) diag.Diagnostic {
 	var oe *oauth.Error
 	if !errors.As(err, &oe) {
-		return diag.NewErrorDiagnostic("Request Failed", oauth.Sanitize(err.Error(), 1000))
+		return diag.NewErrorDiagnostic("Request Failed", redact.Sanitize(err.Error(), 1000))
 	}
 	var ae *oauth.ArgError
 	if errors.As(err, &ae) {

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"encoding/json"
+
 	dschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 

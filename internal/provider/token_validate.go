@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/redact"
 )
 
 // validateTokenConfig checks at validate time that the credentials fit the
@@ -91,7 +92,7 @@ func validateRequest(ctx context.Context, cfg tfsdk.Config, m *tokenModel, creds
 func (m *tokenModel) argDiag(summary string, err error) diag.Diagnostic {
 	var ae *oauth.ArgError
 	if !errors.As(err, &ae) {
-		return diag.NewErrorDiagnostic(summary, oauth.Sanitize(err.Error(), 1000))
+		return diag.NewErrorDiagnostic(summary, redact.Sanitize(err.Error(), 1000))
 	}
 	arg := ae.Arg
 	// The form of a secret the configuration uses is the one to blame.

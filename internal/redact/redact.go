@@ -1,0 +1,197 @@
+// Package redact is the one sanitiser between text a server sends and what a
+// user sees: diagnostics, warnings, log lines and the server-given fields
+// kept in state. It also keeps the process's registry of known credentials:
+// every secret the provider reads, sends or receives is handed to Remember
+// before any text from that exchange can be shown.
+//
+// What Sanitize guarantees, for every credential registered before the call
+// and at least MinSecretLen characters long:
+//   - the credential does not appear in the result raw, form-, path-, JSON-
+//     or HTML-escaped, in base64 (standard or URL alphabet), inside a Basic
+//     header, or, for a PEM key, as any line of its body: those forms are
+//     replaced by [redacted];
+//   - nor can a reader recover it from the result by undoing what a server
+//     might have done to it: invisible and format characters inserted,
+//     compatibility forms (fullwidth letters) used, case changed, whitespace
+//     or line breaks inserted, hex, percent-encoding repeated or mixed with a
+//     stray '%', quoted-printable, base64 wrapped across lines, and chains of
+//     these up to maxDepth steps (the base64 of a form-encoded body, say).
+//     When a recovered view holds a credential, or the views are too many to
+//     check, the whole text is withheld and the result says so;
+//   - anything shaped like a JWT is redacted, whoever issued it;
+//   - control characters are gone, workflow-command markers (::cmd, ##vso[)
+//     are broken up, and the result is at most maxLen runes.
+//
+// What it does not do: it cannot know a credential it was never told
+// (register it first); values shorter than MinSecretLen are left alone,
+// since they cannot be told from words; a credential split across two
+// separate texts, or encrypted, or put through a transformation that is not
+// listed above (a cipher, a hash, a reversed string) is not recognised; and
+// base64 whose letters were all put in one case is recognised when it
+// encodes a credential or its form-encoding, or runs 24 characters or more
+// in the text as it stands, but not a shorter one that encodes something encoded again; and text beyond
+// maxLen is cut before the recovery check, so a long text shows at most a
+// prefix of a credential whose rest was cut.
+package redact
+
+import (
+	"encoding/base64"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// MinSecretLen is the shortest value that is redacted: shorter ones cannot
+// be told from ordinary words, and no real credential is that short.
+const MinSecretLen = 4
+
+// DefaultLen caps one server string in a message.
+const DefaultLen = 300
+
+const (
+	// Redacted stands where a credential was.
+	Redacted = "[redacted]"
+	// Withheld replaces a whole text that may still hold a credential.
+	Withheld = "[withheld: the server's text may repeat a credential in a form that could not be redacted]"
+)
+
+// known is the process's registry: every credential sent or received.
+var known registry
+
+// Remember adds credentials to the registry Sanitize redacts. Call it when a
+// secret is read and when a token arrives, before any text from that
+// exchange can be shown. Blank and short values are ignored.
+func Remember(values ...string) { known.add(values...) }
+
+// RememberBasic adds the Basic credentials of a client: the base64 of
+// client_id:secret, both as RFC 6749 §2.3.1 encodes them and raw, as some
+// servers and gateways do.
+func RememberBasic(id, secret string) {
+	if len(secret) < MinSecretLen {
+		return
+	}
+	for _, pair := range []string{url.QueryEscape(id) + ":" + url.QueryEscape(secret), id + ":" + secret} {
+		Remember(base64.StdEncoding.EncodeToString([]byte(pair)), base64.RawURLEncoding.EncodeToString([]byte(pair)))
+	}
+}
+
+// Sanitize makes a server's string safe to show (see the package comment),
+// cut to maxLen runes, or DefaultLen when maxLen <= 0.
+func Sanitize(s string, maxLen int) string { return known.sanitize(s, maxLen) }
+
+type registry struct {
+	mu     sync.RWMutex
+	raw    map[string]bool
+	folded []string // each value folded, and its base64 in any case: for the recovery check
+	forms  []string // every literal form, longest first
+}
+
+func (r *registry) add(values ...string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	changed := false
+	for _, v := range values {
+		v = strings.TrimSpace(v)
+		if len(v) < MinSecretLen || r.raw[v] {
+			continue
+		}
+		if r.raw == nil {
+			r.raw = map[string]bool{}
+		}
+		r.remember(v)
+		// A PEM key's body lines are secret on their own too.
+		if strings.Contains(v, "-----BEGIN") {
+			for line := range strings.SplitSeq(v, "\n") {
+				if line = strings.TrimSpace(line); len(line) >= 16 && !strings.HasPrefix(line, "-----") && !r.raw[line] {
+					r.remember(line)
+				}
+			}
+		}
+		changed = true
+	}
+	if changed {
+		slices.SortFunc(r.forms, func(a, b string) int { return len(b) - len(a) })
+		r.forms = slices.Compact(r.forms)
+	}
+}
+
+func (r *registry) remember(v string) {
+	r.raw[v] = true
+	r.forms = append(r.forms, encodedForms(v)...)
+	if f := fold(v); len(f) >= MinSecretLen {
+		r.folded = append(r.folded, f)
+	}
+	for _, w := range []string{v, strings.ToUpper(v), strings.ToLower(v)} {
+		r.folded = append(r.folded, caselessBase64(w)...)
+		r.folded = append(r.folded, caselessBase64(url.QueryEscape(w))...)
+	}
+}
+
+// jwtShape is a compact JWS or JWE: whatever it is, it is a credential.
+var jwtShape = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_.-]*`)
+
+var workflowCommand = regexp.MustCompile(`::([A-Za-z-])`)
+
+func (r *registry) sanitize(s string, maxLen int) string {
+	if maxLen <= 0 {
+		maxLen = DefaultLen
+	}
+	s = clean(s)
+	s = r.redact(s)
+	s = jwtShape.ReplaceAllString(s, Redacted)
+	// "::name::" starts a GitHub Actions or Azure Pipelines command
+	// wherever a line begins, and a wrapped diagnostic begins lines.
+	s = workflowCommand.ReplaceAllString(s, ": :$1")
+	s = strings.ReplaceAll(s, "##vso[", "# #vso[")
+	s = strings.TrimSpace(s)
+	if utf8.RuneCountInString(s) > maxLen {
+		s = string([]rune(s)[:maxLen]) + "…"
+	}
+	if r.recoverable(s) {
+		return Withheld
+	}
+	return s
+}
+
+// clean makes text printable on one line: valid UTF-8, compatibility forms
+// folded (NFKC: fullwidth letters become ASCII), line breaks and tabs made
+// spaces, every other control character and every format character
+// (zero-width spaces, soft hyphens, bidirectional overrides) removed.
+func clean(s string) string {
+	s = norm.NFKC.String(strings.ToValidUTF8(s, "\uFFFD"))
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n' || r == '\r' || r == '\t':
+			return ' '
+		case unicode.IsControl(r), unicode.Is(unicode.Cf, r):
+			return -1
+		}
+		return r
+	}, s)
+}
+
+func (r *registry) redact(text string) string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for _, f := range r.forms {
+		if strings.Contains(text, f) {
+			text = strings.ReplaceAll(text, f, Redacted)
+		}
+	}
+	return text
+}
+
+// ResetForTesting empties the registry. Only fuzz targets call it, whose
+// every input would otherwise add a credential; the provider never forgets
+// one.
+func ResetForTesting() {
+	known.mu.Lock()
+	defer known.mu.Unlock()
+	known.raw, known.folded, known.forms = nil, nil, nil
+}
