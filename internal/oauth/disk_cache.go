@@ -62,6 +62,9 @@ func NewDiskCache(dir string) (*DiskCache, error) {
 	if err := checkOwner(dir, fi); err != nil {
 		return nil, err
 	}
+	if err := checkAncestors(dir); err != nil {
+		return nil, err
+	}
 	if fi.Mode().Perm()&0o077 != 0 {
 		return nil, fmt.Errorf("the cache directory %s has mode %04o; it must be accessible to its owner only (chmod 700)", dir, fi.Mode().Perm())
 	}

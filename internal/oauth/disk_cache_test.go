@@ -192,6 +192,41 @@ func TestDiskCacheRefusesSymlinkedDirectory(t *testing.T) {
 	}
 }
 
+// A symbolic link above the cache directory is fine where only the user can
+// change it, and refused where others can write beside it; so is an
+// ancestor that others can write.
+func TestDiskCacheRefusesAncestorsOthersCanChange(t *testing.T) {
+	base := t.TempDir()
+	realDir := filepath.Join(base, "realDir")
+	for _, d := range []string{realDir, filepath.Join(realDir, "cache"), filepath.Join(base, "private"), filepath.Join(base, "shared")} {
+		if err := os.Mkdir(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, d := range []string{"private", "shared"} {
+		if err := os.Symlink(realDir, filepath.Join(base, d, "link")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := NewDiskCache(filepath.Join(base, "private", "link", "cache")); err != nil {
+		t.Errorf("a link in a private directory: %v", err)
+	}
+	if err := os.Chmod(filepath.Join(base, "shared"), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	_, err := NewDiskCache(filepath.Join(base, "shared", "link", "cache"))
+	if err == nil || !strings.Contains(err.Error(), "the directory holding the symbolic link") || !strings.Contains(err.Error(), "may be written by other users") {
+		t.Errorf("a link in a directory others can write: %v", err)
+	}
+	if err := os.Chmod(realDir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	_, err = NewDiskCache(filepath.Join(realDir, "cache"))
+	if err == nil || !strings.Contains(err.Error(), "may be written by other users (mode 0777)") {
+		t.Errorf("a parent others can write: %v", err)
+	}
+}
+
 // An entry that is a FIFO, a link to /dev/zero, a link to a valid entry
 // elsewhere, or a file past the size cap is a miss, at once.
 func TestDiskCacheEntriesMustBeSmallRegularFiles(t *testing.T) {

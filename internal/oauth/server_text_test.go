@@ -40,7 +40,7 @@ func TestServerFieldsKeptForStateNeverHoldTheSecret(t *testing.T) {
 // Values of headers and extra_params may be API keys: an echo of one is
 // never shown.
 func TestHeaderAndExtraParamValuesAreRedacted(t *testing.T) {
-	const apiKey, param = "hdr-api-key-5f2a9c", "param-value-8d1e0b"
+	const apiKey, param = "hdr-api-key-5f2a9c-71b0", "tenant-8d1e0b-33c2-4f"
 	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
 		_ = r.ParseForm()
 		w.Header().Set("Content-Type", "application/json")

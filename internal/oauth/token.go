@@ -85,19 +85,24 @@ func (r *TokenRequest) rememberSecrets() {
 	}
 	redact.RememberBasic(r.ClientID, r.ClientSecret)
 	// The provider cannot tell which headers and parameters carry an API
-	// key, so every value long enough to be one is treated as one.
+	// key, so every value that could be one is treated as one.
 	for _, m := range []map[string]string{r.Headers, r.ExtraParams} {
 		for _, v := range m {
-			if len(v) >= minUserSecretLen {
+			if couldBeCredential(v) {
 				redact.Remember(v)
 			}
 		}
 	}
 }
 
-// minUserSecretLen is the shortest header or extra_params value treated as
-// a credential; shorter ones are flags and names.
-const minUserSecretLen = 8
+// couldBeCredential is true for a header or extra_params value of at least
+// 16 characters with both letters and digits: API keys and tenant IDs, not
+// the words, URLs and URNs ("access_token", "https://api.example") that an
+// error may name.
+func couldBeCredential(v string) bool {
+	return len(v) >= 16 && strings.ContainsAny(v, "0123456789") &&
+		strings.ContainsFunc(v, func(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' })
+}
 
 // requestToken performs one token exchange for a validated request: req is
 // sent (its secrets read again for every attempt), res is req as Token read

@@ -127,7 +127,10 @@ func (c *Client) IdentityToken(ctx context.Context, src IdentitySource) (string,
 	if err != nil || u.Host == "" {
 		return "", o.fail("the platform's token request URL is not an absolute URL", err)
 	}
-	if src.Platform != GCPMetadata {
+	// The metadata server's own addresses are link-local and speak only
+	// plain http; any other host GCE_METADATA_HOST names gets the rule
+	// every other URL gets.
+	if src.Platform != GCPMetadata || !isMetadataServer(u.Hostname()) {
 		if _, err := c.checkURL("the platform's token request URL", target); err != nil {
 			return "", o.failWith(err)
 		}
@@ -139,6 +142,11 @@ func (c *Client) IdentityToken(ctx context.Context, src IdentitySource) (string,
 		return "", err
 	}
 	return identityAnswer(ans, o, src.Platform, field)
+}
+
+// isMetadataServer is true for the addresses of Google's metadata server.
+func isMetadataServer(host string) bool {
+	return host == "metadata.google.internal" || host == "169.254.169.254"
 }
 
 // identityAnswer takes the token out of a platform's answer.

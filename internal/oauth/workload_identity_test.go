@@ -96,6 +96,10 @@ func TestIdentityTokenMisconfigured(t *testing.T) {
 		{"azure without a service connection", append(ci.AzureEnv(""), "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID="), IdentitySource{Platform: AzurePipelines},
 			[]string{"workload_identity_service_connection_id", "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID"}},
 		{"gcp without an audience", ci.GCPEnv(), IdentitySource{Platform: GCPMetadata}, []string{"needs workload_identity_audience"}},
+		// A metadata host that is neither Google's nor loopback would be
+		// asked over plain http, across the network: refused before sending.
+		{"gcp metadata host elsewhere", []string{"GCE_METADATA_HOST=metadata.attacker.invalid"},
+			IdentitySource{Platform: GCPMetadata, Audience: "//iam.googleapis.com/x"}, []string{"plain http:// to a host that is not loopback"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			setEnv(t, tc.env)

@@ -87,3 +87,45 @@ data "clientcreds_token" "t" {
 		t.Errorf("the refusal does not say why:\n%s", out)
 	}
 }
+
+// A token endpoint that copies the client secret, given as
+// client_secret_env, into the scope and token_type it answers with: the
+// state, the saved plan and the screen hold neither secret nor echo.
+func TestAccSecretEchoedIntoServerFieldsNeverReachesState(t *testing.T) {
+	t.Parallel()
+	const secret = `Env-Zq7+4Yu/3Hj-Pa9Sd5-state`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		form, _ := url.ParseQuery(string(body))
+		sent := form.Get("client_secret")
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"access_token": "state-echo-token-value", "expires_in": 3600,
+			"scope": "read " + sent, "token_type": "Bearer-" + strings.ToUpper(sent)})
+	}))
+	t.Cleanup(srv.Close)
+	c := newCLI(t, "1.0.0", fmt.Sprintf(`
+data "clientcreds_token" "t" {
+  token_url         = "%s/token"
+  client_id         = "client-1"
+  client_secret_env = "STATE_ECHO_SECRET"
+  auth_method       = "client_secret_post"
+}
+output "scope" {
+  value = data.clientcreds_token.t.scope
+}
+output "token_type" {
+  value = data.clientcreds_token.t.token_type
+}
+`, srv.URL))
+	env := []string{"STATE_ECHO_SECRET=" + secret}
+	out := c.run(env, "plan", "-input=false", "-no-color", "-out=tfplan")
+	planJSON := c.run(nil, "show", "-json", "tfplan")
+	out += c.run(env, "apply", "-input=false", "-no-color", "tfplan")
+	secrets := map[string]string{"client secret": secret, "upper-cased client secret": strings.ToUpper(secret)}
+	assertAbsent(t, "terraform.tfstate", c.read("terraform.tfstate"), secrets)
+	assertAbsent(t, "terraform show -json of the saved plan", planJSON, secrets)
+	assertAbsent(t, "the screen", out, secrets)
+	if !strings.Contains(c.read("terraform.tfstate"), `"client_secret_env": "STATE_ECHO_SECRET"`) {
+		t.Error("the state does not name the variable")
+	}
+}

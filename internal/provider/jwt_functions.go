@@ -12,7 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/jwtdecode"
 )
 
 var _ function.Function = (*jwtFunction)(nil)
@@ -61,21 +61,28 @@ func (f *jwtFunction) Run(ctx context.Context, req function.RunRequest, resp *fu
 	if resp.Error != nil {
 		return
 	}
-	header, claims, err := oauth.DecodeJWT(token)
+	v, err := jwtPart(token, f.part)
 	if err != nil {
 		resp.Error = function.NewArgumentFuncError(0, sentence(err.Error()))
 		return
 	}
-	part := claims
-	if f.part == "header" {
-		part = header
-	}
-	v, err := jsonToValue(part)
-	if err != nil {
-		resp.Error = function.NewArgumentFuncError(0, "The token's "+f.part+" cannot be represented: "+err.Error()+".")
-		return
-	}
 	resp.Error = function.ConcatFuncErrors(resp.Result.Set(ctx, types.DynamicValue(v)))
+}
+
+// jwtPart is a token's "claims" or "header" as a Terraform value.
+func jwtPart(token, part string) (attr.Value, error) {
+	header, claims, err := jwtdecode.Decode(token)
+	if err != nil {
+		return nil, err
+	}
+	if part == "header" {
+		claims = header
+	}
+	v, err := jsonToValue(claims)
+	if err != nil {
+		return nil, fmt.Errorf("the token's %s cannot be represented: %w", part, err)
+	}
+	return v, nil
 }
 
 // jsonToValue turns a decoded JSON value into a Terraform value of the

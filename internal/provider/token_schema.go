@@ -1,6 +1,8 @@
 package provider
 
 import (
+	"strings"
+
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	dschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -148,12 +150,12 @@ var tokenAttrs = map[string]dschema.Attribute{
 		MarkdownDescription: "Resource indicators (RFC 8707), each sent as one `resource` parameter; Entra ID v1 endpoints take one here.",
 	},
 	oauth.ArgExtraParams: dschema.MapAttribute{ElementType: types.StringType, Optional: true,
-		MarkdownDescription: "Further body parameters. May not set `grant_type`, `client_id`, `client_secret`, `scope`, `audience`, `resource`, " +
-			"`client_assertion` or `client_assertion_type`, which follow from other arguments.",
+		MarkdownDescription: "Further body parameters. May not set " + codeList(oauth.ReservedParams()) + ", which follow from other arguments. " +
+			userSecretNote,
 		Validators: []validator.Map{reservedKeys{names: oauth.ReservedParams(), why: "use the argument of that name"}},
 	},
 	oauth.ArgHeaders: dschema.MapAttribute{ElementType: types.StringType, Optional: true,
-		MarkdownDescription: "Further HTTP headers for the token request. May not set `Authorization`, `Content-Type`, `Content-Length` or `Host`.",
+		MarkdownDescription: "Further HTTP headers for the token request. May not set " + codeList(oauth.ReservedHeaders()) + ". " + userSecretNote,
 		Validators: []validator.Map{reservedKeys{names: oauth.ReservedHeaders(), foldCase: true,
 			why: "it follows from auth_method, request_format and content_type"}},
 	},
@@ -234,4 +236,22 @@ func secretFileDesc(what string) string {
 func secretEnvDesc(what string) string {
 	return "Name of an environment variable of the Terraform process holding " + what + ", read when the token is requested, on " +
 		"every attempt. Only the name is stored in state and plans. An unset or empty variable is an error naming the variable."
+}
+
+// userSecretNote tells what the sanitiser does with headers and
+// extra_params values, from the rule the protocol package applies.
+const userSecretNote = "Values of 16 characters or more that mix letters and digits are treated as credentials: " +
+	"redacted from every diagnostic and warning."
+
+// codeList writes names as Markdown code, "`a`, `b` or `c`", so that a
+// description lists exactly what the code checks.
+func codeList(names []string) string {
+	quoted := make([]string, len(names))
+	for i, n := range names {
+		quoted[i] = "`" + n + "`"
+	}
+	if len(quoted) < 2 {
+		return strings.Join(quoted, "")
+	}
+	return strings.Join(quoted[:len(quoted)-1], ", ") + " or " + quoted[len(quoted)-1]
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/jwtdecode"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
 )
 
@@ -123,7 +124,7 @@ func (e *identityEphemeral) Open(ctx context.Context, req ephemeral.OpenRequest,
 	ctx = maskSecrets(ctx, tok)
 	m.Token = types.StringValue(tok)
 	m.ExpiresAt, m.Subject, m.Issuer = types.StringNull(), types.StringNull(), types.StringNull()
-	if _, claims, err := oauth.DecodeJWT(tok); err == nil {
+	if _, claims, err := jwtdecode.Decode(tok); err == nil {
 		if sub, ok := claims["sub"].(string); ok {
 			m.Subject = types.StringValue(sub)
 		}

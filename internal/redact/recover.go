@@ -53,17 +53,29 @@ func (r *registry) recoverable(text string) bool {
 // known credential in any case is matched directly, by caselessBase64.)
 func caseLost(v string) bool {
 	for _, run := range stdBase64Run.FindAllString(v, -1) {
-		lower := len(strings.FieldsFunc(run, func(r rune) bool { return r < 'a' || r > 'z' }))
-		upper := len(strings.FieldsFunc(run, func(r rune) bool { return r < 'A' || r > 'Z' }))
-		if min(lower, upper) > 2 {
+		lower, upper, digits := count(run, 'a', 'z'), count(run, 'A', 'Z'), count(run, '0', '9')
+		switch {
+		case min(lower, upper) > 2:
 			continue // both cases throughout: base64 as written, decoded elsewhere
-		}
-		if strings.Trim(run, "0123456789abcdefABCDEF=") == "" || !strings.ContainsAny(run, "0123456789+/") {
-			continue // hex decodes in any case; letters alone are words
+		case strings.Trim(run, "0123456789abcdefABCDEF=") == "":
+			continue // hex decodes in any case
+		case digits < 2 || digits < len(run)/16:
+			continue // words and paths have few digits; base64 has one in six
 		}
 		return true
 	}
 	return false
+}
+
+// count is the number of bytes of s between lo and hi.
+func count(s string, lo, hi byte) int {
+	n := 0
+	for i := range len(s) {
+		if s[i] >= lo && s[i] <= hi {
+			n++
+		}
+	}
+	return n
 }
 
 // caselessBase64 are the parts of v's base64 that do not depend on what

@@ -44,6 +44,9 @@ var echoEncodings = []struct {
 		return "got" + base64.StdEncoding.EncodeToString([]byte("client_secret="+url.QueryEscape(s)))
 	}},
 	{"URL-safe base64 without padding", func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }},
+	{"upper-cased base64 of base64", func(s string) string {
+		return strings.ToUpper(base64.StdEncoding.EncodeToString([]byte(base64.StdEncoding.EncodeToString([]byte(s)))))
+	}},
 	{"hex of base64", func(s string) string { return hex.EncodeToString([]byte(base64.StdEncoding.EncodeToString([]byte(s)))) }},
 	{"quoted-printable", func(s string) string { return strings.ReplaceAll(pctAll(s), "%", "=") }},
 	{"JSON \\u escapes", func(s string) string {
@@ -135,6 +138,8 @@ func TestSanitizeLeavesInnocentTextAlone(t *testing.T) {
 		"The request is missing a required parameter: grant_type. Trace ID 6f1c0b3e-77aa-4a5e-9e0d-7c2b1f9e5a10",
 		"AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID",
 		"100% of the quota used; retry in 3600 seconds",
+		"GET http://metadata.example/computeMetadata/v1/instance/service-accounts/default/identity?audience=x: refused",
+		"AADSTS700016: Application with identifier 'api://4a1b2c3d' was not found in the directory",
 	} {
 		if got := r.sanitize(text, 1000); got != text {
 			t.Errorf("sanitize(%q) = %q", text, got)

@@ -1,4 +1,4 @@
-package oauth
+package jwtdecode
 
 import (
 	"encoding/base64"
@@ -10,7 +10,7 @@ import (
 
 func seg(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
 
-func TestDecodeJWT(t *testing.T) {
+func TestDecode(t *testing.T) {
 	header := `{"alg":"RS256","typ":"at+jwt","kid":"k1"}`
 	payload := `{"sub":"svc","aud":["api://a","api://b"],"exp":1795000000,"nbf":1.5,"big":12345678901234567890,` +
 		`"name":"Zoë 東京 🚀","ext":{"roles":["admin"],"tenant":{"id":"t-1"}},"null":null,"ok":true}`
@@ -21,7 +21,7 @@ func TestDecodeJWT(t *testing.T) {
 		{"no signature", seg(header) + "." + seg(payload) + "."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h, c, err := DecodeJWT(tc.token)
+			h, c, err := Decode(tc.token)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -42,7 +42,7 @@ func TestDecodeJWT(t *testing.T) {
 	}
 }
 
-func TestDecodeJWTRefusesWhatIsNotAJWT(t *testing.T) {
+func TestDecodeRefusesWhatIsNotAJWT(t *testing.T) {
 	const secretish = "opaque-token-Zq7xY2wV9uT4sR1p"
 	for _, tc := range []struct{ name, token, want string }{
 		{"opaque token", secretish, "three base64url segments"},
@@ -55,7 +55,7 @@ func TestDecodeJWTRefusesWhatIsNotAJWT(t *testing.T) {
 		{"payload with trailing data", seg(`{}`) + "." + seg(`{}{}`) + ".x", "the payload is not a JSON object"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, _, err := DecodeJWT(tc.token)
+			_, _, err := Decode(tc.token)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("got %v; want %q", err, tc.want)
 			}
@@ -63,5 +63,30 @@ func TestDecodeJWTRefusesWhatIsNotAJWT(t *testing.T) {
 				t.Errorf("the error quotes the token: %v", err)
 			}
 		})
+	}
+}
+
+func nested(n int) string {
+	return seg(`{"alg":"none"}`) + "." + seg(`{"a":`+strings.Repeat("[", n)+strings.Repeat("]", n)+`}`) + "."
+}
+
+// Nesting is measured outside strings, up to MaxDepth read, deeper refused
+// before decoding: refusing a token ten times deeper costs no more
+// allocations.
+func TestDecodeRefusesDeepNestingAtOnce(t *testing.T) {
+	if _, c, err := Decode(nested(MaxDepth - 1)); err != nil || c["a"] == nil {
+		t.Fatalf("a token %d deep is refused: %v", MaxDepth, err)
+	}
+	if _, _, err := Decode(seg(`{}`) + "." + seg(`{"s":"`+strings.Repeat("[{", 100)+`\""}`) + "."); err != nil {
+		t.Fatalf("brackets inside a string count as nesting: %v", err)
+	}
+	_, _, err := Decode(nested(MaxDepth))
+	if err == nil || !strings.Contains(err.Error(), "nests arrays or objects 33 levels deep; at most 32 are read") {
+		t.Fatalf("got %v", err)
+	}
+	shallow := testing.AllocsPerRun(5, func() { _, _, _ = Decode(nested(1600)) })
+	deep := testing.AllocsPerRun(5, func() { _, _, _ = Decode(nested(16000)) })
+	if deep > shallow+2 {
+		t.Errorf("refusing 16,000 levels takes %.0f allocations, 1,600 levels %.0f: the refusal decodes first", deep, shallow)
 	}
 }
