@@ -2,7 +2,6 @@ package oauth
 
 import (
 	"context"
-	"crypto/rand"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -55,18 +54,6 @@ func BenchmarkSharedTokenHit(b *testing.B) {
 	req := TokenRequest{TokenURL: srv.URL, ClientID: "a", ClientSecret: testSecret}
 	for b.Loop() {
 		if _, err := c.Token(context.Background(), req); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-// BenchmarkCacheKeyDerivation is the cost the persistent cache adds per
-// distinct credential set: one Argon2id derivation (later reads of the same
-// secret reuse it).
-func BenchmarkCacheKeyDerivation(b *testing.B) {
-	for b.Loop() {
-		k := StoreKey{Fingerprint: []byte("fp"), Secret: []byte(rand.Text()), Salt: []byte("client\x00https://idp.example/token")}
-		if _, _, err := k.derive(); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -108,6 +108,18 @@ func (c *Client) sharedToken(ctx context.Context, req, res TokenRequest) (*Token
 	return &cp, nil
 }
 
+// StoreKey is what a TokenStore entry is found and sealed by.
+type StoreKey struct {
+	// Fingerprint hashes everything that shapes the token or binds it: the
+	// endpoint, client, method, every parameter, the certificate.
+	Fingerprint []byte
+	// Secret is the client's own secret or private key.
+	Secret []byte
+	// Salt is the client's public identity (client_id and token endpoint):
+	// it makes each client's derivation its own.
+	Salt []byte
+}
+
 // TokenStore keeps tokens across provider processes. Load and Save must be
 // safe for concurrent use by several processes.
 type TokenStore interface {

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"net/http"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 
@@ -106,7 +105,7 @@ func TestTokenExchangeFailures(t *testing.T) {
 // token, in memory or in the persistent cache.
 func TestTokenExchangeSubjectsNeverShare(t *testing.T) {
 	srv := startAuth(t, authserver.Options{Clients: map[string]string{"svc": testSecret}})
-	store, _ := newStore(t)
+	store := &memStore{}
 	c := newClient(t)
 	var subjects []string
 	for range 2 {
@@ -147,10 +146,7 @@ func TestWorkloadIdentityExchangeIsNeverSharedThroughTheCache(t *testing.T) {
 		fmt.Fprintf(w, `{"access_token":"token-for-%x","token_type":"Bearer","expires_in":3600,"issued_token_type":"urn:ietf:params:oauth:token-type:access_token"}`,
 			sha256.Sum256([]byte(r.PostForm.Get("subject_token"))))
 	})
-	store, err := NewDiskCache(filepath.Join(t.TempDir(), "cache"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	store := &memStore{}
 	req := TokenRequest{TokenURL: srv.URL, ClientID: "exchanger", ClientSecret: testSecret,
 		Exchange: &Exchange{SubjectIdentity: &IdentitySource{Platform: GitHubActions, Audience: gcpAudience}}}
 	var got []string
@@ -169,7 +165,7 @@ func TestWorkloadIdentityExchangeIsNeverSharedThroughTheCache(t *testing.T) {
 		}
 		got = append(got, tok.AccessToken)
 	}
-	if calls.Load() != 2 || got[0] == got[1] {
-		t.Errorf("%d exchanges for two jobs; want 2", calls.Load())
+	if calls.Load() != 2 || got[0] == got[1] || len(store.saved()) != 0 {
+		t.Errorf("%d exchanges for two jobs and %d saved; want 2 and none", calls.Load(), len(store.saved()))
 	}
 }

@@ -176,8 +176,8 @@ func TestWorkloadIdentityTokenRequest(t *testing.T) {
 	if req.ChooseAuthMethod(nil) != ClientAssertion {
 		t.Fatal("workload_identity should imply client_assertion")
 	}
-	store, dir := newStore(t)
-	c := newClient(t, realClock, func(c *Config) { c.Store = store })
+	store := &memStore{}
+	c := newClient(t, realClock, withStore(store))
 	var wg sync.WaitGroup
 	toks := make([]string, 50)
 	for i := range toks {
@@ -199,8 +199,8 @@ func TestWorkloadIdentityTokenRequest(t *testing.T) {
 	if r := srv.TokenRequests()[0]; r.Error != "" || r.AuthMethod != "client_assertion" {
 		t.Fatalf("the token endpoint refused the federated assertion: %s", r.Error)
 	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
-		t.Errorf("%d cache entries: a token obtained with an identity token was written to disk", len(entries))
+	if saved := store.saved(); len(saved) != 0 {
+		t.Errorf("%d cache entries: a token obtained with an identity token was stored", len(saved))
 	}
 
 	// A retried request fetches a new identity token for its second attempt.

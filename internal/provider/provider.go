@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/tokencache"
 )
 
 var (
@@ -158,7 +159,7 @@ func (p *Provider) configureCache(m *cacheModel, cfg *oauth.Config, diags *diag.
 	if dir == "" {
 		return true
 	}
-	store, err := oauth.NewDiskCache(dir)
+	store, err := tokencache.NewDiskCache(dir)
 	if err != nil {
 		diags.AddAttributeError(path.Root("cache").AtName("directory"), "Unusable Cache Directory", err.Error()+".")
 		return false

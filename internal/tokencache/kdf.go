@@ -1,4 +1,4 @@
-package oauth
+package tokencache
 
 import (
 	"crypto/sha256"

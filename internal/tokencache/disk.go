@@ -1,4 +1,9 @@
-package oauth
+// Package tokencache keeps tokens across provider processes, behind the
+// small oauth.TokenStore interface that the protocol package defines: the
+// disk store, its entry format, and the key derivation that names and
+// encrypts each entry with the client's own secret, so that whoever can
+// read the store learns neither the token nor which client it is for.
+package tokencache
 
 import (
 	"bytes"
@@ -15,9 +20,11 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
 )
 
-// DiskCache is a TokenStore in a directory shared by Terraform runs. Each
+// DiskCache is an oauth.TokenStore in a directory shared by Terraform runs. Each
 // entry is encrypted with AES-256-GCM under a key derived from the client's
 // own secret, and named by another value derived from it, so the directory
 // tells nothing, and yields nothing, to whoever lacks the secret. Both are
@@ -30,9 +37,9 @@ type DiskCache struct {
 	dir string
 }
 
-// MaxDiskAge caps how long an entry is kept on disk, whatever lifetime the
+// MaxAge caps how long an entry is kept on disk, whatever lifetime the
 // server gave the token.
-const MaxDiskAge = 24 * time.Hour
+const MaxAge = 24 * time.Hour
 
 // maxEntrySize caps an entry read from disk; a real one is well under 1 KiB.
 const maxEntrySize = 64 << 10
@@ -71,20 +78,8 @@ func NewDiskCache(dir string) (*DiskCache, error) {
 	return &DiskCache{dir: dir}, nil
 }
 
-// StoreKey is what a TokenStore entry is found and sealed by.
-type StoreKey struct {
-	// Fingerprint hashes everything that shapes the token or binds it: the
-	// endpoint, client, method, every parameter, the certificate.
-	Fingerprint []byte
-	// Secret is the client's own secret or private key.
-	Secret []byte
-	// Salt is the client's public identity (client_id and token endpoint):
-	// it makes each client's derivation its own.
-	Salt []byte
-}
-
 // derive returns the entry's file name and encryption key.
-func (k StoreKey) derive() (name string, key []byte, err error) {
+func derive(k oauth.StoreKey) (name string, key []byte, err error) {
 	if len(k.Secret) == 0 {
 		return "", nil, errors.New("no secret to key the entry with")
 	}
@@ -105,14 +100,14 @@ type diskEntry struct {
 	IssuedAt    time.Time `json:"issued_at"`
 	Scope       string    `json:"scope,omitempty"`
 	// KeepUntil is when the entry stops being read: the token's expiry or
-	// MaxDiskAge after it was issued, whichever comes first.
+	// MaxAge after it was issued, whichever comes first.
 	KeepUntil time.Time `json:"keep_until"`
 }
 
 // Load returns the entry for this key if there is a readable one that may
 // still be kept at now; one past its time is removed.
-func (d *DiskCache) Load(k StoreKey, now time.Time) (*Token, bool) {
-	name, key, err := k.derive()
+func (d *DiskCache) Load(k oauth.StoreKey, now time.Time) (*oauth.Token, bool) {
+	name, key, err := derive(k)
 	if err != nil {
 		return nil, false
 	}
@@ -139,7 +134,7 @@ func (d *DiskCache) Load(k StoreKey, now time.Time) (*Token, bool) {
 		return nil, false
 	}
 	exp := e.ExpiresIn
-	return &Token{AccessToken: e.AccessToken, TokenType: e.TokenType, ExpiresIn: &exp, ExpiresAt: e.ExpiresAt, IssuedAt: e.IssuedAt, Scope: e.Scope}, true
+	return &oauth.Token{AccessToken: e.AccessToken, TokenType: e.TokenType, ExpiresIn: &exp, ExpiresAt: e.ExpiresAt, IssuedAt: e.IssuedAt, Scope: e.Scope}, true
 }
 
 // readEntry reads a regular file of at most maxEntrySize bytes, without
@@ -165,15 +160,15 @@ func readEntry(path string) ([]byte, error) {
 }
 
 // Save writes the entry atomically with mode 0600.
-func (d *DiskCache) Save(k StoreKey, t *Token) error {
+func (d *DiskCache) Save(k oauth.StoreKey, t *oauth.Token) error {
 	if t.ExpiresIn == nil {
 		return errors.New("a token without a lifetime is not kept")
 	}
-	name, key, err := k.derive()
+	name, key, err := derive(k)
 	if err != nil {
 		return err
 	}
-	keep := t.IssuedAt.Add(MaxDiskAge)
+	keep := t.IssuedAt.Add(MaxAge)
 	if t.ExpiresAt.Before(keep) {
 		keep = t.ExpiresAt
 	}
