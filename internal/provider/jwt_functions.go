@@ -63,7 +63,8 @@ func (f *jwtFunction) Run(ctx context.Context, req function.RunRequest, resp *fu
 	}
 	v, err := jwtPart(token, f.part)
 	if err != nil {
-		resp.Error = function.NewArgumentFuncError(0, sentence(err.Error()))
+		// Terraform writes "Invalid value for "token" parameter: <text>."
+		resp.Error = function.NewArgumentFuncError(0, capitalFirst(err.Error()))
 		return
 	}
 	resp.Error = function.ConcatFuncErrors(resp.Result.Set(ctx, types.DynamicValue(v)))
@@ -135,8 +136,8 @@ func jsonToValue(v any) (attr.Value, error) {
 	return nil, fmt.Errorf("a JSON value of Go type %T", v)
 }
 
-// sentence makes a message fragment a sentence: capital first, full stop last.
-func sentence(s string) string {
+// capitalFirst makes a message fragment start a sentence.
+func capitalFirst(s string) string {
 	r, n := utf8.DecodeRuneInString(s)
-	return string(unicode.ToUpper(r)) + s[n:] + "."
+	return string(unicode.ToUpper(r)) + s[n:]
 }
