@@ -1,6 +1,9 @@
 package oauth
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // The protocol package knows nothing of Terraform, but its messages name the
 // settings a user must change, and those are the provider's arguments. This
@@ -38,6 +41,18 @@ const (
 type ArgError struct {
 	Arg string // one of the Arg constants
 	Msg string
+	// Summary names the kind of problem for a diagnostic's title; empty
+	// for the general "Invalid Configuration".
+	Summary string
+}
+
+// withSummary titles an *ArgError; other errors pass through.
+func withSummary(err error, summary string) error {
+	var ae *ArgError
+	if errors.As(err, &ae) && ae.Summary == "" {
+		ae.Summary = summary
+	}
+	return err
 }
 
 func (e *ArgError) Error() string { return e.Msg }

@@ -22,12 +22,12 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 )
 
-// JWTBearerAssertionType is the client_assertion_type of RFC 7523 §2.2.
-const JWTBearerAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+// jwtBearerAssertionType is the client_assertion_type of RFC 7523 §2.2.
+const jwtBearerAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
-// AssertionLifetime is how long a client assertion we sign is valid: long
+// assertionLifetime is how long a client assertion we sign is valid: long
 // enough for clock skew, short enough that a captured one is soon useless.
-const AssertionLifetime = 2 * time.Minute
+const assertionLifetime = 2 * time.Minute
 
 // Signing algorithms by key type.
 var (
@@ -80,8 +80,8 @@ func ParsePrivateKey(data []byte) (crypto.Signer, error) {
 	}
 }
 
-// CheckKeyAlgorithm reports whether alg can sign with key.
-func CheckKeyAlgorithm(key crypto.Signer, alg string) error {
+// checkKeyAlgorithm reports whether alg can sign with key.
+func checkKeyAlgorithm(key crypto.Signer, alg string) error {
 	switch k := key.(type) {
 	case *rsa.PrivateKey:
 		if !slices.Contains(rsaAlgs, alg) {
@@ -114,9 +114,9 @@ func ecAlgFor(c elliptic.Curve) string {
 	return "another key type"
 }
 
-// CertificateThumbprint returns the x5t#S256 of the first certificate in PEM
+// certificateThumbprint returns the x5t#S256 of the first certificate in PEM
 // data, checking that it belongs to key.
-func CertificateThumbprint(certPEM []byte, key crypto.Signer) (string, error) {
+func certificateThumbprint(certPEM []byte, key crypto.Signer) (string, error) {
 	var block *pem.Block
 	for rest := certPEM; ; {
 		block, rest = pem.Decode(rest)
@@ -152,7 +152,7 @@ type assertionSpec struct {
 
 // sign builds an RFC 7523 client assertion: iss = sub = client_id, aud the
 // token endpoint (or the configured audience), a random jti, iat, nbf and an
-// exp AssertionLifetime later.
+// exp assertionLifetime later.
 func (a assertionSpec) sign() (string, error) {
 	opts := (&jose.SignerOptions{}).WithType("JWT")
 	if a.keyID != "" {
@@ -176,7 +176,7 @@ func (a assertionSpec) sign() (string, error) {
 		ID:        hex.EncodeToString(jti),
 		IssuedAt:  jwt.NewNumericDate(a.now),
 		NotBefore: jwt.NewNumericDate(a.now),
-		Expiry:    jwt.NewNumericDate(a.now.Add(AssertionLifetime)),
+		Expiry:    jwt.NewNumericDate(a.now.Add(assertionLifetime)),
 	}
 	return jwt.Signed(signer).Claims(claims).Serialize()
 }

@@ -11,7 +11,7 @@ import (
 // a typical answer, and a whole exchange over loopback.
 
 func BenchmarkEncodeForm(b *testing.B) {
-	r := TokenRequest{TokenURL: "https://idp.example/token", ClientID: "client", ClientSecret: testSecret, AuthMethod: ClientSecretPost,
+	r := TokenRequest{TokenURL: "https://idp.example/token", ClientID: "client", ClientSecret: Inline(testSecret), AuthMethod: ClientSecretPost,
 		Format: FormatForm, Scopes: []string{"api://x/.default"}, Audience: "https://api", ExtraParams: map[string]string{"a": "b"}}
 	c, _ := NewClient(Config{})
 	for b.Loop() {
@@ -39,7 +39,7 @@ func BenchmarkTokenExchangeLoopback(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	req := TokenRequest{TokenURL: srv.URL, ClientID: "a", ClientSecret: testSecret, NoShare: true}
+	req := TokenRequest{TokenURL: srv.URL, ClientID: "a", ClientSecret: Inline(testSecret), NoShare: true}
 	for b.Loop() {
 		if _, err := c.Token(context.Background(), req); err != nil {
 			b.Fatal(err)
@@ -51,7 +51,7 @@ func BenchmarkSharedTokenHit(b *testing.B) {
 	srv := httptest.NewServer(okToken)
 	defer srv.Close()
 	c, _ := NewClient(Config{})
-	req := TokenRequest{TokenURL: srv.URL, ClientID: "a", ClientSecret: testSecret}
+	req := TokenRequest{TokenURL: srv.URL, ClientID: "a", ClientSecret: Inline(testSecret)}
 	for b.Loop() {
 		if _, err := c.Token(context.Background(), req); err != nil {
 			b.Fatal(err)

@@ -17,12 +17,11 @@ import (
 
 // Defaults for Config fields left at their zero value.
 const (
-	DefaultRequestTimeout  = 30 * time.Second
-	DefaultMaxRetries      = 3
-	DefaultRetryWaitMin    = 1 * time.Second
-	DefaultRetryWaitMax    = 30 * time.Second
-	DefaultRetryBudget     = 2 * time.Minute
-	DefaultMaxResponseSize = 1 << 20 // 1 MiB
+	DefaultRequestTimeout = 30 * time.Second
+	DefaultMaxRetries     = 3
+	DefaultRetryWaitMin   = 1 * time.Second
+	DefaultRetryWaitMax   = 30 * time.Second
+	DefaultRetryBudget    = 2 * time.Minute
 )
 
 // Config is the transport policy shared by every request a Client makes.
@@ -46,8 +45,6 @@ type Config struct {
 	AllowInsecureHTTP bool
 	// UserAgent is sent with every request.
 	UserAgent string
-	// MaxResponseSize caps a response body; larger answers are an error.
-	MaxResponseSize int64
 	// Now is the clock for expires_at; time.Now when nil.
 	Now func() time.Time
 	// Logger receives one line per attempt and answer; never a body or header.
@@ -67,8 +64,11 @@ type Logger interface {
 // Client performs discovery and token requests under one Config. It is safe
 // for concurrent use.
 type Client struct {
-	cfg       Config
-	get, post *retryablehttp.Client
+	cfg Config
+	// credentialed carries credentials (a token request, a revocation, a
+	// CI platform's request token) and follows no redirect; anonymous
+	// carries none (discovery) and follows redirects on one origin.
+	credentialed, anonymous *retryablehttp.Client
 	// metadata reaches a cloud metadata server: plain http, never proxied,
 	// no redirects.
 	metadataServer *retryablehttp.Client
@@ -103,9 +103,6 @@ func NewClient(cfg Config) (*Client, error) {
 	if cfg.RetryBudget <= 0 {
 		cfg.RetryBudget = DefaultRetryBudget
 	}
-	if cfg.MaxResponseSize <= 0 {
-		cfg.MaxResponseSize = DefaultMaxResponseSize
-	}
 	if cfg.MinRemaining <= 0 {
 		cfg.MinRemaining = DefaultMinRemaining
 	}
@@ -137,7 +134,7 @@ func NewClient(cfg Config) (*Client, error) {
 	transport.MaxIdleConnsPerHost = 16
 
 	c := &Client{cfg: cfg}
-	c.post = c.retrying(&http.Client{
+	c.credentialed = c.retrying(&http.Client{
 		Transport: transport,
 		Timeout:   cfg.RequestTimeout,
 		// A token POST carries the client's credentials: it goes to the
@@ -151,7 +148,7 @@ func NewClient(cfg Config) (*Client, error) {
 		Timeout:       cfg.RequestTimeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	})
-	c.get = c.retrying(&http.Client{
+	c.anonymous = c.retrying(&http.Client{
 		Transport: transport,
 		Timeout:   cfg.RequestTimeout,
 		// Discovery carries no secret, but the document it finds names the
@@ -171,7 +168,7 @@ func (c *Client) retrying(hc *http.Client) *retryablehttp.Client {
 		CheckRetry:      checkRetry,
 		Backoff:         retryablehttp.DefaultBackoff, // honours Retry-After on 429 and 503
 		ErrorHandler:    retryablehttp.PassthroughErrorHandler,
-		RequestLogHook:  c.logAttempt,
+		RequestLogHook:  c.beforeAttempt,
 		ResponseLogHook: c.logAnswer,
 	}
 }

@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"crypto/sha256"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,6 +15,17 @@ import (
 type credential struct {
 	arg, alt string // alt: the other forms, when there are any
 	set      func(r *TokenRequest) bool
+	// given is the argument the configuration used, when it is not arg.
+	given func(r *TokenRequest) string
+}
+
+// blame is the argument a message about this credential points at: the
+// form the configuration used.
+func (c credential) blame(r *TokenRequest) string {
+	if c.given != nil && c.set(r) {
+		return c.given(r)
+	}
+	return c.arg
 }
 
 func (c credential) name() string {
@@ -27,37 +39,60 @@ func (c credential) name() string {
 }
 
 var (
-	credSecret = credential{ArgClientSecret, "client_secret_file or client_secret_env", func(r *TokenRequest) bool {
-		return r.ClientSecret != "" || r.ClientSecretFile != "" || r.ClientSecretEnv != ""
-	}}
-	credKey = credential{ArgPrivateKeyPEM, "private_key_file or private_key_env", func(r *TokenRequest) bool {
-		return len(r.PrivateKeyPEM) > 0 || r.PrivateKeyFile != "" || r.PrivateKeyEnv != ""
-	}}
-	credCert      = credential{ArgCertificatePEM, ArgCertificateFile, func(r *TokenRequest) bool { return len(r.CertificatePEM) > 0 }}
-	credAlg       = credential{ArgSigningAlgorithm, "", func(r *TokenRequest) bool { return r.SigningAlgorithm != "" }}
-	credKeyID     = credential{ArgKeyID, "", func(r *TokenRequest) bool { return r.KeyID != "" }}
-	credAudience  = credential{ArgAssertionAudience, "", func(r *TokenRequest) bool { return r.AssertionAudience != "" }}
+	credSecret = credential{ArgClientSecret, "client_secret_file or client_secret_env", func(r *TokenRequest) bool { return r.ClientSecret.IsSet() },
+		func(r *TokenRequest) string { return r.ClientSecret.Arg(ClientSecretArgs) }}
+	credKey = credential{ArgPrivateKeyPEM, "private_key_file or private_key_env", func(r *TokenRequest) bool { return r.PrivateKey.IsSet() },
+		func(r *TokenRequest) string { return r.PrivateKey.Arg(PrivateKeyArgs) }}
+	credCert = credential{ArgCertificatePEM, ArgCertificateFile, func(r *TokenRequest) bool { return len(r.CertificatePEM) > 0 },
+		(*TokenRequest).certificateArg}
+	credAlg       = credential{ArgSigningAlgorithm, "", func(r *TokenRequest) bool { return r.SigningAlgorithm != "" }, nil}
+	credKeyID     = credential{ArgKeyID, "", func(r *TokenRequest) bool { return r.KeyID != "" }, nil}
+	credAudience  = credential{ArgAssertionAudience, "", func(r *TokenRequest) bool { return r.AssertionAudience != "" }, nil}
 	credAssertion = credential{ArgClientAssertion, "client_assertion_file, client_assertion_env or workload_identity", func(r *TokenRequest) bool {
-		return r.ClientAssertion != "" || r.ClientAssertionFile != "" || r.ClientAssertionEnv != "" || r.WorkloadIdentity != nil
+		return r.ClientAssertion.IsSet() || r.WorkloadIdentity != nil
+	}, func(r *TokenRequest) string {
+		if r.WorkloadIdentity != nil {
+			return ArgWorkloadIdentity
+		}
+		return r.ClientAssertion.Arg(ClientAssertionArgs)
 	}}
 	allCredentials = []credential{credSecret, credKey, credCert, credAlg, credKeyID, credAudience, credAssertion}
 )
 
-// ValidateAuth enforces, for each method, the credentials it needs and
-// refuses those it would ignore, so that a configuration means what it says.
-// Errors are *ArgError, blaming the argument to change.
-func (r *TokenRequest) ValidateAuth() error {
-	if err := r.checkOneForm(); err != nil {
-		return err
+// ValidateConfig checks what can be known of a configuration before any
+// request: the workload identity, the exchange's tokens, that the
+// credentials fit the authentication method, and the secrets' values where
+// they can be read now (inline, or in a file that exists). With
+// pairFromProvider, the mutual-TLS certificate and key may come from the
+// provider, so their absence is not an error yet. Errors are *ArgError.
+func (r *TokenRequest) ValidateConfig(pairFromProvider bool) error {
+	if r.WorkloadIdentity != nil {
+		if err := r.WorkloadIdentity.Check(); err != nil {
+			return withSummary(err, "Invalid Workload Identity")
+		}
 	}
-	return r.ValidateAuthArgs(false)
+	if r.Exchange != nil {
+		if err := r.Exchange.checkArgs(); err != nil {
+			return withSummary(err, "Invalid Token Exchange")
+		}
+	}
+	if err := r.checkAuth(pairFromProvider); err != nil {
+		return withSummary(err, authSummary)
+	}
+	now := &resolvedRequest{TokenRequest: r}
+	for _, s := range r.secrets(now) {
+		*s.dst = s.readNow(s.args)
+	}
+	return withSummary(now.checkValues(), authSummary)
 }
 
-// ValidateAuthArgs is ValidateAuth for a configuration whose schema already
-// refuses a secret in two forms, and that may leave the mutual-TLS
-// certificate and key to the provider (pairFromProvider): then their
-// absence is not an error yet.
-func (r *TokenRequest) ValidateAuthArgs(pairFromProvider bool) error {
+const authSummary = "Invalid Client Authentication"
+
+// checkAuth enforces, for each method, the credentials it needs and refuses
+// those it would ignore, so that a configuration means what it says. A
+// missing credential is blamed on auth_method when it was configured (it is
+// what demands the credential), on the credential when it was chosen.
+func (r *TokenRequest) checkAuth(pairFromProvider bool) error {
 	var needs, allows []credential
 	switch r.AuthMethod {
 	case ClientSecretBasic, ClientSecretPost:
@@ -79,45 +114,64 @@ func (r *TokenRequest) ValidateAuthArgs(pairFromProvider bool) error {
 	}
 	for _, c := range allCredentials {
 		if c.set(r) && !slices.ContainsFunc(needs, c.is) && !slices.ContainsFunc(allows, c.is) {
-			return argErr(c.arg, "The auth_method %q does not use %s; remove it, or choose an auth_method that does.", r.AuthMethod, c.name())
+			return argErr(c.blame(r), "The auth_method %q does not use %s; remove it, or choose an auth_method that does.", r.AuthMethod, c.name())
 		}
 	}
 	for _, c := range needs {
 		fromProvider := pairFromProvider && (c.is(credKey) || c.is(credCert))
 		if !c.set(r) && !fromProvider {
-			return argErr(c.arg, "The auth_method %q needs %s.", r.AuthMethod, c.name())
+			blame := ArgAuthMethod
+			if r.methodChosen {
+				blame = c.arg
+			}
+			return argErr(blame, "The auth_method %q needs %s.", r.AuthMethod, c.name())
 		}
 	}
+	if r.AuthMethod == ClientSecretJWT {
+		if alg := r.keyAlgorithm(); !slices.Contains(hmacAlgs, alg) {
+			return argErr(ArgSigningAlgorithm, "The signing_algorithm %s does not fit client_secret_jwt; use one of %s.", alg, strings.Join(hmacAlgs, ", "))
+		}
+	}
+	return nil
+}
+
+// checkValues checks the secrets' values, where they are known, against the
+// method: a key that parses and fits the algorithm, a certificate that fits
+// the key, a client_secret_jwt secret long enough. Each error blames the
+// form of the secret that was configured.
+func (r *resolvedRequest) checkValues() error {
 	switch r.AuthMethod {
 	case PrivateKeyJWT:
-		if len(r.PrivateKeyPEM) == 0 {
+		if r.privateKey == "" {
 			break // in a file or variable not read yet: checked when it is
 		}
-		key, err := ParsePrivateKey(r.PrivateKeyPEM)
+		key, err := ParsePrivateKey([]byte(r.privateKey))
 		if err != nil {
-			return argErr(ArgPrivateKeyPEM, "The private key cannot be used: %v.", err)
+			return argErr(r.PrivateKey.Arg(PrivateKeyArgs), "The private key cannot be used: %v.", err)
 		}
-		if err := CheckKeyAlgorithm(key, r.keyAlgorithm()); err != nil {
+		if err := checkKeyAlgorithm(key, r.keyAlgorithm()); err != nil {
+			var ae *ArgError
+			if errors.As(err, &ae) && ae.Arg == ArgPrivateKeyPEM {
+				ae.Arg = r.PrivateKey.Arg(PrivateKeyArgs) // the form that gave the key
+			}
 			return err
 		}
 		if len(r.CertificatePEM) > 0 {
-			if _, err := CertificateThumbprint(r.CertificatePEM, key); err != nil {
-				return argErr(ArgCertificatePEM, "The certificate cannot be used: %v.", err)
+			if _, err := certificateThumbprint(r.CertificatePEM, key); err != nil {
+				return argErr(r.certificateArg(), "The certificate cannot be used: %v.", err)
 			}
 		}
 	case ClientSecretJWT:
-		alg := r.keyAlgorithm()
-		if !slices.Contains(hmacAlgs, alg) {
-			return argErr(ArgSigningAlgorithm, "The signing_algorithm %s does not fit client_secret_jwt; use one of %s.", alg, strings.Join(hmacAlgs, ", "))
-		}
 		// RFC 7518 §3.2: the key must be at least as long as the hash.
-		if need := map[string]int{"HS256": 32, "HS384": 48, "HS512": 64}[alg]; r.ClientSecret != "" && len(r.ClientSecret) < need {
-			return argErr(ArgClientSecret, "client_secret_jwt with %s needs a client_secret of at least %d bytes (RFC 7518 §3.2); this one is shorter.", alg, need)
+		alg := r.keyAlgorithm()
+		if need := map[string]int{"HS256": 32, "HS384": 48, "HS512": 64}[alg]; r.clientSecret != "" && len(r.clientSecret) < need {
+			arg := r.ClientSecret.Arg(ClientSecretArgs)
+			return argErr(arg, "client_secret_jwt with %s needs a client_secret of at least %d bytes (RFC 7518 §3.2); the one %s gives is shorter.", alg, need, arg)
 		}
 	case TLSClientAuth, SelfSignedTLSClientAuth:
-		if len(r.PrivateKeyPEM) > 0 && len(r.CertificatePEM) > 0 {
-			if _, err := tlsCertificate(r.CertificatePEM, r.PrivateKeyPEM); err != nil {
-				return argErr(ArgCertificatePEM, "%s.", capitalFirst(err.Error()))
+		if r.privateKey != "" && len(r.CertificatePEM) > 0 {
+			if _, err := tlsCertificate(r.CertificatePEM, []byte(r.privateKey)); err != nil {
+				return argErr(r.certificateArg(), "The certificate cannot be used for mutual TLS: %v.", err)
 			}
 		}
 	}
@@ -126,11 +180,12 @@ func (r *TokenRequest) ValidateAuthArgs(pairFromProvider bool) error {
 
 func (c credential) is(o credential) bool { return c.arg == o.arg }
 
-func capitalFirst(s string) string {
-	if s == "" {
-		return s
+// certificateArg is the argument that gave the certificate.
+func (r *TokenRequest) certificateArg() string {
+	if r.CertificateFile != "" {
+		return ArgCertificateFile
 	}
-	return strings.ToUpper(s[:1]) + s[1:]
+	return ArgCertificatePEM
 }
 
 // keyAlgorithm is the signing algorithm, defaulted by method.
@@ -145,23 +200,23 @@ func (r *TokenRequest) keyAlgorithm() string {
 	}
 }
 
-// authParams are the client authentication parameters of one attempt, for
-// a resolved request (its secrets read): a signed assertion is made anew.
-func (r *TokenRequest) authParams(c *Client) ([][2]string, error) {
+// authParams are the client authentication parameters of one attempt, its
+// secrets as read: a signed assertion is made anew.
+func (r *resolvedRequest) authParams(c *Client) ([][2]string, error) {
 	idParam := [2]string{"client_id", r.ClientID}
 	assertion := func(a string) [][2]string {
-		return [][2]string{idParam, {"client_assertion_type", JWTBearerAssertionType}, {"client_assertion", a}}
+		return [][2]string{idParam, {"client_assertion_type", jwtBearerAssertionType}, {"client_assertion", a}}
 	}
 	switch r.AuthMethod {
 	case ClientSecretBasic:
 		return nil, nil
 	case ClientSecretPost:
-		return [][2]string{idParam, {"client_secret", r.ClientSecret}}, nil
+		return [][2]string{idParam, {"client_secret", r.clientSecret}}, nil
 	case TLSClientAuth, SelfSignedTLSClientAuth:
 		// RFC 8705 §2: the certificate authenticates; client_id identifies.
 		return [][2]string{idParam}, nil
 	case ClientAssertion:
-		return assertion(r.ClientAssertion), nil
+		return assertion(r.clientAssertion), nil
 	case None:
 		return nil, nil
 	}
@@ -170,15 +225,15 @@ func (r *TokenRequest) authParams(c *Client) ([][2]string, error) {
 		spec.audience = r.TokenURL
 	}
 	if r.AuthMethod == ClientSecretJWT {
-		spec.key = []byte(r.ClientSecret)
+		spec.key = []byte(r.clientSecret)
 	} else {
-		key, err := ParsePrivateKey(r.PrivateKeyPEM)
+		key, err := ParsePrivateKey([]byte(r.privateKey))
 		if err != nil {
 			return nil, err
 		}
 		spec.key = key
 		if len(r.CertificatePEM) > 0 {
-			if spec.x5tS256, err = CertificateThumbprint(r.CertificatePEM, key); err != nil {
+			if spec.x5tS256, err = certificateThumbprint(r.CertificatePEM, key); err != nil {
 				return nil, err
 			}
 		}
@@ -193,13 +248,13 @@ func (r *TokenRequest) authParams(c *Client) ([][2]string, error) {
 
 // shareSecret is what proves the client's identity in memory: tokens are
 // shared only between requests with the same.
-func (r *TokenRequest) shareSecret() []byte {
+func (r *resolvedRequest) shareSecret() []byte {
 	h := sha256.New()
 	var identity []byte
 	if w := r.WorkloadIdentity; w != nil {
 		identity = []byte(string(w.Platform) + "\x00" + w.Audience + "\x00" + w.ServiceConnectionID)
 	}
-	for _, part := range [][]byte{[]byte(r.ClientSecret), r.PrivateKeyPEM, r.CertificatePEM, []byte(r.ClientAssertion), identity, []byte(r.Exchange.identity())} {
+	for _, part := range [][]byte{[]byte(r.clientSecret), []byte(r.privateKey), r.CertificatePEM, []byte(r.clientAssertion), identity, []byte(r.exchangeIdentity())} {
 		h.Write(strconv.AppendInt(nil, int64(len(part)), 10))
 		h.Write([]byte{':'})
 		h.Write(part)
@@ -210,12 +265,12 @@ func (r *TokenRequest) shareSecret() []byte {
 // cacheSecret keys the persistent cache: the client's own secret or private
 // key. Caller-supplied assertions rotate and are not secrets we hold, so
 // those tokens are not kept on disk (nil: no secret, no entry).
-func (r *TokenRequest) cacheSecret() []byte {
+func (r *resolvedRequest) cacheSecret() []byte {
 	switch r.AuthMethod {
 	case ClientAssertion, None:
 		return nil
 	case PrivateKeyJWT, TLSClientAuth, SelfSignedTLSClientAuth:
-		return r.PrivateKeyPEM
+		return []byte(r.privateKey)
 	}
-	return []byte(r.ClientSecret)
+	return []byte(r.clientSecret)
 }

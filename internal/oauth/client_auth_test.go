@@ -47,8 +47,8 @@ func TestPrivateKeyJWTEveryKeyType(t *testing.T) {
 		t.Run(k.name, func(t *testing.T) {
 			srv := startAuth(t, authserver.Options{ClientKeys: map[string]crypto.PublicKey{"svc": k.pub}})
 			c := newClient(t, realClock)
-			req := TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", PrivateKeyPEM: k.pem, SigningAlgorithm: k.alg, KeyID: "key-1", NoShare: true}
-			if req.ChooseAuthMethod(nil) != PrivateKeyJWT {
+			req := TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", PrivateKey: Inline(string(k.pem)), SigningAlgorithm: k.alg, KeyID: "key-1", NoShare: true}
+			if req.chooseAuthMethod(nil) != PrivateKeyJWT {
 				t.Fatal("a private key without a secret should imply private_key_jwt")
 			}
 			for range 2 {
@@ -67,10 +67,10 @@ func TestPrivateKeyJWTEveryKeyType(t *testing.T) {
 			if a.Claims.ID == b.Claims.ID {
 				t.Error("two assertions share a jti")
 			}
-			if life := a.Claims.Expiry.Time().Sub(a.Claims.IssuedAt.Time()); life != AssertionLifetime {
+			if life := a.Claims.Expiry.Time().Sub(a.Claims.IssuedAt.Time()); life != assertionLifetime {
 				t.Errorf("assertion lifetime %v", life)
 			}
-			if got := reqs[0].Params.Get("client_assertion_type"); got != JWTBearerAssertionType {
+			if got := reqs[0].Params.Get("client_assertion_type"); got != jwtBearerAssertionType {
 				t.Errorf("client_assertion_type %q", got)
 			}
 		})
@@ -83,12 +83,12 @@ func TestPrivateKeyJWTCertificateThumbprintAndAudience(t *testing.T) {
 	der := ca.Issue(t, "", time.Hour, k.pub)
 	srv := startAuth(t, authserver.Options{ClientKeys: map[string]crypto.PublicKey{"svc": k.pub}, AssertionAudience: "https://issuer.example"})
 	_, err := newClient(t, realClock).Token(context.Background(), TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc",
-		PrivateKeyPEM: k.pem, CertificatePEM: certPEM(der), AssertionAudience: "https://issuer.example"})
+		PrivateKey: Inline(string(k.pem)), CertificatePEM: certPEM(der), AssertionAudience: "https://issuer.example"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	a := srv.TokenRequests()[0].Assertion
-	want, _ := CertificateThumbprint(certPEM(der), mustKey(t, k.pem))
+	want, _ := certificateThumbprint(certPEM(der), mustKey(t, k.pem))
 	if a.X5tS256 == "" || a.X5tS256 != want {
 		t.Errorf("x5t#S256 %q, want %q", a.X5tS256, want)
 	}
@@ -99,7 +99,7 @@ func TestClientSecretJWT(t *testing.T) {
 	for _, alg := range []string{"", "HS256", "HS384", "HS512"} {
 		srv := startAuth(t, authserver.Options{Clients: map[string]string{"svc": secret}})
 		_, err := newClient(t, realClock).Token(context.Background(), TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc",
-			ClientSecret: secret, AuthMethod: ClientSecretJWT, SigningAlgorithm: alg})
+			ClientSecret: Inline(secret), AuthMethod: ClientSecretJWT, SigningAlgorithm: alg})
 		if err != nil {
 			t.Fatalf("%s: %v", alg, err)
 		}
@@ -120,14 +120,14 @@ func TestTamperedAndReplayedAssertionsRefused(t *testing.T) {
 	srv := startAuth(t, authserver.Options{ClientKeys: map[string]crypto.PublicKey{"svc": k.pub}})
 	c := newClient(t, realClock)
 	forged := signTestAssertion(t, mustGenEC(), srv.TokenURL())
-	_, err := c.Token(context.Background(), TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", ClientAssertion: forged})
+	_, err := c.Token(context.Background(), TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", ClientAssertion: Inline(forged)})
 	mustFail(t, err, "invalid_client")
 	if got := srv.TokenRequests()[0].Error; !strings.Contains(got, "signature") {
 		t.Errorf("server refused for %q, not the signature", got)
 	}
 
 	good := signTestAssertion(t, k.pem, srv.TokenURL())
-	req := TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", ClientAssertion: good, NoShare: true}
+	req := TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", ClientAssertion: Inline(good), NoShare: true}
 	if _, err := c.Token(context.Background(), req); err != nil {
 		t.Fatalf("a valid caller-supplied assertion was refused: %v", err)
 	}
@@ -140,7 +140,7 @@ func TestTamperedAndReplayedAssertionsRefused(t *testing.T) {
 	// A token signed by the right key but with a payload altered after signing.
 	parts := strings.Split(signTestAssertion(t, k.pem, srv.TokenURL()), ".")
 	parts[1] = strings.TrimRight(parts[1], "A") + "B"
-	_, err = c.Token(context.Background(), TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", ClientAssertion: strings.Join(parts, "."), NoShare: true})
+	_, err = c.Token(context.Background(), TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", ClientAssertion: Inline(strings.Join(parts, ".")), NoShare: true})
 	mustFail(t, err, "invalid_client")
 }
 
@@ -155,7 +155,7 @@ func TestClientAssertionFileReadEachTime(t *testing.T) {
 		if err := os.WriteFile(file, []byte(a+"\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := c.Token(context.Background(), TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", ClientAssertionFile: file, NoShare: true}); err != nil {
+		if _, err := c.Token(context.Background(), TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", ClientAssertion: Secret{File: file}, NoShare: true}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -166,7 +166,7 @@ func TestClientAssertionFileReadEachTime(t *testing.T) {
 	if err := os.Remove(file); err != nil {
 		t.Fatal(err)
 	}
-	_, err := c.Token(context.Background(), TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", ClientAssertionFile: file, NoShare: true})
+	_, err := c.Token(context.Background(), TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", ClientAssertion: Secret{File: file}, NoShare: true})
 	mustFail(t, err, "client_assertion_file could not be read")
 }
 
@@ -183,7 +183,7 @@ func TestMutualTLS(t *testing.T) {
 
 	for _, m := range []AuthMethod{TLSClientAuth, SelfSignedTLSClientAuth} {
 		tok, err := c.Token(context.Background(), TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", AuthMethod: m,
-			CertificatePEM: certPEM(der), PrivateKeyPEM: keyPEM, NoShare: true})
+			CertificatePEM: certPEM(der), PrivateKey: Inline(string(keyPEM)), NoShare: true})
 		if err != nil || !srv.Issued(tok.AccessToken) {
 			t.Fatalf("%s: %v", m, err)
 		}
@@ -197,9 +197,9 @@ func TestMutualTLS(t *testing.T) {
 	otherDER := ca.Issue(t, "", time.Hour, &otherKey.PublicKey)
 	otherKeyDER, _ := x509.MarshalECPrivateKey(otherKey)
 	_, err := c.Token(context.Background(), TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", AuthMethod: TLSClientAuth,
-		CertificatePEM: certPEM(otherDER), PrivateKeyPEM: pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: otherKeyDER})})
+		CertificatePEM: certPEM(otherDER), PrivateKey: Inline(string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: otherKeyDER})))})
 	mustFail(t, err, "invalid_client")
-	_, err = c.Token(context.Background(), TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", ClientSecret: testSecret})
+	_, err = c.Token(context.Background(), TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", ClientSecret: Inline(testSecret)})
 	mustFail(t, err, "certificate")
 }
 
@@ -219,39 +219,44 @@ func TestAuthValidation(t *testing.T) {
 		arg  string // the argument blamed
 	}{
 		{"RSA key with ES256", func(r *TokenRequest) {
-			r.AuthMethod, r.PrivateKeyPEM, r.SigningAlgorithm = PrivateKeyJWT, rsaPEM, "ES256"
+			r.AuthMethod, r.PrivateKey, r.SigningAlgorithm = PrivateKeyJWT, keyOf(rsaPEM), "ES256"
 		}, "ES256 does not fit an RSA key", ArgSigningAlgorithm},
-		{"P-256 key with ES384", func(r *TokenRequest) { r.PrivateKeyPEM, r.SigningAlgorithm = ecPEM, "ES384" }, "does not fit an ECDSA key on curve P-256; use ES256", ArgSigningAlgorithm},
-		{"EC key with default RS256", func(r *TokenRequest) { r.PrivateKeyPEM = ecPEM }, "RS256 does not fit an ECDSA key", ArgSigningAlgorithm},
-		{"1024-bit RSA", func(r *TokenRequest) { r.PrivateKeyPEM = smallPEM }, "at least 2048", ArgPrivateKeyPEM},
-		{"encrypted key", func(r *TokenRequest) { r.PrivateKeyPEM = encrypted }, "encrypted", ArgPrivateKeyPEM},
-		{"no key in PEM", func(r *TokenRequest) { r.AuthMethod, r.PrivateKeyPEM = PrivateKeyJWT, otherCert }, "no PEM private key", ArgPrivateKeyPEM},
-		{"certificate of another key", func(r *TokenRequest) { r.PrivateKeyPEM, r.CertificatePEM = rsaPEM, otherCert }, "does not belong to the private key", ArgCertificatePEM},
-		{"private_key_jwt without key", func(r *TokenRequest) { r.AuthMethod = PrivateKeyJWT }, "needs private_key_pem, private_key_file or private_key_env", ArgPrivateKeyPEM},
-		{"secret with private_key_jwt", func(r *TokenRequest) { r.AuthMethod, r.PrivateKeyPEM, r.ClientSecret = PrivateKeyJWT, rsaPEM, "x" }, "does not use client_secret", ArgClientSecret},
-		{"key with basic", func(r *TokenRequest) { r.AuthMethod, r.ClientSecret, r.PrivateKeyPEM = ClientSecretBasic, "x", rsaPEM }, "does not use private_key_pem, private_key_file or private_key_env", ArgPrivateKeyPEM},
-		{"alg with basic", func(r *TokenRequest) { r.ClientSecret, r.SigningAlgorithm = "x", "RS256" }, "does not use signing_algorithm", ArgSigningAlgorithm},
-		{"short HMAC secret", func(r *TokenRequest) { r.AuthMethod, r.ClientSecret = ClientSecretJWT, "short" }, "at least 32 bytes", ArgClientSecret},
+		{"P-256 key with ES384", func(r *TokenRequest) { r.PrivateKey, r.SigningAlgorithm = keyOf(ecPEM), "ES384" }, "does not fit an ECDSA key on curve P-256; use ES256", ArgSigningAlgorithm},
+		{"EC key with default RS256", func(r *TokenRequest) { r.PrivateKey = keyOf(ecPEM) }, "RS256 does not fit an ECDSA key", ArgSigningAlgorithm},
+		{"1024-bit RSA", func(r *TokenRequest) { r.PrivateKey = keyOf(smallPEM) }, "at least 2048", ArgPrivateKeyPEM},
+		{"encrypted key", func(r *TokenRequest) { r.PrivateKey = keyOf(encrypted) }, "encrypted", ArgPrivateKeyPEM},
+		{"no key in PEM", func(r *TokenRequest) { r.AuthMethod, r.PrivateKey = PrivateKeyJWT, keyOf(otherCert) }, "no PEM private key", ArgPrivateKeyPEM},
+		{"certificate of another key", func(r *TokenRequest) { r.PrivateKey, r.CertificatePEM = keyOf(rsaPEM), otherCert }, "does not belong to the private key", ArgCertificatePEM},
+		// The configured auth_method demands the key: it is the argument blamed.
+		{"private_key_jwt without key", func(r *TokenRequest) { r.AuthMethod = PrivateKeyJWT }, "needs private_key_pem, private_key_file or private_key_env", ArgAuthMethod},
+		{"secret with private_key_jwt", func(r *TokenRequest) {
+			r.AuthMethod, r.PrivateKey, r.ClientSecret = PrivateKeyJWT, keyOf(rsaPEM), Inline("x")
+		}, "does not use client_secret", ArgClientSecret},
+		{"key with basic", func(r *TokenRequest) {
+			r.AuthMethod, r.ClientSecret, r.PrivateKey = ClientSecretBasic, Inline("x"), keyOf(rsaPEM)
+		}, "does not use private_key_pem, private_key_file or private_key_env", ArgPrivateKeyPEM},
+		{"key file with basic", func(r *TokenRequest) {
+			r.AuthMethod, r.ClientSecret, r.PrivateKey = ClientSecretBasic, Inline("x"), Secret{File: "/k.pem"}
+		}, "does not use private_key_pem, private_key_file or private_key_env", ArgPrivateKeyFile},
+		{"alg with basic", func(r *TokenRequest) { r.ClientSecret, r.SigningAlgorithm = Inline("x"), "RS256" }, "does not use signing_algorithm", ArgSigningAlgorithm},
+		{"short HMAC secret", func(r *TokenRequest) { r.AuthMethod, r.ClientSecret = ClientSecretJWT, Inline("short") }, "at least 32 bytes", ArgClientSecret},
 		{"RS256 for client_secret_jwt", func(r *TokenRequest) {
-			r.AuthMethod, r.ClientSecret, r.SigningAlgorithm = ClientSecretJWT, strings.Repeat("k", 64), "RS256"
+			r.AuthMethod, r.ClientSecret, r.SigningAlgorithm = ClientSecretJWT, Inline(strings.Repeat("k", 64)), "RS256"
 		}, "does not fit client_secret_jwt", ArgSigningAlgorithm},
-		{"both assertions", func(r *TokenRequest) { r.ClientAssertion, r.ClientAssertionFile = "a.b.c", "/f" }, "only one of client_assertion", ArgClientAssertionFile},
+		{"both assertions", func(r *TokenRequest) { r.ClientAssertion = Secret{Value: "a.b.c", File: "/f"} }, "only one of client_assertion", ArgClientAssertionFile},
 		{"assertion with key", func(r *TokenRequest) {
-			r.AuthMethod, r.ClientAssertion, r.PrivateKeyPEM = ClientAssertion, "a.b.c", rsaPEM
+			r.AuthMethod, r.ClientAssertion, r.PrivateKey = ClientAssertion, Inline("a.b.c"), keyOf(rsaPEM)
 		}, "The auth_method \"client_assertion\" does not use private_key_pem", ArgPrivateKeyPEM},
-		{"mTLS without certificate", func(r *TokenRequest) { r.AuthMethod, r.PrivateKeyPEM = TLSClientAuth, rsaPEM }, "needs certificate_pem or certificate_file", ArgCertificatePEM},
+		{"mTLS without certificate", func(r *TokenRequest) { r.AuthMethod, r.PrivateKey = TLSClientAuth, keyOf(rsaPEM) }, "needs certificate_pem or certificate_file", ArgAuthMethod},
 		{"mTLS pair mismatch", func(r *TokenRequest) {
-			r.AuthMethod, r.PrivateKeyPEM, r.CertificatePEM = TLSClientAuth, rsaPEM, otherCert
+			r.AuthMethod, r.PrivateKey, r.CertificatePEM = TLSClientAuth, keyOf(rsaPEM), otherCert
 		}, "do not form a pair", ArgCertificatePEM},
-		{"unknown method", func(r *TokenRequest) { r.AuthMethod, r.ClientSecret = "bogus", "x" }, "The auth_method \"bogus\" is not supported", ArgAuthMethod},
+		{"unknown method", func(r *TokenRequest) { r.AuthMethod, r.ClientSecret = "bogus", Inline("x") }, "The auth_method \"bogus\" is not supported", ArgAuthMethod},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := base
 			tc.mod(&r)
-			if r.AuthMethod == "" {
-				r.AuthMethod = r.ChooseAuthMethod(nil)
-			}
-			err := r.ValidateAuth()
+			err := validate(&r)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("got %v, want %q", err, tc.want)
 			}
@@ -304,3 +309,19 @@ func signTestAssertion(t *testing.T, keyPEM []byte, aud string) string {
 	}
 	return out
 }
+
+// validate checks a request as Token does before sending it.
+func validate(r *TokenRequest) error {
+	r.SetDefaults(nil)
+	if err := r.validate(); err != nil {
+		return err
+	}
+	res, err := r.resolve()
+	if err != nil {
+		return err
+	}
+	return res.checkValues()
+}
+
+// keyOf is a PEM key given inline.
+func keyOf(b []byte) Secret { return Inline(string(b)) }

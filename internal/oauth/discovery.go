@@ -124,14 +124,12 @@ func (c *Client) Discover(ctx context.Context, req DiscoveryRequest) (*Metadata,
 func (c *Client) fetchMetadata(ctx context.Context, u *url.URL, req DiscoveryRequest, o op) (*Metadata, error) {
 	h := http.Header{}
 	h.Set("Accept", "application/json")
-	ans, err := c.send(ctx, c.get, http.MethodGet, u.String(), nil, h, o)
+	ans, err := c.send(ctx, c.anonymous, http.MethodGet, u.String(), nil, h, o)
 	if err != nil {
 		return nil, err
 	}
 	if ans.status != http.StatusOK {
-		e := o.fail("the server did not return the metadata document"+attemptsSuffix(ans.attempts), nil)
-		e.Status = ans.status
-		e.Excerpt = redact.Excerpt(ans.body)
+		e := o.answerFailed(ans, "the server did not return the metadata document", true)
 		if ans.status == http.StatusNotFound {
 			e.Hint = "Check the issuer: the document is expected at " + redactURL(u) + ". " +
 				"If the server publishes it elsewhere, set discovery_url; RFC 8414 servers may need well_known = \"oauth-authorization-server\"."
@@ -140,8 +138,8 @@ func (c *Client) fetchMetadata(ctx context.Context, u *url.URL, req DiscoveryReq
 	}
 	md, err := parseMetadata(ans.body)
 	if err != nil {
-		e := o.failWith(err)
-		e.Excerpt = redact.Excerpt(ans.body)
+		e := o.answerFailed(ans, err.Error(), true)
+		e.Err = err
 		return nil, e
 	}
 	md.DiscoveryURL = ans.url // after the same-origin redirects followed

@@ -71,7 +71,7 @@ func TestDiscoverPathPrefixedIssuer(t *testing.T) {
 	if !strings.Contains(md.Raw, `"grant_types_supported"`) || *hits != 1 {
 		t.Errorf("raw document %q, %d fetches", md.Raw, *hits)
 	}
-	if (&TokenRequest{Format: FormatForm}).ChooseAuthMethod(md) != ClientSecretPost {
+	if (&TokenRequest{Format: FormatForm}).chooseAuthMethod(md) != ClientSecretPost {
 		t.Error("a server listing only client_secret_post should get client_secret_post by default")
 	}
 }
@@ -152,7 +152,7 @@ func TestPlainHTTPRefusedUnlessLoopbackOrOptIn(t *testing.T) {
 	c := newClient(t)
 	_, err := c.Discover(context.Background(), DiscoveryRequest{Issuer: "http://idp.example/identity"})
 	mustFail(t, err, "plain http://", "allow_insecure_http")
-	_, err = c.Token(context.Background(), TokenRequest{TokenURL: "http://idp.example/token", ClientID: "a", ClientSecret: testSecret})
+	_, err = c.Token(context.Background(), TokenRequest{TokenURL: "http://idp.example/token", ClientID: "a", ClientSecret: Inline(testSecret)})
 	mustFail(t, err, "plain http://")
 
 	opt := newClient(t, func(c *Config) { c.AllowInsecureHTTP = true })

@@ -130,7 +130,7 @@ func TestEchoingServerNeverShowsTheSecret(t *testing.T) {
 					log := &recordingLogger{}
 					c := newClient(t, func(c *Config) { c.Logger = log; c.NoRetries = true })
 					_, err := c.Token(context.Background(), TokenRequest{TokenURL: srv.URL + "/token", ClientID: echoID,
-						ClientSecret: echoSecret, AuthMethod: method})
+						ClientSecret: Inline(echoSecret), AuthMethod: method})
 					if err == nil {
 						t.Fatal("the echoing server's answer was accepted")
 					}
@@ -164,11 +164,11 @@ func TestEchoOfIssuedTokenAndAssertion(t *testing.T) {
 			"error_description": "token first-token-8f3kQ2 reused; assertion " + r.PostForm.Get("client_assertion") + " refused"}))
 	})
 	c := newClient(t)
-	if _, err := c.Token(context.Background(), TokenRequest{TokenURL: srv.URL, ClientID: "a", ClientSecret: "another-secret-value"}); err != nil {
+	if _, err := c.Token(context.Background(), TokenRequest{TokenURL: srv.URL, ClientID: "a", ClientSecret: Inline("another-secret-value")}); err != nil {
 		t.Fatal(err)
 	}
 	_, err := c.Token(context.Background(), TokenRequest{TokenURL: srv.URL, ClientID: "a", AuthMethod: PrivateKeyJWT,
-		PrivateKeyPEM: keys[0].pem, SigningAlgorithm: keys[0].alg})
+		PrivateKey: Inline(string(keys[0].pem)), SigningAlgorithm: keys[0].alg})
 	msg := failure(t, err, "Error description: token [redacted] reused; assertion [redacted] refused").Error()
 	if strings.Contains(msg, "first-token-8f3kQ2") || strings.Contains(msg, "eyJ") {
 		t.Errorf("the error shows the issued token or the assertion:\n%s", msg)
@@ -187,7 +187,7 @@ func TestRevocationEchoShowsNeitherSecretNorToken(t *testing.T) {
 			" " + r.Header.Get("Authorization")}))
 	})
 	err := newClient(t).Revoke(context.Background(), RevokeRequest{URL: srv.URL, Token: token,
-		Client: TokenRequest{TokenURL: srv.URL, ClientID: echoID, ClientSecret: echoSecret, AuthMethod: ClientSecretPost}})
+		Client: TokenRequest{TokenURL: srv.URL, ClientID: echoID, ClientSecret: Inline(echoSecret), AuthMethod: ClientSecretPost}})
 	if err == nil {
 		t.Fatal("the refused revocation was not reported")
 	}
@@ -207,7 +207,7 @@ func TestServerControlSequencesAreStripped(t *testing.T) {
 				_, _ = io.WriteString(w, body)
 			})
 			_, err := newClient(t, func(c *Config) { c.NoRetries = true }).Token(context.Background(),
-				TokenRequest{TokenURL: srv.URL, ClientID: "a", ClientSecret: testSecret})
+				TokenRequest{TokenURL: srv.URL, ClientID: "a", ClientSecret: Inline(testSecret)})
 			if err == nil {
 				t.Fatal("accepted")
 			}

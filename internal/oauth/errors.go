@@ -75,6 +75,20 @@ func (o op) fail(reason string, cause error) *Error {
 	return &Error{Summary: o.summary, Action: o.action, Reason: reason, Err: cause}
 }
 
+// answerFailed is the one constructor of an *Error about an answer, for
+// tokens, discovery, identity tokens and revocation alike: why the answer
+// is unusable, how many attempts it took, its HTTP status and, with
+// excerpt, a short sanitised excerpt of its body. Callers add the OAuth
+// fields or a hint.
+func (o op) answerFailed(ans *answer, reason string, excerpt bool) *Error {
+	e := o.fail(reason+attemptsSuffix(ans.attempts), nil)
+	e.Status = ans.status
+	if excerpt {
+		e.Excerpt = redact.Excerpt(ans.body)
+	}
+	return e
+}
+
 // failWith is fail with the cause's own text as the reason.
 func (o op) failWith(cause error) *Error { return o.fail(cause.Error(), cause) }
 

@@ -100,7 +100,7 @@ func FuzzParsePrivateKey(f *testing.F) {
 			t.Fatal("the error quotes the key")
 		}
 		if key != nil {
-			_ = CheckKeyAlgorithm(key, alg)
+			_ = checkKeyAlgorithm(key, alg)
 		}
 	})
 }

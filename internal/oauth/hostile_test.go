@@ -191,7 +191,7 @@ func TestHostileServerMatrix(t *testing.T) {
 				if tc.discovery {
 					_, err = c.Discover(context.Background(), DiscoveryRequest{Issuer: url})
 				} else {
-					tok, err = c.Token(context.Background(), TokenRequest{TokenURL: url + "/token", ClientID: "c", ClientSecret: testSecret})
+					tok, err = c.Token(context.Background(), TokenRequest{TokenURL: url + "/token", ClientID: "c", ClientSecret: Inline(testSecret)})
 				}
 			}()
 			if len(tc.want) == 0 {

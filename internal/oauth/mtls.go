@@ -25,22 +25,22 @@ func tlsCertificate(certPEM, keyPEM []byte) (tls.Certificate, error) {
 // postClient returns the HTTP client for a request: the shared one, or for
 // mutual TLS one presenting the request's certificate, made once per
 // certificate and kept for the life of the Client.
-func (c *Client) postClient(r *TokenRequest) (*retryablehttp.Client, error) {
-	if r.AuthMethod != TLSClientAuth && r.AuthMethod != SelfSignedTLSClientAuth {
-		return c.post, nil
+func (c *Client) postClient(r *resolvedRequest) (*retryablehttp.Client, error) {
+	if !r.AuthMethod.IsMutualTLS() {
+		return c.credentialed, nil
 	}
-	sum := sha256.Sum256(append(append([]byte{}, r.CertificatePEM...), r.PrivateKeyPEM...))
+	sum := sha256.Sum256(append(append([]byte{}, r.CertificatePEM...), r.privateKey...))
 	key := string(sum[:])
 	c.mtlsMu.Lock()
 	defer c.mtlsMu.Unlock()
 	if hc, ok := c.mtls[key]; ok {
 		return hc, nil
 	}
-	cert, err := tlsCertificate(r.CertificatePEM, r.PrivateKeyPEM)
+	cert, err := tlsCertificate(r.CertificatePEM, []byte(r.privateKey))
 	if err != nil {
 		return nil, err
 	}
-	base := c.post.HTTPClient
+	base := c.credentialed.HTTPClient
 	shared, ok := base.Transport.(*http.Transport)
 	if !ok {
 		return nil, errors.New("the HTTP transport is not the provider's own")

@@ -58,7 +58,7 @@ func withStore(s TokenStore) func(*Config) { return func(c *Config) { c.Store = 
 func TestStoreKeyIsTheClientsSecretAndIdentity(t *testing.T) {
 	u, n := countingServer(t, 3600, 0)
 	store := &memStore{}
-	req := TokenRequest{TokenURL: u, ClientID: "a", ClientSecret: testSecret}
+	req := TokenRequest{TokenURL: u, ClientID: "a", ClientSecret: Inline(testSecret)}
 	for range 2 {
 		if _, err := newClient(t, withStore(store)).Token(context.Background(), req); err != nil {
 			t.Fatal(err)
@@ -76,7 +76,7 @@ func TestStoreKeyIsTheClientsSecretAndIdentity(t *testing.T) {
 func TestPersistentStoreSkipsNearlyExpired(t *testing.T) {
 	u, n := countingServer(t, 600, 0)
 	store := &memStore{}
-	req := TokenRequest{TokenURL: u, ClientID: "a", ClientSecret: testSecret}
+	req := TokenRequest{TokenURL: u, ClientID: "a", ClientSecret: Inline(testSecret)}
 	_, _ = newClient(t, withStore(store)).Token(context.Background(), req)
 	later := fixedNow.Add(9 * time.Minute)
 	_, err := newClient(t, withStore(store), func(c *Config) { c.Now = func() time.Time { return later } }).Token(context.Background(), req)
@@ -94,7 +94,7 @@ func TestStoreFingerprintCoversTheCertificate(t *testing.T) {
 	key, keyPEM := testpki.ECKey(t)
 	for i := range 2 {
 		cert := testpki.CertPEM(ca.Issue(t, fmt.Sprintf("client-%d", i), time.Hour, key.Public()))
-		req := TokenRequest{TokenURL: u, ClientID: "a", AuthMethod: PrivateKeyJWT, PrivateKeyPEM: keyPEM, CertificatePEM: cert, SigningAlgorithm: "ES256"}
+		req := TokenRequest{TokenURL: u, ClientID: "a", AuthMethod: PrivateKeyJWT, PrivateKey: Inline(string(keyPEM)), CertificatePEM: cert, SigningAlgorithm: "ES256"}
 		if _, err := newClient(t, withStore(store)).Token(context.Background(), req); err != nil {
 			t.Fatal(err)
 		}
@@ -102,9 +102,15 @@ func TestStoreFingerprintCoversTheCertificate(t *testing.T) {
 	if n.Load() != 2 {
 		t.Errorf("a rotated certificate was served the old certificate's token (%d requests; want 2)", n.Load())
 	}
-	other := TokenRequest{TokenURL: u, ClientID: "a", ClientSecret: testSecret, AuthMethod: ClientSecretJWT, SigningAlgorithm: "HS256"}
-	if other.fingerprint() == nil || string(other.fingerprint()) == string((&TokenRequest{TokenURL: u, ClientID: "a", ClientSecret: testSecret,
-		AuthMethod: ClientSecretJWT, SigningAlgorithm: "HS512"}).fingerprint()) {
+	fp := func(alg string) []byte {
+		r := TokenRequest{TokenURL: u, ClientID: "a", ClientSecret: Inline(testSecret), AuthMethod: ClientSecretJWT, SigningAlgorithm: alg}
+		res, err := r.resolve()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.fingerprint()
+	}
+	if string(fp("HS256")) == string(fp("HS512")) {
 		t.Error("the signing algorithm does not change the fingerprint")
 	}
 }
@@ -113,8 +119,12 @@ func TestStoreFingerprintCoversTheCertificate(t *testing.T) {
 // the sanitiser: a server that echoes it in an error does not show it.
 func TestStoredTokenIsRedactedInLaterErrors(t *testing.T) {
 	store := &memStore{}
-	req := TokenRequest{TokenURL: "https://idp.example/token", ClientID: "cached", ClientSecret: testSecret, AuthMethod: ClientSecretBasic, Format: FormatForm}
-	k, ok := req.storeKey()
+	req := TokenRequest{TokenURL: "https://idp.example/token", ClientID: "cached", ClientSecret: Inline(testSecret), AuthMethod: ClientSecretBasic, Format: FormatForm}
+	res, err := req.resolve()
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, ok := res.storeKey()
 	if !ok {
 		t.Fatal("no store key")
 	}
@@ -128,7 +138,7 @@ func TestStoredTokenIsRedactedInLaterErrors(t *testing.T) {
 		t.Fatalf("the stored token was not read: %v", err)
 	}
 	echo := serve(t, answerWith(400, "application/json", `{"error":"invalid_token","error_description":"token `+cached+` was revoked"}`))
-	_, err = newClient(t).Token(context.Background(), TokenRequest{TokenURL: echo.URL, ClientID: "other", ClientSecret: "other-secret", NoShare: true})
+	_, err = newClient(t).Token(context.Background(), TokenRequest{TokenURL: echo.URL, ClientID: "other", ClientSecret: Inline("other-secret"), NoShare: true})
 	if err == nil || strings.Contains(err.Error(), cached) {
 		t.Errorf("the stored token is shown: %v", err)
 	}

@@ -36,11 +36,11 @@ func (c *Client) Revoke(ctx context.Context, req RevokeRequest) error {
 		tr.TokenURL = u.String()
 	}
 	attempt, header := tr.encodeWith(ctx, c, map[string]string{"token": req.Token})
-	res, err := tr.resolved() // the mTLS key, for the connection
+	res, err := tr.resolve() // the mTLS key, for the connection
 	if err != nil {
 		return o.failWith(err)
 	}
-	hc, err := c.postClient(&res)
+	hc, err := c.postClient(res)
 	if err != nil {
 		return o.failWith(err)
 	}
@@ -51,13 +51,9 @@ func (c *Client) Revoke(ctx context.Context, req RevokeRequest) error {
 	if ans.status == http.StatusOK {
 		return nil
 	}
-	e := o.fail("the server did not confirm the revocation"+attemptsSuffix(ans.attempts), nil)
-	e.Status = ans.status
-	if f, err := decodeFields(ans); err == nil {
-		e.Code, _ = f["error"].(string)
-		e.Description, _ = f["error_description"].(string)
-	} else {
-		e.Excerpt = redact.Excerpt(ans.body)
-	}
+	f, err := decodeFields(ans)
+	e := o.answerFailed(ans, "the server did not confirm the revocation", err != nil)
+	e.Code, _ = f["error"].(string)
+	e.Description, _ = f["error_description"].(string)
 	return e
 }

@@ -21,10 +21,10 @@ func TestRevokeEveryClientAuthentication(t *testing.T) {
 		ClientKeys: map[string]crypto.PublicKey{"jwt": keys[0].pub},
 	})
 	for _, req := range []TokenRequest{
-		{ClientID: "basic", ClientSecret: testSecret, AuthMethod: ClientSecretBasic},
-		{ClientID: "post", ClientSecret: testSecret, AuthMethod: ClientSecretPost, Format: FormatJSON},
-		{ClientID: "hmac", ClientSecret: hmacSecret, AuthMethod: ClientSecretJWT, SigningAlgorithm: "HS384"},
-		{ClientID: "jwt", PrivateKeyPEM: keys[0].pem, SigningAlgorithm: keys[0].alg, AuthMethod: PrivateKeyJWT, KeyID: "k1"},
+		{ClientID: "basic", ClientSecret: Inline(testSecret), AuthMethod: ClientSecretBasic},
+		{ClientID: "post", ClientSecret: Inline(testSecret), AuthMethod: ClientSecretPost, Format: FormatJSON},
+		{ClientID: "hmac", ClientSecret: Inline(hmacSecret), AuthMethod: ClientSecretJWT, SigningAlgorithm: "HS384"},
+		{ClientID: "jwt", PrivateKey: Inline(string(keys[0].pem)), SigningAlgorithm: keys[0].alg, AuthMethod: PrivateKeyJWT, KeyID: "k1"},
 	} {
 		t.Run(string(req.AuthMethod), func(t *testing.T) {
 			c := newClient(t, realClock)
@@ -48,12 +48,12 @@ func TestRevokeEveryClientAuthentication(t *testing.T) {
 func TestRevokeFailures(t *testing.T) {
 	srv := startAuth(t, authserver.Options{Clients: map[string]string{"a": testSecret}})
 	c := newClient(t)
-	client := TokenRequest{TokenURL: srv.TokenURL(), ClientID: "a", ClientSecret: "wrong-secret-value", AuthMethod: ClientSecretBasic}
+	client := TokenRequest{TokenURL: srv.TokenURL(), ClientID: "a", ClientSecret: Inline("wrong-secret-value"), AuthMethod: ClientSecretBasic}
 	err := c.Revoke(context.Background(), RevokeRequest{URL: srv.Issuer + "/revoke", Token: "some-token-value", Client: client})
 	mustFail(t, err, "POST "+srv.Issuer+"/revoke", "HTTP status: 401", "OAuth error: invalid_client")
 
 	page := serve(t, answerWith(500, "text/html", "<html><body><h1>Down for maintenance</h1></body></html>"))
-	client.ClientSecret = testSecret
+	client.ClientSecret = Inline(testSecret)
 	err = newClient(t, func(c *Config) { c.NoRetries = true }).Revoke(context.Background(), RevokeRequest{URL: page.URL, Token: "t", Client: client})
 	mustFail(t, err, "did not confirm the revocation", "HTTP status: 500", "excerpt): Down for maintenance")
 

@@ -25,7 +25,7 @@ func TestServerFieldsKeptForStateNeverHoldTheSecret(t *testing.T) {
 			_ = json.NewEncoder(w).Encode(answer)
 		})
 		tok, err := newClient(t).Token(context.Background(), TokenRequest{TokenURL: srv.URL, ClientID: "c",
-			ClientSecretEnv: "STATE_FIELDS_SECRET", AuthMethod: ClientSecretPost, NoShare: true})
+			ClientSecret: Secret{Env: "STATE_FIELDS_SECRET"}, AuthMethod: ClientSecretPost, NoShare: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -48,7 +48,7 @@ func TestHeaderAndExtraParamValuesAreRedacted(t *testing.T) {
 		_ = json.NewEncoder(w).Encode(map[string]string{"error": "invalid_request",
 			"error_description": "bad key " + r.Header.Get("X-Api-Key") + " and tenant " + r.PostForm.Get("tenant")})
 	})
-	_, err := newClient(t).Token(context.Background(), TokenRequest{TokenURL: srv.URL, ClientID: "c", ClientSecret: testSecret, NoShare: true,
+	_, err := newClient(t).Token(context.Background(), TokenRequest{TokenURL: srv.URL, ClientID: "c", ClientSecret: Inline(testSecret), NoShare: true,
 		Headers: map[string]string{"X-Api-Key": apiKey}, ExtraParams: map[string]string{"tenant": param}})
 	if err == nil {
 		t.Fatal("no error")

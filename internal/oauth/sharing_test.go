@@ -32,7 +32,7 @@ func TestConcurrentIdenticalRequestsShareOneExchange(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			tok, err := c.Token(context.Background(), TokenRequest{TokenURL: u, ClientID: "a", ClientSecret: testSecret, Scopes: []string{"x"}})
+			tok, err := c.Token(context.Background(), TokenRequest{TokenURL: u, ClientID: "a", ClientSecret: Inline(testSecret), Scopes: []string{"x"}})
 			if err != nil {
 				t.Error(err)
 				return
@@ -56,13 +56,13 @@ func TestDifferentCredentialsNeverShare(t *testing.T) {
 	c := newClient(t)
 	seen := map[string]bool{}
 	for _, r := range []TokenRequest{
-		{TokenURL: u, ClientID: "a", ClientSecret: "one"},
-		{TokenURL: u, ClientID: "a", ClientSecret: "two"},
-		{TokenURL: u, ClientID: "b", ClientSecret: "one"},
-		{TokenURL: u, ClientID: "a", ClientSecret: "one", Scopes: []string{"read"}},
-		{TokenURL: u, ClientID: "a", ClientSecret: "one", AuthMethod: ClientSecretPost},
-		{TokenURL: u, ClientID: "a", ClientSecret: "one", Audience: "x"},
-		{TokenURL: u, ClientID: "a", ClientSecret: "one", NoShare: true},
+		{TokenURL: u, ClientID: "a", ClientSecret: Inline("one")},
+		{TokenURL: u, ClientID: "a", ClientSecret: Inline("two")},
+		{TokenURL: u, ClientID: "b", ClientSecret: Inline("one")},
+		{TokenURL: u, ClientID: "a", ClientSecret: Inline("one"), Scopes: []string{"read"}},
+		{TokenURL: u, ClientID: "a", ClientSecret: Inline("one"), AuthMethod: ClientSecretPost},
+		{TokenURL: u, ClientID: "a", ClientSecret: Inline("one"), Audience: "x"},
+		{TokenURL: u, ClientID: "a", ClientSecret: Inline("one"), NoShare: true},
 	} {
 		tok, err := c.Token(context.Background(), r)
 		if err != nil {
@@ -82,7 +82,7 @@ func TestKeptTokenReusedOnlyWhileFresh(t *testing.T) {
 	u, n := countingServer(t, 600, 0)
 	now := fixedNow
 	c := newClient(t, func(c *Config) { c.Now = func() time.Time { return now }; c.MinRemaining = 2 * time.Minute })
-	req := TokenRequest{TokenURL: u, ClientID: "a", ClientSecret: testSecret}
+	req := TokenRequest{TokenURL: u, ClientID: "a", ClientSecret: Inline(testSecret)}
 	get := func() string {
 		tok, err := c.Token(context.Background(), req)
 		if err != nil {
@@ -111,7 +111,7 @@ func TestFailuresAreNotKept(t *testing.T) {
 		okToken(w, r)
 	})
 	c := newClient(t)
-	req := TokenRequest{TokenURL: srv.URL, ClientID: "a", ClientSecret: testSecret}
+	req := TokenRequest{TokenURL: srv.URL, ClientID: "a", ClientSecret: Inline(testSecret)}
 	if _, err := c.Token(context.Background(), req); err == nil {
 		t.Fatal("first request should fail")
 	}
@@ -152,7 +152,7 @@ func TestCancelledCallerStopsWaiting(t *testing.T) {
 		_, _ = w.Write([]byte(`{"access_token":"tok-1","expires_in":3600}`))
 	})
 	c := newClient(t)
-	req := TokenRequest{TokenURL: srv.URL, ClientID: "a", ClientSecret: testSecret}
+	req := TokenRequest{TokenURL: srv.URL, ClientID: "a", ClientSecret: Inline(testSecret)}
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
 		for n.Load() == 0 { // cancel once the exchange is under way

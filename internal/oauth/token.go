@@ -50,16 +50,11 @@ const (
 // apart, and again for every attempt that sends them.
 func (c *Client) Token(ctx context.Context, req TokenRequest) (*Token, error) {
 	o := op{tokenFailed, "token request"}
-	if req.Format == "" {
-		req.Format = FormatForm
-	}
-	if req.AuthMethod == "" {
-		req.AuthMethod = req.ChooseAuthMethod(nil)
-	}
-	if err := req.checkOneForm(); err != nil {
+	req.SetDefaults(nil)
+	if err := req.validate(); err != nil {
 		return nil, o.failWith(err)
 	}
-	res, err := req.resolved()
+	res, err := req.resolve()
 	if err != nil {
 		return nil, o.failWith(err)
 	}
@@ -67,32 +62,13 @@ func (c *Client) Token(ctx context.Context, req TokenRequest) (*Token, error) {
 	if _, err := c.checkURL("token_url", req.TokenURL); err != nil {
 		return nil, o.failWith(err)
 	}
-	if err := res.Validate(); err != nil {
+	if err := res.checkValues(); err != nil {
 		return nil, o.failWith(err)
 	}
 	if req.NoShare {
-		return c.requestToken(ctx, req, res)
+		return c.requestToken(ctx, res)
 	}
-	return c.sharedToken(ctx, req, res)
-}
-
-// rememberSecrets hands every credential of a resolved request to the
-// sanitiser before anything is sent, so that an echo of one is never shown.
-func (r *TokenRequest) rememberSecrets() {
-	redact.Remember(r.ClientSecret, string(r.PrivateKeyPEM), r.ClientAssertion)
-	if x := r.Exchange; x != nil {
-		redact.Remember(x.SubjectToken, x.ActorToken)
-	}
-	redact.RememberBasic(r.ClientID, r.ClientSecret)
-	// The provider cannot tell which headers and parameters carry an API
-	// key, so every value that could be one is treated as one.
-	for _, m := range []map[string]string{r.Headers, r.ExtraParams} {
-		for _, v := range m {
-			if couldBeCredential(v) {
-				redact.Remember(v)
-			}
-		}
-	}
+	return c.sharedToken(ctx, res)
 }
 
 // couldBeCredential is true for a header or extra_params value of at least
@@ -104,17 +80,18 @@ func couldBeCredential(v string) bool {
 		strings.ContainsFunc(v, func(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' })
 }
 
-// requestToken performs one token exchange for a validated request: req is
-// sent (its secrets read again for every attempt), res is req as Token read
-// it, whose key serves the mTLS connection.
-func (c *Client) requestToken(ctx context.Context, req, res TokenRequest) (*Token, error) {
+// requestToken performs one token exchange for a validated request, its
+// secrets read again for every attempt; res's key serves the mTLS
+// connection.
+func (c *Client) requestToken(ctx context.Context, res *resolvedRequest) (*Token, error) {
+	req := res.TokenRequest
 	u, _ := c.checkURL("token_url", req.TokenURL) // checked by Token
 	o := op{tokenFailed, fmt.Sprintf("POST %s (auth_method %s)", redactURL(u), req.AuthMethod)}
 	if req.Exchange != nil {
 		o.summary, o.action = "Token Exchange Failed", fmt.Sprintf("POST %s (token exchange, auth_method %s)", redactURL(u), req.AuthMethod)
 	}
 	attempt, header := req.encode(ctx, c)
-	hc, err := c.postClient(&res)
+	hc, err := c.postClient(res)
 	if err != nil {
 		return nil, o.failWith(err)
 	}
@@ -144,11 +121,7 @@ func parseTokenAnswer(ans *answer, o op, method AuthMethod) (*Token, error) {
 			redact.Remember(at)
 		}
 	}
-	fail := func(reason string) *Error {
-		e := o.fail(reason, nil)
-		e.Status = ans.status
-		return e
-	}
+	fail := func(reason string) *Error { return o.answerFailed(ans, reason, false) }
 
 	if ans.status >= 300 && ans.status < 400 {
 		e := fail("the server answered with a redirect")
@@ -162,11 +135,11 @@ func parseTokenAnswer(ans *answer, o op, method AuthMethod) (*Token, error) {
 	}
 	if perr == nil {
 		if code, ok := fields["error"].(string); ok && code != "" {
-			e := fail("the server refused the request")
+			reason := "the server refused the request"
 			if ans.status == http.StatusOK {
-				e.Reason = "the server answered 200 OK but with an OAuth error"
+				reason = "the server answered 200 OK but with an OAuth error"
 			}
-			e.Reason += attemptsSuffix(ans.attempts)
+			e := fail(reason)
 			e.Code = code
 			e.Description, _ = fields["error_description"].(string)
 			e.URI, _ = fields["error_uri"].(string)
@@ -175,17 +148,14 @@ func parseTokenAnswer(ans *answer, o op, method AuthMethod) (*Token, error) {
 		}
 	}
 	if ans.status != http.StatusOK {
-		e := fail("the server did not issue a token" + attemptsSuffix(ans.attempts))
-		e.Excerpt = redact.Excerpt(ans.body)
+		e := o.answerFailed(ans, "the server did not issue a token", true)
 		if ans.status == http.StatusTooManyRequests {
 			e.Hint = "The server is rate limiting this client. Reuse tokens (one data source per credential set) or wait before retrying."
 		}
 		return nil, e
 	}
 	if perr != nil {
-		e := fail(perr.Error())
-		e.Excerpt = redact.Excerpt(ans.body)
-		return nil, e
+		return nil, o.answerFailed(ans, perr.Error(), true)
 	}
 
 	tok := &Token{}

@@ -18,9 +18,9 @@ const DefaultMinRemaining = 5 * time.Minute
 // shapes the token or binds it: endpoint, client, method, format, every
 // parameter and header, the signing algorithm, and the client certificate
 // (RFC 8705 binds a token to it; with private_key_jwt it is the x5t#S256).
-func (r *TokenRequest) fingerprint() []byte {
+func (r *resolvedRequest) fingerprint() []byte {
 	cert := sha256.Sum256(r.CertificatePEM)
-	exchange := sha256.Sum256([]byte(r.Exchange.identity())) // the subject token itself, among others
+	exchange := sha256.Sum256([]byte(r.exchangeIdentity())) // the subject token itself, among others
 	b, _ := json.Marshal(struct {
 		URL, ID, Method, Format, CT, Aud, Alg, Kid, AssertAud, Cert, Exchange string
 		Scopes, Res                                                           []string
@@ -36,7 +36,7 @@ func (r *TokenRequest) fingerprint() []byte {
 // who the token is for is decided at request time: a subject token fetched
 // from a workload identity is the CI job's own, which neither the
 // configuration nor the fingerprint can tell apart from another job's.
-func (r *TokenRequest) storeKey() (StoreKey, bool) {
+func (r *resolvedRequest) storeKey() (StoreKey, bool) {
 	secret := r.cacheSecret()
 	if len(secret) == 0 || (r.Exchange != nil && r.Exchange.SubjectIdentity != nil) {
 		return StoreKey{}, false
@@ -46,7 +46,7 @@ func (r *TokenRequest) storeKey() (StoreKey, bool) {
 
 // shareKey is the in-memory key: the fingerprint and the secret, hashed, so
 // that different credentials never share anything.
-func (r *TokenRequest) shareKey() string {
+func (r *resolvedRequest) shareKey() string {
 	h := sha256.New()
 	h.Write(r.fingerprint())
 	h.Write(r.shareSecret())
@@ -70,9 +70,9 @@ func (c *Client) fresh(t *Token, persisted bool) bool {
 // sharedToken returns a token for req, asking the server only when no kept
 // token is fresh: concurrent identical requests share one exchange, and with
 // a TokenStore, so do runs of Terraform.
-// req is sent as it is (its secrets read on every attempt); res is req with
-// its secrets read, which keys the sharing and the store.
-func (c *Client) sharedToken(ctx context.Context, req, res TokenRequest) (*Token, error) {
+// res keys the sharing and the store; the request is sent with its secrets
+// read again on every attempt.
+func (c *Client) sharedToken(ctx context.Context, res *resolvedRequest) (*Token, error) {
 	key := res.shareKey()
 	tok, hit, err := c.tokens.get(ctx, key, func(t *Token) bool { return c.fresh(t, false) }, func() (*Token, error) {
 		store := c.cfg.Store
@@ -90,7 +90,7 @@ func (c *Client) sharedToken(ctx context.Context, req, res TokenRequest) (*Token
 		}
 		// The exchange serves every caller waiting on it, so one caller's
 		// cancellation must not fail the others; the retry budget bounds it.
-		t, err := c.requestToken(context.WithoutCancel(ctx), req, res)
+		t, err := c.requestToken(context.WithoutCancel(ctx), res)
 		if err == nil && store != nil && t.ExpiresIn != nil {
 			if serr := store.Save(sk, t); serr != nil {
 				c.log(ctx, "could not write the persistent token cache", map[string]any{"error": serr.Error()})

@@ -20,13 +20,13 @@ const gcpAudience = "//iam.googleapis.com/projects/123/locations/global/workload
 func TestTokenExchangeChain(t *testing.T) {
 	srv := startAuth(t, authserver.Options{Clients: map[string]string{"svc": testSecret}})
 	c := newClient(t)
-	first, err := c.Token(context.Background(), TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", ClientSecret: testSecret})
+	first, err := c.Token(context.Background(), TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", ClientSecret: Inline(testSecret)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, err := c.Token(context.Background(), TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", ClientSecret: testSecret,
+	tok, err := c.Token(context.Background(), TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", ClientSecret: Inline(testSecret),
 		Audience: "orders-api", Scopes: []string{"orders.read"}, Resources: []string{"https://orders.example"},
-		Exchange: &Exchange{SubjectToken: first.AccessToken, SubjectTokenType: "access_token", RequestedTokenType: "jwt"}})
+		Exchange: &Exchange{SubjectToken: Inline(first.AccessToken), SubjectTokenType: "access_token", RequestedTokenType: "jwt"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +35,7 @@ func TestTokenExchangeChain(t *testing.T) {
 	}
 	reqs := srv.TokenRequests()
 	p := reqs[len(reqs)-1].Params
-	want := map[string]string{"grant_type": TokenExchangeGrant, "subject_token": first.AccessToken,
+	want := map[string]string{"grant_type": tokenExchangeGrant, "subject_token": first.AccessToken,
 		"subject_token_type": "urn:ietf:params:oauth:token-type:access_token", "requested_token_type": "urn:ietf:params:oauth:token-type:jwt",
 		"audience": "orders-api", "scope": "orders.read", "resource": "https://orders.example"}
 	for k, v := range want {
@@ -57,7 +57,7 @@ func TestTokenExchangeWithoutClientAuthentication(t *testing.T) {
 		Subjects: &authserver.Federation{Issuer: ciserver.GitHubIssuer, Subject: ciserver.GitHubSubject, Audience: gcpAudience, JWKSURL: ci.JWKSURL()}})
 	req := TokenRequest{TokenURL: srv.TokenURL(), Audience: gcpAudience, Scopes: []string{"https://www.googleapis.com/auth/cloud-platform"},
 		Exchange: &Exchange{SubjectIdentity: &IdentitySource{Platform: GitHubActions, Audience: gcpAudience}, RequestedTokenType: "access_token"}}
-	if req.ChooseAuthMethod(nil) != None {
+	if req.chooseAuthMethod(nil) != None {
 		t.Fatal("an exchange without client_id should send no client authentication")
 	}
 	tok, err := newClient(t, realClock).Token(context.Background(), req)
@@ -79,17 +79,17 @@ func TestTokenExchangeWithoutClientAuthentication(t *testing.T) {
 func TestTokenExchangeFailures(t *testing.T) {
 	srv := startAuth(t, authserver.Options{Clients: map[string]string{"svc": testSecret}})
 	c := newClient(t, func(c *Config) { c.NoRetries = true })
-	base := TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", ClientSecret: testSecret}
+	base := TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", ClientSecret: Inline(testSecret)}
 	for _, tc := range []struct {
 		name string
 		x    Exchange
 		want []string
 	}{
-		{"subject the server does not know", Exchange{SubjectToken: "not-a-token-of-theirs", SubjectTokenType: "access_token"},
+		{"subject the server does not know", Exchange{SubjectToken: Inline("not-a-token-of-theirs"), SubjectTokenType: "access_token"},
 			[]string{"token exchange", "HTTP status: 400", "OAuth error: invalid_request"}},
 		{"no subject", Exchange{}, []string{"Set exactly one of subject_token, subject_token_file, subject_token_env and workload_identity."}},
-		{"actor without a type", Exchange{SubjectToken: "s", ActorToken: "a"}, []string{"An actor token needs actor_token_type"}},
-		{"unset subject variable", Exchange{SubjectTokenEnv: "NO_SUCH_SUBJECT_VAR"}, []string{"NO_SUCH_SUBJECT_VAR named by subject_token_env is not set"}},
+		{"actor without a type", Exchange{SubjectToken: Inline("s"), ActorToken: Inline("a")}, []string{"An actor token needs actor_token_type"}},
+		{"unset subject variable", Exchange{SubjectToken: Secret{Env: "NO_SUCH_SUBJECT_VAR"}}, []string{"NO_SUCH_SUBJECT_VAR named by subject_token_env is not set"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := base
@@ -109,7 +109,7 @@ func TestTokenExchangeSubjectsNeverShare(t *testing.T) {
 	c := newClient(t)
 	var subjects []string
 	for range 2 {
-		tok, err := c.Token(context.Background(), TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", ClientSecret: testSecret, NoShare: true})
+		tok, err := c.Token(context.Background(), TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", ClientSecret: Inline(testSecret), NoShare: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -118,8 +118,8 @@ func TestTokenExchangeSubjectsNeverShare(t *testing.T) {
 	seen := map[string]string{}
 	for _, client := range []*Client{newClient(t, func(c *Config) { c.Store = store }), newClient(t, func(c *Config) { c.Store = store })} {
 		for _, s := range subjects {
-			tok, err := client.Token(context.Background(), TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", ClientSecret: testSecret,
-				Exchange: &Exchange{SubjectToken: s, SubjectTokenType: "access_token"}})
+			tok, err := client.Token(context.Background(), TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", ClientSecret: Inline(testSecret),
+				Exchange: &Exchange{SubjectToken: Inline(s), SubjectTokenType: "access_token"}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -147,7 +147,7 @@ func TestWorkloadIdentityExchangeIsNeverSharedThroughTheCache(t *testing.T) {
 			sha256.Sum256([]byte(r.PostForm.Get("subject_token"))))
 	})
 	store := &memStore{}
-	req := TokenRequest{TokenURL: srv.URL, ClientID: "exchanger", ClientSecret: testSecret,
+	req := TokenRequest{TokenURL: srv.URL, ClientID: "exchanger", ClientSecret: Inline(testSecret),
 		Exchange: &Exchange{SubjectIdentity: &IdentitySource{Platform: GitHubActions, Audience: gcpAudience}}}
 	var got []string
 	for _, job := range []string{"a", "b"} {

@@ -28,6 +28,10 @@ const (
 	None AuthMethod = "none"
 )
 
+// IsMutualTLS reports whether the method authenticates with a client
+// certificate (RFC 8705), whose connection presents it.
+func (m AuthMethod) IsMutualTLS() bool { return m == TLSClientAuth || m == SelfSignedTLSClientAuth }
+
 // AuthMethods lists every supported method.
 func AuthMethods() []string {
 	return []string{string(ClientSecretBasic), string(ClientSecretPost), string(ClientSecretJWT), string(PrivateKeyJWT),
@@ -44,12 +48,9 @@ const (
 type TokenRequest struct {
 	TokenURL string
 	ClientID string
-	// ClientSecret, or the file or environment variable named, read when
-	// the request is sent.
-	ClientSecret     string
-	ClientSecretFile string
-	ClientSecretEnv  string
-	// AuthMethod is the client authentication; ChooseAuthMethod picks one
+	// ClientSecret is read when the request is sent.
+	ClientSecret Secret
+	// AuthMethod is the client authentication; chooseAuthMethod picks one
 	// when the user did not.
 	AuthMethod AuthMethod
 	// Format is FormatForm (default) or FormatJSON; ContentType overrides
@@ -62,14 +63,15 @@ type TokenRequest struct {
 	ExtraParams map[string]string
 	Headers     map[string]string
 
-	// PrivateKeyPEM signs private_key_jwt assertions, and is the mTLS key;
-	// or the file or environment variable named holds it.
-	PrivateKeyPEM  []byte
-	PrivateKeyFile string
-	PrivateKeyEnv  string
+	// PrivateKey, PEM, signs private_key_jwt assertions, and is the mTLS
+	// key.
+	PrivateKey Secret
 	// CertificatePEM is the mTLS client certificate; with private_key_jwt
 	// it gives the assertion's x5t#S256 header.
 	CertificatePEM []byte
+	// CertificateFile is the file CertificatePEM was read from, if any: the
+	// argument a message about the certificate blames.
+	CertificateFile string
 	// SigningAlgorithm signs the assertion: RS256 by default for
 	// private_key_jwt, HS256 for client_secret_jwt.
 	SigningAlgorithm string
@@ -80,10 +82,8 @@ type TokenRequest struct {
 	// request time, is a caller-supplied assertion (a federated identity
 	// token); or WorkloadIdentity fetches one from the CI platform for
 	// every attempt.
-	ClientAssertion     string
-	ClientAssertionFile string
-	ClientAssertionEnv  string
-	WorkloadIdentity    *IdentitySource
+	ClientAssertion  Secret
+	WorkloadIdentity *IdentitySource
 
 	// Exchange, when set, makes this an RFC 8693 token exchange instead of
 	// a client-credentials request; ClientID may then be empty (None).
@@ -92,15 +92,31 @@ type TokenRequest struct {
 	// NoShare asks for a token of one's own, neither shared with nor kept
 	// for other requests: for a token that will be revoked.
 	NoShare bool
+
+	// methodChosen records that SetDefaults chose AuthMethod: a missing
+	// credential is then blamed on the credential, not on auth_method.
+	methodChosen bool
 }
 
-// ChooseAuthMethod returns the method to use when none was configured: the
+// SetDefaults fills in what the configuration left out: the form body, and
+// the authentication method (chooseAuthMethod, with the server's metadata
+// when discovery ran). It is the one place the default method is chosen.
+func (r *TokenRequest) SetDefaults(md *Metadata) {
+	if r.Format == "" {
+		r.Format = FormatForm
+	}
+	if r.AuthMethod == "" {
+		r.AuthMethod, r.methodChosen = r.chooseAuthMethod(md), true
+	}
+}
+
+// chooseAuthMethod returns the method to use when none was configured: the
 // one the given credentials imply (a private key: private_key_jwt; an
 // assertion: client_assertion); otherwise client_secret_post for a JSON body
 // (everything travels in the body), client_secret_post when the server's
 // metadata lists it but not client_secret_basic, and client_secret_basic,
 // the RFC 6749 §2.3.1 method every server must support, in any other case.
-func (r *TokenRequest) ChooseAuthMethod(md *Metadata) AuthMethod {
+func (r *TokenRequest) chooseAuthMethod(md *Metadata) AuthMethod {
 	switch {
 	case r.Exchange != nil && r.ClientID == "":
 		return None
@@ -167,9 +183,12 @@ func ReservedParams() []string { return slices.Clone(reserved) }
 // ReservedHeaders are the header names Headers may not set.
 func ReservedHeaders() []string { return slices.Clone(reservedHeaders) }
 
-// Validate checks what the server cannot be asked to sort out. Errors are
+// validate checks what the server cannot be asked to sort out. Errors are
 // *ArgError, blaming the argument to change.
-func (r *TokenRequest) Validate() error {
+func (r *TokenRequest) validate() error {
+	if err := r.checkOneForm(); err != nil {
+		return err
+	}
 	if r.ClientID == "" && r.Exchange == nil {
 		return argErr(ArgClientID, "The client_id is empty.")
 	}
@@ -193,7 +212,7 @@ func (r *TokenRequest) Validate() error {
 			return argErr(ArgHeaders, "The headers may not set %q; it follows from auth_method, request_format and content_type.", k)
 		}
 	}
-	return r.ValidateAuth()
+	return r.checkAuth(false)
 }
 
 // attemptFunc builds one attempt of a request: its body, and the headers
@@ -204,13 +223,16 @@ type attemptFunc func() ([]byte, http.Header, error)
 // encode builds the token request's attempts and fixed headers.
 func (r *TokenRequest) encode(ctx context.Context, c *Client) (attemptFunc, http.Header) {
 	if r.Exchange != nil {
-		return r.encodeBody(ctx, c, func() ([][2]string, error) { return r.Exchange.lead(ctx, c) })
+		return r.encodeBody(ctx, c, func(res *resolvedRequest) ([][2]string, error) { return res.exchangeParams(ctx, c) })
 	}
 	return r.encodeBody(ctx, c, fixed([2]string{"grant_type", "client_credentials"}))
 }
 
-func fixed(p ...[2]string) func() ([][2]string, error) {
-	return func() ([][2]string, error) { return p, nil }
+// leadFunc gives an attempt's first parameters, from its secrets as read.
+type leadFunc func(res *resolvedRequest) ([][2]string, error)
+
+func fixed(p ...[2]string) leadFunc {
+	return func(*resolvedRequest) ([][2]string, error) { return p, nil }
 }
 
 // encodeWith builds another request authenticated as this client, such as
@@ -223,7 +245,7 @@ func (r *TokenRequest) encodeWith(ctx context.Context, c *Client, lead map[strin
 	return r.encodeBody(ctx, c, fixed(p...))
 }
 
-func (r *TokenRequest) encodeBody(ctx context.Context, c *Client, lead func() ([][2]string, error)) (attemptFunc, http.Header) {
+func (r *TokenRequest) encodeBody(ctx context.Context, c *Client, lead leadFunc) (attemptFunc, http.Header) {
 	h := http.Header{}
 	for k, v := range r.Headers {
 		h.Set(k, v)
@@ -238,12 +260,12 @@ func (r *TokenRequest) encodeBody(ctx context.Context, c *Client, lead func() ([
 	}
 	h.Set("Content-Type", contentType)
 	return func() ([]byte, http.Header, error) {
-		res, err := r.resolved()
+		res, err := r.resolve()
 		if err != nil {
 			return nil, nil, err
 		}
 		if res.WorkloadIdentity != nil {
-			if res.ClientAssertion, err = c.IdentityToken(ctx, *res.WorkloadIdentity); err != nil {
+			if res.clientAssertion, err = c.IdentityToken(ctx, *res.WorkloadIdentity); err != nil {
 				return nil, nil, err
 			}
 		}
@@ -255,9 +277,9 @@ func (r *TokenRequest) encodeBody(ctx context.Context, c *Client, lead func() ([
 		auth := http.Header{}
 		if r.AuthMethod == ClientSecretBasic {
 			// RFC 6749 §2.3.1: each part is form-urlencoded before the Basic encoding.
-			auth.Set("Authorization", "Basic "+basicCredentials(r.ClientID, res.ClientSecret))
+			auth.Set("Authorization", "Basic "+basicCredentials(r.ClientID, res.clientSecret))
 		}
-		lp, err := lead()
+		lp, err := lead(res)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -37,7 +37,7 @@ var okToken = answerWith(200, "application/json", `{"access_token":"AT-1","token
 func TestClientSecretBasicEncodesCredentials(t *testing.T) {
 	u, got := tokenServer(t, okToken)
 	tok, err := newClient(t).Token(context.Background(), TokenRequest{
-		TokenURL: u, ClientID: "my client:1", ClientSecret: testSecret, AuthMethod: ClientSecretBasic,
+		TokenURL: u, ClientID: "my client:1", ClientSecret: Inline(testSecret), AuthMethod: ClientSecretBasic,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -68,7 +68,7 @@ func TestClientSecretBasicEncodesCredentials(t *testing.T) {
 func TestClientSecretPostWithAllParameters(t *testing.T) {
 	u, got := tokenServer(t, okToken)
 	_, err := newClient(t).Token(context.Background(), TokenRequest{
-		TokenURL: u, ClientID: "abc", ClientSecret: testSecret, AuthMethod: ClientSecretPost,
+		TokenURL: u, ClientID: "abc", ClientSecret: Inline(testSecret), AuthMethod: ClientSecretPost,
 		Scopes: []string{"api://x/.default", "read"}, Audience: "https://api.example",
 		Resources: []string{"https://r1.example", "https://r2.example"}, ExtraParams: map[string]string{"tenant": "t1"},
 		Headers: map[string]string{"X-Request-Source": "terraform"},
@@ -93,7 +93,7 @@ func TestClientSecretPostWithAllParameters(t *testing.T) {
 
 func TestJSONBodyEpicollect5Style(t *testing.T) {
 	u, got := tokenServer(t, answerWith(200, "application/json", `{"token_type":"Bearer","expires_in":7200,"access_token":"eyJ0"}`))
-	req := TokenRequest{TokenURL: u, ClientID: "153", ClientSecret: testSecret, Format: FormatJSON, ContentType: "application/vnd.api+json"}
+	req := TokenRequest{TokenURL: u, ClientID: "153", ClientSecret: Inline(testSecret), Format: FormatJSON, ContentType: "application/vnd.api+json"}
 	tok, err := newClient(t).Token(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
@@ -119,7 +119,7 @@ func TestJSONBodyEpicollect5Style(t *testing.T) {
 
 func TestJSONBodyResourceList(t *testing.T) {
 	u, got := tokenServer(t, okToken)
-	_, err := newClient(t).Token(context.Background(), TokenRequest{TokenURL: u, ClientID: "a", ClientSecret: testSecret,
+	_, err := newClient(t).Token(context.Background(), TokenRequest{TokenURL: u, ClientID: "a", ClientSecret: Inline(testSecret),
 		Format: FormatJSON, Resources: []string{"r1", "r2"}, Scopes: []string{"a", "b"}})
 	if err != nil {
 		t.Fatal(err)
@@ -153,7 +153,7 @@ func TestTokenResponses(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			u, _ := tokenServer(t, tc.h)
-			tok, err := newClient(t).Token(context.Background(), TokenRequest{TokenURL: u, ClientID: "a", ClientSecret: testSecret})
+			tok, err := newClient(t).Token(context.Background(), TokenRequest{TokenURL: u, ClientID: "a", ClientSecret: Inline(testSecret)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -209,7 +209,7 @@ func TestTokenErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			u, _ := tokenServer(t, tc.h)
-			_, err := newClient(t).Token(context.Background(), TokenRequest{TokenURL: u, ClientID: "a", ClientSecret: testSecret})
+			_, err := newClient(t).Token(context.Background(), TokenRequest{TokenURL: u, ClientID: "a", ClientSecret: Inline(testSecret)})
 			e := failure(t, err, tc.want...)
 			for _, nw := range tc.notWant {
 				if strings.Contains(e.Error(), nw) {
@@ -225,7 +225,7 @@ func TestTokenErrors(t *testing.T) {
 
 func TestFourXXIsNotRetried(t *testing.T) {
 	u, got := tokenServer(t, answerWith(400, "application/json", `{"error":"invalid_request"}`))
-	_, err := newClient(t).Token(context.Background(), TokenRequest{TokenURL: u, ClientID: "a", ClientSecret: testSecret})
+	_, err := newClient(t).Token(context.Background(), TokenRequest{TokenURL: u, ClientID: "a", ClientSecret: Inline(testSecret)})
 	mustFail(t, err, "invalid_request")
 	if len(*got) != 1 {
 		t.Errorf("a 400 was sent %d times", len(*got))
@@ -253,7 +253,7 @@ func TestTransientFailuresAreRetried(t *testing.T) {
 		}
 	})
 	start := time.Now()
-	tok, err := newClient(t).Token(context.Background(), TokenRequest{TokenURL: u, ClientID: "a", ClientSecret: testSecret})
+	tok, err := newClient(t).Token(context.Background(), TokenRequest{TokenURL: u, ClientID: "a", ClientSecret: Inline(testSecret)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -276,7 +276,7 @@ func TestRetryAfterBeyondBudgetStopsAtOnce(t *testing.T) {
 		w.Header().Set("Retry-After", "3600")
 		w.WriteHeader(429)
 	})
-	_, err := newClient(t).Token(context.Background(), TokenRequest{TokenURL: u, ClientID: "a", ClientSecret: testSecret})
+	_, err := newClient(t).Token(context.Background(), TokenRequest{TokenURL: u, ClientID: "a", ClientSecret: Inline(testSecret)})
 	// Waiting would have ended in the budget's deadline, not in the 429.
 	e := failure(t, err, "HTTP status: 429")
 	if len(*got) != 1 || strings.Contains(e.Error(), "retry budget") {
@@ -292,7 +292,7 @@ func TestFailingForeverEndsWithinBudget(t *testing.T) {
 		c.RetryBudget = time.Second
 	})
 	// The budget's own deadline ends it: the message says so.
-	_, err := c.Token(context.Background(), TokenRequest{TokenURL: u, ClientID: "a", ClientSecret: testSecret})
+	_, err := c.Token(context.Background(), TokenRequest{TokenURL: u, ClientID: "a", ClientSecret: Inline(testSecret)})
 	mustFail(t, err, "no answer within the retry budget of 1s")
 	if len(*got) < 2 {
 		t.Errorf("only %d attempts", len(*got))
@@ -305,7 +305,7 @@ func TestServerThatNeverAnswersTimesOut(t *testing.T) {
 	t.Cleanup(func() { close(block) }) // runs before the server's Close, which waits for handlers
 	c := newClient(t, func(c *Config) { c.RequestTimeout = 300 * time.Millisecond; c.NoRetries = true })
 	// The server never answers: only the request timeout can end this.
-	_, err := c.Token(context.Background(), TokenRequest{TokenURL: u, ClientID: "a", ClientSecret: testSecret})
+	_, err := c.Token(context.Background(), TokenRequest{TokenURL: u, ClientID: "a", ClientSecret: Inline(testSecret)})
 	mustFail(t, err, "no complete answer within the request timeout of 300ms")
 }
 
@@ -316,9 +316,9 @@ func TestRequestValidation(t *testing.T) {
 		want string
 	}{
 		{TokenRequest{TokenURL: "https://x/t", ClientID: "a"}, "needs client_secret"},
-		{TokenRequest{TokenURL: "https://x/t", ClientID: "a", ClientSecret: testSecret, ExtraParams: map[string]string{"grant_type": "password"}}, `may not set "grant_type"`},
-		{TokenRequest{TokenURL: "https://x/t", ClientID: "a", ClientSecret: testSecret, Headers: map[string]string{"authorization": "x"}}, `may not set "authorization"`},
-		{TokenRequest{TokenURL: "/token", ClientID: "a", ClientSecret: testSecret}, "not an absolute URL"},
+		{TokenRequest{TokenURL: "https://x/t", ClientID: "a", ClientSecret: Inline(testSecret), ExtraParams: map[string]string{"grant_type": "password"}}, `may not set "grant_type"`},
+		{TokenRequest{TokenURL: "https://x/t", ClientID: "a", ClientSecret: Inline(testSecret), Headers: map[string]string{"authorization": "x"}}, `may not set "authorization"`},
+		{TokenRequest{TokenURL: "/token", ClientID: "a", ClientSecret: Inline(testSecret)}, "not an absolute URL"},
 	} {
 		_, err := c.Token(context.Background(), tc.req)
 		mustFail(t, err, tc.want)

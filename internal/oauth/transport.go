@@ -17,6 +17,10 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 )
 
+// maxResponseSize caps a response body; larger answers are an error. No
+// token, discovery document or error page needs more.
+const maxResponseSize = 1 << 20
+
 // answer is a complete HTTP response, its body read under the size cap.
 type answer struct {
 	status int
@@ -28,10 +32,10 @@ type answer struct {
 	attempts int
 }
 
-// attempts follows one operation across retries; it travels in the request
-// context so the retry hooks can report on it and set each attempt's
-// credential headers.
-type attempts struct {
+// operationTracker follows one operation across retries; it travels in the
+// request context so the retry hooks can report on it and set each
+// attempt's credential headers.
+type operationTracker struct {
 	mu        sync.Mutex
 	n         int
 	body      []byte
@@ -53,18 +57,18 @@ type builtAttempt struct {
 	header http.Header
 }
 
-type attemptsKey struct{}
+type trackerKey struct{}
 
-func trackerFrom(ctx context.Context) *attempts {
-	t, _ := ctx.Value(attemptsKey{}).(*attempts)
+func trackerFrom(ctx context.Context) *operationTracker {
+	t, _ := ctx.Value(trackerKey{}).(*operationTracker)
 	return t
 }
 
 // send performs req with retries under the retry budget and returns the final
 // answer, or an *Error of operation o naming what failed.
 func (c *Client) send(ctx context.Context, hc *retryablehttp.Client, method, target string, attempt attemptFunc, header http.Header, o op) (*answer, error) {
-	track := &attempts{}
-	ctx = context.WithValue(ctx, attemptsKey{}, track)
+	track := &operationTracker{}
+	ctx = context.WithValue(ctx, trackerKey{}, track)
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.RetryBudget)
 	defer cancel()
 
@@ -132,7 +136,7 @@ func (c *Client) send(ctx context.Context, hc *retryablehttp.Client, method, tar
 		}
 	}
 	if over {
-		e := o.fail(fmt.Sprintf("the response is larger than the %s limit", byteSize(c.cfg.MaxResponseSize)), nil)
+		e := o.fail(fmt.Sprintf("the response is larger than the %s limit", byteSize(maxResponseSize)), nil)
 		e.Status = resp.StatusCode
 		return nil, e
 	}
@@ -146,14 +150,14 @@ type bodyError struct{ err error }
 func (b bodyError) Error() string { return b.err.Error() }
 func (b bodyError) Unwrap() error { return b.err }
 
-// readCapped reads at most MaxResponseSize bytes and reports whether the body
+// readCapped reads at most maxResponseSize bytes and reports whether the body
 // was longer than that.
 func (c *Client) readCapped(r io.Reader) ([]byte, bool, error) {
-	b, err := io.ReadAll(io.LimitReader(r, c.cfg.MaxResponseSize+1))
+	b, err := io.ReadAll(io.LimitReader(r, maxResponseSize+1))
 	if err != nil {
 		return nil, false, err
 	}
-	if int64(len(b)) > c.cfg.MaxResponseSize {
+	if len(b) > maxResponseSize {
 		return nil, true, nil
 	}
 	if b == nil {
@@ -194,7 +198,9 @@ func retryAfter(v string) (time.Duration, bool) {
 	return 0, false
 }
 
-func (c *Client) logAttempt(_ retryablehttp.Logger, req *http.Request, retry int) {
+// beforeAttempt runs before each attempt is sent: it counts it, sets its
+// credential headers and body length, and logs it.
+func (c *Client) beforeAttempt(_ retryablehttp.Logger, req *http.Request, retry int) {
 	if t := trackerFrom(req.Context()); t != nil {
 		t.mu.Lock()
 		t.n++

@@ -42,7 +42,7 @@ func proxyRecorder(t *testing.T) *atomic.Int32 {
 // refused before anything is sent.
 func TestDotLocalhostNeverReachesTheProxy(t *testing.T) {
 	proxied := proxyRecorder(t)
-	_, err := newClient(t).Token(context.Background(), TokenRequest{TokenURL: "http://keycloak.localhost:8080/token", ClientID: "a", ClientSecret: testSecret})
+	_, err := newClient(t).Token(context.Background(), TokenRequest{TokenURL: "http://keycloak.localhost:8080/token", ClientID: "a", ClientSecret: Inline(testSecret)})
 	mustFail(t, err, "not loopback")
 	if proxied.Load() != 0 {
 		t.Errorf("the proxy received %d requests carrying the credentials", proxied.Load())
@@ -54,7 +54,7 @@ func TestDotLocalhostNeverReachesTheProxy(t *testing.T) {
 func TestLoopbackBypassesTheProxy(t *testing.T) {
 	proxied := proxyRecorder(t)
 	srv := serve(t, answerWith(200, "application/json", `{"access_token":"direct-token","expires_in":60}`))
-	tok, err := newClient(t).Token(context.Background(), TokenRequest{TokenURL: srv.URL + "/token", ClientID: "a", ClientSecret: testSecret})
+	tok, err := newClient(t).Token(context.Background(), TokenRequest{TokenURL: srv.URL + "/token", ClientID: "a", ClientSecret: Inline(testSecret)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func TestLoopbackBypassesTheProxy(t *testing.T) {
 	}
 	// Other hosts still use the environment's proxy.
 	opt := newClient(t, func(c *Config) { c.AllowInsecureHTTP = true })
-	if _, err := opt.Token(context.Background(), TokenRequest{TokenURL: "http://idp.invalid/token", ClientID: "a", ClientSecret: testSecret}); err != nil {
+	if _, err := opt.Token(context.Background(), TokenRequest{TokenURL: "http://idp.invalid/token", ClientID: "a", ClientSecret: Inline(testSecret)}); err != nil {
 		t.Fatal(err)
 	}
 	if proxied.Load() != 1 {

@@ -77,7 +77,7 @@ func (c *Client) IdentityToken(ctx context.Context, src IdentitySource) (string,
 		header         = http.Header{}
 		attempt        attemptFunc
 		field          string // the JSON member holding the token; "" for a text answer
-		hc             = c.post
+		hc             = c.credentialed
 	)
 	switch src.Platform {
 	case GitHubActions:
@@ -151,18 +151,11 @@ func isMetadataServer(host string) bool {
 
 // identityAnswer takes the token out of a platform's answer.
 func identityAnswer(ans *answer, o op, p Platform, field string) (string, error) {
-	fail := func(reason string) *Error {
-		e := o.fail(reason+attemptsSuffix(ans.attempts), nil)
-		e.Status = ans.status
-		return e
-	}
 	switch {
 	case ans.status >= 300 && ans.status < 400:
-		e := fail("the platform answered with a redirect, which is never followed: the request carries the platform's request token")
-		return "", e
+		return "", o.answerFailed(ans, "the platform answered with a redirect, which is never followed: the request carries the platform's request token", false)
 	case ans.status == http.StatusUnauthorized || ans.status == http.StatusForbidden:
-		e := fail("the platform refused the request for an identity token")
-		e.Excerpt = redact.Excerpt(ans.body)
+		e := o.answerFailed(ans, "the platform refused the request for an identity token", true)
 		e.Hint = map[Platform]string{
 			GitHubActions:  "The job's request token was refused: check that the workflow or job grants `permissions: id-token: write`.",
 			AzurePipelines: "Check that the pipeline may use the service connection, and that System.AccessToken is mapped into the task's environment.",
@@ -170,28 +163,22 @@ func identityAnswer(ans *answer, o op, p Platform, field string) (string, error)
 		}[p]
 		return "", e
 	case ans.status != http.StatusOK:
-		e := fail("the platform did not issue an identity token")
-		e.Excerpt = redact.Excerpt(ans.body)
-		return "", e
+		return "", o.answerFailed(ans, "the platform did not issue an identity token", true)
 	}
 	tok := strings.TrimSpace(string(ans.body))
 	if field != "" {
 		var m map[string]any
 		if err := json.Unmarshal(ans.body, &m); err != nil {
-			e := fail("the platform's answer is not a JSON object")
-			e.Excerpt = redact.Excerpt(ans.body)
-			return "", e
+			return "", o.answerFailed(ans, "the platform's answer is not a JSON object", true)
 		}
 		s, ok := m[field].(string)
 		if !ok || s == "" {
-			return "", fail(fmt.Sprintf("the platform's answer has no %q", field))
+			return "", o.answerFailed(ans, fmt.Sprintf("the platform's answer has no %q", field), false)
 		}
 		tok = s
 	}
 	if strings.Count(tok, ".") != 2 || strings.ContainsAny(tok, " \t\r\n<>") {
-		e := fail("the platform's answer is not a JWT")
-		e.Excerpt = redact.Excerpt(ans.body)
-		return "", e
+		return "", o.answerFailed(ans, "the platform's answer is not a JWT", true)
 	}
 	redact.Remember(tok)
 	return tok, nil

@@ -173,7 +173,7 @@ func TestWorkloadIdentityTokenRequest(t *testing.T) {
 	})
 	req := TokenRequest{TokenURL: srv.TokenURL(), ClientID: "app-1",
 		WorkloadIdentity: &IdentitySource{Platform: GitHubActions, Audience: "api://AzureADTokenExchange"}}
-	if req.ChooseAuthMethod(nil) != ClientAssertion {
+	if req.chooseAuthMethod(nil) != ClientAssertion {
 		t.Fatal("workload_identity should imply client_assertion")
 	}
 	store := &memStore{}
@@ -244,7 +244,7 @@ func TestSecretFileReadOnEveryAttempt(t *testing.T) {
 		}
 		answerWith(200, "application/json", `{"access_token":"tok","expires_in":60}`)(w, r)
 	})
-	_, err := newClient(t).Token(context.Background(), TokenRequest{TokenURL: srv.URL, ClientID: "a", ClientSecretFile: file, AuthMethod: ClientSecretPost})
+	_, err := newClient(t).Token(context.Background(), TokenRequest{TokenURL: srv.URL, ClientID: "a", ClientSecret: Secret{File: file}, AuthMethod: ClientSecretPost})
 	must(err)
 	if len(secrets) != 2 || secrets[0] != "first-secret-value" || secrets[1] != "rotated-secret-value" {
 		t.Errorf("the attempts sent %q; want the file as it was at each", secrets)
@@ -265,12 +265,12 @@ func TestSecretSourceErrors(t *testing.T) {
 		arg  string
 		want string
 	}{
-		{"unset variable", TokenRequest{ClientSecretEnv: "NO_SUCH_SECRET_VAR"}, ArgClientSecretEnv, "The environment variable NO_SUCH_SECRET_VAR named by client_secret_env is not set."},
-		{"empty variable", TokenRequest{ClientSecretEnv: "EMPTY_SECRET_VAR"}, ArgClientSecretEnv, "The environment variable EMPTY_SECRET_VAR named by client_secret_env is empty."},
-		{"missing file", TokenRequest{ClientSecretFile: filepath.Join(dir, "nope")}, ArgClientSecretFile, "named by client_secret_file could not be read: no such file or directory."},
-		{"empty file", TokenRequest{PrivateKeyFile: empty}, ArgPrivateKeyFile, "named by private_key_file is empty."},
-		{"two forms", TokenRequest{ClientSecret: "x", ClientSecretEnv: "X"}, ArgClientSecretFile, "Set only one of client_secret, client_secret_file and client_secret_env."},
-		{"assertion and workload identity", TokenRequest{ClientAssertionEnv: "ASSERTION_VAR", WorkloadIdentity: &IdentitySource{Platform: GitHubActions}},
+		{"unset variable", TokenRequest{ClientSecret: Secret{Env: "NO_SUCH_SECRET_VAR"}}, ArgClientSecretEnv, "The environment variable NO_SUCH_SECRET_VAR named by client_secret_env is not set."},
+		{"empty variable", TokenRequest{ClientSecret: Secret{Env: "EMPTY_SECRET_VAR"}}, ArgClientSecretEnv, "The environment variable EMPTY_SECRET_VAR named by client_secret_env is empty."},
+		{"missing file", TokenRequest{ClientSecret: Secret{File: filepath.Join(dir, "nope")}}, ArgClientSecretFile, "named by client_secret_file could not be read: no such file or directory."},
+		{"empty file", TokenRequest{PrivateKey: Secret{File: empty}}, ArgPrivateKeyFile, "named by private_key_file is empty."},
+		{"two forms", TokenRequest{ClientSecret: Secret{Value: "x", Env: "X"}}, ArgClientSecretFile, "Set only one of client_secret, client_secret_file and client_secret_env."},
+		{"assertion and workload identity", TokenRequest{ClientAssertion: Secret{Env: "ASSERTION_VAR"}, WorkloadIdentity: &IdentitySource{Platform: GitHubActions}},
 			ArgWorkloadIdentity, "Set either workload_identity or a client_assertion"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

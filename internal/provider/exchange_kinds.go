@@ -4,7 +4,7 @@ import (
 	"context"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
-	dsschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	dschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	esschema "github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
 )
@@ -31,7 +31,7 @@ func (d *exchangeDataSource) Metadata(_ context.Context, req datasource.Metadata
 }
 
 func (d *exchangeDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
-	resp.Schema = dsschema.Schema{Attributes: exchangeAttrs, MarkdownDescription: exchangeDescription +
+	resp.Schema = dschema.Schema{Attributes: exchangeAttrs, MarkdownDescription: exchangeDescription +
 		" The issued token is stored in state; where the consumer takes ephemeral values, prefer the ephemeral resource."}
 }
 
@@ -45,7 +45,7 @@ func (d *exchangeDataSource) Read(ctx context.Context, req datasource.ReadReques
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if resp.Diagnostics.Append(m.fetch(ctx, d.pd, false)...); resp.Diagnostics.HasError() {
+	if resp.Diagnostics.Append(m.exchange(ctx, d.pd)...); resp.Diagnostics.HasError() {
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
@@ -74,7 +74,7 @@ func (e *exchangeEphemeral) Open(ctx context.Context, req ephemeral.OpenRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if resp.Diagnostics.Append(m.fetch(ctx, e.pd, false)...); resp.Diagnostics.HasError() {
+	if resp.Diagnostics.Append(m.exchange(ctx, e.pd)...); resp.Diagnostics.HasError() {
 		return
 	}
 	resp.Diagnostics.Append(resp.Result.Set(ctx, &m)...)

@@ -17,8 +17,8 @@ const exchangeDescription = "Exchanges one token for another with the RFC 8693 t
 	"discovery, transport, retries, errors and caching with `clientcreds_token`."
 
 var (
-	subjectForms = []string{oauth.ArgSubjectToken, oauth.ArgSubjectTokenFile, oauth.ArgSubjectTokenEnv, oauth.ArgWorkloadIdentity}
-	actorForms   = []string{oauth.ArgActorToken, oauth.ArgActorTokenFile, oauth.ArgActorTokenEnv}
+	subjectForms = append(oauth.SubjectTokenArgs.All(), oauth.ArgWorkloadIdentity)
+	actorForms   = oauth.ActorTokenArgs.All()
 )
 
 const tokenTypeDesc = "Short names `jwt`, `id_token`, `access_token`, `refresh_token`, `saml1` and `saml2` are sent as their " +
@@ -96,10 +96,10 @@ type exchangeModel struct {
 func (m *exchangeModel) baseRequest(pd *providerData) (oauth.TokenRequest, diag.Diagnostics) {
 	r, diags := m.tokenModel.baseRequest(pd)
 	r.Exchange = &oauth.Exchange{
-		SubjectToken: m.SubjectToken.ValueString(), SubjectTokenFile: m.SubjectTokenFile.ValueString(),
-		SubjectTokenEnv: m.SubjectTokenEnv.ValueString(), SubjectIdentity: r.WorkloadIdentity,
-		SubjectTokenType: oauth.TokenTypeURN(m.SubjectTokenType.ValueString()),
-		ActorToken:       m.ActorToken.ValueString(), ActorTokenFile: m.ActorTokenFile.ValueString(), ActorTokenEnv: m.ActorTokenEnv.ValueString(),
+		SubjectToken:       secretOf(m.SubjectToken, m.SubjectTokenFile, m.SubjectTokenEnv),
+		SubjectIdentity:    r.WorkloadIdentity,
+		SubjectTokenType:   oauth.TokenTypeURN(m.SubjectTokenType.ValueString()),
+		ActorToken:         secretOf(m.ActorToken, m.ActorTokenFile, m.ActorTokenEnv),
 		ActorTokenType:     oauth.TokenTypeURN(m.ActorTokenType.ValueString()),
 		RequestedTokenType: oauth.TokenTypeURN(m.RequestedTokenType.ValueString()),
 	}
@@ -107,9 +107,9 @@ func (m *exchangeModel) baseRequest(pd *providerData) (oauth.TokenRequest, diag.
 	return r, diags
 }
 
-// fetch exchanges the token and fills in the result.
-func (m *exchangeModel) fetch(ctx context.Context, pd *providerData, own bool) diag.Diagnostics {
-	_, _, diags := m.fetchWith(ctx, pd, own, m.baseRequest)
+// exchange exchanges the token and fills in the result.
+func (m *exchangeModel) exchange(ctx context.Context, pd *providerData) diag.Diagnostics {
+	_, _, diags := m.fetchWith(ctx, pd, false, m.baseRequest)
 	if !diags.HasError() {
 		m.IssuedTokenType = nullIfEmpty(m.issuedTokenType)
 	}

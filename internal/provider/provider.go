@@ -70,15 +70,9 @@ type providerData struct {
 	revocations *revocations
 	// The mTLS client certificate and key for tls_client_auth and
 	// self_signed_tls_client_auth reads that name none of their own; the key
-	// inline, or the file or variable to read it from at request time.
+	// is read at request time, like every secret.
 	clientCertPEM []byte
-	clientKey     secretForms
-}
-
-// secretForms is a secret as configured: inline, or where to read it.
-type secretForms struct {
-	pem       []byte
-	file, env string
+	clientKey     oauth.Secret
 }
 
 func (p *Provider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -130,7 +124,7 @@ func (p *Provider) Configure(ctx context.Context, req provider.ConfigureRequest,
 	}
 	pd := &providerData{client: client, revocations: &revocations{}}
 	pd.clientCertPEM = []byte(m.ClientCertPEM.ValueString())
-	pd.clientKey = secretForms{[]byte(m.ClientKeyPEM.ValueString()), m.ClientKeyFile.ValueString(), m.ClientKeyEnv.ValueString()}
+	pd.clientKey = secretOf(m.ClientKeyPEM, m.ClientKeyFile, m.ClientKeyEnv)
 	readFile(m.ClientCertFile, "client_certificate_file", &pd.clientCertPEM, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return

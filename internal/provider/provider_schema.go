@@ -2,6 +2,9 @@ package provider
 
 import (
 	"context"
+	"fmt"
+	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -9,6 +12,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/tokencache"
 )
 
 func (p *Provider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
@@ -19,29 +25,31 @@ func (p *Provider) Schema(_ context.Context, _ provider.SchemaRequest, resp *pro
 		Attributes: map[string]schema.Attribute{
 			"request_timeout": schema.StringAttribute{
 				Optional:            true,
-				MarkdownDescription: "Longest wait for one HTTP attempt, connection to last byte, as a Go duration. Defaults to `30s`.",
+				MarkdownDescription: "Longest wait for one HTTP attempt, connection to last byte, as a Go duration. Defaults to " + durationDoc(oauth.DefaultRequestTimeout) + ".",
 				Validators:          []validator.String{durationValidator{}},
 			},
 			"max_retries": schema.Int64Attribute{
 				Optional: true,
 				MarkdownDescription: "How many times a transient failure (connection error, HTTP 429, 5xx other than 501) is retried, " +
-					"with exponential backoff that honours `Retry-After`. Other 4xx answers are never retried. `0` disables retries. Defaults to `3`.",
+					"with exponential backoff that honours `Retry-After`. Other 4xx answers are never retried. `0` disables retries. " +
+					fmt.Sprintf("Defaults to `%d`.", oauth.DefaultMaxRetries),
 				Validators: []validator.Int64{int64validator.Between(0, 10)},
 			},
 			"retry_wait_min": schema.StringAttribute{
 				Optional:            true,
-				MarkdownDescription: "Shortest wait between attempts, as a Go duration. Defaults to `1s`.",
+				MarkdownDescription: "Shortest wait between attempts, as a Go duration. Defaults to " + durationDoc(oauth.DefaultRetryWaitMin) + ".",
 				Validators:          []validator.String{durationValidator{}},
 			},
 			"retry_wait_max": schema.StringAttribute{
-				Optional:            true,
-				MarkdownDescription: "Longest backoff between attempts, as a Go duration. A server's `Retry-After` may ask for more, up to `retry_budget`. Defaults to `30s`.",
-				Validators:          []validator.String{durationValidator{}},
+				Optional: true,
+				MarkdownDescription: "Longest backoff between attempts, as a Go duration. A server's `Retry-After` may ask for more, up to `retry_budget`. " +
+					"Defaults to " + durationDoc(oauth.DefaultRetryWaitMax) + ".",
+				Validators: []validator.String{durationValidator{}},
 			},
 			"retry_budget": schema.StringAttribute{
 				Optional: true,
 				MarkdownDescription: "Bound on one discovery or token request, all attempts and waits included, as a Go duration. " +
-					"A `Retry-After` beyond what is left of it ends the retries at once. Defaults to `2m`.",
+					"A `Retry-After` beyond what is left of it ends the retries at once. Defaults to " + durationDoc(oauth.DefaultRetryBudget) + ".",
 				Validators: []validator.String{durationValidator{}},
 			},
 			"ca_cert_pem": schema.StringAttribute{
@@ -91,24 +99,39 @@ func (p *Provider) Schema(_ context.Context, _ provider.SchemaRequest, resp *pro
 			"cache": schema.SingleNestedBlock{
 				MarkdownDescription: "Keeps tokens on disk across Terraform runs, so that `plan` then `apply`, or a pipeline " +
 					"running every few minutes, reuses one token until shortly before it expires. Off unless this block is " +
-					"present or the `CLIENTCREDS_CACHE_DIR` environment variable names a directory. Each entry is encrypted " +
+					"present or the `" + cacheDirEnv + "` environment variable names a directory. Each entry is encrypted " +
 					"(AES-256-GCM) with a key derived from the client's own secret through Argon2id, so only a run holding the same secret " +
-					"can read it. An entry is kept for the token's lifetime and at most 24 hours. The trade-off: a valid token is stored on disk " +
+					"can read it. An entry is kept for the token's lifetime and at most " + durationDoc(tokencache.MaxAge) + ". The trade-off: a valid token is stored on disk " +
 					"(encrypted), and revoking a client secret does not reach tokens already issued. Ephemeral resources with `revoke_on_close` never use it.",
 				Attributes: map[string]schema.Attribute{
 					"directory": schema.StringAttribute{
 						Optional: true,
 						MarkdownDescription: "Directory of the cache, created with mode 0700 if missing. It must be owned by the user " +
-							"running Terraform, must not be a symbolic link, and must give no access to group or others. Defaults to `CLIENTCREDS_CACHE_DIR`.",
+							"running Terraform, must not be a symbolic link, and must give no access to group or others; every directory above it must " +
+							"be writable only by root or that user (or be sticky, as `/tmp` is). Defaults to `" + cacheDirEnv + "`.",
 					},
 					"min_remaining": schema.StringAttribute{
 						Optional: true,
 						MarkdownDescription: "Lifetime a kept token must have left to be reused, as a Go duration; for tokens " +
-							"shorter than twice this, half their lifetime. Also applies to tokens shared within one run. Defaults to `5m`.",
+							"shorter than twice this, half their lifetime. Also applies to tokens shared within one run. Defaults to " +
+							durationDoc(oauth.DefaultMinRemaining) + ".",
 						Validators: []validator.String{durationValidator{}},
 					},
 				},
 			},
 		},
 	}
+}
+
+// durationDoc writes a default duration as a user writes it: `30s`, `2m`,
+// `24h`, from the constant the code uses, so the docs cannot drift.
+func durationDoc(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return "`" + s + "`"
 }

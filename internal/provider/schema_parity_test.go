@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"slices"
 	"testing"
+	"time"
 )
 
 // A data source and its ephemeral twin agree attribute by attribute: same
@@ -43,5 +44,15 @@ func TestSchemaParityOfTwins(t *testing.T) {
 	}
 	if len(data) < 2 {
 		t.Errorf("only %d data sources", len(data))
+	}
+}
+
+// Defaults in descriptions are written from the constants the code uses.
+func TestDurationDocWritesDefaultsAsUsersDo(t *testing.T) {
+	for d, want := range map[time.Duration]string{30 * time.Second: "`30s`", 2 * time.Minute: "`2m`", 24 * time.Hour: "`24h`",
+		90 * time.Second: "`1m30s`", time.Second: "`1s`"} {
+		if got := durationDoc(d); got != want {
+			t.Errorf("durationDoc(%v) = %s, want %s", d, got, want)
+		}
 	}
 }

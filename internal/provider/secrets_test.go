@@ -2,6 +2,7 @@ package provider
 
 import (
 	"crypto"
+	"regexp"
 	"time"
 
 	"fmt"
@@ -160,4 +161,26 @@ func federatedAssertion(t *testing.T, key crypto.Signer, sub, aud string) string
 		IssuedAt: jwt.NewNumericDate(now), NotBefore: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(now.Add(time.Minute))}).Serialize()
 	must(t, err)
 	return a
+}
+
+// A client_secret_jwt secret too short for HS256, in a variable read only
+// when the token is requested: the error points at client_secret_env, the
+// argument the configuration sets, not at client_secret.
+func TestAccShortSecretFromVariableBlamesTheVariable(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t, "1.0.0", `
+data "clientcreds_token" "t" {
+  token_url         = "https://idp.example/token"
+  client_id         = "svc"
+  auth_method       = "client_secret_jwt"
+  client_secret_env = "SHORT_JWT_SECRET"
+}
+`)
+	out := c.runFail([]string{"SHORT_JWT_SECRET=only-sixteen-ch"}, "plan", "-input=false", "-no-color")
+	if !phrase("needs a client_secret of at least 32 bytes").MatchString(out) {
+		t.Fatalf("no error about the short secret:\n%s", out)
+	}
+	if !regexp.MustCompile(`\d+:\s+client_secret_env\s+=\s+"SHORT_JWT_SECRET"`).MatchString(out) {
+		t.Errorf("the error does not point at client_secret_env:\n%s", out)
+	}
 }

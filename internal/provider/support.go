@@ -36,19 +36,29 @@ func maskSecrets(ctx context.Context, secrets ...string) context.Context {
 	return ctx
 }
 
-// errorDiag turns a protocol error into one diagnostic: the error's own short
-// summary, and its full explanation as the detail, attached to the argument
-// it blames when it blames one.
+// errorDiag is the one way an error becomes a diagnostic, at validate and at
+// read alike: a protocol *Error gives its own summary and full detail; an
+// argument error alone (from validation) its summary and message; anything
+// else is sanitised. Whichever it is, it is attached to the argument it
+// blames, when it blames one: the protocol names the form of a secret the
+// configuration used (client_secret_file, not client_secret).
 func errorDiag(err error) diag.Diagnostic {
+	summary, detail := "Request Failed", redact.Sanitize(err.Error(), 1000)
 	var oe *oauth.Error
-	if !errors.As(err, &oe) {
-		return diag.NewErrorDiagnostic("Request Failed", redact.Sanitize(err.Error(), 1000))
-	}
 	var ae *oauth.ArgError
-	if errors.As(err, &ae) {
-		return diag.NewAttributeErrorDiagnostic(path.Root(ae.Arg), oe.Summary, oe.Error())
+	switch {
+	case errors.As(err, &oe):
+		summary, detail = oe.Summary, oe.Error()
+	case errors.As(err, &ae):
+		summary, detail = "Invalid Configuration", ae.Msg
+		if ae.Summary != "" {
+			summary = ae.Summary
+		}
 	}
-	return diag.NewErrorDiagnostic(oe.Summary, oe.Error())
+	if errors.As(err, &ae) {
+		return diag.NewAttributeErrorDiagnostic(path.Root(ae.Arg), summary, detail)
+	}
+	return diag.NewErrorDiagnostic(summary, detail)
 }
 
 // reportBug is the one wording of "this is our bug".

@@ -114,7 +114,7 @@ func (e *tokenEphemeral) Close(ctx context.Context, req ephemeral.CloseRequest, 
 	if !ok {
 		return
 	}
-	ctx = maskSecrets(ctx, rr.Token, rr.Client.ClientSecret)
+	ctx = maskSecrets(ctx, rr.Token, rr.Client.ClientSecret.Value)
 	if err := e.pd.client.Revoke(ctx, rr); err != nil {
 		d := errorDiag(err)
 		resp.Diagnostics.AddWarning(d.Summary(), d.Detail()+"\n\nThe token stays valid until it expires.")

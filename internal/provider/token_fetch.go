@@ -23,48 +23,39 @@ import (
 func (m *tokenModel) baseRequest(pd *providerData) (oauth.TokenRequest, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	r := oauth.TokenRequest{
-		TokenURL:            m.TokenURL.ValueString(),
-		ClientID:            m.ClientID.ValueString(),
-		ClientSecret:        m.ClientSecret.ValueString(),
-		ClientSecretFile:    m.ClientSecretFile.ValueString(),
-		ClientSecretEnv:     m.ClientSecretEnv.ValueString(),
-		AuthMethod:          oauth.AuthMethod(m.AuthMethod.ValueString()),
-		Format:              m.RequestFormat.ValueString(),
-		ContentType:         m.ContentType.ValueString(),
-		Scopes:              m.Scopes,
-		Audience:            m.Audience.ValueString(),
-		Resources:           m.Resource,
-		ExtraParams:         m.ExtraParams,
-		Headers:             m.Headers,
-		PrivateKeyPEM:       []byte(m.PrivateKeyPEM.ValueString()),
-		PrivateKeyFile:      m.PrivateKeyFile.ValueString(),
-		PrivateKeyEnv:       m.PrivateKeyEnv.ValueString(),
-		CertificatePEM:      []byte(m.CertificatePEM.ValueString()),
-		SigningAlgorithm:    m.SigningAlgorithm.ValueString(),
-		KeyID:               m.KeyID.ValueString(),
-		AssertionAudience:   m.AssertionAudience.ValueString(),
-		ClientAssertion:     m.ClientAssertion.ValueString(),
-		ClientAssertionFile: m.ClientAssertionFile.ValueString(),
-		ClientAssertionEnv:  m.ClientAssertionEnv.ValueString(),
+		TokenURL:          m.TokenURL.ValueString(),
+		ClientID:          m.ClientID.ValueString(),
+		ClientSecret:      secretOf(m.ClientSecret, m.ClientSecretFile, m.ClientSecretEnv),
+		AuthMethod:        oauth.AuthMethod(m.AuthMethod.ValueString()),
+		Format:            m.RequestFormat.ValueString(),
+		ContentType:       m.ContentType.ValueString(),
+		Scopes:            m.Scopes,
+		Audience:          m.Audience.ValueString(),
+		Resources:         m.Resource,
+		ExtraParams:       m.ExtraParams,
+		Headers:           m.Headers,
+		PrivateKey:        secretOf(m.PrivateKeyPEM, m.PrivateKeyFile, m.PrivateKeyEnv),
+		CertificatePEM:    []byte(m.CertificatePEM.ValueString()),
+		CertificateFile:   m.CertificateFile.ValueString(),
+		SigningAlgorithm:  m.SigningAlgorithm.ValueString(),
+		KeyID:             m.KeyID.ValueString(),
+		AssertionAudience: m.AssertionAudience.ValueString(),
+		ClientAssertion:   secretOf(m.ClientAssertion, m.ClientAssertionFile, m.ClientAssertionEnv),
 	}
 	if w := m.WorkloadIdentity.ValueString(); w != "" {
 		r.WorkloadIdentity = &oauth.IdentitySource{Platform: oauth.Platform(w), Audience: m.WorkloadAudience.ValueString(),
 			ServiceConnectionID: m.WorkloadConnection.ValueString()}
 	}
-	if r.Format == "" {
-		r.Format = oauth.FormatForm
-	}
-	readFile(m.CertificateFile, "certificate_file", &r.CertificatePEM, &diags)
-	if pd != nil && isTLSMethod(r.AuthMethod) && len(r.CertificatePEM) == 0 && !m.hasKey() {
-		r.CertificatePEM = pd.clientCertPEM
-		r.PrivateKeyPEM, r.PrivateKeyFile, r.PrivateKeyEnv = pd.clientKey.pem, pd.clientKey.file, pd.clientKey.env
+	readFile(m.CertificateFile, oauth.ArgCertificateFile, &r.CertificatePEM, &diags)
+	if pd != nil && r.AuthMethod.IsMutualTLS() && len(r.CertificatePEM) == 0 && !r.PrivateKey.IsSet() {
+		r.CertificatePEM, r.PrivateKey = pd.clientCertPEM, pd.clientKey
 	}
 	return r, diags
 }
 
-// hasKey reports whether the configuration gives a private key in any form.
-func (m *tokenModel) hasKey() bool {
-	return m.PrivateKeyPEM.ValueString() != "" || m.PrivateKeyFile.ValueString() != "" || m.PrivateKeyEnv.ValueString() != ""
+// secretOf is a secret argument's three forms as configured.
+func secretOf(inline, file, env types.String) oauth.Secret {
+	return oauth.Secret{Value: inline.ValueString(), File: file.ValueString(), Env: env.ValueString()}
 }
 
 // request completes baseRequest with discovery when the configuration names
@@ -84,17 +75,11 @@ func (m *tokenModel) request(ctx context.Context, pd *providerData, build reques
 		}
 		r.TokenURL = md.TokenEndpoint
 	}
-	if r.AuthMethod == "" {
-		r.AuthMethod = r.ChooseAuthMethod(md)
-	}
-	if alias := md.MTLSAlias("token_endpoint"); isTLSMethod(r.AuthMethod) && alias != "" {
+	r.SetDefaults(md)
+	if alias := md.MTLSAlias("token_endpoint"); r.AuthMethod.IsMutualTLS() && alias != "" {
 		r.TokenURL = alias // RFC 8705 §5: mTLS clients use the aliases
 	}
 	return r, diags
-}
-
-func isTLSMethod(m oauth.AuthMethod) bool {
-	return m == oauth.TLSClientAuth || m == oauth.SelfSignedTLSClientAuth
 }
 
 func readFile(v types.String, attr string, dst *[]byte, diags *diag.Diagnostics) {
@@ -138,7 +123,7 @@ func (m *tokenModel) fetchWith(ctx context.Context, pd *providerData, own bool, 
 	if diags.HasError() {
 		return ctx, nil, diags
 	}
-	ctx = maskSecrets(ctx, string(req.PrivateKeyPEM)) // also when it is the provider's
+	ctx = maskSecrets(ctx, req.PrivateKey.Value) // also when it is the provider's
 	req.NoShare = own
 	tok, err := pd.client.Token(ctx, req)
 	if err != nil {

@@ -18,7 +18,7 @@ func TestTokenModelToRequest(t *testing.T) {
 	dir := t.TempDir()
 	keyFile, certFile := filepath.Join(dir, "key.pem"), filepath.Join(dir, "cert.pem")
 	must(t, os.WriteFile(certFile, []byte("CERT FROM FILE"), 0o600))
-	pd := &providerData{clientCertPEM: []byte("PROVIDER CERT"), clientKey: secretForms{env: "PROVIDER_KEY_VAR"}}
+	pd := &providerData{clientCertPEM: []byte("PROVIDER CERT"), clientKey: oauth.Secret{Env: "PROVIDER_KEY_VAR"}}
 
 	for _, tc := range []struct {
 		name string
@@ -30,36 +30,36 @@ func TestTokenModelToRequest(t *testing.T) {
 			AuthMethod: types.StringValue("client_secret_post"), RequestFormat: types.StringValue("json"),
 			ContentType: types.StringValue("application/vnd.api+json"), Scopes: []string{"a", "b"}, Audience: types.StringValue("api"),
 			Resource: []string{"r1", "r2"}, ExtraParams: map[string]string{"x": "1"}, Headers: map[string]string{"X-H": "v"},
-		}, oauth.TokenRequest{TokenURL: "https://idp/token", ClientID: "153", ClientSecret: "s", AuthMethod: oauth.ClientSecretPost,
+		}, oauth.TokenRequest{TokenURL: "https://idp/token", ClientID: "153", ClientSecret: oauth.Inline("s"), AuthMethod: oauth.ClientSecretPost,
 			Format: oauth.FormatJSON, ContentType: "application/vnd.api+json", Scopes: []string{"a", "b"}, Audience: "api",
 			Resources: []string{"r1", "r2"}, ExtraParams: map[string]string{"x": "1"}, Headers: map[string]string{"X-H": "v"},
-			PrivateKeyPEM: []byte{}, CertificatePEM: []byte{}}},
-		{"format defaults to form", tokenModel{ClientID: types.StringValue("c")},
-			oauth.TokenRequest{ClientID: "c", Format: oauth.FormatForm, PrivateKeyPEM: []byte{}, CertificatePEM: []byte{}}},
+			CertificatePEM: []byte{}}},
+		{"format and method left to SetDefaults", tokenModel{ClientID: types.StringValue("c")},
+			oauth.TokenRequest{ClientID: "c", CertificatePEM: []byte{}}},
 		{"key file passed by name, certificate file read, signing settings", tokenModel{
 			ClientID: types.StringValue("c"), PrivateKeyFile: types.StringValue(keyFile), CertificateFile: types.StringValue(certFile),
 			SigningAlgorithm: types.StringValue("ES256"), KeyID: types.StringValue("k1"), AssertionAudience: types.StringValue("https://idp"),
-		}, oauth.TokenRequest{ClientID: "c", Format: oauth.FormatForm, PrivateKeyPEM: []byte{}, PrivateKeyFile: keyFile,
-			CertificatePEM: []byte("CERT FROM FILE"), SigningAlgorithm: "ES256", KeyID: "k1", AssertionAudience: "https://idp"}},
+		}, oauth.TokenRequest{ClientID: "c", PrivateKey: oauth.Secret{File: keyFile},
+			CertificatePEM: []byte("CERT FROM FILE"), CertificateFile: certFile, SigningAlgorithm: "ES256", KeyID: "k1", AssertionAudience: "https://idp"}},
 		{"secrets by file and variable name", tokenModel{ClientID: types.StringValue("c"), ClientSecretEnv: types.StringValue("SECRET_VAR"),
 			PrivateKeyEnv: types.StringValue("KEY_VAR"), ClientAssertionEnv: types.StringValue("TFC_WORKLOAD_IDENTITY_TOKEN"),
 			ClientSecretFile: types.StringValue("/run/secret")},
-			oauth.TokenRequest{ClientID: "c", Format: oauth.FormatForm, ClientSecretEnv: "SECRET_VAR", ClientSecretFile: "/run/secret",
-				PrivateKeyEnv: "KEY_VAR", ClientAssertionEnv: "TFC_WORKLOAD_IDENTITY_TOKEN", PrivateKeyPEM: []byte{}, CertificatePEM: []byte{}}},
+			oauth.TokenRequest{ClientID: "c", ClientSecret: oauth.Secret{Env: "SECRET_VAR", File: "/run/secret"},
+				PrivateKey: oauth.Secret{Env: "KEY_VAR"}, ClientAssertion: oauth.Secret{Env: "TFC_WORKLOAD_IDENTITY_TOKEN"}, CertificatePEM: []byte{}}},
 		{"workload identity", tokenModel{ClientID: types.StringValue("c"), WorkloadIdentity: types.StringValue("azure_pipelines"),
 			WorkloadConnection: types.StringValue("sc-1")},
-			oauth.TokenRequest{ClientID: "c", Format: oauth.FormatForm, PrivateKeyPEM: []byte{}, CertificatePEM: []byte{},
+			oauth.TokenRequest{ClientID: "c", CertificatePEM: []byte{},
 				WorkloadIdentity: &oauth.IdentitySource{Platform: oauth.AzurePipelines, ServiceConnectionID: "sc-1"}}},
 		{"mTLS takes the provider's pair", tokenModel{ClientID: types.StringValue("c"), AuthMethod: types.StringValue("tls_client_auth")},
-			oauth.TokenRequest{ClientID: "c", Format: oauth.FormatForm, AuthMethod: oauth.TLSClientAuth,
-				PrivateKeyEnv: "PROVIDER_KEY_VAR", CertificatePEM: []byte("PROVIDER CERT")}},
+			oauth.TokenRequest{ClientID: "c", AuthMethod: oauth.TLSClientAuth,
+				PrivateKey: oauth.Secret{Env: "PROVIDER_KEY_VAR"}, CertificatePEM: []byte("PROVIDER CERT")}},
 		{"mTLS keeps its own pair", tokenModel{ClientID: types.StringValue("c"), AuthMethod: types.StringValue("tls_client_auth"),
 			PrivateKeyPEM: types.StringValue("OWN KEY"), CertificatePEM: types.StringValue("OWN CERT")},
-			oauth.TokenRequest{ClientID: "c", Format: oauth.FormatForm, AuthMethod: oauth.TLSClientAuth,
-				PrivateKeyPEM: []byte("OWN KEY"), CertificatePEM: []byte("OWN CERT")}},
+			oauth.TokenRequest{ClientID: "c", AuthMethod: oauth.TLSClientAuth,
+				PrivateKey: oauth.Inline("OWN KEY"), CertificatePEM: []byte("OWN CERT")}},
 		{"assertion file passed on, not read", tokenModel{ClientID: types.StringValue("c"), ClientAssertionFile: types.StringValue("/var/run/token")},
-			oauth.TokenRequest{ClientID: "c", Format: oauth.FormatForm, ClientAssertionFile: "/var/run/token",
-				PrivateKeyPEM: []byte{}, CertificatePEM: []byte{}}},
+			oauth.TokenRequest{ClientID: "c", ClientAssertion: oauth.Secret{File: "/var/run/token"},
+				CertificatePEM: []byte{}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, diags := tc.m.baseRequest(pd)

@@ -21,7 +21,7 @@ var tokenAttrs = map[string]dschema.Attribute{
 	oauth.ArgTokenURL: dschema.StringAttribute{Optional: true,
 		MarkdownDescription: "Token endpoint URL. Exactly one of `token_url` and `issuer` must be set. " +
 			"`http://` is refused except to loopback hosts unless the provider sets `allow_insecure_http`.",
-		Validators: []validator.String{stringvalidator.ExactlyOneOf(path.MatchRoot(oauth.ArgTokenURL), path.MatchRoot("issuer")), urlValidator{}},
+		Validators: []validator.String{exactlyOneOf{others: []string{"issuer"}}, urlValidator{}},
 	},
 	"issuer": dschema.StringAttribute{Optional: true,
 		MarkdownDescription: "Issuer URL whose OpenID discovery document (`<issuer>/.well-known/openid-configuration`) names the token endpoint. " +
@@ -217,9 +217,9 @@ type tokenModel struct {
 
 // The forms each secret can take, of which at most one may be set.
 var (
-	clientSecretForms = []string{oauth.ArgClientSecret, oauth.ArgClientSecretFile, oauth.ArgClientSecretEnv}
-	privateKeyForms   = []string{oauth.ArgPrivateKeyPEM, oauth.ArgPrivateKeyFile, oauth.ArgPrivateKeyEnv}
-	assertionForms    = []string{oauth.ArgClientAssertion, oauth.ArgClientAssertionFile, oauth.ArgClientAssertionEnv, oauth.ArgWorkloadIdentity}
+	clientSecretForms = oauth.ClientSecretArgs.All()
+	privateKeyForms   = oauth.PrivateKeyArgs.All()
+	assertionForms    = append(oauth.ClientAssertionArgs.All(), oauth.ArgWorkloadIdentity)
 	providerKeyForms  = []string{"client_private_key_pem", "client_private_key_file", "client_private_key_env"}
 )
 

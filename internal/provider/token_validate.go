@@ -2,9 +2,7 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -14,7 +12,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
-	"github.com/clientcreds/terraform-provider-clientcreds/internal/redact"
 )
 
 // validateTokenConfig checks at validate time that the credentials fit the
@@ -24,7 +21,7 @@ import (
 // and skips while any credential is unknown.
 func validateTokenConfig(ctx context.Context, cfg tfsdk.Config) diag.Diagnostics {
 	var m tokenModel
-	return validateRequest(ctx, cfg, &m, m.credentials(), m.baseRequest)
+	return validateRequest(ctx, cfg, m.credentials(), m.baseRequest)
 }
 
 // validateExchangeConfig is validateTokenConfig for the token exchange,
@@ -37,12 +34,12 @@ func validateExchangeConfig(ctx context.Context, cfg tfsdk.Config) diag.Diagnost
 		oauth.ArgActorTokenEnv: &m.ActorTokenEnv, oauth.ArgActorTokenType: &m.ActorTokenType} {
 		creds[name] = dst
 	}
-	return validateRequest(ctx, cfg, &m.tokenModel, creds, m.baseRequest)
+	return validateRequest(ctx, cfg, creds, m.baseRequest)
 }
 
-// validateRequest reads the credential attributes into m, builds the request
-// with build and checks it offline.
-func validateRequest(ctx context.Context, cfg tfsdk.Config, m *tokenModel, creds map[string]*types.String, build requestBuilder) diag.Diagnostics {
+// validateRequest reads the credential attributes into the model behind
+// creds, builds the request with build and checks it offline.
+func validateRequest(ctx context.Context, cfg tfsdk.Config, creds map[string]*types.String, build requestBuilder) diag.Diagnostics {
 	var diags diag.Diagnostics
 	for name, dst := range creds {
 		diags.Append(cfg.GetAttribute(ctx, path.Root(name), dst)...)
@@ -55,63 +52,14 @@ func validateRequest(ctx context.Context, cfg tfsdk.Config, m *tokenModel, creds
 	if diags.HasError() {
 		return diags
 	}
-	if r.AuthMethod == "" {
-		r.AuthMethod = r.ChooseAuthMethod(nil)
-	}
-	if r.WorkloadIdentity != nil {
-		if err := r.WorkloadIdentity.Check(); err != nil {
-			diags.Append(m.argDiag("Invalid Workload Identity", err))
-			return diags
-		}
-	}
-	if r.Exchange != nil {
-		if err := r.Exchange.CheckArgs(); err != nil {
-			diags.Append(m.argDiag("Invalid Token Exchange", err))
-			return diags
-		}
-	}
-	// A key file that exists now is checked now (its algorithm, its
-	// certificate); one that does not may yet be written before the token
-	// is requested, when it is read again.
-	if r.PrivateKeyFile != "" && len(r.PrivateKeyPEM) == 0 {
-		if b, err := os.ReadFile(r.PrivateKeyFile); err == nil {
-			r.PrivateKeyPEM, r.PrivateKeyFile = b, ""
-		}
-	}
+	r.SetDefaults(nil)
 	// With mTLS and no pair of its own, the provider's client certificate
 	// may serve; whether it does is known when the token is requested.
-	pairFromProvider := isTLSMethod(r.AuthMethod) && len(r.CertificatePEM) == 0 && len(r.PrivateKeyPEM) == 0
-	if err := r.ValidateAuthArgs(pairFromProvider); err != nil {
-		diags.Append(m.argDiag("Invalid Client Authentication", err))
+	pairFromProvider := r.AuthMethod.IsMutualTLS() && len(r.CertificatePEM) == 0 && !r.PrivateKey.IsSet()
+	if err := r.ValidateConfig(pairFromProvider); err != nil {
+		diags.Append(errorDiag(err))
 	}
 	return diags
-}
-
-// argDiag attaches a protocol error to the argument it blames: the file
-// form of a credential when that is the one configured.
-func (m *tokenModel) argDiag(summary string, err error) diag.Diagnostic {
-	var ae *oauth.ArgError
-	if !errors.As(err, &ae) {
-		return diag.NewErrorDiagnostic(summary, redact.Sanitize(err.Error(), 1000))
-	}
-	arg := ae.Arg
-	// The form of a secret the configuration uses is the one to blame.
-	for _, f := range []struct {
-		inline, form string
-		v            types.String
-	}{
-		{oauth.ArgClientSecret, oauth.ArgClientSecretFile, m.ClientSecretFile}, {oauth.ArgClientSecret, oauth.ArgClientSecretEnv, m.ClientSecretEnv},
-		{oauth.ArgPrivateKeyPEM, oauth.ArgPrivateKeyFile, m.PrivateKeyFile}, {oauth.ArgPrivateKeyPEM, oauth.ArgPrivateKeyEnv, m.PrivateKeyEnv},
-		{oauth.ArgCertificatePEM, oauth.ArgCertificateFile, m.CertificateFile},
-		{oauth.ArgClientAssertion, oauth.ArgClientAssertionFile, m.ClientAssertionFile},
-		{oauth.ArgClientAssertion, oauth.ArgClientAssertionEnv, m.ClientAssertionEnv},
-		{oauth.ArgClientAssertion, oauth.ArgWorkloadIdentity, m.WorkloadIdentity},
-	} {
-		if arg == f.inline && f.v.ValueString() != "" {
-			arg = f.form
-		}
-	}
-	return diag.NewAttributeErrorDiagnostic(path.Root(arg), summary, ae.Msg)
 }
 
 // credentials are the attributes the client authentication rules read,
@@ -208,5 +156,43 @@ func (v oneForm) ValidateString(ctx context.Context, req validator.StringRequest
 	if len(set) > 1 && set[len(set)-1] == v.self {
 		resp.Diagnostics.AddAttributeError(req.Path, "Conflicting Arguments",
 			fmt.Sprintf("Set only one of %s; this configuration sets %s.", v.names(), strings.Join(set, " and ")))
+	}
+}
+
+// exactlyOneOf requires exactly one of its attribute and the other root
+// attributes named. It reads each once: the validators package's
+// ExactlyOneOf matches paths over the whole configuration, which cost a
+// quarter of a data source's validation.
+type exactlyOneOf struct{ others []string }
+
+func (v exactlyOneOf) Description(context.Context) string {
+	return "exactly one of this attribute and " + strings.Join(v.others, ", ") + " must be set"
+}
+
+func (v exactlyOneOf) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v exactlyOneOf) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsUnknown() {
+		return
+	}
+	all := append([]string{req.Path.String()}, v.others...)
+	set := 0
+	if !req.ConfigValue.IsNull() {
+		set++
+	}
+	for _, o := range v.others {
+		var other types.String
+		if d := req.Config.GetAttribute(ctx, path.Root(o), &other); d.HasError() || other.IsUnknown() {
+			return
+		}
+		if !other.IsNull() {
+			set++
+		}
+	}
+	switch {
+	case set == 0:
+		resp.Diagnostics.AddAttributeError(req.Path, "Missing Argument", "Set exactly one of "+strings.Join(all, " and ")+".")
+	case set > 1:
+		resp.Diagnostics.AddAttributeError(req.Path, "Conflicting Arguments", "Set only one of "+strings.Join(all, " and ")+"; this configuration sets both.")
 	}
 }

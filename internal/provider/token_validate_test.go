@@ -20,11 +20,13 @@ func TestValidateBlamesTheArgumentToChange(t *testing.T) {
 	_, ecPEM := testpki.ECKey(t)
 	keyFile := filepath.Join(t.TempDir(), "key.pem")
 	must(t, os.WriteFile(keyFile, ecPEM, 0o600))
+	shortFile := filepath.Join(t.TempDir(), "short")
+	must(t, os.WriteFile(shortFile, []byte("short-secret"), 0o600))
 	base := map[string]tftypes.Value{"token_url": str("https://idp.example/token"), "client_id": str("svc")}
 	runValidateCases(t, "clientcreds_token", base, []validateCase{
 		{"client secret", map[string]tftypes.Value{"client_secret": str("s")}, "", "", ""},
 		{"private_key_jwt without a key", map[string]tftypes.Value{"auth_method": str("private_key_jwt")},
-			"private_key_pem", "Invalid Client Authentication", `The auth_method "private_key_jwt" needs private_key_pem, private_key_file or private_key_env.`},
+			"auth_method", "Invalid Client Authentication", `The auth_method "private_key_jwt" needs private_key_pem, private_key_file or private_key_env.`},
 		{"client_secret unused by tls_client_auth", map[string]tftypes.Value{"auth_method": str("tls_client_auth"), "client_secret": str("s")},
 			"client_secret", "Invalid Client Authentication", `The auth_method "tls_client_auth" does not use client_secret`},
 		{"key_id without a key", map[string]tftypes.Value{"client_secret": str("s"), "key_id": str("k1")},
@@ -49,8 +51,16 @@ func TestValidateBlamesTheArgumentToChange(t *testing.T) {
 			"key_id", "Invalid Client Authentication", `The auth_method "client_assertion" does not use key_id`},
 		{"short client_secret_jwt secret", map[string]tftypes.Value{"auth_method": str("client_secret_jwt"), "client_secret": str("short")},
 			"client_secret", "Invalid Client Authentication", "at least 32 bytes"},
+		{"short client_secret_jwt secret in a file", map[string]tftypes.Value{"auth_method": str("client_secret_jwt"), "client_secret_file": str(shortFile)},
+			"client_secret_file", "Invalid Client Authentication", "at least 32 bytes"},
+		{"key file that is not a key", map[string]tftypes.Value{"auth_method": str("private_key_jwt"), "private_key_file": str(shortFile)},
+			"private_key_file", "Invalid Client Authentication", "The private key cannot be used"},
 		{"ftp token_url", map[string]tftypes.Value{"token_url": str("ftp://idp.example/token"), "client_secret": str("s")},
 			"token_url", "Invalid URL", `The token_url "ftp://idp.example/token" must use https://`},
+		{"neither token_url nor issuer", map[string]tftypes.Value{"token_url": tftypes.NewValue(tftypes.String, nil), "client_secret": str("s")},
+			"token_url", "Missing Argument", "Set exactly one of token_url and issuer."},
+		{"token_url and issuer", map[string]tftypes.Value{"issuer": str("https://idp.example"), "client_secret": str("s")},
+			"token_url", "Conflicting Arguments", "Set only one of token_url and issuer; this configuration sets both."},
 		{"relative issuer", map[string]tftypes.Value{"token_url": tftypes.NewValue(tftypes.String, nil), "issuer": str("idp.example"), "client_secret": str("s")},
 			"issuer", "Invalid URL", `The issuer "idp.example" is not an absolute URL.`},
 		{"reserved extra_params", map[string]tftypes.Value{"client_secret": str("s"), "extra_params": strMap(map[string]string{"grant_type": "password"})},

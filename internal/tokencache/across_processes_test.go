@@ -33,7 +33,7 @@ func TestDiskCacheAcrossProcesses(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tok, err := c.Token(context.Background(), oauth.TokenRequest{TokenURL: srv.URL, ClientID: "a", ClientSecret: secret})
+		tok, err := c.Token(context.Background(), oauth.TokenRequest{TokenURL: srv.URL, ClientID: "a", ClientSecret: oauth.Inline(secret)})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,0 +1,78 @@
+package oauth
+
+import (
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/redact"
+)
+
+// resolvedRequest is a token request with its secrets read as they are at
+// one moment: what the value checks look at, what the sharing and the
+// persistent store are keyed by, what the mutual-TLS connection presents,
+// and what one attempt sends. Each attempt resolves the request again, so
+// that a rotated file or variable is picked up.
+type resolvedRequest struct {
+	*TokenRequest
+	clientSecret, privateKey, clientAssertion string
+	subjectToken, actorToken                  string
+}
+
+// resolve reads every secret of the request now. Errors blame the argument
+// that named the file or variable.
+func (r *TokenRequest) resolve() (*resolvedRequest, error) {
+	res := &resolvedRequest{TokenRequest: r}
+	for _, s := range r.secrets(res) {
+		v, err := s.read(s.args)
+		if err != nil {
+			return nil, err
+		}
+		*s.dst = v
+	}
+	return res, nil
+}
+
+// boundSecret is one of a request's secrets, its arguments, and where a
+// resolved request keeps its value.
+type boundSecret struct {
+	Secret
+	args SecretArgs
+	dst  *string
+}
+
+// secrets lists the request's secrets, bound to res's fields.
+func (r *TokenRequest) secrets(res *resolvedRequest) []boundSecret {
+	s := []boundSecret{{r.ClientSecret, ClientSecretArgs, &res.clientSecret}, {r.PrivateKey, PrivateKeyArgs, &res.privateKey},
+		{r.ClientAssertion, ClientAssertionArgs, &res.clientAssertion}}
+	if x := r.Exchange; x != nil {
+		s = append(s, boundSecret{x.SubjectToken, SubjectTokenArgs, &res.subjectToken}, boundSecret{x.ActorToken, ActorTokenArgs, &res.actorToken})
+	}
+	return s
+}
+
+// checkOneForm refuses a secret given in more than one form, and an
+// assertion given beside the workload identity that fetches one.
+func (r *TokenRequest) checkOneForm() error {
+	for _, s := range r.secrets(&resolvedRequest{}) {
+		if err := s.checkOneForm(s.args); err != nil {
+			return err
+		}
+	}
+	if r.WorkloadIdentity != nil && r.ClientAssertion.IsSet() {
+		return argErr(ArgWorkloadIdentity, "Set either workload_identity or a client_assertion, not both: workload_identity fetches the assertion itself.")
+	}
+	return nil
+}
+
+// rememberSecrets hands every credential of a resolved request to the
+// sanitiser before anything is sent, so that an echo of one is never shown.
+func (res *resolvedRequest) rememberSecrets() {
+	redact.Remember(res.clientSecret, res.privateKey, res.clientAssertion, res.subjectToken, res.actorToken)
+	redact.RememberBasic(res.ClientID, res.clientSecret)
+	// The provider cannot tell which headers and parameters carry an API
+	// key, so every value that could be one is treated as one.
+	for _, m := range []map[string]string{res.Headers, res.ExtraParams} {
+		for _, v := range m {
+			if couldBeCredential(v) {
+				redact.Remember(v)
+			}
+		}
+	}
+}
