@@ -44,6 +44,7 @@ type result struct {
 func main() {
 	runs := flag.Int("runs", 5, "terraform plan runs per scenario and latency")
 	latency := flag.Duration("latency", 100*time.Millisecond, "added server latency for the second column")
+	compare := flag.String("compare", "", "a directory holding another build of terraform-provider-clientcreds (an older version, say) whose plan steps to print beside this one's")
 	flag.Parse()
 
 	tf, err := exec.LookPath("terraform")
@@ -81,6 +82,27 @@ func main() {
 			float64(max(fast.rssKiB, slow.rssKiB))/1024, trips)
 	}
 	cachedPlanApply(tf, rc, work)
+
+	rows := map[string]map[string]time.Duration{"this build": planSteps(tf, rc, work, "steps", *runs)}
+	names := []string{"this build"}
+	if *compare != "" {
+		other := filepath.Join(work, "compare-terraformrc")
+		check(os.WriteFile(other, []byte(fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"clientcreds/clientcreds\" = %q\n  }\n  direct {}\n}\n", *compare)), 0o600))
+		rows["compared"] = planSteps(tf, other, work, "steps-compared", *runs)
+		names = append(names, "compared")
+	}
+	printPhases(rows, names)
+}
+
+// planSteps measures the steps of a one-token plan (see providerPhases).
+func planSteps(tf, rc, work, name string, runs int) map[string]time.Duration {
+	srv, err := authserver.Start(authserver.Options{IssuerPath: "/identity", Clients: map[string]string{"client-0": secret}})
+	check(err)
+	defer srv.Close()
+	dir := filepath.Join(work, name)
+	check(os.MkdirAll(dir, 0o700))
+	check(os.WriteFile(filepath.Join(dir, "main.tf"), []byte(config(scenario{n: 1, kind: "data"}, srv.Issuer)), 0o600))
+	return providerPhases(tf, rc, dir, "terraform-provider-clientcreds", runs)
 }
 
 // measure runs terraform plan runs times against a fresh server.
