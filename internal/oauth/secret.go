@@ -69,6 +69,15 @@ func (s Secret) Arg(a SecretArgs) string {
 	return a.Inline
 }
 
+// Read is read for a secret outside a token request (the shared cache's
+// password, say), with its arguments' names for the messages.
+func (s Secret) Read(a SecretArgs) (string, error) {
+	if err := s.checkOneForm(a); err != nil {
+		return "", err
+	}
+	return s.read(a)
+}
+
 // read returns the secret's value now: inline, the file's content trimmed of
 // surrounding white space, or the variable's. Errors name the file or the
 // variable, never the content, and blame the argument that named it.

@@ -81,11 +81,19 @@ func (c *Client) sharedToken(ctx context.Context, res *resolvedRequest) (*Token,
 			store = nil // no secret of the client's own to key the entry with
 		}
 		if store != nil {
-			if t, ok := store.Load(sk, c.cfg.Now()); ok && c.fresh(t, true) {
-				redact.Remember(t.AccessToken) // an echo of it in a later error must not show it
-				t.sanitizeServerText()         // an entry written by an older version
-				c.log(ctx, "reusing a token from the persistent cache", nil)
+			if t, ok := c.loadStored(ctx, store, sk); ok {
 				return t, nil
+			}
+			// A store shared by several machines: while one run fetches,
+			// the others wait for its token rather than ask the server too.
+			if l, ok := store.(StoreLocker); ok {
+				unlock, held := l.Lock(ctx, sk)
+				if held {
+					defer unlock()
+				}
+				if t, ok := c.loadStored(ctx, store, sk); ok {
+					return t, nil
+				}
 			}
 		}
 		// The exchange serves every caller waiting on it, so one caller's
@@ -108,6 +116,18 @@ func (c *Client) sharedToken(ctx context.Context, res *resolvedRequest) (*Token,
 	return &cp, nil
 }
 
+// loadStored returns the store's entry for sk when it is fresh enough.
+func (c *Client) loadStored(ctx context.Context, store TokenStore, sk StoreKey) (*Token, bool) {
+	t, ok := store.Load(sk, c.cfg.Now())
+	if !ok || !c.fresh(t, true) {
+		return nil, false
+	}
+	redact.Remember(t.AccessToken) // an echo of it in a later error must not show it
+	t.sanitizeServerText()         // an entry written by an older version
+	c.log(ctx, "reusing a token from the persistent cache", nil)
+	return t, true
+}
+
 // StoreKey is what a TokenStore entry is found and sealed by.
 type StoreKey struct {
 	// Fingerprint hashes everything that shapes the token or binds it: the
@@ -126,6 +146,16 @@ type TokenStore interface {
 	// Load returns the entry for k that may still be used at now.
 	Load(k StoreKey, now time.Time) (*Token, bool)
 	Save(k StoreKey, t *Token) error
+}
+
+// StoreLocker is a TokenStore that several machines share: while one run
+// fetches a token, the others wait for it instead of asking the server too.
+type StoreLocker interface {
+	// Lock waits, within the store's own bound, until k's lock is had or
+	// an entry for k has appeared. held reports the former; unlock then
+	// releases it. A store that cannot tell returns held false at once, and
+	// the caller fetches its own token.
+	Lock(ctx context.Context, k StoreKey) (unlock func(), held bool)
 }
 
 func (c *Client) log(ctx context.Context, msg string, fields map[string]any) {

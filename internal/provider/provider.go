@@ -5,20 +5,16 @@ package provider
 
 import (
 	"context"
-	"os"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/function"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
-	"github.com/clientcreds/terraform-provider-clientcreds/internal/tokencache"
 )
 
 var (
@@ -55,14 +51,6 @@ type providerModel struct {
 	Cache             *cacheModel  `tfsdk:"cache"`
 }
 
-type cacheModel struct {
-	Directory    types.String `tfsdk:"directory"`
-	MinRemaining types.String `tfsdk:"min_remaining"`
-}
-
-// cacheDirEnv turns the persistent cache on without a cache block, for CI.
-const cacheDirEnv = "CLIENTCREDS_CACHE_DIR"
-
 // providerData is what Configure hands to every data source and ephemeral
 // resource.
 type providerData struct {
@@ -73,6 +61,9 @@ type providerData struct {
 	// is read at request time, like every secret.
 	clientCertPEM []byte
 	clientKey     oauth.Secret
+	// storeWarning returns a shared cache's first failure, once; nil
+	// without one.
+	storeWarning func() string
 }
 
 func (p *Provider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -114,7 +105,8 @@ func (p *Provider) Configure(ctx context.Context, req provider.ConfigureRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if !p.configureCache(m.Cache, &cfg, &resp.Diagnostics) {
+	storeWarning, ok := configureCache(m.Cache, &cfg, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	client, err := oauth.NewClient(cfg)
@@ -122,7 +114,7 @@ func (p *Provider) Configure(ctx context.Context, req provider.ConfigureRequest,
 		resp.Diagnostics.AddError("Invalid Provider Configuration", "The transport could not be set up: "+err.Error()+".")
 		return
 	}
-	pd := &providerData{client: client, revocations: &revocations{}}
+	pd := &providerData{client: client, revocations: &revocations{}, storeWarning: storeWarning}
 	pd.clientCertPEM = []byte(m.ClientCertPEM.ValueString())
 	pd.clientKey = secretOf(m.ClientKeyPEM, m.ClientKeyFile, m.ClientKeyEnv)
 	readFile(m.ClientCertFile, "client_certificate_file", &pd.clientCertPEM, &resp.Diagnostics)
@@ -131,35 +123,6 @@ func (p *Provider) Configure(ctx context.Context, req provider.ConfigureRequest,
 	}
 	resp.DataSourceData = pd
 	resp.EphemeralResourceData = pd
-}
-
-// configureCache sets up the persistent token cache when asked for, and the
-// reuse margin in any case; false means an error was reported.
-func (p *Provider) configureCache(m *cacheModel, cfg *oauth.Config, diags *diag.Diagnostics) bool {
-	dir := os.Getenv(cacheDirEnv)
-	if m != nil {
-		if v := m.MinRemaining.ValueString(); v != "" {
-			cfg.MinRemaining, _ = time.ParseDuration(v) // checked by durationValidator
-		}
-		if v := m.Directory.ValueString(); v != "" {
-			dir = v
-		}
-		if dir == "" {
-			diags.AddAttributeError(path.Root("cache").AtName("directory"), "No Cache Directory",
-				"The cache block needs a directory, or the "+cacheDirEnv+" environment variable.")
-			return false
-		}
-	}
-	if dir == "" {
-		return true
-	}
-	store, err := tokencache.NewDiskCache(dir)
-	if err != nil {
-		diags.AddAttributeError(path.Root("cache").AtName("directory"), "Unusable Cache Directory", err.Error()+".")
-		return false
-	}
-	cfg.Store = store
-	return true
 }
 
 func (p *Provider) Resources(context.Context) []func() resource.Resource { return nil }

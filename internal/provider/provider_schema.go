@@ -97,9 +97,9 @@ func (p *Provider) Schema(_ context.Context, _ provider.SchemaRequest, resp *pro
 		},
 		Blocks: map[string]schema.Block{
 			"cache": schema.SingleNestedBlock{
-				MarkdownDescription: "Keeps tokens on disk across Terraform runs, so that `plan` then `apply`, or a pipeline " +
-					"running every few minutes, reuses one token until shortly before it expires. Off unless this block is " +
-					"present or the `" + cacheDirEnv + "` environment variable names a directory. Each entry is encrypted " +
+				MarkdownDescription: "Keeps tokens across Terraform runs, on disk or in a Redis that many machines share, so that `plan` then `apply`, " +
+					"a pipeline running every few minutes, or twenty CI jobs at once reuse one token until shortly before it expires. " +
+					"Off unless this block is present or the `" + cacheDirEnv + "` or `" + redisURLEnv + "` environment variable is set. Each entry is encrypted " +
 					"(AES-256-GCM) with a key derived from the client's own secret through Argon2id, so only a run holding the same secret " +
 					"can read it. An entry is kept for the token's lifetime and at most " + durationDoc(tokencache.MaxAge) + ". The trade-off: a valid token is stored on disk " +
 					"(encrypted), and revoking a client secret does not reach tokens already issued. Ephemeral resources with `revoke_on_close` never use it.",
@@ -118,6 +118,7 @@ func (p *Provider) Schema(_ context.Context, _ provider.SchemaRequest, resp *pro
 						Validators: []validator.String{durationValidator{}},
 					},
 				},
+				Blocks: map[string]schema.Block{redisBlockPath: redisSchema()},
 			},
 		},
 	}
@@ -134,4 +135,39 @@ func durationDoc(d time.Duration) string {
 		s = strings.TrimSuffix(s, "0m")
 	}
 	return "`" + s + "`"
+}
+
+func redisSchema() schema.SingleNestedBlock {
+	return schema.SingleNestedBlock{
+		MarkdownDescription: "A token cache shared by many machines, on Redis or anything that speaks its protocol (Valkey, " +
+			"ElastiCache, Memorystore, Azure Cache for Redis). Entries are named and encrypted like the directory's, with keys " +
+			"derived from each client's own secret, so the store learns neither a token, nor a client ID, nor which entries " +
+			"belong together; each expires when its token stops being kept. While one run fetches a token, runs on other " +
+			"machines with the same credentials wait for it (up to `lock_wait`). Redis is never a reason to fail: unreachable, " +
+			"slow, full or answering garbage, each run fetches its own token, with one warning that names the cause. " +
+			"With `directory` too, the directory is read first. The environment variables `" + redisURLEnv + "` and `" +
+			redisPasswordEnv + "` configure it without this block. See the guide \"Runner fleets and rate limits\".",
+		Attributes: map[string]schema.Attribute{
+			"url": schema.StringAttribute{Optional: true,
+				MarkdownDescription: "`redis://host:port[/db]` or `rediss://host:port[/db]` (TLS), as the Go client for Redis parses " +
+					"it, with a username if the server has users; `?addr=host:port` (repeated) names further nodes of a cluster. " +
+					"Defaults to `" + redisURLEnv + "`."},
+			redisPasswordName: schema.StringAttribute{Optional: true, Sensitive: true,
+				MarkdownDescription: "Password of the Redis user; it replaces one in the URL. Sensitive. At most one of `password`, " +
+					"`password_file` and `password_env`; defaults to `" + redisPasswordEnv + "`.",
+				Validators: oneFormOf(redisPasswordName, redisPasswordArgs.All())},
+			"password_file": schema.StringAttribute{Optional: true, MarkdownDescription: secretFileDesc("the Redis password"),
+				Validators: oneFormOf("password_file", redisPasswordArgs.All())},
+			"password_env": schema.StringAttribute{Optional: true, MarkdownDescription: secretEnvDesc("the Redis password"),
+				Validators: oneFormOf("password_env", redisPasswordArgs.All())},
+			"ca_cert_file": schema.StringAttribute{Optional: true,
+				MarkdownDescription: "Path of a PEM file of certificate authorities to trust for `rediss://`, added to the system's roots."},
+			"key_prefix": schema.StringAttribute{Optional: true,
+				MarkdownDescription: "Prefix of every key the cache writes. Defaults to `" + tokencache.DefaultKeyPrefix + "`."},
+			"lock_wait": schema.StringAttribute{Optional: true,
+				MarkdownDescription: "Longest wait for another run's token, as a Go duration; then the run fetches its own. Defaults to " +
+					durationDoc(tokencache.DefaultLockWait) + ".",
+				Validators: []validator.String{durationValidator{}}},
+		},
+	}
 }

@@ -42,7 +42,11 @@ func maskSecrets(ctx context.Context, secrets ...string) context.Context {
 // else is sanitised. Whichever it is, it is attached to the argument it
 // blames, when it blames one: the protocol names the form of a secret the
 // configuration used (client_secret_file, not client_secret).
-func errorDiag(err error) diag.Diagnostic {
+func errorDiag(err error) diag.Diagnostic { return errorDiagAt(path.Empty(), err) }
+
+// errorDiagAt is errorDiag for an error about the arguments of a nested
+// block: the argument blamed is taken inside block.
+func errorDiagAt(block path.Path, err error) diag.Diagnostic {
 	summary, detail := "Request Failed", redact.Sanitize(err.Error(), 1000)
 	var oe *oauth.Error
 	var ae *oauth.ArgError
@@ -56,7 +60,11 @@ func errorDiag(err error) diag.Diagnostic {
 		}
 	}
 	if errors.As(err, &ae) {
-		return diag.NewAttributeErrorDiagnostic(path.Root(ae.Arg), summary, detail)
+		at := path.Root(ae.Arg)
+		if !block.Equal(path.Empty()) {
+			at = block.AtName(ae.Arg)
+		}
+		return diag.NewAttributeErrorDiagnostic(at, summary, detail)
 	}
 	return diag.NewErrorDiagnostic(summary, detail)
 }

@@ -131,6 +131,11 @@ func (m *tokenModel) fetchWith(ctx context.Context, pd *providerData, own bool, 
 		return ctx, nil, diags
 	}
 	ctx = maskSecrets(ctx, tok.AccessToken)
+	if pd.storeWarning != nil {
+		if w := pd.storeWarning(); w != "" {
+			diags.AddWarning("Shared Token Cache Unavailable", w)
+		}
+	}
 	m.setResult(req, tok)
 	// N_A is RFC 8693's type of an exchanged token that is not an access token.
 	if tt := redact.Sanitize(tok.TokenType, 40); tt != "" && !strings.EqualFold(tt, "bearer") && (tt != "N_A" || req.Exchange == nil) {

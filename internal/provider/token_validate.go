@@ -148,7 +148,8 @@ func (v oneForm) ValidateString(ctx context.Context, req validator.StringRequest
 	var set []string
 	for _, name := range v.all {
 		var val types.String
-		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root(name), &val)...)
+		// The forms are siblings: at the root, or in the same block.
+		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, req.Path.ParentPath().AtName(name), &val)...)
 		if !val.IsNull() {
 			set = append(set, name)
 		}
@@ -182,7 +183,7 @@ func (v exactlyOneOf) ValidateString(ctx context.Context, req validator.StringRe
 	}
 	for _, o := range v.others {
 		var other types.String
-		if d := req.Config.GetAttribute(ctx, path.Root(o), &other); d.HasError() || other.IsUnknown() {
+		if d := req.Config.GetAttribute(ctx, req.Path.ParentPath().AtName(o), &other); d.HasError() || other.IsUnknown() {
 			return
 		}
 		if !other.IsNull() {

@@ -6,14 +6,6 @@
 package tokencache
 
 import (
-	"bytes"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/hkdf"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -37,14 +29,8 @@ type DiskCache struct {
 	dir string
 }
 
-// MaxAge caps how long an entry is kept on disk, whatever lifetime the
-// server gave the token.
-const MaxAge = 24 * time.Hour
-
 // maxEntrySize caps an entry read from disk; a real one is well under 1 KiB.
 const maxEntrySize = 64 << 10
-
-var entryMagic = []byte("clientcreds-token-v2\n")
 
 // NewDiskCache opens, or creates with mode 0700, the cache directory. It
 // refuses a directory that is a symbolic link, that another user owns, or
@@ -78,32 +64,6 @@ func NewDiskCache(dir string) (*DiskCache, error) {
 	return &DiskCache{dir: dir}, nil
 }
 
-// derive returns the entry's file name and encryption key.
-func derive(k oauth.StoreKey) (name string, key []byte, err error) {
-	if len(k.Secret) == 0 {
-		return "", nil, errors.New("no secret to key the entry with")
-	}
-	master := cacheKDF.master(k.Secret, k.Salt)
-	n, err := hkdf.Key(sha256.New, master, k.Fingerprint, "clientcreds token cache v2 name", 16)
-	if err != nil {
-		return "", nil, err
-	}
-	key, err = hkdf.Key(sha256.New, master, k.Fingerprint, "clientcreds token cache v2 key", 32)
-	return hex.EncodeToString(n) + ".token", key, err
-}
-
-type diskEntry struct {
-	AccessToken string    `json:"access_token"`
-	TokenType   string    `json:"token_type,omitempty"`
-	ExpiresIn   int64     `json:"expires_in"`
-	ExpiresAt   time.Time `json:"expires_at"`
-	IssuedAt    time.Time `json:"issued_at"`
-	Scope       string    `json:"scope,omitempty"`
-	// KeepUntil is when the entry stops being read: the token's expiry or
-	// MaxAge after it was issued, whichever comes first.
-	KeepUntil time.Time `json:"keep_until"`
-}
-
 // Load returns the entry for this key if there is a readable one that may
 // still be kept at now; one past its time is removed.
 func (d *DiskCache) Load(k oauth.StoreKey, now time.Time) (*oauth.Token, bool) {
@@ -113,28 +73,14 @@ func (d *DiskCache) Load(k oauth.StoreKey, now time.Time) (*oauth.Token, bool) {
 	}
 	path := filepath.Join(d.dir, name)
 	raw, err := readEntry(path)
-	if err != nil || !bytes.HasPrefix(raw, entryMagic) {
-		return nil, false
-	}
-	raw = raw[len(entryMagic):]
-	aead, err := newAEAD(key)
-	if err != nil || len(raw) < aead.NonceSize() {
-		return nil, false
-	}
-	plain, err := aead.Open(nil, raw[:aead.NonceSize()], raw[aead.NonceSize():], []byte(name))
 	if err != nil {
 		return nil, false
 	}
-	var e diskEntry
-	if json.Unmarshal(plain, &e) != nil || e.AccessToken == "" {
-		return nil, false
-	}
-	if !now.Before(e.KeepUntil) {
+	t, state := unsealEntry(name, key, raw, now)
+	if state == entryExpired {
 		_ = os.Remove(path)
-		return nil, false
 	}
-	exp := e.ExpiresIn
-	return &oauth.Token{AccessToken: e.AccessToken, TokenType: e.TokenType, ExpiresIn: &exp, ExpiresAt: e.ExpiresAt, IssuedAt: e.IssuedAt, Scope: e.Scope}, true
+	return t, state == entryValid
 }
 
 // readEntry reads a regular file of at most maxEntrySize bytes, without
@@ -161,31 +107,14 @@ func readEntry(path string) ([]byte, error) {
 
 // Save writes the entry atomically with mode 0600.
 func (d *DiskCache) Save(k oauth.StoreKey, t *oauth.Token) error {
-	if t.ExpiresIn == nil {
-		return errors.New("a token without a lifetime is not kept")
-	}
 	name, key, err := derive(k)
 	if err != nil {
 		return err
 	}
-	keep := t.IssuedAt.Add(MaxAge)
-	if t.ExpiresAt.Before(keep) {
-		keep = t.ExpiresAt
-	}
-	plain, err := json.Marshal(diskEntry{t.AccessToken, t.TokenType, *t.ExpiresIn, t.ExpiresAt, t.IssuedAt, t.Scope, keep})
+	out, _, err := sealEntry(name, key, t)
 	if err != nil {
 		return err
 	}
-	aead, err := newAEAD(key)
-	if err != nil {
-		return err
-	}
-	nonce := make([]byte, aead.NonceSize())
-	if _, err := rand.Read(nonce); err != nil {
-		return err
-	}
-	out := append(append(append([]byte{}, entryMagic...), nonce...), aead.Seal(nil, nonce, plain, []byte(name))...)
-
 	tmp, err := os.CreateTemp(d.dir, ".tmp-*") // mode 0600
 	if err != nil {
 		return err
@@ -203,12 +132,4 @@ func (d *DiskCache) Save(k oauth.StoreKey, t *oauth.Token) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), filepath.Join(d.dir, name))
-}
-
-func newAEAD(key []byte) (cipher.AEAD, error) {
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, err
-	}
-	return cipher.NewGCM(block)
 }

@@ -82,6 +82,7 @@ func main() {
 			float64(max(fast.rssKiB, slow.rssKiB))/1024, trips)
 	}
 	cachedPlanApply(tf, rc, work)
+	fleet(tf, rc, work)
 
 	rows := map[string]map[string]time.Duration{"this build": planSteps(tf, rc, work, "steps", *runs)}
 	names := []string{"this build"}

@@ -1,0 +1,114 @@
+package provider
+
+import (
+	"os"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/tokencache"
+)
+
+// The persistent token cache: a directory on this machine, a Redis shared
+// by many, or both (the directory is read first).
+
+type cacheModel struct {
+	Directory    types.String `tfsdk:"directory"`
+	MinRemaining types.String `tfsdk:"min_remaining"`
+	Redis        *redisModel  `tfsdk:"redis"`
+}
+
+type redisModel struct {
+	URL          types.String `tfsdk:"url"`
+	Password     types.String `tfsdk:"password"`
+	PasswordFile types.String `tfsdk:"password_file"`
+	PasswordEnv  types.String `tfsdk:"password_env"`
+	CACertFile   types.String `tfsdk:"ca_cert_file"`
+	KeyPrefix    types.String `tfsdk:"key_prefix"`
+	LockWait     types.String `tfsdk:"lock_wait"`
+}
+
+// The environment turns the caches on without a cache block, so that a
+// runner fleet needs no change to its configurations.
+const (
+	cacheDirEnv       = "CLIENTCREDS_CACHE_DIR"
+	redisURLEnv       = "CLIENTCREDS_CACHE_REDIS_URL"
+	redisPasswordEnv  = "CLIENTCREDS_CACHE_REDIS_PASSWORD"
+	redisBlockPath    = "redis"
+	cacheBlockPath    = "cache"
+	redisPasswordName = "password"
+)
+
+var redisPasswordArgs = oauth.SecretArgs{Inline: redisPasswordName, File: "password_file", Env: "password_env"}
+
+// configureCache sets up the persistent token cache when asked for, and the
+// reuse margin in any case. It returns the shared store's warning source
+// (nil without one), and false when an error was reported.
+func configureCache(m *cacheModel, cfg *oauth.Config, diags *diag.Diagnostics) (func() string, bool) {
+	dir := os.Getenv(cacheDirEnv)
+	ro := tokencache.RedisOptions{URL: os.Getenv(redisURLEnv)}
+	password := oauth.Secret{Value: os.Getenv(redisPasswordEnv)}
+	redisPath := path.Root(cacheBlockPath).AtName(redisBlockPath)
+	if m != nil {
+		if v := m.MinRemaining.ValueString(); v != "" {
+			cfg.MinRemaining, _ = time.ParseDuration(v) // checked by durationValidator
+		}
+		if v := m.Directory.ValueString(); v != "" {
+			dir = v
+		}
+		if r := m.Redis; r != nil {
+			if v := r.URL.ValueString(); v != "" {
+				ro.URL = v
+			}
+			if p := secretOf(r.Password, r.PasswordFile, r.PasswordEnv); p.IsSet() {
+				password = p
+			}
+			ro.KeyPrefix = r.KeyPrefix.ValueString()
+			if v := r.LockWait.ValueString(); v != "" {
+				ro.LockWait, _ = time.ParseDuration(v) // checked by durationValidator
+			}
+			readFile(r.CACertFile, "ca_cert_file", &ro.CACertPEM, diags)
+		}
+		if dir == "" && ro.URL == "" {
+			diags.AddAttributeError(path.Root(cacheBlockPath).AtName("directory"), "No Cache Configured",
+				"The cache block needs a directory or a redis block with a url, or the "+cacheDirEnv+" or "+redisURLEnv+" environment variable.")
+			return nil, false
+		}
+	}
+	var stores tokencache.Tiered
+	if dir != "" {
+		disk, err := tokencache.NewDiskCache(dir)
+		if err != nil {
+			diags.AddAttributeError(path.Root(cacheBlockPath).AtName("directory"), "Unusable Cache Directory", err.Error()+".")
+			return nil, false
+		}
+		stores = append(stores, disk)
+	}
+	var warning func() string
+	if ro.URL != "" {
+		pw, err := password.Read(redisPasswordArgs)
+		if err != nil {
+			diags.Append(errorDiagAt(redisPath, err))
+			return nil, false
+		}
+		ro.Password = pw
+		shared, err := tokencache.NewRedis(ro)
+		if err != nil {
+			diags.AddAttributeError(redisPath.AtName("url"), "Unusable Redis URL", err.Error()+".")
+			return nil, false
+		}
+		stores = append(stores, shared)
+		warning = shared.Warning
+	}
+	switch len(stores) {
+	case 0:
+	case 1:
+		cfg.Store = stores[0]
+	default:
+		cfg.Store = stores
+	}
+	return warning, !diags.HasError()
+}

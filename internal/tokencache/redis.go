@@ -1,0 +1,271 @@
+package tokencache
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/redact"
+)
+
+// Redis is an oauth.TokenStore shared by many machines, on Redis or
+// anything that speaks its protocol (Valkey, ElastiCache, Memorystore,
+// Azure Cache for Redis). Entries are the disk store's, sealed and named
+// with keys derived from the client's own secret, so the store learns
+// neither a token nor a client id nor which entries belong together; each
+// expires in Redis when its token stops being kept. It is also an
+// oauth.StoreLocker: a lock with an expiry makes runs on other machines wait
+// for the one that fetches.
+//
+// It is never a reason to fail: an unreachable, slow, full, read-only or
+// garbled store is a miss, every call is bounded by a short timeout, and the
+// first failure is kept for one warning (Warning), which names the cause and
+// the server, never the password.
+type Redis struct {
+	client   redis.UniversalClient
+	prefix   string
+	lockWait time.Duration
+	timeout  time.Duration
+	server   string // for messages: the URL without credentials
+
+	// down is set at the first failure: for the rest of the run every call
+	// is a miss at once, rather than a timeout each.
+	down atomic.Bool
+
+	mu      sync.Mutex
+	warning string
+	warned  bool
+}
+
+// RedisOptions configure a Redis store.
+type RedisOptions struct {
+	// URL is redis:// or rediss:// as the Go client for Redis parses it
+	// (host, port, database, username); ?addr=host:port, repeated, names
+	// further nodes of a cluster.
+	URL string
+	// Password, when set, replaces the URL's.
+	Password string
+	// CACertPEM is added to the system's roots for rediss://.
+	CACertPEM []byte
+	// KeyPrefix starts every key; DefaultKeyPrefix when empty.
+	KeyPrefix string
+	// LockWait bounds how long a run waits for another's token;
+	// DefaultLockWait when zero.
+	LockWait time.Duration
+	// Timeout bounds every call; DefaultRedisTimeout when zero.
+	Timeout time.Duration
+}
+
+// Defaults of RedisOptions.
+const (
+	DefaultKeyPrefix    = "clientcreds:"
+	DefaultLockWait     = 5 * time.Second
+	DefaultRedisTimeout = time.Second
+	// lockTTL frees the lock of a run that died while fetching.
+	lockTTL = 30 * time.Second
+	// lockPoll is how often a waiting run looks again.
+	lockPoll = 25 * time.Millisecond
+)
+
+// NewRedis makes a store for o. It does not connect: a store that cannot be
+// reached is found out, and warned about, at its first use.
+func NewRedis(o RedisOptions) (*Redis, error) {
+	u, err := url.Parse(o.URL)
+	if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+		return nil, errors.New("the Redis URL must be redis://host:port[/db] or rediss://host:port[/db]")
+	}
+	server := (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
+	uo, err := universalOptions(o.URL, u)
+	if err != nil {
+		return nil, fmt.Errorf("the Redis URL %s cannot be used: %s", server, redact.Sanitize(err.Error(), 200))
+	}
+	if o.Password != "" {
+		uo.Password = o.Password
+	}
+	if uo.TLSConfig != nil {
+		uo.TLSConfig.MinVersion = tls.VersionTLS12
+		if len(o.CACertPEM) > 0 {
+			pool, err := x509.SystemCertPool()
+			if err != nil || pool == nil {
+				pool = x509.NewCertPool()
+			}
+			if !pool.AppendCertsFromPEM(o.CACertPEM) {
+				return nil, errors.New("the Redis CA bundle holds no PEM certificate")
+			}
+			uo.TLSConfig.RootCAs = pool
+		}
+	}
+	r := &Redis{prefix: o.KeyPrefix, lockWait: o.LockWait, timeout: o.Timeout, server: server}
+	if r.prefix == "" {
+		r.prefix = DefaultKeyPrefix
+	}
+	if r.lockWait <= 0 {
+		r.lockWait = DefaultLockWait
+	}
+	if r.timeout <= 0 {
+		r.timeout = DefaultRedisTimeout
+	}
+	uo.DialTimeout, uo.ReadTimeout, uo.WriteTimeout = r.timeout, r.timeout, r.timeout
+	uo.ContextTimeoutEnabled = true
+	uo.MaxRetries = -1 // a failed call is a miss; retrying only delays the plan
+	uo.DisableIdentity = true
+	r.client = redis.NewUniversalClient(uo)
+	return r, nil
+}
+
+// universalOptions parses a single-node URL (with its database) or, with
+// ?addr=, a cluster's.
+func universalOptions(raw string, u *url.URL) (*redis.UniversalOptions, error) {
+	if u.Query().Has("addr") {
+		co, err := redis.ParseClusterURL(raw)
+		if err != nil {
+			return nil, err
+		}
+		return &redis.UniversalOptions{Addrs: co.Addrs, Username: co.Username, Password: co.Password, TLSConfig: co.TLSConfig, IsClusterMode: true}, nil
+	}
+	o, err := redis.ParseURL(raw)
+	if err != nil {
+		return nil, err
+	}
+	return &redis.UniversalOptions{Addrs: []string{o.Addr}, DB: o.DB, Username: o.Username, Password: o.Password, TLSConfig: o.TLSConfig}, nil
+}
+
+// Close releases the connections.
+func (r *Redis) Close() error { return r.client.Close() }
+
+func (r *Redis) call() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), r.timeout)
+}
+
+// Load returns the entry for k if there is one that opens and may still be
+// kept at now.
+func (r *Redis) Load(k oauth.StoreKey, now time.Time) (*oauth.Token, bool) {
+	if r.down.Load() {
+		return nil, false
+	}
+	name, key, err := derive(k)
+	if err != nil {
+		return nil, false
+	}
+	ctx, cancel := r.call()
+	defer cancel()
+	raw, err := r.client.Get(ctx, r.prefix+name).Bytes()
+	if err != nil {
+		if !errors.Is(err, redis.Nil) {
+			r.fail("reading", err)
+		}
+		return nil, false
+	}
+	if len(raw) > maxEntrySize {
+		return nil, false
+	}
+	t, state := unsealEntry(name, key, raw, now)
+	return t, state == entryValid
+}
+
+// Save stores t for k until it stops being kept.
+func (r *Redis) Save(k oauth.StoreKey, t *oauth.Token) error {
+	if r.down.Load() {
+		return errors.New("the shared token cache is unavailable for this run")
+	}
+	name, key, err := derive(k)
+	if err != nil {
+		return err
+	}
+	out, keep, err := sealEntry(name, key, t)
+	if err != nil {
+		return err
+	}
+	ttl := time.Until(keep)
+	if ttl <= 0 {
+		return nil
+	}
+	ctx, cancel := r.call()
+	defer cancel()
+	if err := r.client.Set(ctx, r.prefix+name, out, ttl).Err(); err != nil {
+		r.fail("writing", err)
+		return err
+	}
+	return nil
+}
+
+// unlockScript deletes a lock only while it is still the caller's.
+var unlockScript = redis.NewScript(`if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) end return 0`)
+
+// Lock waits, at most LockWait, until k's lock is had (SET NX PX, freed by
+// expiry if its holder dies) or k's entry has appeared.
+func (r *Redis) Lock(ctx context.Context, k oauth.StoreKey) (func(), bool) {
+	if r.down.Load() {
+		return nil, false
+	}
+	name, _, err := derive(k)
+	if err != nil {
+		return nil, false
+	}
+	lockKey := r.prefix + name + ".lock"
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	owner := hex.EncodeToString(b[:])
+	deadline := time.Now().Add(r.lockWait)
+	for {
+		cctx, cancel := r.call()
+		got, err := r.client.SetNX(cctx, lockKey, owner, lockTTL).Result()
+		var appeared int64
+		if err == nil && !got {
+			appeared, err = r.client.Exists(cctx, r.prefix+name).Result()
+		}
+		cancel()
+		switch {
+		case err != nil:
+			r.fail("locking", err)
+			return nil, false
+		case got:
+			return func() {
+				uctx, cancel := r.call()
+				defer cancel()
+				_ = unlockScript.Run(uctx, r.client, []string{lockKey}, owner).Err()
+			}, true
+		case appeared > 0 || time.Now().After(deadline):
+			return nil, false
+		}
+		select {
+		case <-ctx.Done():
+			return nil, false
+		case <-time.After(lockPoll):
+		}
+	}
+}
+
+// fail keeps the first failure for Warning, and stops using the store.
+func (r *Redis) fail(doing string, err error) {
+	r.down.Store(true)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.warning == "" {
+		r.warning = fmt.Sprintf("The shared token cache at %s could not be used (%s: %s); tokens are requested from the server directly.",
+			r.server, doing, redact.Sanitize(err.Error(), 200))
+	}
+}
+
+// Warning returns the first failure once, for one warning per run; "" when
+// there is none, or it was already taken.
+func (r *Redis) Warning() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.warned || r.warning == "" {
+		return ""
+	}
+	r.warned = true
+	return r.warning
+}
