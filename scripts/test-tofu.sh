@@ -9,7 +9,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 tofu=$(./scripts/tofu.sh) || exit 1
-echo "tofu: $("$tofu" version | head -1) at $tofu"
+echo "tofu: $(TF_CLI_CONFIG_FILE=/dev/null "$tofu" version | grep -m1 "^OpenTofu") at $tofu"
 rc=$(mktemp)
 trap 'rm -f "$rc"' EXIT
 TF_ACC=1 TF_ACC_TERRAFORM_PATH="$tofu" TF_ACC_PROVIDER_HOST=registry.opentofu.org TF_CLI_CONFIG_FILE="$rc" \

@@ -82,6 +82,9 @@ type Options struct {
 	// TLS, when set, serves https with this configuration (client
 	// certificates are requested, never required, so other methods work too).
 	TLS *tls.Config
+	// JWTBearer, when set, serves the JWT bearer grant (RFC 7523 §2.1);
+	// client authentication is then optional.
+	JWTBearer *JWTBearer
 	// TokenHandler, when set, answers token requests in place of the
 	// server's own logic (after the request is counted), for tests of
 	// misbehaving servers.
@@ -96,6 +99,9 @@ type Request struct {
 	AuthMethod  string // how the client authenticated
 	ClientID    string
 	Assertion   *Assertion // the verified client assertion, for JWT methods
+	// Grant is the JWT bearer grant's assertion as verified, or as far as
+	// it was before it was refused.
+	Grant *GrantClaims
 	// RawAssertion is the client assertion as sent, for tests that follow
 	// where it came from.
 	RawAssertion string
@@ -278,10 +284,25 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		oauthError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "try again")
 		return
 	}
-	exchange := params.Get("grant_type") == tokenExchange
-	if !exchange && params.Get("grant_type") != "client_credentials" {
-		oauthError(w, http.StatusBadRequest, "unsupported_grant_type", "only client_credentials and token exchange are supported")
+	exchange, bearer := params.Get("grant_type") == tokenExchange, params.Get("grant_type") == jwtBearerGrant
+	if !exchange && !bearer && params.Get("grant_type") != "client_credentials" {
+		oauthError(w, http.StatusBadRequest, "unsupported_grant_type", "only client_credentials, token exchange and jwt-bearer are supported")
 		return
+	}
+	var grant *GrantClaims
+	if bearer {
+		var err error
+		grant, err = s.verifyGrant(params)
+		s.mu.Lock()
+		s.requests[len(s.requests)-1].Grant = grant
+		if err != nil {
+			s.requests[len(s.requests)-1].Error = err.Error()
+		}
+		s.mu.Unlock()
+		if err != nil {
+			oauthError(w, http.StatusBadRequest, "invalid_grant", "the assertion is not valid: "+err.Error())
+			return
+		}
 	}
 	if exchange {
 		if err := s.checkSubject(params); err != nil {
@@ -313,6 +334,9 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	}
 	if sc := params.Get("scope"); sc != "" {
 		resp["scope"] = sc
+	}
+	if grant != nil {
+		s.grantAnswer(resp, grant)
 	}
 	writeJSON(w, http.StatusOK, resp)
 }
@@ -360,8 +384,9 @@ func (s *Server) readTokenRequest(w http.ResponseWriter, r *http.Request) (Reque
 	params.Del("client_secret")
 	params.Del("client_assertion")
 	rec.ClientID, rec.AuthMethod, rec.Params, rec.Assertion = id, method, params, assertion
-	if method == "none" && s.opts.AnonymousExchange && params.Get("grant_type") == tokenExchange {
-		err = nil // the subject token alone authenticates, as Google's STS takes it
+	if method == "none" && ((s.opts.AnonymousExchange && params.Get("grant_type") == tokenExchange) ||
+		(s.opts.JWTBearer != nil && params.Get("grant_type") == jwtBearerGrant)) {
+		err = nil // the subject token, or the grant's assertion, authenticates alone
 	} else if err == nil && !s.accepts(method) {
 		err = errors.New(method + " is not accepted here")
 	}

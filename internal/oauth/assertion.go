@@ -148,6 +148,10 @@ type assertionSpec struct {
 	clientID string
 	audience string
 	now      time.Time
+	// issuer and subject are the client_id when empty (a client
+	// assertion); claims are further claims (a JWT bearer grant's).
+	issuer, subject string
+	claims          map[string]any
 }
 
 // sign builds an RFC 7523 client assertion: iss = sub = client_id, aud the
@@ -169,14 +173,22 @@ func (a assertionSpec) sign() (string, error) {
 	if _, err := rand.Read(jti); err != nil {
 		return "", err
 	}
+	iss, sub := a.issuer, a.subject
+	if iss == "" {
+		iss, sub = a.clientID, a.clientID
+	}
 	claims := jwt.Claims{
-		Issuer:    a.clientID,
-		Subject:   a.clientID,
+		Issuer:    iss,
+		Subject:   sub,
 		Audience:  jwt.Audience{a.audience},
 		ID:        hex.EncodeToString(jti),
 		IssuedAt:  jwt.NewNumericDate(a.now),
 		NotBefore: jwt.NewNumericDate(a.now),
 		Expiry:    jwt.NewNumericDate(a.now.Add(assertionLifetime)),
 	}
-	return jwt.Signed(signer).Claims(claims).Serialize()
+	b := jwt.Signed(signer).Claims(claims)
+	if len(a.claims) > 0 {
+		b = b.Claims(a.claims)
+	}
+	return b.Serialize()
 }

@@ -76,6 +76,12 @@ func (r *TokenRequest) ValidateConfig(pairFromProvider bool) error {
 			return withSummary(err, "Invalid Token Exchange")
 		}
 	}
+	if err := r.checkClientID(); err != nil {
+		return withSummary(err, "Missing Argument")
+	}
+	if err := r.checkGrant(); err != nil {
+		return withSummary(err, "Invalid JWT Bearer Grant")
+	}
 	if err := r.checkAuth(pairFromProvider); err != nil {
 		return withSummary(err, authSummary)
 	}
@@ -106,11 +112,14 @@ func (r *TokenRequest) checkAuth(pairFromProvider bool) error {
 	case TLSClientAuth, SelfSignedTLSClientAuth:
 		needs = []credential{credKey, credCert}
 	case None:
-		if r.Exchange == nil {
-			return argErr(ArgAuthMethod, "Only a token exchange may send no client authentication; set client_id and its credentials.")
+		if r.Exchange == nil && r.JWTBearer == nil {
+			return argErr(ArgAuthMethod, "Only a token exchange or a jwt_bearer grant may send no client authentication; set client_id and its credentials.")
 		}
 	default:
 		return argErr(ArgAuthMethod, "The auth_method %q is not supported; use one of %s.", r.AuthMethod, strings.Join(AuthMethods(), ", "))
+	}
+	if r.JWTBearer != nil { // the grant signs with the key, its id, algorithm and audience
+		allows = append(allows, credKey, credKeyID, credAlg, credAudience)
 	}
 	for _, c := range allCredentials {
 		if c.set(r) && !slices.ContainsFunc(needs, c.is) && !slices.ContainsFunc(allows, c.is) {
@@ -266,10 +275,12 @@ func (r *resolvedRequest) shareSecret() []byte {
 // key. Caller-supplied assertions rotate and are not secrets we hold, so
 // those tokens are not kept on disk (nil: no secret, no entry).
 func (r *resolvedRequest) cacheSecret() []byte {
-	switch r.AuthMethod {
-	case ClientAssertion, None:
+	switch {
+	case r.JWTBearer != nil: // the grant's key is the client's own
+		return []byte(r.privateKey)
+	case r.AuthMethod == ClientAssertion, r.AuthMethod == None:
 		return nil
-	case PrivateKeyJWT, TLSClientAuth, SelfSignedTLSClientAuth:
+	case r.AuthMethod == PrivateKeyJWT, r.AuthMethod.IsMutualTLS():
 		return []byte(r.privateKey)
 	}
 	return []byte(r.clientSecret)

@@ -41,7 +41,8 @@ const (
 
 func (e *Error) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %s.", redact.Sanitize(e.Action, maxActionLen), redact.Sanitize(e.Reason, maxReasonLen))
+	// A reason may be a whole sentence already (an argument error's).
+	fmt.Fprintf(&b, "%s: %s.", redact.Sanitize(e.Action, maxActionLen), strings.TrimSuffix(redact.Sanitize(e.Reason, maxReasonLen), "."))
 	if e.Status != 0 {
 		fmt.Fprintf(&b, "\nHTTP status: %d.", e.Status)
 	}

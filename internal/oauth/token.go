@@ -32,6 +32,8 @@ type Token struct {
 	Scope    string
 	// IssuedTokenType is RFC 8693's issued_token_type, for an exchange.
 	IssuedTokenType string
+	// InstanceURL is Salesforce's instance_url: where the org's API is.
+	InstanceURL string
 }
 
 const tokenFailed = "Token Request Failed"
@@ -50,6 +52,9 @@ const (
 // apart, and again for every attempt that sends them.
 func (c *Client) Token(ctx context.Context, req TokenRequest) (*Token, error) {
 	o := op{tokenFailed, "token request"}
+	if err := req.loadServiceAccount(); err != nil {
+		return nil, o.failWith(err)
+	}
 	req.SetDefaults(nil)
 	if err := req.validate(); err != nil {
 		return nil, o.failWith(err)
@@ -173,6 +178,7 @@ func parseTokenAnswer(ans *answer, o op, method AuthMethod) (*Token, error) {
 	tok.TokenType, _ = fields["token_type"].(string)
 	tok.Scope, _ = fields["scope"].(string)
 	tok.IssuedTokenType, _ = fields["issued_token_type"].(string)
+	tok.InstanceURL, _ = fields["instance_url"].(string)
 	tok.sanitizeServerText()
 	if v, ok := fields["expires_in"]; ok && v != nil {
 		n, err := expiresIn(v)
@@ -191,6 +197,7 @@ func (t *Token) sanitizeServerText() {
 	t.TokenType = redact.Sanitize(t.TokenType, maxTypeLen)
 	t.Scope = redact.Sanitize(t.Scope, maxScopeLen)
 	t.IssuedTokenType = redact.Sanitize(t.IssuedTokenType, maxTypeLen)
+	t.InstanceURL = redact.Sanitize(t.InstanceURL, maxTypeLen)
 }
 
 // decodeFields reads a JSON object, or a form-encoded body (as some older

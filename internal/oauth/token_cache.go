@@ -20,7 +20,7 @@ const DefaultMinRemaining = 5 * time.Minute
 // (RFC 8705 binds a token to it; with private_key_jwt it is the x5t#S256).
 func (r *resolvedRequest) fingerprint() []byte {
 	cert := sha256.Sum256(r.CertificatePEM)
-	exchange := sha256.Sum256([]byte(r.exchangeIdentity())) // the subject token itself, among others
+	exchange := sha256.Sum256([]byte(r.exchangeIdentity() + "\x00" + r.grantIdentity())) // the subject token itself, the assertion's claims
 	b, _ := json.Marshal(struct {
 		URL, ID, Method, Format, CT, Aud, Alg, Kid, AssertAud, Cert, Exchange string
 		Scopes, Res                                                           []string

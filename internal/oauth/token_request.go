@@ -88,6 +88,9 @@ type TokenRequest struct {
 	// Exchange, when set, makes this an RFC 8693 token exchange instead of
 	// a client-credentials request; ClientID may then be empty (None).
 	Exchange *Exchange
+	// JWTBearer, when set, makes this an RFC 7523 §2.1 JWT bearer grant;
+	// client authentication is then optional (None).
+	JWTBearer *JWTBearer
 
 	// NoShare asks for a token of one's own, neither shared with nor kept
 	// for other requests: for a token that will be revoked.
@@ -120,6 +123,16 @@ func (r *TokenRequest) chooseAuthMethod(md *Metadata) AuthMethod {
 	switch {
 	case r.Exchange != nil && r.ClientID == "":
 		return None
+	case r.JWTBearer != nil:
+		// The key signs the grant; the client authenticates only with
+		// credentials of its own, when it has any.
+		switch {
+		case credAssertion.set(r):
+			return ClientAssertion
+		case credSecret.set(r):
+			return chooseSecretMethod(r.Format, md)
+		}
+		return None
 	case credAssertion.set(r):
 		return ClientAssertion
 	case credKey.set(r) && !credSecret.set(r):
@@ -147,7 +160,7 @@ func chooseSecretMethod(format string, md *Metadata) AuthMethod {
 // client authentication parameters auth.
 func (r *TokenRequest) params(lead, auth [][2]string) [][2]string {
 	p := append(slices.Clone(lead), auth...)
-	if len(r.Scopes) > 0 {
+	if len(r.Scopes) > 0 && (r.JWTBearer == nil || !r.JWTBearer.ScopeInAssertion) {
 		p = append(p, [2]string{"scope", strings.Join(r.Scopes, " ")})
 	}
 	if r.Audience != "" {
@@ -189,13 +202,16 @@ func (r *TokenRequest) validate() error {
 	if err := r.checkOneForm(); err != nil {
 		return err
 	}
-	if r.ClientID == "" && r.Exchange == nil {
-		return argErr(ArgClientID, "The client_id is empty.")
+	if err := r.checkClientID(); err != nil {
+		return err
 	}
 	if r.Exchange != nil {
 		if err := r.Exchange.Check(); err != nil {
 			return err
 		}
+	}
+	if err := r.checkGrant(); err != nil {
+		return err
 	}
 	switch r.Format {
 	case FormatForm, FormatJSON, "":
@@ -224,6 +240,9 @@ type attemptFunc func() ([]byte, http.Header, error)
 func (r *TokenRequest) encode(ctx context.Context, c *Client) (attemptFunc, http.Header) {
 	if r.Exchange != nil {
 		return r.encodeBody(ctx, c, func(res *resolvedRequest) ([][2]string, error) { return res.exchangeParams(ctx, c) })
+	}
+	if r.JWTBearer != nil {
+		return r.encodeBody(ctx, c, func(res *resolvedRequest) ([][2]string, error) { return res.jwtBearerParams(c) })
 	}
 	return r.encodeBody(ctx, c, fixed([2]string{"grant_type", "client_credentials"}))
 }

@@ -109,7 +109,7 @@ func (m *exchangeModel) baseRequest(pd *providerData) (oauth.TokenRequest, diag.
 
 // exchange exchanges the token and fills in the result.
 func (m *exchangeModel) exchange(ctx context.Context, pd *providerData) diag.Diagnostics {
-	_, _, diags := m.fetchWith(ctx, pd, false, m.baseRequest)
+	_, _, diags := m.fetch(ctx, pd, false, m.baseRequest)
 	if !diags.HasError() {
 		m.IssuedTokenType = nullIfEmpty(m.issuedTokenType)
 	}

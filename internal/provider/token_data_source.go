@@ -26,7 +26,7 @@ func (d *tokenDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 	resp.Schema = schema.Schema{
 		MarkdownDescription: tokenDescription + " The token is stored in state: where Terraform 1.10 or newer " +
 			"is available, prefer the `clientcreds_token` ephemeral resource, which never stores it.",
-		Attributes: tokenAttrs,
+		Attributes: tokenGrantAttrs,
 	}
 }
 
@@ -35,16 +35,17 @@ func (d *tokenDataSource) Configure(_ context.Context, req datasource.ConfigureR
 }
 
 func (d *tokenDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	var m tokenModel
+	var m tokenDataModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, _, diags := m.fetch(ctx, d.pd, false)
+	ctx, _, diags := m.fetch(ctx, d.pd, false, grantRequest(&m.tokenModel, &m.grantModel))
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	m.grantModel.setResult(&m.tokenModel)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
 

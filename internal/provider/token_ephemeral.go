@@ -21,7 +21,7 @@ var (
 )
 
 // tokenEphemeralAttrs adds revocation to the shared token attributes.
-var tokenEphemeralAttrs = withAttributes(tokenAttrs, map[string]dschema.Attribute{
+var tokenEphemeralAttrs = withAttributes(tokenGrantAttrs, map[string]dschema.Attribute{
 	"revoke_on_close": dschema.BoolAttribute{Optional: true,
 		MarkdownDescription: "Revoke the token (RFC 7009) when Terraform closes this ephemeral resource, at the end of each plan or apply. " +
 			"The revocation endpoint is `revocation_url`, or the discovered `revocation_endpoint` when `issuer` is set. " +
@@ -35,6 +35,7 @@ var tokenEphemeralAttrs = withAttributes(tokenAttrs, map[string]dschema.Attribut
 
 type tokenEphemeralModel struct {
 	tokenModel
+	grantModel
 	RevokeOnClose types.Bool   `tfsdk:"revoke_on_close"`
 	RevocationURL types.String `tfsdk:"revocation_url"`
 }
@@ -75,11 +76,12 @@ func (e *tokenEphemeral) Open(ctx context.Context, req ephemeral.OpenRequest, re
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, treq, diags := m.fetch(ctx, e.pd, m.RevokeOnClose.ValueBool())
+	ctx, treq, diags := m.fetch(ctx, e.pd, m.RevokeOnClose.ValueBool(), grantRequest(&m.tokenModel, &m.grantModel))
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	m.grantModel.setResult(&m.tokenModel)
 	if m.RevokeOnClose.ValueBool() {
 		revURL := m.RevocationURL.ValueString()
 		if revURL == "" && m.Issuer.ValueString() != "" {

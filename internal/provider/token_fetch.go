@@ -94,21 +94,16 @@ func readFile(v types.String, attr string, dst *[]byte, diags *diag.Diagnostics)
 	*dst = b
 }
 
-// fetch runs the whole configuration -> request -> result mapping; the data
-// source and the ephemeral resource both call it and nothing else. It returns
-// ctx with the token masked too, for any logging the caller does after.
-// own asks for a token not shared with other reads, for one to be revoked.
-func (m *tokenModel) fetch(ctx context.Context, pd *providerData, own bool) (context.Context, *oauth.TokenRequest, diag.Diagnostics) {
-	return m.fetchWith(ctx, pd, own, m.baseRequest)
-}
-
 // requestBuilder maps a configuration to its request before discovery:
 // a client-credentials request, or a token exchange.
 type requestBuilder func(pd *providerData) (oauth.TokenRequest, diag.Diagnostics)
 
-// fetchWith is fetch for the request build makes: the token exchange shares
-// everything else.
-func (m *tokenModel) fetchWith(ctx context.Context, pd *providerData, own bool, build requestBuilder) (context.Context, *oauth.TokenRequest, diag.Diagnostics) {
+// fetch runs the whole configuration -> request -> result mapping for the
+// request build makes (the token's grant, or the exchange); the data
+// sources and the ephemeral resources call it and nothing else. It returns
+// ctx with the token masked too, for any logging the caller does after.
+// own asks for a token not shared with other reads, for one to be revoked.
+func (m *tokenModel) fetch(ctx context.Context, pd *providerData, own bool, build requestBuilder) (context.Context, *oauth.TokenRequest, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	if pd == nil {
 		diags.Append(notConfigured())
@@ -149,7 +144,7 @@ func (m *tokenModel) fetchWith(ctx context.Context, pd *providerData, own bool, 
 func (m *tokenModel) setResult(req oauth.TokenRequest, tok *oauth.Token) {
 	m.AuthMethod = types.StringValue(string(req.AuthMethod))
 	m.AccessToken = types.StringValue(tok.AccessToken)
-	m.issuedTokenType = tok.IssuedTokenType
+	m.issuedTokenType, m.instanceURL = tok.IssuedTokenType, tok.InstanceURL
 	m.TokenType = nullIfEmpty(tok.TokenType)
 	m.Scope = nullIfEmpty(tok.Scope)
 	m.ExpiresIn, m.ExpiresAt = types.Int64Null(), types.StringNull()

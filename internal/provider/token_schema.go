@@ -13,24 +13,27 @@ import (
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
 )
 
-const tokenDescription = "Requests an OAuth 2.0 access token with the client-credentials grant (RFC 6749 §4.4), " +
-	"from a token endpoint given directly (`token_url`) or discovered from an `issuer`."
+const tokenDescription = "Requests an OAuth 2.0 access token with the client-credentials grant (RFC 6749 §4.4) or the JWT " +
+	"bearer grant (RFC 7523 §2.1, `grant_type = \"jwt_bearer\"`: Google service accounts, Salesforce), from a token endpoint " +
+	"given directly (`token_url`), discovered from an `issuer`, or named by a Google service-account key."
 
 // tokenAttrs is the one description of clientcreds_token's arguments and results.
 var tokenAttrs = map[string]dschema.Attribute{
 	oauth.ArgTokenURL: dschema.StringAttribute{Optional: true,
-		MarkdownDescription: "Token endpoint URL. Exactly one of `token_url` and `issuer` must be set. " +
+		MarkdownDescription: "Token endpoint URL. Exactly one of `token_url` and `issuer` must be set, unless a Google service-account key names it. " +
 			"`http://` is refused except to loopback hosts unless the provider sets `allow_insecure_http`.",
-		Validators: []validator.String{exactlyOneOf{others: []string{"issuer"}}, urlValidator{}},
+		Validators: []validator.String{exactlyOneOf{others: []string{"issuer"}, orNoneWith: oauth.ServiceAccountKeyArgs.All()}, urlValidator{}},
 	},
 	"issuer": dschema.StringAttribute{Optional: true,
 		MarkdownDescription: "Issuer URL whose OpenID discovery document (`<issuer>/.well-known/openid-configuration`) names the token endpoint. " +
 			"The document's `issuer` must equal this value exactly; use `clientcreds_oidc_discovery` for other discovery options.",
 		Validators: []validator.String{urlValidator{}},
 	},
-	oauth.ArgClientID: dschema.StringAttribute{Required: true,
-		MarkdownDescription: "Client identifier. Sent as a string, also in a JSON body (`\"153\"` for Epicollect5's numeric IDs).",
-		Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+	oauth.ArgClientID: dschema.StringAttribute{Optional: true,
+		MarkdownDescription: "Client identifier. Sent as a string, also in a JSON body (`\"153\"` for Epicollect5's numeric IDs). " +
+			"Required, but with `grant_type = \"jwt_bearer\"`, where the client authenticates only if it has credentials of its own " +
+			"(it is then the assertion's default issuer).",
+		Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 	},
 	oauth.ArgClientSecret: dschema.StringAttribute{Optional: true, Sensitive: true,
 		MarkdownDescription: "Client secret. Sensitive: never logged, never in a diagnostic, sent only to the token endpoint (and, with `revoke_on_close`, the revocation endpoint). " +
@@ -211,8 +214,9 @@ type tokenModel struct {
 	ExpiresAt   types.String `tfsdk:"expires_at"`
 	Scope       types.String `tfsdk:"scope"`
 
-	// issuedTokenType is the answer's issued_token_type, for the exchange.
-	issuedTokenType string
+	// issuedTokenType is the answer's issued_token_type, for the exchange;
+	// instanceURL its instance_url, for the grant.
+	issuedTokenType, instanceURL string
 }
 
 // The forms each secret can take, of which at most one may be set.

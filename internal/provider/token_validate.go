@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -20,8 +21,10 @@ import (
 // to change. It runs for the data source and the ephemeral resource alike,
 // and skips while any credential is unknown.
 func validateTokenConfig(ctx context.Context, cfg tfsdk.Config) diag.Diagnostics {
-	var m tokenModel
-	return validateRequest(ctx, cfg, m.credentials(), m.baseRequest)
+	var m tokenDataModel
+	creds := m.tokenModel.credentials()
+	maps.Copy(creds, m.grantModel.credentials())
+	return validateRequest(ctx, cfg, creds, grantRequest(&m.tokenModel, &m.grantModel))
 }
 
 // validateExchangeConfig is validateTokenConfig for the token exchange,
@@ -164,7 +167,10 @@ func (v oneForm) ValidateString(ctx context.Context, req validator.StringRequest
 // attributes named. It reads each once: the validators package's
 // ExactlyOneOf matches paths over the whole configuration, which cost a
 // quarter of a data source's validation.
-type exactlyOneOf struct{ others []string }
+// With orNoneWith, neither is needed where one of those attributes is set
+// (a service-account key names its token endpoint); an attribute the
+// schema lacks counts as unset.
+type exactlyOneOf struct{ others, orNoneWith []string }
 
 func (v exactlyOneOf) Description(context.Context) string {
 	return "exactly one of this attribute and " + strings.Join(v.others, ", ") + " must be set"
@@ -188,6 +194,14 @@ func (v exactlyOneOf) ValidateString(ctx context.Context, req validator.StringRe
 		}
 		if !other.IsNull() {
 			set++
+		}
+	}
+	for _, o := range v.orNoneWith {
+		var other types.String
+		if d := req.Config.GetAttribute(ctx, req.Path.ParentPath().AtName(o), &other); !d.HasError() && !other.IsNull() {
+			if set == 0 || other.IsUnknown() {
+				return
+			}
 		}
 	}
 	switch {

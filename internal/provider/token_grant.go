@@ -1,0 +1,124 @@
+package provider
+
+import (
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	dschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
+)
+
+// The grant clientcreds_token asks for: client credentials, or the JWT
+// bearer grant (RFC 7523 §2.1) with its assertion's arguments. The token
+// exchange has a grant of its own and none of these.
+
+// Grant names, as grant_type takes them.
+const (
+	grantClientCredentials = "client_credentials"
+	grantJWTBearer         = "jwt_bearer"
+)
+
+var serviceAccountForms = oauth.ServiceAccountKeyArgs.All()
+
+var grantAttrs = map[string]dschema.Attribute{
+	oauth.ArgGrantType: dschema.StringAttribute{Optional: true,
+		MarkdownDescription: "`client_credentials` (RFC 6749 §4.4), or `jwt_bearer` (RFC 7523 §2.1): the provider signs an assertion " +
+			"with `private_key_pem` (or a Google `service_account_key`) for every request and sends it as the grant, as Google " +
+			"service accounts, Salesforce, DocuSign and Box expect; client authentication is then optional. Defaults to " +
+			"`client_credentials`.",
+		Validators: []validator.String{stringvalidator.OneOf(grantClientCredentials, grantJWTBearer)},
+	},
+	oauth.ArgAssertionIssuer: dschema.StringAttribute{Optional: true,
+		MarkdownDescription: "`iss` of the `jwt_bearer` assertion: the service account's email, Salesforce's consumer key. " +
+			"Defaults to `client_id`, or the service-account key's `client_email`.",
+	},
+	oauth.ArgAssertionSubject: dschema.StringAttribute{Optional: true,
+		MarkdownDescription: "`sub` of the `jwt_bearer` assertion, where the service takes one: the Salesforce user, the Google " +
+			"Workspace user a service account acts for (domain-wide delegation). Tokens for different subjects are never shared.",
+	},
+	oauth.ArgAssertionClaims: dschema.MapAttribute{ElementType: types.StringType, Optional: true,
+		MarkdownDescription: "Further claims of the `jwt_bearer` assertion, as strings. May not set " + codeList(oauth.ReservedClaims()) +
+			", which the provider sets.",
+		Validators: []validator.Map{reservedKeys{names: oauth.ReservedClaims(), why: "the provider sets it"}},
+	},
+	"scope_in_assertion": dschema.BoolAttribute{Optional: true,
+		MarkdownDescription: "Send `scopes` as the `jwt_bearer` assertion's `scope` claim, as Google wants, rather than as the " +
+			"`scope` parameter (RFC 7523's default). Defaults to `true` with a service-account key, `false` otherwise.",
+	},
+	oauth.ArgServiceAccountKey: dschema.StringAttribute{Optional: true, Sensitive: true,
+		MarkdownDescription: "A Google service-account key (the JSON file Google gives out) for `jwt_bearer`: the issuer, key, key ID " +
+			"and token endpoint come from it, and the scopes go in the assertion. Sensitive; stored in a data source's state, unlike " +
+			"the `_file` and `_env` forms. At most one of `service_account_key`, `service_account_key_file` and `service_account_key_env`.",
+		Validators: oneFormOf(oauth.ArgServiceAccountKey, serviceAccountForms),
+	},
+	oauth.ArgServiceAccountKeyFile: dschema.StringAttribute{Optional: true,
+		MarkdownDescription: secretFileDesc("the Google service-account key (JSON)"),
+		Validators:          oneFormOf(oauth.ArgServiceAccountKeyFile, serviceAccountForms),
+	},
+	oauth.ArgServiceAccountKeyEnv: dschema.StringAttribute{Optional: true,
+		MarkdownDescription: secretEnvDesc("the Google service-account key (JSON)"),
+		Validators:          oneFormOf(oauth.ArgServiceAccountKeyEnv, serviceAccountForms),
+	},
+	"instance_url": dschema.StringAttribute{Computed: true,
+		MarkdownDescription: "The answer's `instance_url`, where Salesforce's API for the org is; null when the server sends none."},
+}
+
+// tokenGrantAttrs are clientcreds_token's attributes: the shared ones and
+// the grant's.
+var tokenGrantAttrs = withAttributes(tokenAttrs, grantAttrs)
+
+// tokenDataModel is clientcreds_token's model as a data source.
+type tokenDataModel struct {
+	tokenModel
+	grantModel
+}
+
+// grantModel is the grant's arguments and results, beside tokenModel in
+// clientcreds_token's models.
+type grantModel struct {
+	GrantType             types.String `tfsdk:"grant_type"`
+	AssertionIssuer       types.String `tfsdk:"assertion_issuer"`
+	AssertionSubject      types.String `tfsdk:"assertion_subject"`
+	AssertionClaims       types.Map    `tfsdk:"assertion_claims"`
+	ScopeInAssertion      types.Bool   `tfsdk:"scope_in_assertion"`
+	ServiceAccountKey     types.String `tfsdk:"service_account_key"`
+	ServiceAccountKeyFile types.String `tfsdk:"service_account_key_file"`
+	ServiceAccountKeyEnv  types.String `tfsdk:"service_account_key_env"`
+	InstanceURL           types.String `tfsdk:"instance_url"`
+}
+
+// grantRequest is tokenModel's mapping with the grant: build for the
+// fetch and the validation of clientcreds_token.
+func grantRequest(t *tokenModel, g *grantModel) requestBuilder {
+	return func(pd *providerData) (oauth.TokenRequest, diag.Diagnostics) {
+		r, diags := t.baseRequest(pd)
+		if g.GrantType.ValueString() != grantJWTBearer {
+			return r, diags
+		}
+		claims := map[string]string{}
+		if !g.AssertionClaims.IsNull() && !g.AssertionClaims.IsUnknown() {
+			for k, v := range g.AssertionClaims.Elements() {
+				if s, ok := v.(types.String); ok {
+					claims[k] = s.ValueString()
+				}
+			}
+		}
+		r.JWTBearer = &oauth.JWTBearer{
+			Issuer: g.AssertionIssuer.ValueString(), Subject: g.AssertionSubject.ValueString(), Audience: r.AssertionAudience,
+			Claims: claims, ScopeInAssertion: g.ScopeInAssertion.ValueBool(),
+			ServiceAccountKey: secretOf(g.ServiceAccountKey, g.ServiceAccountKeyFile, g.ServiceAccountKeyEnv),
+		}
+		return r, diags
+	}
+}
+
+// credentials are the grant's attributes the validation reads.
+func (g *grantModel) credentials() map[string]*types.String {
+	return map[string]*types.String{oauth.ArgGrantType: &g.GrantType, oauth.ArgAssertionIssuer: &g.AssertionIssuer,
+		oauth.ArgAssertionSubject: &g.AssertionSubject, oauth.ArgServiceAccountKey: &g.ServiceAccountKey,
+		oauth.ArgServiceAccountKeyFile: &g.ServiceAccountKeyFile, oauth.ArgServiceAccountKeyEnv: &g.ServiceAccountKeyEnv}
+}
+
+func (g *grantModel) setResult(t *tokenModel) { g.InstanceURL = nullIfEmpty(t.instanceURL) }
