@@ -86,7 +86,6 @@ func TestAccTokenFederatedAssertionFile(t *testing.T) {
 	writeAssertion := func() {
 		must(t, os.WriteFile(file, []byte(federatedAssertion(t, fedKey, "app-1", srv.TokenURL())), 0o600))
 	}
-	writeAssertion()
 	cfg := fmt.Sprintf(`
 data "clientcreds_token" "entra" {
   token_url             = %q
@@ -98,7 +97,10 @@ data "clientcreds_token" "entra" {
 		ProtoV6ProviderFactories: factories(),
 		Steps: []resource.TestStep{
 			{
-				Config: cfg,
+				// Written when the step starts, not before the parallel test
+				// waits for its turn: the assertion lives a minute.
+				PreConfig: writeAssertion,
+				Config:    cfg,
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("data.clientcreds_token.entra", tfjsonpath.New("access_token"), issuedBy(srv)),
 					statecheck.ExpectKnownValue("data.clientcreds_token.entra", tfjsonpath.New("auth_method"), knownvalue.StringExact("client_assertion")),

@@ -41,7 +41,7 @@ var transforms = []func(string) string{
 // server text, never survives Sanitize: neither the secret nor the final
 // encoding shows (ignoring case, whitespace and format characters).
 func FuzzSanitizeEncodedEcho(f *testing.F) {
-	f.Add("Zq7+4Yu/3Hj&Pa/Sd5", []byte{0, 9, 3}, "invalid_client: ")
+	f.Add("Zq7+4Yu/3Hj&Pa/Sd5", []byte{0, 9, 6}, "invalid_client: ")
 	f.Add("hunter2-secret-value", []byte{13, 9}, "could not parse ")
 	f.Add("s3cr3t-v4lue!", []byte{6, 4, 1}, "bad token_type ")
 	f.Fuzz(func(t *testing.T, s string, chain []byte, prefix string) {
