@@ -82,6 +82,9 @@ type Options struct {
 	// TLS, when set, serves https with this configuration (client
 	// certificates are requested, never required, so other methods work too).
 	TLS *tls.Config
+	// EnforceExpiry makes the protected API refuse a token older than
+	// ExpiresIn, as a resource server checks exp.
+	EnforceExpiry bool
 	// JWTBearer, when set, serves the JWT bearer grant (RFC 7523 §2.1);
 	// client authentication is then optional.
 	JWTBearer *JWTBearer
@@ -126,6 +129,8 @@ type Server struct {
 	discovered int
 	revoked    []string
 	jtis       map[string]bool
+	issuedAt   map[string]time.Time
+	apiCalls   int
 }
 
 // Start listens on 127.0.0.1 on a free port and serves until Close.
@@ -324,6 +329,10 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.tokens[tok] = rec.ClientID
 	s.issued = append(s.issued, tok)
+	if s.issuedAt == nil {
+		s.issuedAt = map[string]time.Time{}
+	}
+	s.issuedAt[tok] = time.Now()
 	s.mu.Unlock()
 	resp := map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": s.opts.ExpiresIn}
 	if exchange {
@@ -424,10 +433,21 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
+// APICalls counts the protected API's requests, accepted or not.
+func (s *Server) APICalls() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.apiCalls
+}
+
 func (s *Server) whoami(w http.ResponseWriter, r *http.Request) {
 	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	s.mu.Lock()
+	s.apiCalls++
 	client, valid := s.tokens[tok]
+	if s.opts.EnforceExpiry && time.Since(s.issuedAt[tok]) > time.Duration(s.opts.ExpiresIn)*time.Second {
+		valid = false
+	}
 	s.mu.Unlock()
 	if !ok || !valid {
 		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)

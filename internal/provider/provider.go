@@ -64,6 +64,8 @@ type providerData struct {
 	// storeWarning returns a shared cache's first failure, once; nil
 	// without one.
 	storeWarning func() string
+	// proxies are the open clientcreds_proxy listeners.
+	proxies proxies
 }
 
 func (p *Provider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -136,5 +138,6 @@ func (p *Provider) Functions(context.Context) []func() function.Function {
 }
 
 func (p *Provider) EphemeralResources(context.Context) []func() ephemeral.EphemeralResource {
-	return []func() ephemeral.EphemeralResource{newTokenEphemeral, newDiscoveryEphemeral, newIdentityEphemeral, newExchangeEphemeral}
+	return []func() ephemeral.EphemeralResource{newTokenEphemeral, newDiscoveryEphemeral, newIdentityEphemeral, newExchangeEphemeral,
+		newProxyEphemeral}
 }

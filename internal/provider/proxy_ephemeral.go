@@ -1,0 +1,203 @@
+package provider
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"sync"
+	"time"
+
+	dschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/proxy"
+)
+
+// The ephemeral clientcreds_proxy: clientcreds_token's arguments (one
+// schema and one mapping, the token's), an upstream API, and as its one
+// result a loopback URL that forwards to the upstream with a token that is
+// always fresh. The proxy lives in the provider process from Open to
+// Close, which Terraform calls only once every resource that used it is
+// done: a token never leaves the process, and never expires mid-apply.
+
+var (
+	_ ephemeral.EphemeralResourceWithConfigure      = (*proxyEphemeral)(nil)
+	_ ephemeral.EphemeralResourceWithClose          = (*proxyEphemeral)(nil)
+	_ ephemeral.EphemeralResourceWithValidateConfig = (*proxyEphemeral)(nil)
+)
+
+// proxyCloseWait bounds how long Close waits for requests in flight.
+const proxyCloseWait = 30 * time.Second
+
+var proxyAttrs = withAttributes(tokenArguments(tokenGrantAttrs), map[string]dschema.Attribute{
+	"upstream": dschema.StringAttribute{Required: true,
+		MarkdownDescription: "Base URL of the API the proxy forwards to. `https://`; plain `http://` only to a loopback host or with " +
+			"the provider's `allow_insecure_http`. The connection uses the provider's transport settings (CA bundle, proxy " +
+			"environment, TLS 1.2 or newer).",
+		Validators: []validator.String{urlValidator{}},
+	},
+	"url": dschema.StringAttribute{Computed: true,
+		MarkdownDescription: "`http://127.0.0.1:<port>/<capability>`: give it to another provider as its API's base URL. A request to " +
+			"`url` + path goes to `upstream` + path with a fresh token; the capability (192 random bits) is what lets a request in. " +
+			"Ephemeral: never in state or a plan."},
+})
+
+// tokenArguments is a schema's attributes less its results.
+func tokenArguments(in map[string]dschema.Attribute) map[string]dschema.Attribute {
+	out := map[string]dschema.Attribute{}
+	for name, a := range in {
+		if a.IsOptional() || a.IsRequired() {
+			out[name] = a
+		}
+	}
+	return out
+}
+
+type proxyEphemeral struct{ pd *providerData }
+
+func newProxyEphemeral() ephemeral.EphemeralResource { return &proxyEphemeral{} }
+
+func (e *proxyEphemeral) Metadata(_ context.Context, req ephemeral.MetadataRequest, resp *ephemeral.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_proxy"
+}
+
+func (e *proxyEphemeral) Schema(_ context.Context, _ ephemeral.SchemaRequest, resp *ephemeral.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "An authenticating proxy on 127.0.0.1 for the length of a plan or apply (Terraform 1.10+, OpenTofu 1.11+): " +
+			"another provider takes its `url` as the API's base URL, and every request it sends is forwarded to `upstream` with a " +
+			"token the proxy keeps fresh, renewed before it has `min_remaining` left and once more when the API refuses it as " +
+			"invalid. The token never leaves the provider, so an apply longer than a token's life does not fail half way. " +
+			"It takes every argument of `clientcreds_token`. See the guide \"Long applies and the authenticating proxy\".",
+		Attributes: ephemeralAttributes(proxyAttrs),
+	}
+}
+
+func (e *proxyEphemeral) Configure(_ context.Context, req ephemeral.ConfigureRequest, resp *ephemeral.ConfigureResponse) {
+	e.pd = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (e *proxyEphemeral) ValidateConfig(ctx context.Context, req ephemeral.ValidateConfigRequest, resp *ephemeral.ValidateConfigResponse) {
+	resp.Diagnostics.Append(validateTokenConfig(ctx, req.Config)...)
+}
+
+// proxyHandle is the private data of an open proxy: a handle only.
+type proxyHandle struct {
+	ID string `json:"id"`
+}
+
+const proxyKey = "proxy"
+
+func (e *proxyEphemeral) Open(ctx context.Context, req ephemeral.OpenRequest, resp *ephemeral.OpenResponse) {
+	if e.pd == nil {
+		resp.Diagnostics.Append(notConfigured())
+		return
+	}
+	m, diags := tokenConfigOf(ctx, req.Config)
+	resp.Diagnostics.Append(diags...)
+	var upstream string
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("upstream"), &upstream)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	u, err := e.pd.client.CheckUpstream("upstream", upstream)
+	if err != nil {
+		resp.Diagnostics.Append(errorDiag(err))
+		return
+	}
+	treq, diags := m.request(ctx, e.pd, grantRequest(&m.tokenModel, &m.grantModel))
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	treq.NoShare = true // the proxy keeps its own, renewed when it must be
+	client := e.pd.client
+	fetch := func(ctx context.Context) (*oauth.Token, error) { return client.Token(ctx, treq) }
+	first, err := fetch(ctx)
+	if err != nil {
+		resp.Diagnostics.Append(errorDiag(err))
+		return
+	}
+	p, err := proxy.Start(proxy.Options{Upstream: u, Transport: client.UpstreamTransport(), Fetch: fetch, Usable: client.Usable, Initial: first})
+	if err != nil {
+		resp.Diagnostics.AddError("Proxy Not Started", err.Error()+".")
+		return
+	}
+	id := e.pd.proxies.put(p)
+	b, _ := json.Marshal(proxyHandle{ID: id})
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, proxyKey, b)...)
+	resp.Diagnostics.Append(resp.Result.SetAttribute(ctx, path.Root("url"), p.URL)...)
+}
+
+func (e *proxyEphemeral) Close(ctx context.Context, req ephemeral.CloseRequest, resp *ephemeral.CloseResponse) {
+	b, diags := req.Private.GetKey(ctx, proxyKey)
+	resp.Diagnostics.Append(diags...)
+	var h proxyHandle
+	if len(b) == 0 || e.pd == nil || json.Unmarshal(b, &h) != nil {
+		return
+	}
+	if p, ok := e.pd.proxies.take(h.ID); ok {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), proxyCloseWait)
+		defer cancel()
+		_ = p.Close(cctx)
+	}
+}
+
+// tokenConfigOf reads clientcreds_token's arguments out of a configuration
+// that holds them among others (the proxy's): its value is widened to the
+// token's schema, results null, and read through the token's one model.
+func tokenConfigOf(ctx context.Context, cfg tfsdk.Config) (tokenDataModel, diag.Diagnostics) {
+	var m tokenDataModel
+	target := dschema.Schema{Attributes: tokenGrantAttrs}
+	typ, ok := target.Type().TerraformType(ctx).(tftypes.Object)
+	var have map[string]tftypes.Value
+	if err := cfg.Raw.As(&have); !ok || err != nil {
+		var d diag.Diagnostics
+		d.AddError("Configuration Read Error", "The configuration could not be read as clientcreds_token's. "+reportBug)
+		return m, d
+	}
+	vals := make(map[string]tftypes.Value, len(typ.AttributeTypes))
+	for name, at := range typ.AttributeTypes {
+		if v, ok := have[name]; ok {
+			vals[name] = v
+		} else {
+			vals[name] = tftypes.NewValue(at, nil)
+		}
+	}
+	d := tfsdk.Config{Raw: tftypes.NewValue(typ, vals), Schema: target}.Get(ctx, &m)
+	return m, d
+}
+
+// proxies holds the open proxies of this process by handle.
+type proxies struct {
+	mu   sync.Mutex
+	open map[string]*proxy.Proxy
+}
+
+func (r *proxies) put(p *proxy.Proxy) string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	id := hex.EncodeToString(b)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.open == nil {
+		r.open = map[string]*proxy.Proxy{}
+	}
+	r.open[id] = p
+	return id
+}
+
+func (r *proxies) take(id string) (*proxy.Proxy, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	p, ok := r.open[id]
+	delete(r.open, id)
+	return p, ok
+}

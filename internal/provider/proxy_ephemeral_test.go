@@ -1,0 +1,155 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	fwprovider "github.com/hashicorp/terraform-plugin-framework/provider"
+	pschema "github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	rschema "github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	tfresource "github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/authserver"
+)
+
+// A long apply behind the proxy: a downstream provider, configured with
+// the proxy's url as its API's base URL, calls the API every half second
+// for eight seconds while the server's tokens live two; every call
+// succeeds, the server issues at least three tokens, and neither a token
+// nor the proxy's capability reaches the state.
+func TestAccProxyKeepsTokensFreshThroughALongApply(t *testing.T) {
+	srv := startServer(t, authserver.Options{Now: time.Now, ExpiresIn: 2, EnforceExpiry: true})
+	var captured string
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+		ProtoV6ProviderFactories: map[string]func() (tfprotov6.ProviderServer, error){
+			"clientcreds": providerserver.NewProtocol6WithError(&Provider{version: "test", now: time.Now}),
+			"apicaller":   providerserver.NewProtocol6WithError(&apiCaller{}),
+		},
+		Steps: []tfresource.TestStep{{
+			Config: fmt.Sprintf(`
+ephemeral "clientcreds_proxy" "api" {
+  token_url     = %q
+  client_id     = "client-1"
+  client_secret = %q
+  upstream      = %q
+}
+provider "apicaller" {
+  base_url = ephemeral.clientcreds_proxy.api.url
+}
+resource "apicaller_calls" "long" {
+  calls       = 16
+  interval_ms = 500
+}
+`, srv.TokenURL(), testSecret, srv.URL+"/api"),
+			Check: func(s *terraform.State) error {
+				captured = fmt.Sprint(s)
+				return nil
+			},
+		}},
+	})
+	if n := len(srv.IssuedTokens()); n < 3 {
+		t.Errorf("%d tokens issued across 8 s of 2 s tokens; want at least 3", n)
+	}
+	for _, tok := range srv.IssuedTokens() {
+		if strings.Contains(captured, tok) {
+			t.Error("the state holds a token")
+		}
+	}
+	if strings.Contains(captured, "127.0.0.1") && strings.Contains(captured, "base_url") {
+		t.Error("the state holds the proxy's URL")
+	}
+}
+
+// apiCaller is a downstream provider as users have them: its provider block
+// takes an API's base URL, and its resource calls the API repeatedly.
+type apiCaller struct{ base string }
+
+func (p *apiCaller) Metadata(_ context.Context, _ fwprovider.MetadataRequest, resp *fwprovider.MetadataResponse) {
+	resp.TypeName = "apicaller"
+}
+
+func (p *apiCaller) Schema(_ context.Context, _ fwprovider.SchemaRequest, resp *fwprovider.SchemaResponse) {
+	resp.Schema = pschema.Schema{Attributes: map[string]pschema.Attribute{"base_url": pschema.StringAttribute{Required: true}}}
+}
+
+func (p *apiCaller) Configure(ctx context.Context, req fwprovider.ConfigureRequest, resp *fwprovider.ConfigureResponse) {
+	var base types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("base_url"), &base)...)
+	p.base = base.ValueString()
+	resp.ResourceData = p
+}
+
+func (p *apiCaller) Resources(context.Context) []func() resource.Resource {
+	return []func() resource.Resource{func() resource.Resource { return &apiCalls{} }}
+}
+
+func (p *apiCaller) DataSources(context.Context) []func() datasource.DataSource { return nil }
+
+type apiCalls struct{ p *apiCaller }
+
+type apiCallsModel struct {
+	ID         types.String `tfsdk:"id"`
+	Calls      types.Int64  `tfsdk:"calls"`
+	IntervalMS types.Int64  `tfsdk:"interval_ms"`
+}
+
+func (r *apiCalls) Metadata(_ context.Context, _ resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = "apicaller_calls"
+}
+
+func (r *apiCalls) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = rschema.Schema{Attributes: map[string]rschema.Attribute{
+		"id":          rschema.StringAttribute{Computed: true},
+		"calls":       rschema.Int64Attribute{Required: true},
+		"interval_ms": rschema.Int64Attribute{Required: true},
+	}}
+}
+
+func (r *apiCalls) Configure(_ context.Context, req resource.ConfigureRequest, _ *resource.ConfigureResponse) {
+	if p, ok := req.ProviderData.(*apiCaller); ok {
+		r.p = p
+	}
+}
+
+func (r *apiCalls) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var m apiCallsModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
+	for i := range m.Calls.ValueInt64() {
+		res, err := http.Get(r.p.base + "/whoami")
+		if err != nil {
+			resp.Diagnostics.AddError("API Call Failed", err.Error())
+			return
+		}
+		body, _ := io.ReadAll(res.Body)
+		_ = res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			resp.Diagnostics.AddError("API Call Failed", fmt.Sprintf("call %d: HTTP %d: %s", i+1, res.StatusCode, body))
+			return
+		}
+		time.Sleep(time.Duration(m.IntervalMS.ValueInt64()) * time.Millisecond)
+	}
+	m.ID = types.StringValue("done")
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+func (r *apiCalls) Read(context.Context, resource.ReadRequest, *resource.ReadResponse) {}
+
+func (r *apiCalls) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	resp.Diagnostics.Append(resp.State.Set(ctx, req.Plan.Raw)...)
+}
+
+func (r *apiCalls) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {}

@@ -1,0 +1,263 @@
+// Package proxy is the authenticating reverse proxy behind the ephemeral
+// clientcreds_proxy: a listener on 127.0.0.1 whose capability URL another
+// provider takes as its API's base URL. Each request to it is forwarded to
+// the upstream API, streamed both ways by the standard library's reverse
+// proxy, with an Authorization header the proxy sets from a token that is
+// always fresh; the token never leaves the provider process. It knows
+// nothing of Terraform: tokens come from a Fetch function.
+//
+// Only the holder of the URL gets in: the listener is loopback only, a path
+// that does not start with the capability (at least 128 random bits,
+// compared in constant time, never logged) is answered 404 and reaches
+// nothing, and absolute-form targets and CONNECT are refused, so the proxy
+// reaches nothing but its upstream.
+package proxy
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/redact"
+)
+
+// MaxReplayBody is the largest request body kept to replay the request once
+// with a new token after the upstream refused the old one; a larger body is
+// streamed, and its 401 goes back to the client.
+const MaxReplayBody = 1 << 20
+
+// Options configure a proxy.
+type Options struct {
+	// Upstream is the API's base URL.
+	Upstream *url.URL
+	// Transport reaches the upstream (the provider's settings).
+	Transport http.RoundTripper
+	// Fetch gets a new token.
+	Fetch func(ctx context.Context) (*oauth.Token, error)
+	// Usable reports whether a token may still be used.
+	Usable func(*oauth.Token) bool
+	// Initial, when set, is the first token (fetched by the caller, so that
+	// a misconfiguration shows when the proxy opens).
+	Initial *oauth.Token
+	// Log, when set, receives one line per request, sanitised, without
+	// the capability.
+	Log func(msg string, fields map[string]any)
+}
+
+// Proxy is a running proxy.
+type Proxy struct {
+	// URL is http://127.0.0.1:<port>/<capability>, with no trailing slash.
+	URL string
+
+	opts       Options
+	capability string
+	srv        *http.Server
+	done       chan struct{}
+
+	mu  sync.Mutex
+	cur *oauth.Token
+}
+
+// Start listens on 127.0.0.1 on a free port and serves until Close.
+func Start(o Options) (*Proxy, error) {
+	if o.Upstream == nil || o.Transport == nil || o.Fetch == nil || o.Usable == nil {
+		return nil, errors.New("the proxy needs an upstream, a transport and a token source")
+	}
+	var b [24]byte // 192 bits
+	if _, err := rand.Read(b[:]); err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("the proxy cannot listen on 127.0.0.1: %w", err)
+	}
+	p := &Proxy{opts: o, capability: base64.RawURLEncoding.EncodeToString(b[:]), done: make(chan struct{}), cur: o.Initial}
+	p.URL = fmt.Sprintf("http://%s/%s", ln.Addr(), p.capability)
+	rp := &httputil.ReverseProxy{
+		Rewrite:        p.rewrite,
+		Transport:      &authTransport{p: p, base: o.Transport},
+		FlushInterval:  -1, // stream as it comes
+		ModifyResponse: p.rewriteLocation,
+		ErrorHandler:   p.upstreamError,
+	}
+	p.srv = &http.Server{Handler: p.gate(rp), ReadHeaderTimeout: 30 * time.Second}
+	go func() { _ = p.srv.Serve(ln); close(p.done) }()
+	return p, nil
+}
+
+// Close stops accepting, lets requests in flight finish until ctx ends,
+// then drops what is left.
+func (p *Proxy) Close(ctx context.Context) error {
+	err := p.srv.Shutdown(ctx)
+	if err != nil {
+		_ = p.srv.Close()
+	}
+	<-p.done
+	return err
+}
+
+// gate lets through only origin-form requests under the capability.
+func (p *Proxy) gate(next http.Handler) http.Handler {
+	prefix := "/" + p.capability
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodConnect || !strings.HasPrefix(r.RequestURI, "/") {
+			http.Error(w, "the proxy forwards only to its upstream", http.StatusMethodNotAllowed)
+			return
+		}
+		path := r.URL.EscapedPath()
+		head, rest := path, ""
+		if i := strings.IndexByte(path[1:], '/'); i >= 0 {
+			head, rest = path[:i+1], path[i+1:]
+		}
+		if subtle.ConstantTimeCompare([]byte(head), []byte(prefix)) != 1 {
+			http.NotFound(w, r)
+			return
+		}
+		r2 := r.Clone(r.Context())
+		r2.URL.RawPath, r2.URL.Path = rest, ""
+		if u, err := url.Parse(rest); err == nil {
+			r2.URL.Path = u.Path
+		}
+		p.log("forwarding", map[string]any{"method": r.Method, "path": redact.Sanitize(r2.URL.Path, 200)})
+		next.ServeHTTP(w, r2)
+	})
+}
+
+// rewrite sends the request to the upstream, with the upstream's Host and
+// no client-sent Authorization (the transport sets the proxy's).
+func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
+	pr.SetURL(p.opts.Upstream)
+	pr.Out.Host = p.opts.Upstream.Host
+	pr.Out.Header.Del("Authorization")
+	pr.Out.Header.Del("Proxy-Authorization")
+}
+
+// rewriteLocation points a redirect on the upstream's origin back at the
+// proxy, so that a client following it comes back through; the proxy
+// itself never follows one.
+func (p *Proxy) rewriteLocation(resp *http.Response) error {
+	loc, err := resp.Location()
+	if err != nil {
+		return nil //nolint:nilerr // no Location, nothing to rewrite
+	}
+	up := p.opts.Upstream
+	if loc.Scheme != up.Scheme || loc.Host != up.Host || !strings.HasPrefix(loc.Path, strings.TrimSuffix(up.Path, "/")) {
+		return nil
+	}
+	rel := strings.TrimPrefix(loc.Path, strings.TrimSuffix(up.Path, "/"))
+	out := p.URL + rel
+	if loc.RawQuery != "" {
+		out += "?" + loc.RawQuery
+	}
+	resp.Header.Set("Location", out)
+	return nil
+}
+
+func (p *Proxy) upstreamError(w http.ResponseWriter, _ *http.Request, err error) {
+	msg := redact.Sanitize(err.Error(), 300)
+	p.log("upstream request failed", map[string]any{"error": msg})
+	http.Error(w, "clientcreds proxy: the upstream request failed: "+msg, http.StatusBadGateway)
+}
+
+func (p *Proxy) log(msg string, fields map[string]any) {
+	if p.opts.Log != nil {
+		p.opts.Log(msg, fields)
+	}
+}
+
+// token returns the current token while it is usable (and is not the one
+// the upstream just refused), else fetches one; callers wait on one fetch.
+func (p *Proxy) token(ctx context.Context, refused string) (string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cur != nil && p.cur.AccessToken != refused && p.opts.Usable(p.cur) {
+		return p.cur.AccessToken, nil
+	}
+	t, err := p.opts.Fetch(ctx)
+	if err != nil {
+		return "", err
+	}
+	p.cur = t
+	return t.AccessToken, nil
+}
+
+// authTransport sets the Authorization header of every request to the
+// upstream and, when the upstream refuses the token as invalid and the
+// request's body could be kept, replays the request once with a new token.
+type authTransport struct {
+	p    *Proxy
+	base http.RoundTripper
+}
+
+func (a *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	replayable := keepSmallBody(req)
+	tok, err := a.p.token(req.Context(), "")
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := a.base.RoundTrip(req)
+	if err != nil || resp.StatusCode != http.StatusUnauthorized || !invalidToken(resp) || !replayable {
+		return resp, err
+	}
+	_ = resp.Body.Close()
+	a.p.log("the upstream refused the token; replaying with a new one", nil)
+	if tok, err = a.p.token(req.Context(), tok); err != nil {
+		return nil, err
+	}
+	again := req.Clone(req.Context())
+	if req.GetBody != nil {
+		if again.Body, err = req.GetBody(); err != nil {
+			return nil, err
+		}
+	}
+	again.Header.Set("Authorization", "Bearer "+tok)
+	return a.base.RoundTrip(again)
+}
+
+// keepSmallBody makes the body replayable when it is at most
+// MaxReplayBody; a larger one is streamed as it comes.
+func keepSmallBody(req *http.Request) bool {
+	if req.Body == nil || req.Body == http.NoBody {
+		return true
+	}
+	if req.ContentLength < 0 || req.ContentLength > MaxReplayBody {
+		return false
+	}
+	b, err := io.ReadAll(io.LimitReader(req.Body, MaxReplayBody+1))
+	_ = req.Body.Close()
+	if err != nil {
+		req.Body = io.NopCloser(io.MultiReader(bytes.NewReader(b), errReader{err}))
+		return false
+	}
+	req.Body = io.NopCloser(bytes.NewReader(b))
+	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
+	return true
+}
+
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
+
+// invalidToken reports RFC 6750 §3.1's invalid_token challenge.
+func invalidToken(resp *http.Response) bool {
+	for _, v := range resp.Header.Values("WWW-Authenticate") {
+		if strings.Contains(v, `error="invalid_token"`) {
+			return true
+		}
+	}
+	return false
+}
