@@ -82,6 +82,9 @@ type Options struct {
 	// TLS, when set, serves https with this configuration (client
 	// certificates are requested, never required, so other methods work too).
 	TLS *tls.Config
+	// DPoP, when set, issues DPoP-bound tokens to requests with a proof,
+	// and its protected API takes them only with proofs.
+	DPoP *DPoP
 	// EnforceExpiry makes the protected API refuse a token older than
 	// ExpiresIn, as a resource server checks exp.
 	EnforceExpiry bool
@@ -131,6 +134,7 @@ type Server struct {
 	jtis       map[string]bool
 	issuedAt   map[string]time.Time
 	apiCalls   int
+	dpop       dpopState
 }
 
 // Start listens on 127.0.0.1 on a free port and serves until Close.
@@ -146,6 +150,7 @@ func StartOn(addr string, opts Options) (*Server, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	dpop := dpopState{nonce: newNonce(), jkts: map[string]string{}}
 	if opts.ExpiresIn == 0 {
 		opts.ExpiresIn = 43200
 	}
@@ -156,7 +161,7 @@ func StartOn(addr string, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: opts, listener: l, tokens: map[string]string{}, jtis: map[string]bool{}}
+	s := &Server{opts: opts, listener: l, tokens: map[string]string{}, jtis: map[string]bool{}, dpop: dpop}
 	s.URL = "http://" + l.Addr().String()
 	if opts.TLS != nil {
 		cfg := opts.TLS.Clone()
@@ -318,6 +323,17 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	var jkt string
+	if s.opts.DPoP != nil && r.Header.Get("DPoP") != "" {
+		var err error
+		if jkt, err = s.verifyProof(r.Header.Get("DPoP"), http.MethodPost, s.TokenURL(), ""); err != nil {
+			s.mu.Lock()
+			s.requests[len(s.requests)-1].Error = err.Error()
+			s.mu.Unlock()
+			s.dpopRefusal(w, http.StatusBadRequest, err, false)
+			return
+		}
+	}
 	tok := randomToken()
 	if s.opts.JWTAccessTokens {
 		var err error
@@ -335,6 +351,12 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	s.issuedAt[tok] = time.Now()
 	s.mu.Unlock()
 	resp := map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": s.opts.ExpiresIn}
+	if jkt != "" {
+		s.mu.Lock()
+		s.dpop.jkts[tok] = jkt
+		s.mu.Unlock()
+		resp["token_type"] = "DPoP"
+	}
 	if exchange {
 		resp["issued_token_type"] = "urn:ietf:params:oauth:token-type:access_token"
 		if rt := params.Get("requested_token_type"); rt != "" && rt != resp["issued_token_type"] {
@@ -441,7 +463,23 @@ func (s *Server) APICalls() int {
 }
 
 func (s *Server) whoami(w http.ResponseWriter, r *http.Request) {
-	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	scheme, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	s.mu.Lock()
+	jkt, bound := s.dpop.jkts[tok]
+	s.mu.Unlock()
+	// A bound token goes with the DPoP scheme and a proof by its key; any
+	// other with Bearer.
+	ok := (scheme == "Bearer" && !bound) || (scheme == "DPoP" && bound)
+	if ok && bound {
+		got, err := s.verifyProof(r.Header.Get("DPoP"), r.Method, s.URL+r.URL.Path, tok)
+		if err == nil && got != jkt {
+			err = errors.New("the proof's key is not the one the token is bound to")
+		}
+		if err != nil {
+			s.dpopRefusal(w, http.StatusUnauthorized, err, true)
+			return
+		}
+	}
 	s.mu.Lock()
 	s.apiCalls++
 	client, valid := s.tokens[tok]

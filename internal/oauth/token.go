@@ -105,6 +105,14 @@ func (c *Client) requestToken(ctx context.Context, res *resolvedRequest) (*Token
 	if err != nil {
 		return nil, err
 	}
+	// RFC 9449 §8: a server that wants a nonce in the proof says so once.
+	if nonce := dpopNonceWanted(ans); nonce != "" && req.DPoP != nil {
+		req.DPoP.SetNonce(u.String(), nonce)
+		attempt, header = req.encode(ctx, c)
+		if ans, err = c.send(ctx, hc, http.MethodPost, u.String(), attempt, header, o); err != nil {
+			return nil, err
+		}
+	}
 	tok, err := parseTokenAnswer(ans, o, req.AuthMethod)
 	if err != nil {
 		return nil, err
@@ -188,6 +196,18 @@ func parseTokenAnswer(ans *answer, o op, method AuthMethod) (*Token, error) {
 		tok.ExpiresIn = &n
 	}
 	return tok, nil
+}
+
+// dpopNonceWanted is the nonce of a use_dpop_nonce answer, or "".
+func dpopNonceWanted(ans *answer) string {
+	nonce := ans.header.Get("DPoP-Nonce")
+	if nonce == "" || (ans.status != http.StatusBadRequest && ans.status != http.StatusUnauthorized) {
+		return ""
+	}
+	if f, err := decodeFields(ans); err != nil || f["error"] != "use_dpop_nonce" {
+		return ""
+	}
+	return nonce
 }
 
 // sanitizeServerText passes the server-given strings a Token keeps through

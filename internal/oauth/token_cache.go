@@ -38,7 +38,8 @@ func (r *resolvedRequest) fingerprint() []byte {
 // configuration nor the fingerprint can tell apart from another job's.
 func (r *resolvedRequest) storeKey() (StoreKey, bool) {
 	secret := r.cacheSecret()
-	if len(secret) == 0 || (r.Exchange != nil && r.Exchange.SubjectIdentity != nil) {
+	// A DPoP-bound token is good only with a key that dies with the process.
+	if len(secret) == 0 || (r.Exchange != nil && r.Exchange.SubjectIdentity != nil) || r.DPoP != nil {
 		return StoreKey{}, false
 	}
 	return StoreKey{Fingerprint: r.fingerprint(), Secret: secret, Salt: []byte(r.ClientID + "\x00" + r.TokenURL)}, true

@@ -91,6 +91,9 @@ type TokenRequest struct {
 	// JWTBearer, when set, makes this an RFC 7523 §2.1 JWT bearer grant;
 	// client authentication is then optional (None).
 	JWTBearer *JWTBearer
+	// DPoP, when set, binds the token to this key (RFC 9449): every
+	// attempt carries a proof, and a server's nonce is taken once.
+	DPoP *DPoPKey
 
 	// NoShare asks for a token of one's own, neither shared with nor kept
 	// for other requests: for a token that will be revoked.
@@ -294,6 +297,13 @@ func (r *TokenRequest) encodeBody(ctx context.Context, c *Client, lead leadFunc)
 			return nil, nil, err
 		}
 		auth := http.Header{}
+		if r.DPoP != nil {
+			proof, err := r.DPoP.Proof(http.MethodPost, r.TokenURL, "")
+			if err != nil {
+				return nil, nil, err
+			}
+			auth.Set("DPoP", proof)
+		}
 		if r.AuthMethod == ClientSecretBasic {
 			// RFC 6749 §2.3.1: each part is form-urlencoded before the Basic encoding.
 			auth.Set("Authorization", "Basic "+basicCredentials(r.ClientID, res.clientSecret))

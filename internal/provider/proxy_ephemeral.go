@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
@@ -38,11 +39,19 @@ var (
 const proxyCloseWait = 30 * time.Second
 
 var proxyAttrs = withAttributes(tokenArguments(tokenGrantAttrs), map[string]dschema.Attribute{
+	"revoke_on_close": tokenEphemeralAttrs["revoke_on_close"],
+	"revocation_url":  tokenEphemeralAttrs["revocation_url"],
 	"upstream": dschema.StringAttribute{Required: true,
 		MarkdownDescription: "Base URL of the API the proxy forwards to. `https://`; plain `http://` only to a loopback host or with " +
 			"the provider's `allow_insecure_http`. The connection uses the provider's transport settings (CA bundle, proxy " +
 			"environment, TLS 1.2 or newer).",
 		Validators: []validator.String{urlValidator{}},
+	},
+	"dpop": dschema.BoolAttribute{Optional: true,
+		MarkdownDescription: "Bind the tokens to a key made in memory when the proxy opens (DPoP, RFC 9449), as Okta, Auth0, Keycloak " +
+			"and others can require: the token request carries a proof, each forwarded request gets `Authorization: DPoP <token>` and a " +
+			"fresh proof (`htm`, `htu`, `iat`, a unique `jti`, `ath`), and a server's `DPoP-Nonce` is taken and the request sent once " +
+			"more. Defaults to `false`.",
 	},
 	"url": dschema.StringAttribute{Computed: true,
 		MarkdownDescription: "`http://127.0.0.1:<port>/<capability>`: give it to another provider as its API's base URL. A request to " +
@@ -103,7 +112,9 @@ func (e *proxyEphemeral) Open(ctx context.Context, req ephemeral.OpenRequest, re
 	m, diags := tokenConfigOf(ctx, req.Config)
 	resp.Diagnostics.Append(diags...)
 	var upstream string
+	var dpop types.Bool
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("upstream"), &upstream)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("dpop"), &dpop)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -118,6 +129,14 @@ func (e *proxyEphemeral) Open(ctx context.Context, req ephemeral.OpenRequest, re
 		return
 	}
 	treq.NoShare = true // the proxy keeps its own, renewed when it must be
+	var key *oauth.DPoPKey
+	if dpop.ValueBool() {
+		if key, err = oauth.NewDPoPKey(nil); err != nil {
+			resp.Diagnostics.AddError("Proxy Not Started", "The DPoP key could not be made: "+err.Error()+".")
+			return
+		}
+		treq.DPoP = key
+	}
 	client := e.pd.client
 	fetch := func(ctx context.Context) (*oauth.Token, error) { return client.Token(ctx, treq) }
 	first, err := fetch(ctx)
@@ -125,12 +144,25 @@ func (e *proxyEphemeral) Open(ctx context.Context, req ephemeral.OpenRequest, re
 		resp.Diagnostics.Append(errorDiag(err))
 		return
 	}
-	p, err := proxy.Start(proxy.Options{Upstream: u, Transport: client.UpstreamTransport(), Fetch: fetch, Usable: client.Usable, Initial: first})
+	p, err := proxy.Start(proxy.Options{Upstream: u, Transport: client.UpstreamTransport(), Fetch: fetch, Usable: client.Usable,
+		Initial: first, DPoP: key})
 	if err != nil {
 		resp.Diagnostics.AddError("Proxy Not Started", err.Error()+".")
 		return
 	}
-	id := e.pd.proxies.put(p)
+	open := openProxy{proxy: p}
+	var revoke types.Bool
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("revoke_on_close"), &revoke)...)
+	if revoke.ValueBool() {
+		var revURL types.String
+		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("revocation_url"), &revURL)...)
+		open.revoke = &oauth.RevokeRequest{URL: revocationURL(ctx, e.pd, revURL.ValueString(), m.Issuer.ValueString()), Client: treq}
+		if open.revoke.URL == "" {
+			resp.Diagnostics.AddWarning("Tokens Will Not Be Revoked", noRevocationEndpoint)
+			open.revoke = nil
+		}
+	}
+	id := e.pd.proxies.put(open)
 	b, _ := json.Marshal(proxyHandle{ID: id})
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, proxyKey, b)...)
 	resp.Diagnostics.Append(resp.Result.SetAttribute(ctx, path.Root("url"), p.URL)...)
@@ -143,10 +175,23 @@ func (e *proxyEphemeral) Close(ctx context.Context, req ephemeral.CloseRequest, 
 	if len(b) == 0 || e.pd == nil || json.Unmarshal(b, &h) != nil {
 		return
 	}
-	if p, ok := e.pd.proxies.take(h.ID); ok {
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), proxyCloseWait)
-		defer cancel()
-		_ = p.Close(cctx)
+	o, ok := e.pd.proxies.take(h.ID)
+	if !ok {
+		return
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), proxyCloseWait)
+	defer cancel()
+	_ = o.proxy.Close(cctx)
+	if o.revoke == nil {
+		return
+	}
+	for _, tok := range o.proxy.Tokens() {
+		rr := *o.revoke
+		rr.Token = tok
+		if err := e.pd.client.Revoke(maskSecrets(ctx, tok), rr); err != nil {
+			d := errorDiag(err)
+			resp.Diagnostics.AddWarning(d.Summary(), d.Detail()+"\n\nThe token stays valid until it expires.")
+		}
 	}
 }
 
@@ -175,26 +220,33 @@ func tokenConfigOf(ctx context.Context, cfg tfsdk.Config) (tokenDataModel, diag.
 	return m, d
 }
 
+// openProxy is a running proxy and, with revoke_on_close, how to revoke
+// its tokens.
+type openProxy struct {
+	proxy  *proxy.Proxy
+	revoke *oauth.RevokeRequest
+}
+
 // proxies holds the open proxies of this process by handle.
 type proxies struct {
 	mu   sync.Mutex
-	open map[string]*proxy.Proxy
+	open map[string]openProxy
 }
 
-func (r *proxies) put(p *proxy.Proxy) string {
+func (r *proxies) put(p openProxy) string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	id := hex.EncodeToString(b)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.open == nil {
-		r.open = map[string]*proxy.Proxy{}
+		r.open = map[string]openProxy{}
 	}
 	r.open[id] = p
 	return id
 }
 
-func (r *proxies) take(id string) (*proxy.Proxy, bool) {
+func (r *proxies) take(id string) (openProxy, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	p, ok := r.open[id]

@@ -28,8 +28,9 @@ import (
 // A long apply behind the proxy: a downstream provider, configured with
 // the proxy's url as its API's base URL, calls the API every half second
 // for eight seconds while the server's tokens live two; every call
-// succeeds, the server issues at least three tokens, and neither a token
-// nor the proxy's capability reaches the state.
+// succeeds, the server issues at least three tokens, neither a token nor
+// the proxy's capability reaches the state, and with revoke_on_close every
+// token is revoked when the proxy closes.
 func TestAccProxyKeepsTokensFreshThroughALongApply(t *testing.T) {
 	srv := startServer(t, authserver.Options{Now: time.Now, ExpiresIn: 2, EnforceExpiry: true})
 	var captured string
@@ -42,10 +43,12 @@ func TestAccProxyKeepsTokensFreshThroughALongApply(t *testing.T) {
 		Steps: []tfresource.TestStep{{
 			Config: fmt.Sprintf(`
 ephemeral "clientcreds_proxy" "api" {
-  token_url     = %q
-  client_id     = "client-1"
-  client_secret = %q
-  upstream      = %q
+  token_url       = %q
+  client_id       = "client-1"
+  client_secret   = %q
+  upstream        = %q
+  revoke_on_close = true
+  revocation_url  = %q
 }
 provider "apicaller" {
   base_url = ephemeral.clientcreds_proxy.api.url
@@ -54,7 +57,7 @@ resource "apicaller_calls" "long" {
   calls       = 16
   interval_ms = 500
 }
-`, srv.TokenURL(), testSecret, srv.URL+"/api"),
+`, srv.TokenURL(), testSecret, srv.URL+"/api", srv.Issuer+"/revoke"),
 			Check: func(s *terraform.State) error {
 				captured = fmt.Sprint(s)
 				return nil
@@ -63,6 +66,9 @@ resource "apicaller_calls" "long" {
 	})
 	if n := len(srv.IssuedTokens()); n < 3 {
 		t.Errorf("%d tokens issued across 8 s of 2 s tokens; want at least 3", n)
+	}
+	if revoked, issued := len(srv.Revoked()), len(srv.IssuedTokens()); revoked != issued {
+		t.Errorf("%d of %d tokens revoked when the proxies closed; want all", revoked, issued)
 	}
 	for _, tok := range srv.IssuedTokens() {
 		if strings.Contains(captured, tok) {
@@ -153,3 +159,55 @@ func (r *apiCalls) Update(ctx context.Context, req resource.UpdateRequest, resp 
 }
 
 func (r *apiCalls) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {}
+
+// DPoP end to end: the local server, as a DPoP authorization and resource
+// server that asks for nonces at both, verifies every proof (signature,
+// htm, htu, ath, jti reuse, nonce, the key the token is bound to); every
+// call through the proxy succeeds.
+func TestAccProxyDPoP(t *testing.T) {
+	srv := startServer(t, authserver.Options{Now: time.Now, DPoP: &authserver.DPoP{RequireNonce: true}})
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+		ProtoV6ProviderFactories: map[string]func() (tfprotov6.ProviderServer, error){
+			"clientcreds": providerserver.NewProtocol6WithError(&Provider{version: "test", now: time.Now}),
+			"apicaller":   providerserver.NewProtocol6WithError(&apiCaller{}),
+		},
+		Steps: []tfresource.TestStep{{
+			Config: fmt.Sprintf(`
+ephemeral "clientcreds_proxy" "api" {
+  token_url     = %q
+  client_id     = "client-1"
+  client_secret = %q
+  upstream      = %q
+  dpop          = true
+}
+provider "apicaller" {
+  base_url = ephemeral.clientcreds_proxy.api.url
+}
+resource "apicaller_calls" "dpop" {
+  calls       = 5
+  interval_ms = 10
+}
+`, srv.TokenURL(), testSecret, srv.URL+"/api"),
+		}},
+	})
+	var accepted, nonced int
+	for _, r := range srv.TokenRequests() {
+		switch r.Error {
+		case "":
+			accepted++
+		case "use_dpop_nonce":
+			nonced++
+		default:
+			t.Errorf("a token request was refused: %s", r.Error)
+		}
+	}
+	if nonced == 0 || srv.APICalls() < 5 {
+		t.Errorf("%d nonce challenges at the token endpoint, %d API requests for 5 calls", nonced, srv.APICalls())
+	}
+	// Each open: one token request refused for want of the nonce, one
+	// accepted; every API call verified.
+	if accepted == 0 || srv.DPoPProofs() < accepted+5 {
+		t.Errorf("%d token requests accepted, %d proofs verified; want every call proven", accepted, srv.DPoPProofs())
+	}
+}

@@ -62,6 +62,22 @@ func (e *tokenEphemeral) Configure(_ context.Context, req ephemeral.ConfigureReq
 	e.pd = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
+// noRevocationEndpoint explains a revoke_on_close that cannot be honoured.
+const noRevocationEndpoint = "revoke_on_close is set, but no revocation endpoint is known: set revocation_url, or use issuer with a " +
+	"server whose discovery document lists revocation_endpoint."
+
+// revocationURL is the configured revocation endpoint, or the issuer's
+// discovered one; "" when neither is known.
+func revocationURL(ctx context.Context, pd *providerData, configured, issuer string) string {
+	if configured != "" || issuer == "" {
+		return configured
+	}
+	if md, err := pd.client.Discover(ctx, oauth.DiscoveryRequest{Issuer: issuer}); err == nil {
+		return md.RevocationEndpoint
+	}
+	return ""
+}
+
 // revokeKey is the private-data key of a pending revocation. Private data
 // holds only a handle: the credentials stay in this process's memory.
 const revokeKey = "revoke"
@@ -83,16 +99,9 @@ func (e *tokenEphemeral) Open(ctx context.Context, req ephemeral.OpenRequest, re
 	}
 	m.grantModel.setResult(&m.tokenModel)
 	if m.RevokeOnClose.ValueBool() {
-		revURL := m.RevocationURL.ValueString()
-		if revURL == "" && m.Issuer.ValueString() != "" {
-			md, err := e.pd.client.Discover(ctx, oauth.DiscoveryRequest{Issuer: m.Issuer.ValueString()})
-			if err == nil {
-				revURL = md.RevocationEndpoint
-			}
-		}
+		revURL := revocationURL(ctx, e.pd, m.RevocationURL.ValueString(), m.Issuer.ValueString())
 		if revURL == "" {
-			resp.Diagnostics.AddWarning("Token Will Not Be Revoked",
-				"revoke_on_close is set, but no revocation endpoint is known: set revocation_url, or use issuer with a server whose discovery document lists revocation_endpoint.")
+			resp.Diagnostics.AddWarning("Token Will Not Be Revoked", noRevocationEndpoint)
 		} else {
 			id := e.pd.revocations.put(oauth.RevokeRequest{URL: revURL, Token: m.AccessToken.ValueString(), Client: *treq})
 			b, _ := json.Marshal(revokeHandle{ID: id})

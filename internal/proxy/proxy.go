@@ -49,6 +49,9 @@ type Options struct {
 	Fetch func(ctx context.Context) (*oauth.Token, error)
 	// Usable reports whether a token may still be used.
 	Usable func(*oauth.Token) bool
+	// DPoP, when set, sends each token as a DPoP token (RFC 9449) with a
+	// fresh proof by this key, and takes a resource server's nonce.
+	DPoP *oauth.DPoPKey
 	// Initial, when set, is the first token (fetched by the caller, so that
 	// a misconfiguration shows when the proxy opens).
 	Initial *oauth.Token
@@ -67,8 +70,9 @@ type Proxy struct {
 	srv        *http.Server
 	done       chan struct{}
 
-	mu  sync.Mutex
-	cur *oauth.Token
+	mu      sync.Mutex
+	cur     *oauth.Token
+	fetched []string // every token the proxy used, for revocation
 }
 
 // Start listens on 127.0.0.1 on a free port and serves until Close.
@@ -85,6 +89,9 @@ func Start(o Options) (*Proxy, error) {
 		return nil, fmt.Errorf("the proxy cannot listen on 127.0.0.1: %w", err)
 	}
 	p := &Proxy{opts: o, capability: base64.RawURLEncoding.EncodeToString(b[:]), done: make(chan struct{}), cur: o.Initial}
+	if o.Initial != nil {
+		p.fetched = append(p.fetched, o.Initial.AccessToken)
+	}
 	p.URL = fmt.Sprintf("http://%s/%s", ln.Addr(), p.capability)
 	rp := &httputil.ReverseProxy{
 		Rewrite:        p.rewrite,
@@ -191,7 +198,15 @@ func (p *Proxy) token(ctx context.Context, refused string) (string, error) {
 		return "", err
 	}
 	p.cur = t
+	p.fetched = append(p.fetched, t.AccessToken)
 	return t.AccessToken, nil
+}
+
+// Tokens lists every token the proxy has used, oldest first.
+func (p *Proxy) Tokens() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.fetched...)
 }
 
 // authTransport sets the Authorization header of every request to the
@@ -202,30 +217,62 @@ type authTransport struct {
 	base http.RoundTripper
 }
 
+// RoundTrip sends req with the current token and, when the upstream
+// answers 401 and the body could be kept, sends it again once for each
+// cause: a DPoP nonce the server asks for, a token it refuses as invalid.
 func (a *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	replayable := keepSmallBody(req)
 	tok, err := a.p.token(req.Context(), "")
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Authorization", "Bearer "+tok)
-	resp, err := a.base.RoundTrip(req)
-	if err != nil || resp.StatusCode != http.StatusUnauthorized || !invalidToken(resp) || !replayable {
-		return resp, err
-	}
-	_ = resp.Body.Close()
-	a.p.log("the upstream refused the token; replaying with a new one", nil)
-	if tok, err = a.p.token(req.Context(), tok); err != nil {
-		return nil, err
-	}
-	again := req.Clone(req.Context())
-	if req.GetBody != nil {
-		if again.Body, err = req.GetBody(); err != nil {
+	nonced, renewed := false, false
+	for {
+		if err := a.authorize(req, tok); err != nil {
 			return nil, err
 		}
+		resp, err := a.base.RoundTrip(req)
+		if err != nil || resp.StatusCode != http.StatusUnauthorized || !replayable {
+			return resp, err
+		}
+		switch nonce := resp.Header.Get("DPoP-Nonce"); {
+		case a.p.opts.DPoP != nil && nonce != "" && challenge(resp, "use_dpop_nonce") && !nonced:
+			a.p.opts.DPoP.SetNonce(req.URL.String(), nonce)
+			nonced = true
+		case challenge(resp, "invalid_token") && !renewed:
+			a.p.log("the upstream refused the token; replaying with a new one", nil)
+			if tok, err = a.p.token(req.Context(), tok); err != nil {
+				_ = resp.Body.Close()
+				return nil, err
+			}
+			renewed = true
+		default:
+			return resp, nil
+		}
+		_ = resp.Body.Close()
+		again := req.Clone(req.Context())
+		if req.GetBody != nil {
+			if again.Body, err = req.GetBody(); err != nil {
+				return nil, err
+			}
+		}
+		req = again
 	}
-	again.Header.Set("Authorization", "Bearer "+tok)
-	return a.base.RoundTrip(again)
+}
+
+// authorize sets the request's Authorization (and DPoP proof).
+func (a *authTransport) authorize(req *http.Request, tok string) error {
+	if a.p.opts.DPoP == nil {
+		req.Header.Set("Authorization", "Bearer "+tok)
+		return nil
+	}
+	proof, err := a.p.opts.DPoP.Proof(req.Method, req.URL.String(), tok)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "DPoP "+tok)
+	req.Header.Set("DPoP", proof)
+	return nil
 }
 
 // keepSmallBody makes the body replayable when it is at most
@@ -252,10 +299,11 @@ type errReader struct{ err error }
 
 func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 
-// invalidToken reports RFC 6750 §3.1's invalid_token challenge.
-func invalidToken(resp *http.Response) bool {
+// challenge reports a WWW-Authenticate error code: RFC 6750 §3.1's
+// invalid_token, RFC 9449 §9's use_dpop_nonce.
+func challenge(resp *http.Response, code string) bool {
 	for _, v := range resp.Header.Values("WWW-Authenticate") {
-		if strings.Contains(v, `error="invalid_token"`) {
+		if strings.Contains(v, `error="`+code+`"`) {
 			return true
 		}
 	}

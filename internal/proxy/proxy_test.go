@@ -3,6 +3,9 @@ package proxy
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -246,4 +249,59 @@ func get(t *testing.T, u string) {
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
 	_ = resp.Body.Close()
+}
+
+// With DPoP each request carries Authorization: DPoP and a proof for its
+// method and URL, bound to the token; a resource server's nonce is taken
+// and the request sent once more.
+func TestDPoPProofsAndResourceServerNonce(t *testing.T) {
+	key, err := oauth.NewDPoPKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var seen []map[string]any
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		parts := strings.Split(r.Header.Get("DPoP"), ".")
+		claims := map[string]any{}
+		if len(parts) == 3 {
+			b, _ := base64.RawURLEncoding.DecodeString(parts[1])
+			_ = json.Unmarshal(b, &claims)
+		}
+		claims["authorization"] = r.Header.Get("Authorization")
+		mu.Lock()
+		seen = append(seen, claims)
+		mu.Unlock()
+		if claims["nonce"] != "rs-nonce-1" {
+			w.Header().Set("DPoP-Nonce", "rs-nonce-1")
+			w.Header().Set("WWW-Authenticate", `DPoP error="use_dpop_nonce"`)
+			w.WriteHeader(http.StatusUnauthorized)
+		}
+	}))
+	t.Cleanup(up.Close)
+	u, _ := url.Parse(up.URL + "/api")
+	src := &tokens{}
+	p, err := Start(Options{Upstream: u, Transport: &http.Transport{}, Fetch: src.fetch, Usable: src.usable, DPoP: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close(context.Background()) })
+	resp, err := http.Post(p.URL+"/items?page=2", "text/plain", strings.NewReader("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || len(seen) != 2 {
+		t.Fatalf("status %d after %d upstream requests; want 200 after the nonce", resp.StatusCode, len(seen))
+	}
+	sum := sha256.Sum256([]byte("tok-1"))
+	for _, c := range seen {
+		if c["authorization"] != "DPoP tok-1" || c["htm"] != "POST" || c["htu"] != up.URL+"/api/items" ||
+			c["ath"] != base64.RawURLEncoding.EncodeToString(sum[:]) {
+			t.Errorf("proof %v", c)
+		}
+	}
+	if seen[0]["jti"] == seen[1]["jti"] {
+		t.Error("the replay reused the proof's jti")
+	}
 }
