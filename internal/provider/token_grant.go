@@ -1,10 +1,15 @@
 package provider
 
 import (
+	"context"
+	"fmt"
+
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	dschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
@@ -30,20 +35,20 @@ var grantAttrs = map[string]dschema.Attribute{
 			"`client_credentials`.",
 		Validators: []validator.String{stringvalidator.OneOf(grantClientCredentials, grantJWTBearer)},
 	},
-	oauth.ArgAssertionIssuer: dschema.StringAttribute{Optional: true,
+	oauth.ArgAssertionIssuer: dschema.StringAttribute{Optional: true, Validators: []validator.String{onlyWithJWTBearer{}},
 		MarkdownDescription: "`iss` of the `jwt_bearer` assertion: the service account's email, Salesforce's consumer key. " +
 			"Defaults to `client_id`, or the service-account key's `client_email`.",
 	},
-	oauth.ArgAssertionSubject: dschema.StringAttribute{Optional: true,
+	oauth.ArgAssertionSubject: dschema.StringAttribute{Optional: true, Validators: []validator.String{onlyWithJWTBearer{}},
 		MarkdownDescription: "`sub` of the `jwt_bearer` assertion, where the service takes one: the Salesforce user, the Google " +
 			"Workspace user a service account acts for (domain-wide delegation). Tokens for different subjects are never shared.",
 	},
 	oauth.ArgAssertionClaims: dschema.MapAttribute{ElementType: types.StringType, Optional: true,
 		MarkdownDescription: "Further claims of the `jwt_bearer` assertion, as strings. May not set " + codeList(oauth.ReservedClaims()) +
 			", which the provider sets.",
-		Validators: []validator.Map{reservedKeys{names: oauth.ReservedClaims(), why: "the provider sets it"}},
+		Validators: []validator.Map{reservedKeys{names: oauth.ReservedClaims(), why: "the provider sets it"}, onlyWithJWTBearer{}},
 	},
-	"scope_in_assertion": dschema.BoolAttribute{Optional: true,
+	"scope_in_assertion": dschema.BoolAttribute{Optional: true, Validators: []validator.Bool{onlyWithJWTBearer{}},
 		MarkdownDescription: "Send `scopes` as the `jwt_bearer` assertion's `scope` claim, as Google wants, rather than as the " +
 			"`scope` parameter (RFC 7523's default). Defaults to `true` with a service-account key, `false` otherwise.",
 	},
@@ -51,15 +56,15 @@ var grantAttrs = map[string]dschema.Attribute{
 		MarkdownDescription: "A Google service-account key (the JSON file Google gives out) for `jwt_bearer`: the issuer, key, key ID " +
 			"and token endpoint come from it, and the scopes go in the assertion. Sensitive; stored in a data source's state, unlike " +
 			"the `_file` and `_env` forms. At most one of `service_account_key`, `service_account_key_file` and `service_account_key_env`.",
-		Validators: oneFormOf(oauth.ArgServiceAccountKey, serviceAccountForms),
+		Validators: append(oneFormOf(oauth.ArgServiceAccountKey, serviceAccountForms), onlyWithJWTBearer{}),
 	},
 	oauth.ArgServiceAccountKeyFile: dschema.StringAttribute{Optional: true,
 		MarkdownDescription: secretFileDesc("the Google service-account key (JSON)"),
-		Validators:          oneFormOf(oauth.ArgServiceAccountKeyFile, serviceAccountForms),
+		Validators:          append(oneFormOf(oauth.ArgServiceAccountKeyFile, serviceAccountForms), onlyWithJWTBearer{}),
 	},
 	oauth.ArgServiceAccountKeyEnv: dschema.StringAttribute{Optional: true,
 		MarkdownDescription: secretEnvDesc("the Google service-account key (JSON)"),
-		Validators:          oneFormOf(oauth.ArgServiceAccountKeyEnv, serviceAccountForms),
+		Validators:          append(oneFormOf(oauth.ArgServiceAccountKeyEnv, serviceAccountForms), onlyWithJWTBearer{}),
 	},
 	"instance_url": dschema.StringAttribute{Computed: true,
 		MarkdownDescription: "The answer's `instance_url`, where Salesforce's API for the org is; null when the server sends none."},
@@ -122,3 +127,37 @@ func (g *grantModel) credentials() map[string]*types.String {
 }
 
 func (g *grantModel) setResult(t *tokenModel) { g.InstanceURL = nullIfEmpty(t.instanceURL) }
+
+// onlyWithJWTBearer refuses a grant argument set while grant_type is not
+// jwt_bearer: it would be silently ignored.
+type onlyWithJWTBearer struct{}
+
+func (onlyWithJWTBearer) Description(context.Context) string {
+	return "only with grant_type = \"jwt_bearer\""
+}
+
+func (v onlyWithJWTBearer) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (onlyWithJWTBearer) check(ctx context.Context, cfg tfsdk.Config, at path.Path, null, unknown bool, diags *diag.Diagnostics) {
+	if null || unknown {
+		return
+	}
+	var grant types.String
+	if d := cfg.GetAttribute(ctx, path.Root(oauth.ArgGrantType), &grant); d.HasError() || grant.IsUnknown() || grant.ValueString() == grantJWTBearer {
+		return
+	}
+	diags.AddAttributeError(at, "Argument Not Used", fmt.Sprintf("The %s is used only by the jwt_bearer grant; set grant_type = \"jwt_bearer\", or remove it.",
+		at.String()))
+}
+
+func (v onlyWithJWTBearer) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	v.check(ctx, req.Config, req.Path, req.ConfigValue.IsNull(), req.ConfigValue.IsUnknown(), &resp.Diagnostics)
+}
+
+func (v onlyWithJWTBearer) ValidateMap(ctx context.Context, req validator.MapRequest, resp *validator.MapResponse) {
+	v.check(ctx, req.Config, req.Path, req.ConfigValue.IsNull(), req.ConfigValue.IsUnknown(), &resp.Diagnostics)
+}
+
+func (v onlyWithJWTBearer) ValidateBool(ctx context.Context, req validator.BoolRequest, resp *validator.BoolResponse) {
+	v.check(ctx, req.Config, req.Path, req.ConfigValue.IsNull(), req.ConfigValue.IsUnknown(), &resp.Diagnostics)
+}

@@ -127,6 +127,9 @@ func TestValidateJWTBearerGrant(t *testing.T) {
 			"assertion_claims": strMap(map[string]string{"aud": "x"})}, "assertion_claims", "Reserved Key", `may not set "aud"`},
 		{"key file and service-account key", map[string]tftypes.Value{"private_key_pem": str(keyPEM), "service_account_key_env": str("SA")},
 			"service_account_key", "Invalid JWT Bearer Grant", "Set either a service-account key or private_key_pem"},
+		{"a subject without the grant", map[string]tftypes.Value{"grant_type": tftypes.NewValue(tftypes.String, nil), "client_id": str("c"),
+			"client_secret": str("s"), "assertion_subject": str("ci@example.com")},
+			"assertion_subject", "Argument Not Used", "used only by the jwt_bearer grant"},
 		{"client_credentials without client_id", map[string]tftypes.Value{"grant_type": str("client_credentials"), "client_secret": str("s")},
 			"client_id", "Missing Argument", "The client_id is required"},
 	})
