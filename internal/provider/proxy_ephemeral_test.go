@@ -35,11 +35,8 @@ func TestAccProxyKeepsTokensFreshThroughALongApply(t *testing.T) {
 	srv := startServer(t, authserver.Options{Now: time.Now, ExpiresIn: 2, EnforceExpiry: true})
 	var captured string
 	tfresource.ParallelTest(t, tfresource.TestCase{
-		TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
-		ProtoV6ProviderFactories: map[string]func() (tfprotov6.ProviderServer, error){
-			"clientcreds": providerserver.NewProtocol6WithError(&Provider{version: "test", now: time.Now}),
-			"apicaller":   providerserver.NewProtocol6WithError(&apiCaller{}),
-		},
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+		ProtoV6ProviderFactories: proxyFactories(),
 		Steps: []tfresource.TestStep{{
 			Config: fmt.Sprintf(`
 ephemeral "clientcreds_proxy" "api" {
@@ -77,6 +74,15 @@ resource "apicaller_calls" "long" {
 	}
 	if strings.Contains(captured, "127.0.0.1") && strings.Contains(captured, "base_url") {
 		t.Error("the state holds the proxy's URL")
+	}
+}
+
+// proxyFactories serve this provider on the real clock (tokens expire) and
+// the downstream provider.
+func proxyFactories() map[string]func() (tfprotov6.ProviderServer, error) {
+	return map[string]func() (tfprotov6.ProviderServer, error){
+		"clientcreds": providerserver.NewProtocol6WithError(&Provider{version: "test", now: time.Now}),
+		"apicaller":   providerserver.NewProtocol6WithError(&apiCaller{}),
 	}
 }
 
@@ -167,11 +173,8 @@ func (r *apiCalls) Delete(context.Context, resource.DeleteRequest, *resource.Del
 func TestAccProxyDPoP(t *testing.T) {
 	srv := startServer(t, authserver.Options{Now: time.Now, DPoP: &authserver.DPoP{RequireNonce: true}})
 	tfresource.ParallelTest(t, tfresource.TestCase{
-		TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
-		ProtoV6ProviderFactories: map[string]func() (tfprotov6.ProviderServer, error){
-			"clientcreds": providerserver.NewProtocol6WithError(&Provider{version: "test", now: time.Now}),
-			"apicaller":   providerserver.NewProtocol6WithError(&apiCaller{}),
-		},
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+		ProtoV6ProviderFactories: proxyFactories(),
 		Steps: []tfresource.TestStep{{
 			Config: fmt.Sprintf(`
 ephemeral "clientcreds_proxy" "api" {
