@@ -45,7 +45,8 @@ go test -race -count=1 -json -parallel 4 -timeout 30m ./... 2>&1 | "$summary.bin
 for target in oauth:FuzzParseTokenAnswer oauth:FuzzParseMetadata oauth:FuzzParsePrivateKey \
   redact:FuzzSanitize redact:FuzzSanitizeEncodedEcho; do
   step "fuzz ${target#*:} (${FUZZTIME:-10s})"
-  go test -run '^$' -parallel 1 -fuzz "^${target#*:}\$" -fuzztime "${FUZZTIME:-10s}" "./internal/${target%%:*}" | tail -2 || fail=1
+  out=$(go test -run '^$' -parallel 1 -fuzz "^${target#*:}\$" -fuzztime "${FUZZTIME:-10s}" "./internal/${target%%:*}" 2>&1) &&
+    echo "$out" | tail -2 || { echo "$out"; fail=1; }
 done
 
 step "docs check"

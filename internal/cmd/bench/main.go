@@ -44,6 +44,7 @@ type result struct {
 func main() {
 	runs := flag.Int("runs", 5, "terraform plan runs per scenario and latency")
 	latency := flag.Duration("latency", 100*time.Millisecond, "added server latency for the second column")
+	stepsOnly := flag.Bool("steps-only", false, "print only what a plan pays the provider process, step by step")
 	compare := flag.String("compare", "", "a directory holding another build of terraform-provider-clientcreds (an older version, say) whose plan steps to print beside this one's")
 	flag.Parse()
 
@@ -63,6 +64,10 @@ func main() {
 	rc := filepath.Join(work, "terraformrc")
 	check(os.WriteFile(rc, []byte(fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"clientcreds/clientcreds\" = %q\n  }\n  direct {}\n}\n", bin)), 0o600))
 
+	if *stepsOnly {
+		printSteps(tf, rc, work, *compare, *runs)
+		return
+	}
 	scenarios := []scenario{
 		{"1 token", 1, "data", false},
 		{"50 data sources, same credentials", 50, "data", false},
@@ -83,13 +88,17 @@ func main() {
 	}
 	cachedPlanApply(tf, rc, work)
 	fleet(tf, rc, work)
+	printSteps(tf, rc, work, *compare, *runs)
+}
 
-	rows := map[string]map[string]time.Duration{"this build": planSteps(tf, rc, work, "steps", *runs)}
+// printSteps measures this build's plan steps and, with compare, another's.
+func printSteps(tf, rc, work, compare string, runs int) {
+	rows := map[string]map[string]time.Duration{"this build": planSteps(tf, rc, work, "steps", runs)}
 	names := []string{"this build"}
-	if *compare != "" {
+	if compare != "" {
 		other := filepath.Join(work, "compare-terraformrc")
-		check(os.WriteFile(other, []byte(fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"clientcreds/clientcreds\" = %q\n  }\n  direct {}\n}\n", *compare)), 0o600))
-		rows["compared"] = planSteps(tf, other, work, "steps-compared", *runs)
+		check(os.WriteFile(other, []byte(fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"clientcreds/clientcreds\" = %q\n  }\n  direct {}\n}\n", compare)), 0o600))
+		rows["compared"] = planSteps(tf, other, work, "steps-compared", runs)
 		names = append(names, "compared")
 	}
 	printPhases(rows, names)
