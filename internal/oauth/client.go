@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/redact"
 )
 
 // Defaults for Config fields left at their zero value.
@@ -54,6 +56,10 @@ type Config struct {
 	MinRemaining time.Duration
 	// Store, when set, keeps tokens across processes.
 	Store TokenStore
+	// Redact is the provider instance's registry of known credentials;
+	// NewClient makes an empty one when nil. Every secret the client reads
+	// or receives is added to it, and every server text it shows passes it.
+	Redact *redact.Registry
 }
 
 // Logger is the structured log sink; the provider wires it to tflog.
@@ -106,6 +112,9 @@ func NewClient(cfg Config) (*Client, error) {
 	if cfg.MinRemaining <= 0 {
 		cfg.MinRemaining = DefaultMinRemaining
 	}
+	if cfg.Redact == nil {
+		cfg.Redact = redact.New()
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -157,6 +166,13 @@ func NewClient(cfg Config) (*Client, error) {
 	})
 	return c, nil
 }
+
+// Redact is the client's registry of known credentials, for the callers
+// that show text of their own (the proxy, the shared cache's warnings).
+func (c *Client) Redact() *redact.Registry { return c.cfg.Redact }
+
+// op names an operation of this client for the errors it may end in.
+func (c *Client) op(summary, action string) op { return op{summary, action, c.cfg.Redact} }
 
 func (c *Client) retrying(hc *http.Client) *retryablehttp.Client {
 	return &retryablehttp.Client{

@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/clientcreds/terraform-provider-clientcreds/internal/redact"
 )
 
 // credential is an argument, or pair of alternative arguments, that the
@@ -251,7 +249,7 @@ func (r *resolvedRequest) authParams(c *Client) ([][2]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	redact.Remember(a)
+	c.cfg.Redact.Remember(a)
 	return assertion(a), nil
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/authserver"
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/redact"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/testpki"
 )
 
@@ -316,7 +317,7 @@ func validate(r *TokenRequest) error {
 	if err := r.validate(); err != nil {
 		return err
 	}
-	res, err := r.resolve()
+	res, err := r.resolve(redact.New())
 	if err != nil {
 		return err
 	}

@@ -9,8 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-
-	"github.com/clientcreds/terraform-provider-clientcreds/internal/redact"
 )
 
 // Well-known document names (OpenID Connect Discovery 1.0 §4, RFC 8414 §3).
@@ -90,7 +88,7 @@ const discoveryFailed = "Discovery Failed"
 
 // Discover fetches, parses and validates a metadata document.
 func (c *Client) Discover(ctx context.Context, req DiscoveryRequest) (*Metadata, error) {
-	o := op{discoveryFailed, "discovery"}
+	o := c.op(discoveryFailed, "discovery")
 	target := req.DiscoveryURL
 	if target == "" {
 		if req.Issuer == "" {
@@ -217,8 +215,9 @@ func (c *Client) validateMetadata(md *Metadata, req DiscoveryRequest) error {
 	return nil
 }
 
-// quoteable is a document's value made fit to quote in a message.
-func quoteable(s string) string { return redact.Sanitize(s, 200) }
+// quoteable is a document's value cut to fit a message; the message is
+// sanitised when it is shown.
+func quoteable(s string) string { return cut(s, 200) }
 
 // MTLSAlias returns the mtls_endpoint_aliases entry for an endpoint, or ""
 // (also on a nil Metadata).

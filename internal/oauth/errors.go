@@ -29,6 +29,10 @@ type Error struct {
 	Reason string // what went wrong, as a sentence fragment
 	Hint   string // what to try next, when one helps
 	Err    error  // underlying cause, for errors.Is/As
+
+	// san is the registry of the client that made the error: Error()
+	// redacts every credential that client knows.
+	san *redact.Registry
 }
 
 // Lengths at which each part of an error is cut.
@@ -42,23 +46,23 @@ const (
 func (e *Error) Error() string {
 	var b strings.Builder
 	// A reason may be a whole sentence already (an argument error's).
-	fmt.Fprintf(&b, "%s: %s.", redact.Sanitize(e.Action, maxActionLen), strings.TrimSuffix(redact.Sanitize(e.Reason, maxReasonLen), "."))
+	fmt.Fprintf(&b, "%s: %s.", e.san.Sanitize(e.Action, maxActionLen), strings.TrimSuffix(e.san.Sanitize(e.Reason, maxReasonLen), "."))
 	if e.Status != 0 {
 		fmt.Fprintf(&b, "\nHTTP status: %d.", e.Status)
 	}
-	if c := redact.Sanitize(e.Code, maxCodeLen); c != "" {
+	if c := e.san.Sanitize(e.Code, maxCodeLen); c != "" {
 		fmt.Fprintf(&b, "\nOAuth error: %s.", c)
 	}
-	if d := redact.Sanitize(e.Description, redact.DefaultLen); d != "" {
+	if d := e.san.Sanitize(e.Description, redact.DefaultLen); d != "" {
 		fmt.Fprintf(&b, "\nError description: %s", d)
 	}
-	if u := redact.Sanitize(e.URI, redact.DefaultLen); u != "" {
+	if u := e.san.Sanitize(e.URI, redact.DefaultLen); u != "" {
 		fmt.Fprintf(&b, "\nError URI: %s", u)
 	}
-	if x := redact.Sanitize(e.Excerpt, redact.ExcerptLen); x != "" {
+	if x := e.san.Sanitize(e.Excerpt, redact.ExcerptLen); x != "" {
 		fmt.Fprintf(&b, "\nResponse body (excerpt): %s", x)
 	}
-	if h := redact.Sanitize(e.Hint, maxHintLen); h != "" {
+	if h := e.san.Sanitize(e.Hint, maxHintLen); h != "" {
 		fmt.Fprintf(&b, "\n\n%s", h)
 	}
 	return b.String()
@@ -66,14 +70,18 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// op names an operation for the errors it may end in.
-type op struct{ summary, action string }
+// op names an operation for the errors it may end in, and the registry
+// those errors are sanitised with.
+type op struct {
+	summary, action string
+	san             *redact.Registry
+}
 
 // fail is the one constructor of *Error: the operation, why it failed and
 // the underlying cause (nil when there is none). Callers add the answer's
 // details (status, OAuth fields, hint) to what it returns.
 func (o op) fail(reason string, cause error) *Error {
-	return &Error{Summary: o.summary, Action: o.action, Reason: reason, Err: cause}
+	return &Error{Summary: o.summary, Action: o.action, Reason: reason, Err: cause, san: o.san}
 }
 
 // answerFailed is the one constructor of an *Error about an answer, for
@@ -85,7 +93,7 @@ func (o op) answerFailed(ans *answer, reason string, excerpt bool) *Error {
 	e := o.fail(reason+attemptsSuffix(ans.attempts), nil)
 	e.Status = ans.status
 	if excerpt {
-		e.Excerpt = redact.Excerpt(ans.body)
+		e.Excerpt = o.san.Excerpt(ans.body)
 	}
 	return e
 }

@@ -33,10 +33,10 @@ func FuzzParseTokenAnswer(f *testing.F) {
 		f.Add(seed.status, seed.ct, []byte(seed.body))
 	}
 	f.Fuzz(func(t *testing.T, status int, ct string, body []byte) {
-		redact.ResetForTesting() // each input's access token would otherwise pile up
-		redact.Remember("fuzz-secret-value")
+		reg := redact.New() // one per input: each input's access token would otherwise pile up
+		reg.Remember("fuzz-secret-value")
 		ans := &answer{status: status, header: http.Header{"Content-Type": {ct}, "Location": {string(body)}}, body: body}
-		tok, err := parseTokenAnswer(ans, op{tokenFailed, "POST"}, ClientSecretBasic)
+		tok, err := parseTokenAnswer(ans, op{tokenFailed, "POST", reg}, ClientSecretBasic)
 		if (tok == nil) == (err == nil) {
 			t.Fatalf("want exactly one of token and error, got %v and %v", tok, err)
 		}

@@ -74,16 +74,15 @@ type serviceAccountKey struct {
 // the sanitiser), its id, the issuer and the token endpoint where the
 // configuration gives none, and the scopes in the assertion. Errors blame
 // the argument that named the key and never quote it.
-func (r *TokenRequest) loadServiceAccount() error {
+func (r *TokenRequest) loadServiceAccount(reg *redact.Registry) error {
 	g := r.JWTBearer
 	if g == nil || !g.ServiceAccountKey.IsSet() {
 		return nil
 	}
-	raw, err := g.ServiceAccountKey.Read(ServiceAccountKeyArgs)
+	raw, err := g.ServiceAccountKey.Read(ServiceAccountKeyArgs, reg)
 	if err != nil {
 		return err
 	}
-	redact.Remember(raw)
 	arg := g.ServiceAccountKey.Arg(ServiceAccountKeyArgs)
 	var k serviceAccountKey
 	if err := json.Unmarshal([]byte(raw), &k); err != nil {
@@ -92,7 +91,7 @@ func (r *TokenRequest) loadServiceAccount() error {
 	if k.Type != "service_account" || k.ClientEmail == "" || !strings.Contains(k.PrivateKey, "PRIVATE KEY") {
 		return argErr(arg, "The key given by %s is not a service-account key: it needs type \"service_account\", client_email and private_key.", arg)
 	}
-	redact.Remember(k.PrivateKey)
+	reg.Remember(k.PrivateKey) // its PEM body lines, unescaped
 	cp := *g
 	if cp.Issuer == "" {
 		cp.Issuer = k.ClientEmail
@@ -175,7 +174,7 @@ func (res *resolvedRequest) jwtBearerParams(c *Client) ([][2]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	redact.Remember(a)
+	c.cfg.Redact.Remember(a)
 	return [][2]string{{"grant_type", JWTBearerGrantType}, {"assertion", a}}, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/redact"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/testpki"
 )
 
@@ -104,7 +105,7 @@ func TestStoreFingerprintCoversTheCertificate(t *testing.T) {
 	}
 	fp := func(alg string) []byte {
 		r := TokenRequest{TokenURL: u, ClientID: "a", ClientSecret: Inline(testSecret), AuthMethod: ClientSecretJWT, SigningAlgorithm: alg}
-		res, err := r.resolve()
+		res, err := r.resolve(redact.New())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -116,11 +117,12 @@ func TestStoreFingerprintCoversTheCertificate(t *testing.T) {
 }
 
 // A token read from the store, written by an earlier process, is known to
-// the sanitiser: a server that echoes it in an error does not show it.
+// the instance's sanitiser: a server that echoes it in an error does not
+// show it.
 func TestStoredTokenIsRedactedInLaterErrors(t *testing.T) {
 	store := &memStore{}
 	req := TokenRequest{TokenURL: "https://idp.example/token", ClientID: "cached", ClientSecret: Inline(testSecret), AuthMethod: ClientSecretBasic, Format: FormatForm}
-	res, err := req.resolve()
+	res, err := req.resolve(redact.New())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,12 +135,13 @@ func TestStoredTokenIsRedactedInLaterErrors(t *testing.T) {
 	if err := store.Save(k, &Token{AccessToken: cached, TokenType: "Bearer", ExpiresIn: &life, IssuedAt: fixedNow, ExpiresAt: fixedNow.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	tok, err := newClient(t, withStore(store)).Token(context.Background(), req)
+	c := newClient(t, withStore(store)) // one provider instance: one registry
+	tok, err := c.Token(context.Background(), req)
 	if err != nil || tok.AccessToken != cached {
 		t.Fatalf("the stored token was not read: %v", err)
 	}
 	echo := serve(t, answerWith(400, "application/json", `{"error":"invalid_token","error_description":"token `+cached+` was revoked"}`))
-	_, err = newClient(t).Token(context.Background(), TokenRequest{TokenURL: echo.URL, ClientID: "other", ClientSecret: Inline("other-secret"), NoShare: true})
+	_, err = c.Token(context.Background(), TokenRequest{TokenURL: echo.URL, ClientID: "other", ClientSecret: Inline("other-secret"), NoShare: true})
 	if err == nil || strings.Contains(err.Error(), cached) {
 		t.Errorf("the stored token is shown: %v", err)
 	}

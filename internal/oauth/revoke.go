@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-
-	"github.com/clientcreds/terraform-provider-clientcreds/internal/redact"
 )
 
 // RevokeRequest asks an RFC 7009 revocation endpoint to invalidate a token,
@@ -20,8 +18,8 @@ type RevokeRequest struct {
 
 // Revoke revokes a token. RFC 7009 §2.2: 200 means revoked or already invalid.
 func (c *Client) Revoke(ctx context.Context, req RevokeRequest) error {
-	o := op{"Token Revocation Failed", "token revocation"}
-	redact.Remember(req.Token)
+	o := c.op("Token Revocation Failed", "token revocation")
+	c.cfg.Redact.Remember(req.Token)
 	u, err := c.checkURL("revocation URL", req.URL)
 	if err != nil {
 		return o.failWith(err)
@@ -36,7 +34,7 @@ func (c *Client) Revoke(ctx context.Context, req RevokeRequest) error {
 		tr.TokenURL = u.String()
 	}
 	attempt, header := tr.encodeWith(ctx, c, map[string]string{"token": req.Token})
-	res, err := tr.resolve() // the mTLS key, for the connection
+	res, err := tr.resolve(c.cfg.Redact) // the mTLS key, for the connection
 	if err != nil {
 		return o.failWith(err)
 	}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"os"
 	"strings"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/redact"
 )
 
 // Secret is one secret argument in its three forms: Value given inline,
@@ -71,17 +73,28 @@ func (s Secret) Arg(a SecretArgs) string {
 
 // Read is read for a secret outside a token request (the shared cache's
 // password, say), with its arguments' names for the messages.
-func (s Secret) Read(a SecretArgs) (string, error) {
+func (s Secret) Read(a SecretArgs, reg *redact.Registry) (string, error) {
 	if err := s.checkOneForm(a); err != nil {
 		return "", err
 	}
-	return s.read(a)
+	return s.read(a, reg)
 }
 
 // read returns the secret's value now: inline, the file's content trimmed of
-// surrounding white space, or the variable's. Errors name the file or the
-// variable, never the content, and blame the argument that named it.
-func (s Secret) read(a SecretArgs) (string, error) {
+// surrounding white space, or the variable's, and hands it to reg before
+// anyone can send it, so that no text shown later can repeat it: a secret
+// is registered here, where it is read, and nowhere else. Errors name the
+// file or the variable, never the content, and blame the argument that
+// named it.
+func (s Secret) read(a SecretArgs, reg *redact.Registry) (string, error) {
+	v, err := s.value(a)
+	if err == nil && reg != nil {
+		reg.Remember(v)
+	}
+	return v, err
+}
+
+func (s Secret) value(a SecretArgs) (string, error) {
 	switch {
 	case s.Value != "":
 		return s.Value, nil
@@ -115,7 +128,7 @@ func (s Secret) readNow(a SecretArgs) string {
 	if s.Env != "" {
 		return ""
 	}
-	v, _ := s.read(a)
+	v, _ := s.value(a) // only looked at, never sent: not registered
 	return v
 }
 

@@ -51,19 +51,18 @@ const (
 // variables are read now, to validate the request and tell credentials
 // apart, and again for every attempt that sends them.
 func (c *Client) Token(ctx context.Context, req TokenRequest) (*Token, error) {
-	o := op{tokenFailed, "token request"}
-	if err := req.loadServiceAccount(); err != nil {
+	o := c.op(tokenFailed, "token request")
+	if err := req.loadServiceAccount(c.cfg.Redact); err != nil {
 		return nil, o.failWith(err)
 	}
 	req.SetDefaults(nil)
 	if err := req.validate(); err != nil {
 		return nil, o.failWith(err)
 	}
-	res, err := req.resolve()
+	res, err := req.resolve(c.cfg.Redact)
 	if err != nil {
 		return nil, o.failWith(err)
 	}
-	res.rememberSecrets()
 	if _, err := c.checkURL("token_url", req.TokenURL); err != nil {
 		return nil, o.failWith(err)
 	}
@@ -91,7 +90,7 @@ func couldBeCredential(v string) bool {
 func (c *Client) requestToken(ctx context.Context, res *resolvedRequest) (*Token, error) {
 	req := res.TokenRequest
 	u, _ := c.checkURL("token_url", req.TokenURL) // checked by Token
-	o := op{tokenFailed, fmt.Sprintf("POST %s (auth_method %s)", redactURL(u), req.AuthMethod)}
+	o := c.op(tokenFailed, fmt.Sprintf("POST %s (auth_method %s)", redactURL(u), req.AuthMethod))
 	if req.Exchange != nil {
 		o.summary, o.action = "Token Exchange Failed", fmt.Sprintf("POST %s (token exchange, auth_method %s)", redactURL(u), req.AuthMethod)
 	}
@@ -131,7 +130,7 @@ func parseTokenAnswer(ans *answer, o op, method AuthMethod) (*Token, error) {
 	fields, perr := decodeFields(ans)
 	if perr == nil {
 		if at, ok := fields["access_token"].(string); ok {
-			redact.Remember(at)
+			o.san.Remember(at)
 		}
 	}
 	fail := func(reason string) *Error { return o.answerFailed(ans, reason, false) }
@@ -187,7 +186,7 @@ func parseTokenAnswer(ans *answer, o op, method AuthMethod) (*Token, error) {
 	tok.Scope, _ = fields["scope"].(string)
 	tok.IssuedTokenType, _ = fields["issued_token_type"].(string)
 	tok.InstanceURL, _ = fields["instance_url"].(string)
-	tok.sanitizeServerText()
+	tok.sanitizeServerText(o.san)
 	if v, ok := fields["expires_in"]; ok && v != nil {
 		n, err := expiresIn(v)
 		if err != nil {
@@ -213,11 +212,11 @@ func dpopNonceWanted(ans *answer) string {
 // sanitizeServerText passes the server-given strings a Token keeps through
 // the sanitiser: they reach state and the screen, and a server that puts a
 // credential in them must not get it there.
-func (t *Token) sanitizeServerText() {
-	t.TokenType = redact.Sanitize(t.TokenType, maxTypeLen)
-	t.Scope = redact.Sanitize(t.Scope, maxScopeLen)
-	t.IssuedTokenType = redact.Sanitize(t.IssuedTokenType, maxTypeLen)
-	t.InstanceURL = redact.Sanitize(t.InstanceURL, maxTypeLen)
+func (t *Token) sanitizeServerText(san *redact.Registry) {
+	t.TokenType = san.Sanitize(t.TokenType, maxTypeLen)
+	t.Scope = san.Sanitize(t.Scope, maxScopeLen)
+	t.IssuedTokenType = san.Sanitize(t.IssuedTokenType, maxTypeLen)
+	t.InstanceURL = san.Sanitize(t.InstanceURL, maxTypeLen)
 }
 
 // decodeFields reads a JSON object, or a form-encoded body (as some older
@@ -283,15 +282,15 @@ func expiresIn(v any) (int64, error) {
 	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		return 0, fmt.Errorf("the response's expires_in %q is not a number of seconds", redact.Sanitize(s, 40))
+		return 0, fmt.Errorf("the response's expires_in %q is not a number of seconds", cut(s, 40))
 	}
 	if f < 0 {
-		return 0, fmt.Errorf("the response's expires_in is negative (%s)", redact.Sanitize(s, 40))
+		return 0, fmt.Errorf("the response's expires_in is negative (%s)", cut(s, 40))
 	}
 	// A fractional lifetime is rounded down: a token is never thought to
 	// live longer than the server said.
 	if f > float64(maxExpiresIn) {
-		return 0, fmt.Errorf("the response's expires_in %s is too large", redact.Sanitize(s, 40))
+		return 0, fmt.Errorf("the response's expires_in %s is too large", cut(s, 40))
 	}
 	return int64(f), nil
 }
@@ -312,4 +311,13 @@ func jsonType(v any) string {
 		return "object"
 	}
 	return fmt.Sprintf("%T", v)
+}
+
+// cut shortens a server's value quoted in a reason; the whole reason is
+// sanitised when the error is shown.
+func cut(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
 }

@@ -6,8 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"time"
-
-	"github.com/clientcreds/terraform-provider-clientcreds/internal/redact"
 )
 
 // DefaultMinRemaining is how much lifetime a kept token must have left to be
@@ -108,7 +106,7 @@ func (c *Client) sharedToken(ctx context.Context, res *resolvedRequest) (*Token,
 		return t, err
 	})
 	if err != nil {
-		return nil, cancelled(err, op{tokenFailed, "token request"})
+		return nil, cancelled(err, c.op(tokenFailed, "token request"))
 	}
 	if hit {
 		c.log(ctx, "reusing a token obtained earlier in this run", nil)
@@ -123,8 +121,8 @@ func (c *Client) loadStored(ctx context.Context, store TokenStore, sk StoreKey) 
 	if !ok || !c.fresh(t, true) {
 		return nil, false
 	}
-	redact.Remember(t.AccessToken) // an echo of it in a later error must not show it
-	t.sanitizeServerText()         // an entry written by an older version
+	c.cfg.Redact.Remember(t.AccessToken) // an echo of it in a later error must not show it
+	t.sanitizeServerText(c.cfg.Redact)   // an entry written by an older version
 	c.log(ctx, "reusing a token from the persistent cache", nil)
 	return t, true
 }

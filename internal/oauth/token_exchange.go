@@ -3,8 +3,6 @@ package oauth
 import (
 	"context"
 	"strings"
-
-	"github.com/clientcreds/terraform-provider-clientcreds/internal/redact"
 )
 
 // RFC 8693 token exchange: the same request, transport and answers as the
@@ -101,7 +99,7 @@ func (res *resolvedRequest) exchangeParams(ctx context.Context, c *Client) ([][2
 		if subject, err = c.IdentityToken(ctx, *x.SubjectIdentity); err != nil {
 			return nil, err
 		}
-		redact.Remember(subject)
+		c.cfg.Redact.Remember(subject)
 	}
 	typ := x.SubjectTokenType
 	if typ == "" {

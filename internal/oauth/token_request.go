@@ -282,7 +282,7 @@ func (r *TokenRequest) encodeBody(ctx context.Context, c *Client, lead leadFunc)
 	}
 	h.Set("Content-Type", contentType)
 	return func() ([]byte, http.Header, error) {
-		res, err := r.resolve()
+		res, err := r.resolve(c.cfg.Redact)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -291,7 +291,6 @@ func (r *TokenRequest) encodeBody(ctx context.Context, c *Client, lead leadFunc)
 				return nil, nil, err
 			}
 		}
-		res.rememberSecrets()
 		ap, err := res.authParams(c)
 		if err != nil {
 			return nil, nil, err

@@ -15,16 +15,28 @@ type resolvedRequest struct {
 	subjectToken, actorToken                  string
 }
 
-// resolve reads every secret of the request now. Errors blame the argument
-// that named the file or variable.
-func (r *TokenRequest) resolve() (*resolvedRequest, error) {
+// resolve reads every secret of the request now, each registered with reg
+// as it is read, with the Basic form of the client's secret and the header
+// and parameter values that could be credentials. Errors blame the
+// argument that named the file or variable.
+func (r *TokenRequest) resolve(reg *redact.Registry) (*resolvedRequest, error) {
 	res := &resolvedRequest{TokenRequest: r}
 	for _, s := range r.secrets(res) {
-		v, err := s.read(s.args)
+		v, err := s.read(s.args, reg)
 		if err != nil {
 			return nil, err
 		}
 		*s.dst = v
+	}
+	reg.RememberBasic(r.ClientID, res.clientSecret)
+	// The provider cannot tell which headers and parameters carry an API
+	// key, so every value that could be one is treated as one.
+	for _, m := range []map[string]string{r.Headers, r.ExtraParams} {
+		for _, v := range m {
+			if couldBeCredential(v) {
+				reg.Remember(v)
+			}
+		}
 	}
 	return res, nil
 }
@@ -59,20 +71,4 @@ func (r *TokenRequest) checkOneForm() error {
 		return argErr(ArgWorkloadIdentity, "Set either workload_identity or a client_assertion, not both: workload_identity fetches the assertion itself.")
 	}
 	return nil
-}
-
-// rememberSecrets hands every credential of a resolved request to the
-// sanitiser before anything is sent, so that an echo of one is never shown.
-func (res *resolvedRequest) rememberSecrets() {
-	redact.Remember(res.clientSecret, res.privateKey, res.clientAssertion, res.subjectToken, res.actorToken)
-	redact.RememberBasic(res.ClientID, res.clientSecret)
-	// The provider cannot tell which headers and parameters carry an API
-	// key, so every value that could be one is treated as one.
-	for _, m := range []map[string]string{res.Headers, res.ExtraParams} {
-		for _, v := range m {
-			if couldBeCredential(v) {
-				redact.Remember(v)
-			}
-		}
-	}
 }

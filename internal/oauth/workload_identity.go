@@ -8,8 +8,6 @@ import (
 	"net/url"
 	"os"
 	"strings"
-
-	"github.com/clientcreds/terraform-provider-clientcreds/internal/redact"
 )
 
 // Platform is a CI or cloud platform that hands a job a short-lived OIDC
@@ -68,7 +66,7 @@ const identityFailed = "Identity Token Request Failed"
 // connection errors and 5xx), never following a redirect, since the
 // request carries the platform's request token.
 func (c *Client) IdentityToken(ctx context.Context, src IdentitySource) (string, error) {
-	o := op{identityFailed, "identity token from " + string(src.Platform)}
+	o := c.op(identityFailed, "identity token from "+string(src.Platform))
 	if err := src.Check(); err != nil {
 		return "", o.failWith(err)
 	}
@@ -91,7 +89,7 @@ func (c *Client) IdentityToken(ctx context.Context, src IdentitySource) (string,
 			target += sep(target) + "audience=" + url.QueryEscape(src.Audience)
 		}
 		header.Set("Authorization", "bearer "+reqToken)
-		redact.Remember(reqToken)
+		c.cfg.Redact.Remember(reqToken)
 	case AzurePipelines:
 		reqURL, reqToken, err := needEnv("the task must map System.AccessToken into its environment (env: SYSTEM_ACCESSTOKEN: $(System.AccessToken))",
 			"SYSTEM_OIDCREQUESTURI", "SYSTEM_ACCESSTOKEN")
@@ -110,7 +108,7 @@ func (c *Client) IdentityToken(ctx context.Context, src IdentitySource) (string,
 		header.Set("Authorization", "Bearer "+reqToken)
 		header.Set("Content-Type", "application/json")
 		attempt = func() ([]byte, http.Header, error) { return []byte("{}"), nil, nil }
-		redact.Remember(reqToken)
+		c.cfg.Redact.Remember(reqToken)
 	case GCPMetadata:
 		host := os.Getenv("GCE_METADATA_HOST")
 		if host == "" {
@@ -180,7 +178,7 @@ func identityAnswer(ans *answer, o op, p Platform, field string) (string, error)
 	if strings.Count(tok, ".") != 2 || strings.ContainsAny(tok, " \t\r\n<>") {
 		return "", o.answerFailed(ans, "the platform's answer is not a JWT", true)
 	}
-	redact.Remember(tok)
+	o.san.Remember(tok)
 	return tok, nil
 }
 

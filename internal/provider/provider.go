@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/redact"
 )
 
 var (
@@ -80,6 +81,7 @@ func (p *Provider) Configure(ctx context.Context, req provider.ConfigureRequest,
 		return
 	}
 	cfg := oauth.Config{
+		Redact:            redact.New(), // this instance's: its secrets register as they are read
 		MaxRetries:        int(m.MaxRetries.ValueInt64()),
 		NoRetries:         !m.MaxRetries.IsNull() && m.MaxRetries.ValueInt64() == 0,
 		AllowInsecureHTTP: m.AllowInsecureHTTP.ValueBool(),

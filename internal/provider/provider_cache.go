@@ -89,12 +89,12 @@ func configureCache(m *cacheModel, cfg *oauth.Config, diags *diag.Diagnostics) (
 	}
 	var warning func() string
 	if ro.URL != "" {
-		pw, err := password.Read(redisPasswordArgs)
+		pw, err := password.Read(redisPasswordArgs, cfg.Redact)
 		if err != nil {
 			diags.Append(errorDiagAt(redisPath, err))
 			return nil, false
 		}
-		ro.Password = pw
+		ro.Password, ro.Redact = pw, cfg.Redact
 		shared, err := tokencache.NewRedis(ro)
 		if err != nil {
 			diags.AddAttributeError(redisPath.AtName("url"), "Unusable Redis URL", err.Error()+".")

@@ -145,7 +145,7 @@ func (e *proxyEphemeral) Open(ctx context.Context, req ephemeral.OpenRequest, re
 		return
 	}
 	p, err := proxy.Start(proxy.Options{Upstream: u, Transport: client.UpstreamTransport(), Fetch: fetch, Usable: client.Usable,
-		Initial: first, DPoP: key})
+		Initial: first, DPoP: key, Redact: client.Redact()})
 	if err != nil {
 		resp.Diagnostics.AddError("Proxy Not Started", err.Error()+".")
 		return

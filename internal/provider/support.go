@@ -47,7 +47,11 @@ func errorDiag(err error) diag.Diagnostic { return errorDiagAt(path.Empty(), err
 // errorDiagAt is errorDiag for an error about the arguments of a nested
 // block: the argument blamed is taken inside block.
 func errorDiagAt(block path.Path, err error) diag.Diagnostic {
-	summary, detail := "Request Failed", redact.Sanitize(err.Error(), 1000)
+	// Only the protocol's own errors can carry a server's text, and those
+	// are sanitised with the instance's registry; anything else still
+	// passes the sanitiser's fixed rules.
+	var anyInstance *redact.Registry
+	summary, detail := "Request Failed", anyInstance.Sanitize(err.Error(), 1000)
 	var oe *oauth.Error
 	var ae *oauth.ArgError
 	switch {

@@ -12,7 +12,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
-	"github.com/clientcreds/terraform-provider-clientcreds/internal/redact"
 )
 
 // baseRequest maps the configuration to a token request: secrets in files
@@ -133,7 +132,7 @@ func (m *tokenModel) fetch(ctx context.Context, pd *providerData, own bool, buil
 	}
 	m.setResult(req, tok)
 	// N_A is RFC 8693's type of an exchanged token that is not an access token.
-	if tt := redact.Sanitize(tok.TokenType, 40); tt != "" && !strings.EqualFold(tt, "bearer") && (tt != "N_A" || req.Exchange == nil) {
+	if tt := pd.client.Redact().Sanitize(tok.TokenType, 40); tt != "" && !strings.EqualFold(tt, "bearer") && (tt != "N_A" || req.Exchange == nil) {
 		diags.AddWarning("Token Is Not a Bearer Token",
 			"The server issued a token of type "+strconv.Quote(tt)+". Sending it as \"Authorization: Bearer <token>\" "+
 				"will likely be refused; the API it is for expects the "+strconv.Quote(tt)+" scheme (DPoP tokens, for one, need a proof per request).")

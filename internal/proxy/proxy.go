@@ -58,6 +58,9 @@ type Options struct {
 	// Log, when set, receives one line per request, sanitised, without
 	// the capability.
 	Log func(msg string, fields map[string]any)
+	// Redact is the provider instance's registry of known credentials:
+	// what the proxy shows passes it.
+	Redact *redact.Registry
 }
 
 // Proxy is a running proxy.
@@ -138,7 +141,7 @@ func (p *Proxy) gate(next http.Handler) http.Handler {
 		if u, err := url.Parse(rest); err == nil {
 			r2.URL.Path = u.Path
 		}
-		p.log("forwarding", map[string]any{"method": r.Method, "path": redact.Sanitize(r2.URL.Path, 200)})
+		p.log("forwarding", map[string]any{"method": r.Method, "path": p.opts.Redact.Sanitize(r2.URL.Path, 200)})
 		next.ServeHTTP(w, r2)
 	})
 }
@@ -174,7 +177,7 @@ func (p *Proxy) rewriteLocation(resp *http.Response) error {
 }
 
 func (p *Proxy) upstreamError(w http.ResponseWriter, _ *http.Request, err error) {
-	msg := redact.Sanitize(err.Error(), 300)
+	msg := p.opts.Redact.Sanitize(err.Error(), 300)
 	p.log("upstream request failed", map[string]any{"error": msg})
 	http.Error(w, "clientcreds proxy: the upstream request failed: "+msg, http.StatusBadGateway)
 }

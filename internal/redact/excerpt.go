@@ -20,10 +20,13 @@ var (
 // credentials redacted first (before markup is taken apart), markup
 // stripped, whitespace folded, anything token-shaped redacted, and the
 // whole passed through Sanitize.
-func Excerpt(body []byte) string {
-	s := known.redact(clean(string(body)))
+func (r *Registry) Excerpt(body []byte) string {
+	if r == nil {
+		r = &Registry{}
+	}
+	s := r.redact(clean(string(body)))
 	s = htmlTag.ReplaceAllString(s, " ")
 	s = tokenish.ReplaceAllString(s, Redacted)
 	s = spaces.ReplaceAllString(s, " ")
-	return Sanitize(s, ExcerptLen)
+	return r.sanitize(s, ExcerptLen)
 }

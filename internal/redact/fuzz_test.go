@@ -50,7 +50,7 @@ func FuzzSanitizeEncodedEcho(f *testing.F) {
 		}) || len(chain) > 3 || len(prefix) > 40 {
 			t.Skip()
 		}
-		var r registry
+		var r Registry
 		r.add(s)
 		encoded, base64ed := s, false
 		for _, c := range chain {
@@ -80,7 +80,7 @@ func FuzzSanitize(f *testing.F) {
 	f.Add(`{"error_description":"bad Pa\/Sd5\u0026x"}`, "Pa/Sd5&x")
 	f.Add("\x1b[2J\n::add-mask::value", "mask-value")
 	f.Fuzz(func(t *testing.T, body, secret string) {
-		var r registry
+		var r Registry
 		r.add(secret)
 		out := r.sanitize(body, 0)
 		if s := strings.TrimSpace(secret); len(s) >= MinSecretLen && utf8.ValidString(s) && !strings.ContainsAny(s, "[]:#…\uFFFD") &&

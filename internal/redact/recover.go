@@ -26,7 +26,7 @@ const (
 
 // recoverable reports whether a known credential can be recovered from
 // text, or whether that could not be ruled out.
-func (r *registry) recoverable(text string) bool {
+func (r *Registry) recoverable(text string) bool {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	if len(r.folded) == 0 {

@@ -1,8 +1,9 @@
 // Package redact is the one sanitiser between text a server sends and what a
 // user sees: diagnostics, warnings, log lines and the server-given fields
-// kept in state. It also keeps the process's registry of known credentials:
-// every secret the provider reads, sends or receives is handed to Remember
-// before any text from that exchange can be shown.
+// kept in state. A Registry belongs to one provider instance and holds the
+// credentials it knows: every secret the instance reads, sends or receives
+// is handed to Remember (by the type that reads it) before any text from
+// that exchange can be shown.
 //
 // What Sanitize guarantees, for every credential registered before the call
 // and at least MinSecretLen characters long:
@@ -61,38 +62,46 @@ const (
 	Withheld = "[withheld: the server's text may repeat a credential in a form that could not be redacted]"
 )
 
-// known is the process's registry: every credential sent or received.
-var known registry
+// New returns an empty registry: one per provider instance.
+func New() *Registry { return &Registry{} }
 
 // Remember adds credentials to the registry Sanitize redacts. Call it when a
 // secret is read and when a token arrives, before any text from that
 // exchange can be shown. Blank and short values are ignored.
-func Remember(values ...string) { known.add(values...) }
+func (r *Registry) Remember(values ...string) { r.add(values...) }
 
 // RememberBasic adds the Basic credentials of a client: the base64 of
 // client_id:secret, both as RFC 6749 §2.3.1 encodes them and raw, as some
 // servers and gateways do.
-func RememberBasic(id, secret string) {
+func (r *Registry) RememberBasic(id, secret string) {
 	if len(secret) < MinSecretLen {
 		return
 	}
 	for _, pair := range []string{url.QueryEscape(id) + ":" + url.QueryEscape(secret), id + ":" + secret} {
-		Remember(base64.StdEncoding.EncodeToString([]byte(pair)), base64.RawURLEncoding.EncodeToString([]byte(pair)))
+		r.Remember(base64.StdEncoding.EncodeToString([]byte(pair)), base64.RawURLEncoding.EncodeToString([]byte(pair)))
 	}
 }
 
 // Sanitize makes a server's string safe to show (see the package comment),
-// cut to maxLen runes, or DefaultLen when maxLen <= 0.
-func Sanitize(s string, maxLen int) string { return known.sanitize(s, maxLen) }
+// cut to maxLen runes, or DefaultLen when maxLen <= 0. A nil registry knows
+// no credential but still strips, caps and redacts anything JWT-shaped.
+func (r *Registry) Sanitize(s string, maxLen int) string {
+	if r == nil {
+		r = &Registry{}
+	}
+	return r.sanitize(s, maxLen)
+}
 
-type registry struct {
+// Registry is the credentials one provider instance knows; safe for
+// concurrent use. The zero value is empty and ready.
+type Registry struct {
 	mu     sync.RWMutex
 	raw    map[string]bool
 	folded []string // each value folded, and its base64 in any case: for the recovery check
 	forms  []string // every literal form, longest first
 }
 
-func (r *registry) add(values ...string) {
+func (r *Registry) add(values ...string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	changed := false
@@ -121,7 +130,7 @@ func (r *registry) add(values ...string) {
 	}
 }
 
-func (r *registry) remember(v string) {
+func (r *Registry) remember(v string) {
 	r.raw[v] = true
 	r.forms = append(r.forms, encodedForms(v)...)
 	if f := fold(v); len(f) >= MinSecretLen {
@@ -138,7 +147,7 @@ var jwtShape = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Z
 
 var workflowCommand = regexp.MustCompile(`::([A-Za-z-])`)
 
-func (r *registry) sanitize(s string, maxLen int) string {
+func (r *Registry) sanitize(s string, maxLen int) string {
 	if maxLen <= 0 {
 		maxLen = DefaultLen
 	}
@@ -176,7 +185,7 @@ func clean(s string) string {
 	}, s)
 }
 
-func (r *registry) redact(text string) string {
+func (r *Registry) redact(text string) string {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	for _, f := range r.forms {
@@ -185,13 +194,4 @@ func (r *registry) redact(text string) string {
 		}
 	}
 	return text
-}
-
-// ResetForTesting empties the registry. Only fuzz targets call it, whose
-// every input would otherwise add a credential; the provider never forgets
-// one.
-func ResetForTesting() {
-	known.mu.Lock()
-	defer known.mu.Unlock()
-	known.raw, known.folded, known.forms = nil, nil, nil
 }

@@ -109,7 +109,7 @@ func survives(out, encoded string) bool {
 }
 
 func TestSanitizeNormalisesBeforeItCompares(t *testing.T) {
-	var r registry
+	var r Registry
 	r.add(secret)
 	for _, e := range echoEncodings {
 		for _, field := range []string{"error_description", "token_type"} {
@@ -131,7 +131,7 @@ func TestSanitizeNormalisesBeforeItCompares(t *testing.T) {
 }
 
 func TestSanitizeLeavesInnocentTextAlone(t *testing.T) {
-	var r registry
+	var r Registry
 	r.add(secret, "another-secret-value")
 	for _, text := range []string{
 		"invalid_client: client authentication failed",
@@ -149,7 +149,7 @@ func TestSanitizeLeavesInnocentTextAlone(t *testing.T) {
 
 func TestSanitizeRedactsKeysAndWithholdsWhatItCannotClean(t *testing.T) {
 	_, pem := testpki.ECKey(t)
-	var r registry
+	var r Registry
 	r.add(string(pem))
 	lines := strings.Split(strings.TrimSpace(string(pem)), "\n")
 	got := r.sanitize("key was "+string(pem)+" and line "+lines[1], 5000)
@@ -170,7 +170,7 @@ func TestSanitizeRedactsKeysAndWithholdsWhatItCannotClean(t *testing.T) {
 }
 
 func TestSanitizeWithholdsWhatItCannotCheck(t *testing.T) {
-	var r registry
+	var r Registry
 	r.add(secret)
 	// Escapes of every kind, each nested in every other: more views than
 	// the check affords.
@@ -198,14 +198,15 @@ func TestSanitizeStripsControlAndFormatCharacters(t *testing.T) {
 		"##vso[task.setvariable]":    "# #vso[task.setvariable]",
 		"ｆｕｌｌｗｉｄｔｈ":                  "fullwidth",
 	} {
-		if got := Sanitize(in, 0); got != want {
+		if got := New().Sanitize(in, 0); got != want {
 			t.Errorf("Sanitize(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
 
 func TestExcerpt(t *testing.T) {
-	Remember("hunter2-value")
+	r := New()
+	r.Remember("hunter2-value")
 	for _, tc := range []struct{ body, want string }{
 		{"<html><head><title>502</title><style>b{}</style></head><body><h1>Bad   Gateway</h1></body></html>", "502 Bad Gateway"},
 		{"token eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2ln here", "token [redacted] here"},
@@ -213,16 +214,30 @@ func TestExcerpt(t *testing.T) {
 		{"split hunter2-\x01value", "split [redacted]"},
 		{strings.Repeat("é", 300), strings.Repeat("é", 200) + "…"},
 	} {
-		if got := Excerpt([]byte(tc.body)); got != tc.want {
+		if got := r.Excerpt([]byte(tc.body)); got != tc.want {
 			t.Errorf("Excerpt(%q) = %q, want %q", tc.body, got, tc.want)
 		}
 	}
 }
 
 func TestBasicCredentialsAreRemembered(t *testing.T) {
-	RememberBasic("basic-client", "basic/secret+value")
+	r := New()
+	r.RememberBasic("basic-client", "basic/secret+value")
 	enc := base64.StdEncoding.EncodeToString([]byte("basic-client:" + url.QueryEscape("basic/secret+value")))
-	if got := Sanitize("rejected Authorization: Basic "+enc, 0); strings.Contains(got, enc) {
+	if got := r.Sanitize("rejected Authorization: Basic "+enc, 0); strings.Contains(got, enc) {
 		t.Errorf("the Basic value survived: %q", got)
+	}
+}
+
+// A registry belongs to one provider instance: what one knows, another
+// does not redact, and nothing is shared through the process.
+func TestRegistriesAreIndependent(t *testing.T) {
+	a, b := New(), New()
+	a.Remember("instance-a-secret-value")
+	if got := a.Sanitize("echo instance-a-secret-value", 0); strings.Contains(got, "instance-a-secret-value") {
+		t.Errorf("the registry that knows the secret shows it: %q", got)
+	}
+	if got := b.Sanitize("echo instance-a-secret-value", 0); !strings.Contains(got, "instance-a-secret-value") {
+		t.Errorf("another instance's registry redacted a value it was never told: %q", got)
 	}
 }

@@ -38,6 +38,7 @@ type Redis struct {
 	lockWait time.Duration
 	timeout  time.Duration
 	server   string // for messages: the URL without credentials
+	san      *redact.Registry
 
 	// down is set at the first failure: for the rest of the run every call
 	// is a miss at once, rather than a timeout each.
@@ -65,6 +66,9 @@ type RedisOptions struct {
 	LockWait time.Duration
 	// Timeout bounds every call; DefaultRedisTimeout when zero.
 	Timeout time.Duration
+	// Redact is the provider instance's registry: the password (given, or
+	// in the URL) is added to it, and the store's messages pass it.
+	Redact *redact.Registry
 }
 
 // Defaults of RedisOptions.
@@ -85,10 +89,17 @@ func NewRedis(o RedisOptions) (*Redis, error) {
 	if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
 		return nil, errors.New("the Redis URL must be redis://host:port[/db] or rediss://host:port[/db]")
 	}
+	if o.Redact == nil {
+		o.Redact = redact.New()
+	}
+	if pw, ok := u.User.Password(); ok {
+		o.Redact.Remember(pw)
+	}
+	o.Redact.Remember(o.Password)
 	server := (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
 	uo, err := universalOptions(o.URL, u)
 	if err != nil {
-		return nil, fmt.Errorf("the Redis URL %s cannot be used: %s", server, redact.Sanitize(err.Error(), 200))
+		return nil, fmt.Errorf("the Redis URL %s cannot be used: %s", server, o.Redact.Sanitize(err.Error(), 200))
 	}
 	if o.Password != "" {
 		uo.Password = o.Password
@@ -106,7 +117,7 @@ func NewRedis(o RedisOptions) (*Redis, error) {
 			uo.TLSConfig.RootCAs = pool
 		}
 	}
-	r := &Redis{prefix: o.KeyPrefix, lockWait: o.LockWait, timeout: o.Timeout, server: server}
+	r := &Redis{prefix: o.KeyPrefix, lockWait: o.LockWait, timeout: o.Timeout, server: server, san: o.Redact}
 	if r.prefix == "" {
 		r.prefix = DefaultKeyPrefix
 	}
@@ -254,7 +265,7 @@ func (r *Redis) fail(doing string, err error) {
 	defer r.mu.Unlock()
 	if r.warning == "" {
 		r.warning = fmt.Sprintf("The shared token cache at %s could not be used (%s: %s); tokens are requested from the server directly.",
-			r.server, doing, redact.Sanitize(err.Error(), 200))
+			r.server, doing, r.san.Sanitize(err.Error(), 200))
 	}
 }
 
