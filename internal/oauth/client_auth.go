@@ -3,6 +3,7 @@ package oauth
 import (
 	"crypto/sha256"
 	"errors"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -57,8 +58,159 @@ var (
 	allCredentials = []credential{credSecret, credKey, credCert, credAlg, credKeyID, credAudience, credAssertion}
 )
 
+// clientAuth is one client authentication method: the credentials it
+// needs and those it may take beside them, how it decorates an attempt,
+// how it checks its credentials' values, what keys a stored token, and the
+// hint for a server that refuses it. The table below is the one place a
+// method is described; nothing else switches on the method.
+type clientAuth struct {
+	needs, allows []credential
+	// mtls: the connection presents the client certificate (RFC 8705).
+	mtls bool
+	// decorate gives an attempt's authentication parameters and headers,
+	// its secrets as read: a signed assertion is made anew.
+	decorate func(r *resolvedRequest, c *Client) ([][2]string, http.Header, error)
+	// values checks the credentials' values where they are known.
+	values func(r *resolvedRequest) error
+	// storeSecret is the client's own secret that keys the persistent
+	// store; nil: tokens of this method are not kept across runs.
+	storeSecret func(r *resolvedRequest) []byte
+	hint        string
+}
+
+// methodOrder is the order methods are listed in messages and docs.
+var methodOrder = []AuthMethod{ClientSecretBasic, ClientSecretPost, ClientSecretJWT, PrivateKeyJWT, ClientAssertion, TLSClientAuth, SelfSignedTLSClientAuth}
+
+var clientAuths = map[AuthMethod]clientAuth{
+	ClientSecretBasic: {needs: []credential{credSecret}, storeSecret: secretKey,
+		decorate: func(r *resolvedRequest, _ *Client) ([][2]string, http.Header, error) {
+			// RFC 6749 §2.3.1: each part is form-urlencoded before the Basic encoding.
+			return nil, http.Header{"Authorization": {"Basic " + basicCredentials(r.ClientID, r.clientSecret)}}, nil
+		}},
+	ClientSecretPost: {needs: []credential{credSecret}, storeSecret: secretKey,
+		decorate: func(r *resolvedRequest, _ *Client) ([][2]string, http.Header, error) {
+			return [][2]string{{"client_id", r.ClientID}, {"client_secret", r.clientSecret}}, nil, nil
+		}},
+	ClientSecretJWT: {needs: []credential{credSecret}, allows: []credential{credAlg, credAudience}, storeSecret: secretKey,
+		decorate: signedAssertion, values: checkSecretLength,
+		hint: "The server rejected the client assertion signed with the client secret. Check client_id and client_secret, " +
+			"that the server accepts client_secret_jwt with this signing_algorithm, and the assertion audience (assertion_audience; the token endpoint by default)."},
+	PrivateKeyJWT: {needs: []credential{credKey}, allows: []credential{credCert, credAlg, credKeyID, credAudience}, storeSecret: keyKey,
+		decorate: signedAssertion, values: checkSigningKey,
+		hint: "The server rejected the client assertion signed with the private key. Check client_id, that the server has this " +
+			"key's public key registered for the client (and key_id names it), the signing_algorithm, and the assertion audience " +
+			"(assertion_audience; the token endpoint by default)."},
+	ClientAssertion: {needs: []credential{credAssertion},
+		decorate: func(r *resolvedRequest, _ *Client) ([][2]string, http.Header, error) {
+			return assertionParams(r.ClientID, r.clientAssertion), nil, nil
+		},
+		hint: "The server rejected the client assertion. Check that it is current (not expired), issued for this client_id and " +
+			"for this server as audience, and that the server trusts its issuer (a federated credential, for Entra ID)."},
+	TLSClientAuth:           mutualTLS,
+	SelfSignedTLSClientAuth: mutualTLS,
+	None:                    {decorate: func(*resolvedRequest, *Client) ([][2]string, http.Header, error) { return nil, nil, nil }},
+}
+
+// mutualTLS is RFC 8705 §2: the certificate authenticates, client_id
+// identifies.
+var mutualTLS = clientAuth{needs: []credential{credKey, credCert}, mtls: true, storeSecret: keyKey, values: checkPair,
+	decorate: func(r *resolvedRequest, _ *Client) ([][2]string, http.Header, error) {
+		return [][2]string{{"client_id", r.ClientID}}, nil, nil
+	},
+	hint: "The server rejected the client certificate. Check that it is the one registered for this client_id, and that the " +
+		"request went to the server's mutual-TLS endpoint (discovery's mtls_endpoint_aliases)."}
+
+func secretKey(r *resolvedRequest) []byte { return []byte(r.clientSecret) }
+func keyKey(r *resolvedRequest) []byte    { return []byte(r.privateKey) }
+
+func assertionParams(clientID, assertion string) [][2]string {
+	return [][2]string{{"client_id", clientID}, {"client_assertion_type", jwtBearerAssertionType}, {"client_assertion", assertion}}
+}
+
+// signedAssertion is an RFC 7523 client assertion signed for this attempt
+// with the client secret (client_secret_jwt) or the private key.
+func signedAssertion(r *resolvedRequest, c *Client) ([][2]string, http.Header, error) {
+	spec := assertionSpec{alg: r.keyAlgorithm(), keyID: r.KeyID, clientID: r.ClientID, audience: r.AssertionAudience, now: c.cfg.Now()}
+	if spec.audience == "" {
+		spec.audience = r.TokenURL
+	}
+	if r.AuthMethod == ClientSecretJWT {
+		spec.key = []byte(r.clientSecret)
+	} else {
+		key, err := ParsePrivateKey([]byte(r.privateKey))
+		if err != nil {
+			return nil, nil, err
+		}
+		spec.key = key
+		if len(r.CertificatePEM) > 0 {
+			if spec.x5tS256, err = certificateThumbprint(r.CertificatePEM, key); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	a, err := spec.sign()
+	if err != nil {
+		return nil, nil, err
+	}
+	c.cfg.Redact.Remember(a)
+	return assertionParams(r.ClientID, a), nil, nil
+}
+
+// checkSigningKey: a key that parses and fits the algorithm, a
+// certificate that fits the key.
+func checkSigningKey(r *resolvedRequest) error {
+	if r.privateKey == "" {
+		return nil // in a file or variable not read yet: checked when it is
+	}
+	key, err := ParsePrivateKey([]byte(r.privateKey))
+	if err != nil {
+		return argErr(r.PrivateKey.Arg(PrivateKeyArgs), "The private key cannot be used: %v.", err)
+	}
+	if err := checkKeyAlgorithm(key, r.keyAlgorithm()); err != nil {
+		var ae *ArgError
+		if errors.As(err, &ae) && ae.Arg == ArgPrivateKeyPEM {
+			ae.Arg = r.PrivateKey.Arg(PrivateKeyArgs) // the form that gave the key
+		}
+		return err
+	}
+	if len(r.CertificatePEM) > 0 {
+		if _, err := certificateThumbprint(r.CertificatePEM, key); err != nil {
+			return argErr(r.certificateArg(), "The certificate cannot be used: %v.", err)
+		}
+	}
+	return nil
+}
+
+// checkSecretLength: RFC 7518 §3.2, the key must be at least as long as
+// the hash.
+func checkSecretLength(r *resolvedRequest) error {
+	alg := r.keyAlgorithm()
+	if need := map[string]int{"HS256": 32, "HS384": 48, "HS512": 64}[alg]; r.clientSecret != "" && len(r.clientSecret) < need {
+		arg := r.ClientSecret.Arg(ClientSecretArgs)
+		return argErr(arg, "client_secret_jwt with %s needs a client_secret of at least %d bytes (RFC 7518 §3.2); the one %s gives is shorter.", alg, need, arg)
+	}
+	return nil
+}
+
+// checkPair: a certificate and key that form a pair.
+func checkPair(r *resolvedRequest) error {
+	if r.privateKey != "" && len(r.CertificatePEM) > 0 {
+		if _, err := tlsCertificate(r.CertificatePEM, []byte(r.privateKey)); err != nil {
+			return argErr(r.certificateArg(), "The certificate cannot be used for mutual TLS: %v.", err)
+		}
+	}
+	return nil
+}
+
+// auth is the request's method from the table; ok false for a method the
+// provider does not know.
+func (r *TokenRequest) auth() (clientAuth, bool) {
+	a, ok := clientAuths[r.AuthMethod]
+	return a, ok
+}
+
 // ValidateConfig checks what can be known of a configuration before any
-// request: the workload identity, the exchange's tokens, that the
+// request: the workload identity, the grant's arguments, that the
 // credentials fit the authentication method, and the secrets' values where
 // they can be read now (inline, or in a file that exists). With
 // pairFromProvider, the mutual-TLS certificate and key may come from the
@@ -69,16 +221,11 @@ func (r *TokenRequest) ValidateConfig(pairFromProvider bool) error {
 			return withSummary(err, "Invalid Workload Identity")
 		}
 	}
-	if r.Exchange != nil {
-		if err := r.Exchange.checkArgs(); err != nil {
-			return withSummary(err, "Invalid Token Exchange")
-		}
+	if err := r.grant().check(r); err != nil {
+		return err
 	}
 	if err := r.checkClientID(); err != nil {
 		return withSummary(err, "Missing Argument")
-	}
-	if err := r.checkGrant(); err != nil {
-		return withSummary(err, "Invalid JWT Bearer Grant")
 	}
 	if err := r.checkAuth(pairFromProvider); err != nil {
 		return withSummary(err, authSummary)
@@ -97,34 +244,23 @@ const authSummary = "Invalid Client Authentication"
 // missing credential is blamed on auth_method when it was configured (it is
 // what demands the credential), on the credential when it was chosen.
 func (r *TokenRequest) checkAuth(pairFromProvider bool) error {
-	var needs, allows []credential
-	switch r.AuthMethod {
-	case ClientSecretBasic, ClientSecretPost:
-		needs = []credential{credSecret}
-	case ClientSecretJWT:
-		needs, allows = []credential{credSecret}, []credential{credAlg, credAudience}
-	case PrivateKeyJWT:
-		needs, allows = []credential{credKey}, []credential{credCert, credAlg, credKeyID, credAudience}
-	case ClientAssertion:
-		needs = []credential{credAssertion}
-	case TLSClientAuth, SelfSignedTLSClientAuth:
-		needs = []credential{credKey, credCert}
-	case None:
-		if r.Exchange == nil && r.JWTBearer == nil {
-			return argErr(ArgAuthMethod, "Only a token exchange or a jwt_bearer grant may send no client authentication; set client_id and its credentials.")
-		}
-	default:
+	a, ok := r.auth()
+	if !ok {
 		return argErr(ArgAuthMethod, "The auth_method %q is not supported; use one of %s.", r.AuthMethod, strings.Join(AuthMethods(), ", "))
 	}
-	if r.JWTBearer != nil { // the grant signs with the key, its id, algorithm and audience
-		allows = append(allows, credKey, credKeyID, credAlg, credAudience)
+	if r.AuthMethod == None && !r.grant().clientOptional(r) {
+		return argErr(ArgAuthMethod, "Only a token exchange or a jwt_bearer grant may send no client authentication; set client_id and its credentials.")
+	}
+	allows := a.allows
+	if r.grant().signsWithKey() { // the grant signs with the key, its id, algorithm and audience
+		allows = append(slices.Clone(allows), credKey, credKeyID, credAlg, credAudience)
 	}
 	for _, c := range allCredentials {
-		if c.set(r) && !slices.ContainsFunc(needs, c.is) && !slices.ContainsFunc(allows, c.is) {
+		if c.set(r) && !slices.ContainsFunc(a.needs, c.is) && !slices.ContainsFunc(allows, c.is) {
 			return argErr(c.blame(r), "The auth_method %q does not use %s; remove it, or choose an auth_method that does.", r.AuthMethod, c.name())
 		}
 	}
-	for _, c := range needs {
+	for _, c := range a.needs {
 		fromProvider := pairFromProvider && (c.is(credKey) || c.is(credCert))
 		if !c.set(r) && !fromProvider {
 			blame := ArgAuthMethod
@@ -143,44 +279,10 @@ func (r *TokenRequest) checkAuth(pairFromProvider bool) error {
 }
 
 // checkValues checks the secrets' values, where they are known, against the
-// method: a key that parses and fits the algorithm, a certificate that fits
-// the key, a client_secret_jwt secret long enough. Each error blames the
-// form of the secret that was configured.
+// method. Each error blames the form of the secret that was configured.
 func (r *resolvedRequest) checkValues() error {
-	switch r.AuthMethod {
-	case PrivateKeyJWT:
-		if r.privateKey == "" {
-			break // in a file or variable not read yet: checked when it is
-		}
-		key, err := ParsePrivateKey([]byte(r.privateKey))
-		if err != nil {
-			return argErr(r.PrivateKey.Arg(PrivateKeyArgs), "The private key cannot be used: %v.", err)
-		}
-		if err := checkKeyAlgorithm(key, r.keyAlgorithm()); err != nil {
-			var ae *ArgError
-			if errors.As(err, &ae) && ae.Arg == ArgPrivateKeyPEM {
-				ae.Arg = r.PrivateKey.Arg(PrivateKeyArgs) // the form that gave the key
-			}
-			return err
-		}
-		if len(r.CertificatePEM) > 0 {
-			if _, err := certificateThumbprint(r.CertificatePEM, key); err != nil {
-				return argErr(r.certificateArg(), "The certificate cannot be used: %v.", err)
-			}
-		}
-	case ClientSecretJWT:
-		// RFC 7518 §3.2: the key must be at least as long as the hash.
-		alg := r.keyAlgorithm()
-		if need := map[string]int{"HS256": 32, "HS384": 48, "HS512": 64}[alg]; r.clientSecret != "" && len(r.clientSecret) < need {
-			arg := r.ClientSecret.Arg(ClientSecretArgs)
-			return argErr(arg, "client_secret_jwt with %s needs a client_secret of at least %d bytes (RFC 7518 §3.2); the one %s gives is shorter.", alg, need, arg)
-		}
-	case TLSClientAuth, SelfSignedTLSClientAuth:
-		if r.privateKey != "" && len(r.CertificatePEM) > 0 {
-			if _, err := tlsCertificate(r.CertificatePEM, []byte(r.privateKey)); err != nil {
-				return argErr(r.certificateArg(), "The certificate cannot be used for mutual TLS: %v.", err)
-			}
-		}
+	if a, ok := r.auth(); ok && a.values != nil {
+		return a.values(r)
 	}
 	return nil
 }
@@ -207,50 +309,14 @@ func (r *TokenRequest) keyAlgorithm() string {
 	}
 }
 
-// authParams are the client authentication parameters of one attempt, its
-// secrets as read: a signed assertion is made anew.
-func (r *resolvedRequest) authParams(c *Client) ([][2]string, error) {
-	idParam := [2]string{"client_id", r.ClientID}
-	assertion := func(a string) [][2]string {
-		return [][2]string{idParam, {"client_assertion_type", jwtBearerAssertionType}, {"client_assertion", a}}
+// authParams are the client authentication parameters and headers of one
+// attempt, its secrets as read.
+func (r *resolvedRequest) authParams(c *Client) ([][2]string, http.Header, error) {
+	a, ok := r.auth()
+	if !ok {
+		return nil, nil, argErr(ArgAuthMethod, "The auth_method %q is not supported.", r.AuthMethod)
 	}
-	switch r.AuthMethod {
-	case ClientSecretBasic:
-		return nil, nil
-	case ClientSecretPost:
-		return [][2]string{idParam, {"client_secret", r.clientSecret}}, nil
-	case TLSClientAuth, SelfSignedTLSClientAuth:
-		// RFC 8705 §2: the certificate authenticates; client_id identifies.
-		return [][2]string{idParam}, nil
-	case ClientAssertion:
-		return assertion(r.clientAssertion), nil
-	case None:
-		return nil, nil
-	}
-	spec := assertionSpec{alg: r.keyAlgorithm(), keyID: r.KeyID, clientID: r.ClientID, audience: r.AssertionAudience, now: c.cfg.Now()}
-	if spec.audience == "" {
-		spec.audience = r.TokenURL
-	}
-	if r.AuthMethod == ClientSecretJWT {
-		spec.key = []byte(r.clientSecret)
-	} else {
-		key, err := ParsePrivateKey([]byte(r.privateKey))
-		if err != nil {
-			return nil, err
-		}
-		spec.key = key
-		if len(r.CertificatePEM) > 0 {
-			if spec.x5tS256, err = certificateThumbprint(r.CertificatePEM, key); err != nil {
-				return nil, err
-			}
-		}
-	}
-	a, err := spec.sign()
-	if err != nil {
-		return nil, err
-	}
-	c.cfg.Redact.Remember(a)
-	return assertion(a), nil
+	return a.decorate(r, c)
 }
 
 // shareSecret is what proves the client's identity in memory: tokens are
@@ -261,7 +327,7 @@ func (r *resolvedRequest) shareSecret() []byte {
 	if w := r.WorkloadIdentity; w != nil {
 		identity = []byte(string(w.Platform) + "\x00" + w.Audience + "\x00" + w.ServiceConnectionID)
 	}
-	for _, part := range [][]byte{[]byte(r.clientSecret), []byte(r.privateKey), r.CertificatePEM, []byte(r.clientAssertion), identity, []byte(r.exchangeIdentity())} {
+	for _, part := range [][]byte{[]byte(r.clientSecret), []byte(r.privateKey), r.CertificatePEM, []byte(r.clientAssertion), identity, []byte(r.grant().identity(r))} {
 		h.Write(strconv.AppendInt(nil, int64(len(part)), 10))
 		h.Write([]byte{':'})
 		h.Write(part)
@@ -269,17 +335,16 @@ func (r *resolvedRequest) shareSecret() []byte {
 	return h.Sum(nil)
 }
 
-// cacheSecret keys the persistent cache: the client's own secret or private
-// key. Caller-supplied assertions rotate and are not secrets we hold, so
-// those tokens are not kept on disk (nil: no secret, no entry).
+// cacheSecret keys the persistent cache: the client's own secret or
+// private key (the grant's key, when the grant signs with one).
+// Caller-supplied assertions rotate and are not secrets we hold, so those
+// tokens are not kept on disk (nil: no secret, no entry).
 func (r *resolvedRequest) cacheSecret() []byte {
-	switch {
-	case r.JWTBearer != nil: // the grant's key is the client's own
-		return []byte(r.privateKey)
-	case r.AuthMethod == ClientAssertion, r.AuthMethod == None:
-		return nil
-	case r.AuthMethod == PrivateKeyJWT, r.AuthMethod.IsMutualTLS():
+	if r.grant().signsWithKey() {
 		return []byte(r.privateKey)
 	}
-	return []byte(r.clientSecret)
+	if a, ok := r.auth(); ok && a.storeSecret != nil {
+		return a.storeSecret(r)
+	}
+	return nil
 }

@@ -184,21 +184,4 @@ func hintFor(code string, method AuthMethod) string {
 
 // methodHint is the invalid_client hint for methods other than the two
 // shared-secret ones.
-func methodHint(method AuthMethod) string {
-	switch method {
-	case ClientSecretJWT:
-		return "The server rejected the client assertion signed with the client secret. Check client_id and client_secret, " +
-			"that the server accepts client_secret_jwt with this signing_algorithm, and the assertion audience (assertion_audience; the token endpoint by default)."
-	case PrivateKeyJWT:
-		return "The server rejected the client assertion signed with the private key. Check client_id, that the server has this " +
-			"key's public key registered for the client (and key_id names it), the signing_algorithm, and the assertion audience " +
-			"(assertion_audience; the token endpoint by default)."
-	case ClientAssertion:
-		return "The server rejected the client assertion. Check that it is current (not expired), issued for this client_id and " +
-			"for this server as audience, and that the server trusts its issuer (a federated credential, for Entra ID)."
-	case TLSClientAuth, SelfSignedTLSClientAuth:
-		return "The server rejected the client certificate. Check that it is the one registered for this client_id, and that the " +
-			"request went to the server's mutual-TLS endpoint (discovery's mtls_endpoint_aliases)."
-	}
-	return ""
-}
+func methodHint(method AuthMethod) string { return clientAuths[method].hint }

@@ -1,11 +1,10 @@
 package oauth
 
 import (
+	"context"
 	"encoding/json"
 	"slices"
 	"strings"
-
-	"github.com/clientcreds/terraform-provider-clientcreds/internal/redact"
 )
 
 // The JWT bearer grant (RFC 7523 §2.1): the client signs a short JWT that
@@ -69,17 +68,16 @@ type serviceAccountKey struct {
 	TokenURI     string `json:"token_uri"`
 }
 
-// loadServiceAccount reads the service-account key, when there is one, into
-// the request: the key (in memory only, never logged: it is registered with
-// the sanitiser), its id, the issuer and the token endpoint where the
-// configuration gives none, and the scopes in the assertion. Errors blame
-// the argument that named the key and never quote it.
-func (r *TokenRequest) loadServiceAccount(reg *redact.Registry) error {
-	g := r.JWTBearer
-	if g == nil || !g.ServiceAccountKey.IsSet() {
+// prepare reads the service-account key, when there is one, into the
+// request: the key (in memory only, never logged: it is registered with
+// the sanitiser as it is read), its id, the issuer and the token endpoint
+// where the configuration gives none, and the scopes in the assertion.
+// Errors blame the argument that named the key and never quote it.
+func (g *JWTBearer) prepare(r *TokenRequest, c *Client) error {
+	if !g.ServiceAccountKey.IsSet() {
 		return nil
 	}
-	raw, err := g.ServiceAccountKey.Read(ServiceAccountKeyArgs, reg)
+	raw, err := g.ServiceAccountKey.Read(ServiceAccountKeyArgs, c.cfg.Redact)
 	if err != nil {
 		return err
 	}
@@ -91,14 +89,14 @@ func (r *TokenRequest) loadServiceAccount(reg *redact.Registry) error {
 	if k.Type != "service_account" || k.ClientEmail == "" || !strings.Contains(k.PrivateKey, "PRIVATE KEY") {
 		return argErr(arg, "The key given by %s is not a service-account key: it needs type \"service_account\", client_email and private_key.", arg)
 	}
-	reg.Remember(k.PrivateKey) // its PEM body lines, unescaped
+	c.cfg.Redact.Remember(k.PrivateKey) // its PEM body lines, unescaped
 	cp := *g
 	if cp.Issuer == "" {
 		cp.Issuer = k.ClientEmail
 	}
 	cp.ScopeInAssertion = true
 	cp.ServiceAccountKey = Secret{} // read: its key is the request's now
-	r.JWTBearer = &cp
+	r.Grant = &cp
 	r.PrivateKey = Inline(k.PrivateKey)
 	if r.KeyID == "" {
 		r.KeyID = k.PrivateKeyID
@@ -109,23 +107,16 @@ func (r *TokenRequest) loadServiceAccount(reg *redact.Registry) error {
 	return nil
 }
 
-// checkClientID requires a client_id but for the grants that may send no
-// client authentication.
-func (r *TokenRequest) checkClientID() error {
-	if r.ClientID == "" && r.Exchange == nil && r.JWTBearer == nil {
-		return argErr(ArgClientID, "The client_id is required (only a token exchange or a jwt_bearer grant may go without one).")
-	}
-	return nil
+// check enforces what the grant needs: an issuer and a key, claims that do
+// not replace the ones the provider sets.
+func (g *JWTBearer) check(r *TokenRequest) error {
+	return withSummary(g.checkArgs(r), "Invalid JWT Bearer Grant")
 }
 
-// checkGrant enforces what the JWT bearer grant needs: an issuer and a key,
-// claims that do not replace the ones the provider sets.
-func (r *TokenRequest) checkGrant() error {
-	g := r.JWTBearer
-	if g == nil {
-		return nil
-	}
-	if err := g.ServiceAccountKey.checkOneForm(ServiceAccountKeyArgs); err != nil {
+func (g *JWTBearer) checkForms() error { return g.ServiceAccountKey.checkOneForm(ServiceAccountKeyArgs) }
+
+func (g *JWTBearer) checkArgs(r *TokenRequest) error {
+	if err := g.checkForms(); err != nil {
 		return err
 	}
 	if g.ServiceAccountKey.IsSet() {
@@ -148,10 +139,31 @@ func (r *TokenRequest) checkGrant() error {
 	return nil
 }
 
-// jwtBearerParams are the grant's parameters for one attempt: a freshly
-// signed assertion.
-func (res *resolvedRequest) jwtBearerParams(c *Client) ([][2]string, error) {
-	g := res.JWTBearer
+func (g *JWTBearer) secrets() []grantSecret { return nil } // the key is the request's
+
+// chooseAuth: the key signs the grant; the client authenticates only with
+// credentials of its own, when it has any.
+func (g *JWTBearer) chooseAuth(r *TokenRequest, md *Metadata) (AuthMethod, bool) {
+	switch {
+	case credAssertion.set(r):
+		return ClientAssertion, true
+	case credSecret.set(r):
+		return chooseSecretMethod(r.Format, md), true
+	}
+	return None, true
+}
+
+func (g *JWTBearer) clientOptional(*TokenRequest) bool { return true }
+func (g *JWTBearer) signsWithKey() bool                { return true }
+func (g *JWTBearer) carriesScope() bool                { return g.ScopeInAssertion }
+func (g *JWTBearer) storable() bool                    { return true }
+func (g *JWTBearer) summary() string                   { return tokenFailed }
+func (g *JWTBearer) action() string                    { return "" }
+func (g *JWTBearer) issues(string) bool                { return false }
+
+// params are the grant's parameters for one attempt: a freshly signed
+// assertion.
+func (g *JWTBearer) params(_ context.Context, c *Client, res *resolvedRequest) ([][2]string, error) {
 	key, err := ParsePrivateKey([]byte(res.privateKey))
 	if err != nil {
 		return nil, argErr(res.PrivateKey.Arg(PrivateKeyArgs), "The private key cannot be used: %v.", err)
@@ -178,13 +190,9 @@ func (res *resolvedRequest) jwtBearerParams(c *Client) ([][2]string, error) {
 	return [][2]string{{"grant_type", JWTBearerGrantType}, {"assertion", a}}, nil
 }
 
-// grantIdentity is what tells two grants apart in the sharing and the
-// store: who the token is for and what the assertion claims.
-func (r *TokenRequest) grantIdentity() string {
-	g := r.JWTBearer
-	if g == nil {
-		return ""
-	}
+// identity is what tells two grants apart in the sharing and the store:
+// who the token is for and what the assertion claims.
+func (g *JWTBearer) identity(*resolvedRequest) string {
 	b, _ := json.Marshal(struct {
 		Iss, Sub, Aud string
 		Claims        map[string]string

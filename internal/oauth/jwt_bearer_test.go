@@ -34,7 +34,7 @@ func TestJWTBearerWithGoogleServiceAccountKey(t *testing.T) {
 	t.Setenv("GOOGLE_SA_KEY", googleKey(t, srv.TokenURL()))
 	store := &memStore{}
 	req := TokenRequest{Scopes: []string{"https://www.googleapis.com/auth/cloud-platform"},
-		JWTBearer: &JWTBearer{ServiceAccountKey: Secret{Env: "GOOGLE_SA_KEY"}}}
+		Grant: &JWTBearer{ServiceAccountKey: Secret{Env: "GOOGLE_SA_KEY"}}}
 	tok, err := newClient(t, realClock, withStore(store)).Token(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
@@ -65,7 +65,7 @@ func TestJWTBearerSalesforce(t *testing.T) {
 	c := newClient(t, realClock, withStore(store))
 	req := func(user string) TokenRequest {
 		return TokenRequest{TokenURL: srv.TokenURL(), PrivateKey: keyOf(testKeys(t)[0].pem),
-			JWTBearer: &JWTBearer{Issuer: "3MVG9consumerKey", Subject: user}}
+			Grant: &JWTBearer{Issuer: "3MVG9consumerKey", Subject: user}}
 	}
 	var got []*Token
 	for _, user := range []string{"ci@example.com", "ci@example.com", "ops@example.com"} {
@@ -93,7 +93,7 @@ func TestJWTBearerFreshAssertionPerAttemptWithClientAuth(t *testing.T) {
 		JWTBearer: &authserver.JWTBearer{Keys: map[string]crypto.PublicKey{"svc-issuer": testKeys(t)[0].pub}}})
 	_, err := newClient(t, realClock).Token(context.Background(), TokenRequest{TokenURL: srv.TokenURL(), ClientID: "hydra-client",
 		ClientSecret: Inline(testSecret), PrivateKey: keyOf(testKeys(t)[0].pem), Scopes: []string{"read"},
-		JWTBearer: &JWTBearer{Issuer: "svc-issuer", Claims: map[string]string{"tenant": "t-1"}}})
+		Grant: &JWTBearer{Issuer: "svc-issuer", Claims: map[string]string{"tenant": "t-1"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +121,7 @@ func TestJWTBearerRefusedAssertion(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := newClient(t, tc.mod, func(c *Config) { c.NoRetries = true }).Token(context.Background(), TokenRequest{
-				TokenURL: srv.TokenURL(), PrivateKey: keyOf(testKeys(t)[0].pem), JWTBearer: &JWTBearer{Issuer: tc.issuer}, NoShare: true})
+				TokenURL: srv.TokenURL(), PrivateKey: keyOf(testKeys(t)[0].pem), Grant: &JWTBearer{Issuer: tc.issuer}, NoShare: true})
 			msg := failure(t, err, "invalid_grant", tc.want).Error()
 			if strings.Contains(msg, "eyJ") || strings.Contains(msg, "PRIVATE KEY") {
 				t.Errorf("the error quotes a credential: %s", msg)
@@ -138,10 +138,10 @@ func TestJWTBearerValidation(t *testing.T) {
 		req  TokenRequest
 		arg  string
 	}{
-		{"no issuer", TokenRequest{PrivateKey: Inline("k"), JWTBearer: &JWTBearer{}}, ArgAssertionIssuer},
-		{"no key", TokenRequest{JWTBearer: &JWTBearer{Issuer: "i"}}, ArgGrantType},
-		{"reserved claim", TokenRequest{PrivateKey: Inline("k"), JWTBearer: &JWTBearer{Issuer: "i", Claims: map[string]string{"sub": "x"}}}, ArgAssertionClaims},
-		{"key twice", TokenRequest{PrivateKey: Inline("k"), JWTBearer: &JWTBearer{ServiceAccountKey: Inline("{}")}}, ArgServiceAccountKey},
+		{"no issuer", TokenRequest{PrivateKey: Inline("k"), Grant: &JWTBearer{}}, ArgAssertionIssuer},
+		{"no key", TokenRequest{Grant: &JWTBearer{Issuer: "i"}}, ArgGrantType},
+		{"reserved claim", TokenRequest{PrivateKey: Inline("k"), Grant: &JWTBearer{Issuer: "i", Claims: map[string]string{"sub": "x"}}}, ArgAssertionClaims},
+		{"key twice", TokenRequest{PrivateKey: Inline("k"), Grant: &JWTBearer{ServiceAccountKey: Inline("{}")}}, ArgServiceAccountKey},
 		{"client_credentials without client_id", TokenRequest{ClientSecret: Inline("s")}, ArgClientID},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -154,7 +154,7 @@ func TestJWTBearerValidation(t *testing.T) {
 			}
 		})
 	}
-	bad := TokenRequest{JWTBearer: &JWTBearer{ServiceAccountKey: Inline(`{"type":"authorized_user"}`)}}
+	bad := TokenRequest{Grant: &JWTBearer{ServiceAccountKey: Inline(`{"type":"authorized_user"}`)}}
 	_, err := newClient(t).Token(context.Background(), bad)
 	if e := failure(t, err, "is not a service-account key"); strings.Contains(e.Error(), "authorized_user") {
 		t.Errorf("the error quotes the key: %v", e)

@@ -52,7 +52,7 @@ const (
 // apart, and again for every attempt that sends them.
 func (c *Client) Token(ctx context.Context, req TokenRequest) (*Token, error) {
 	o := c.op(tokenFailed, "token request")
-	if err := req.loadServiceAccount(c.cfg.Redact); err != nil {
+	if err := req.grant().prepare(&req, c); err != nil {
 		return nil, o.failWith(err)
 	}
 	req.SetDefaults(nil)
@@ -90,9 +90,9 @@ func couldBeCredential(v string) bool {
 func (c *Client) requestToken(ctx context.Context, res *resolvedRequest) (*Token, error) {
 	req := res.TokenRequest
 	u, _ := c.checkURL("token_url", req.TokenURL) // checked by Token
-	o := c.op(tokenFailed, fmt.Sprintf("POST %s (auth_method %s)", redactURL(u), req.AuthMethod))
-	if req.Exchange != nil {
-		o.summary, o.action = "Token Exchange Failed", fmt.Sprintf("POST %s (token exchange, auth_method %s)", redactURL(u), req.AuthMethod)
+	o := c.op(req.grant().summary(), fmt.Sprintf("POST %s (auth_method %s)", redactURL(u), req.AuthMethod))
+	if what := req.grant().action(); what != "" {
+		o.action = fmt.Sprintf("POST %s (%s, auth_method %s)", redactURL(u), what, req.AuthMethod)
 	}
 	attempt, header := req.encode(ctx, c)
 	hc, err := c.postClient(res)

@@ -18,7 +18,7 @@ const DefaultMinRemaining = 5 * time.Minute
 // (RFC 8705 binds a token to it; with private_key_jwt it is the x5t#S256).
 func (r *resolvedRequest) fingerprint() []byte {
 	cert := sha256.Sum256(r.CertificatePEM)
-	exchange := sha256.Sum256([]byte(r.exchangeIdentity() + "\x00" + r.grantIdentity())) // the subject token itself, the assertion's claims
+	exchange := sha256.Sum256([]byte(r.grant().identity(r))) // the subject token itself, the assertion's claims
 	b, _ := json.Marshal(struct {
 		URL, ID, Method, Format, CT, Aud, Alg, Kid, AssertAud, Cert, Exchange string
 		Scopes, Res                                                           []string
@@ -37,7 +37,7 @@ func (r *resolvedRequest) fingerprint() []byte {
 func (r *resolvedRequest) storeKey() (StoreKey, bool) {
 	secret := r.cacheSecret()
 	// A DPoP-bound token is good only with a key that dies with the process.
-	if len(secret) == 0 || (r.Exchange != nil && r.Exchange.SubjectIdentity != nil) || r.DPoP != nil {
+	if len(secret) == 0 || !r.grant().storable() || r.DPoP != nil {
 		return StoreKey{}, false
 	}
 	return StoreKey{Fingerprint: r.fingerprint(), Secret: secret, Salt: []byte(r.ClientID + "\x00" + r.TokenURL)}, true

@@ -49,16 +49,13 @@ const (
 	ArgActorTokenType   = "actor_token_type"
 )
 
-// Check enforces RFC 8693 §2.1: one subject token, an actor token only with
-// its type.
-func (x *Exchange) Check() error {
+// checkForms enforces RFC 8693 §2.1's one subject token, and one form of
+// the actor token.
+func (x *Exchange) checkForms() error {
 	if x.subjects() > 1 {
 		return argErr(ArgSubjectTokenFile, "Set only one of subject_token, subject_token_file, subject_token_env and workload_identity.")
 	}
-	if err := x.ActorToken.checkOneForm(ActorTokenArgs); err != nil {
-		return err
-	}
-	return x.checkArgs()
+	return x.ActorToken.checkOneForm(ActorTokenArgs)
 }
 
 func (x *Exchange) subjects() int {
@@ -69,8 +66,12 @@ func (x *Exchange) subjects() int {
 	return n
 }
 
-// checkArgs is Check for a configuration whose schema already refuses a
-// token in two forms.
+// check enforces the rest of RFC 8693 §2.1: a subject token, an actor
+// token only with its type.
+func (x *Exchange) check(*TokenRequest) error {
+	return withSummary(x.checkArgs(), "Invalid Token Exchange")
+}
+
 func (x *Exchange) checkArgs() error {
 	if x.SubjectIdentity != nil {
 		if err := x.SubjectIdentity.Check(); err != nil {
@@ -89,25 +90,50 @@ func (x *Exchange) checkArgs() error {
 	return nil
 }
 
-// exchangeParams are the grant's parameters for one attempt, from its
-// tokens as read; a workload identity's token is fetched now.
-func (res *resolvedRequest) exchangeParams(ctx context.Context, c *Client) ([][2]string, error) {
-	x := res.Exchange
-	subject := res.subjectToken
+func (x *Exchange) prepare(*TokenRequest, *Client) error { return nil }
+
+func (x *Exchange) secrets() []grantSecret {
+	return []grantSecret{{x.SubjectToken, SubjectTokenArgs}, {x.ActorToken, ActorTokenArgs}}
+}
+
+// chooseAuth sends no client authentication when there is no client: the
+// subject token stands alone (Google's STS).
+func (x *Exchange) chooseAuth(r *TokenRequest, _ *Metadata) (AuthMethod, bool) {
+	if r.ClientID == "" {
+		return None, true
+	}
+	return "", false
+}
+
+func (x *Exchange) clientOptional(*TokenRequest) bool { return true }
+func (x *Exchange) signsWithKey() bool                { return false }
+func (x *Exchange) carriesScope() bool                { return false }
+
+// storable is false for a subject fetched from a workload identity: it is
+// the CI job's own, which neither the configuration nor the fingerprint can
+// tell apart from another job's.
+func (x *Exchange) storable() bool        { return x.SubjectIdentity == nil }
+func (x *Exchange) summary() string       { return "Token Exchange Failed" }
+func (x *Exchange) action() string        { return "token exchange" }
+func (x *Exchange) issues(tt string) bool { return tt == "N_A" } // RFC 8693 §2.2.1: not an access token
+
+// params are the grant's parameters for one attempt, from its tokens as
+// read; a workload identity's token is fetched now.
+func (x *Exchange) params(ctx context.Context, c *Client, res *resolvedRequest) ([][2]string, error) {
+	subject := res.grantSecret(ArgSubjectToken)
 	if x.SubjectIdentity != nil {
 		var err error
 		if subject, err = c.IdentityToken(ctx, *x.SubjectIdentity); err != nil {
 			return nil, err
 		}
-		c.cfg.Redact.Remember(subject)
 	}
 	typ := x.SubjectTokenType
 	if typ == "" {
 		typ = TokenTypeURN("jwt")
 	}
 	p := [][2]string{{"grant_type", tokenExchangeGrant}, {"subject_token", subject}, {"subject_token_type", TokenTypeURN(typ)}}
-	if res.actorToken != "" {
-		p = append(p, [2]string{"actor_token", res.actorToken}, [2]string{"actor_token_type", TokenTypeURN(x.ActorTokenType)})
+	if actor := res.grantSecret(ArgActorToken); actor != "" {
+		p = append(p, [2]string{"actor_token", actor}, [2]string{"actor_token_type", TokenTypeURN(x.ActorTokenType)})
 	}
 	if x.RequestedTokenType != "" {
 		p = append(p, [2]string{"requested_token_type", TokenTypeURN(x.RequestedTokenType)})
@@ -115,17 +141,13 @@ func (res *resolvedRequest) exchangeParams(ctx context.Context, c *Client) ([][2
 	return p, nil
 }
 
-// exchangeIdentity is what tells two exchanges apart, beyond the client:
-// the tokens themselves (as read) and their types.
-func (res *resolvedRequest) exchangeIdentity() string {
-	x := res.Exchange
-	if x == nil {
-		return ""
-	}
+// identity is what tells two exchanges apart, beyond the client: the
+// tokens themselves (as read) and their types.
+func (x *Exchange) identity(res *resolvedRequest) string {
 	src := ""
 	if s := x.SubjectIdentity; s != nil {
 		src = string(s.Platform) + "\x00" + s.Audience + "\x00" + s.ServiceConnectionID
 	}
-	return strings.Join([]string{res.subjectToken, src, TokenTypeURN(x.SubjectTokenType), res.actorToken, TokenTypeURN(x.ActorTokenType),
-		TokenTypeURN(x.RequestedTokenType)}, "\x00")
+	return strings.Join([]string{res.grantSecret(ArgSubjectToken), src, TokenTypeURN(x.SubjectTokenType), res.grantSecret(ArgActorToken),
+		TokenTypeURN(x.ActorTokenType), TokenTypeURN(x.RequestedTokenType)}, "\x00")
 }

@@ -26,7 +26,7 @@ func TestTokenExchangeChain(t *testing.T) {
 	}
 	tok, err := c.Token(context.Background(), TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", ClientSecret: Inline(testSecret),
 		Audience: "orders-api", Scopes: []string{"orders.read"}, Resources: []string{"https://orders.example"},
-		Exchange: &Exchange{SubjectToken: Inline(first.AccessToken), SubjectTokenType: "access_token", RequestedTokenType: "jwt"}})
+		Grant: &Exchange{SubjectToken: Inline(first.AccessToken), SubjectTokenType: "access_token", RequestedTokenType: "jwt"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestTokenExchangeWithoutClientAuthentication(t *testing.T) {
 	srv := startAuth(t, authserver.Options{AnonymousExchange: true,
 		Subjects: &authserver.Federation{Issuer: ciserver.GitHubIssuer, Subject: ciserver.GitHubSubject, Audience: gcpAudience, JWKSURL: ci.JWKSURL()}})
 	req := TokenRequest{TokenURL: srv.TokenURL(), Audience: gcpAudience, Scopes: []string{"https://www.googleapis.com/auth/cloud-platform"},
-		Exchange: &Exchange{SubjectIdentity: &IdentitySource{Platform: GitHubActions, Audience: gcpAudience}, RequestedTokenType: "access_token"}}
+		Grant: &Exchange{SubjectIdentity: &IdentitySource{Platform: GitHubActions, Audience: gcpAudience}, RequestedTokenType: "access_token"}}
 	if req.chooseAuthMethod(nil) != None {
 		t.Fatal("an exchange without client_id should send no client authentication")
 	}
@@ -94,7 +94,7 @@ func TestTokenExchangeFailures(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := base
 			x := tc.x
-			r.Exchange = &x
+			r.Grant = &x
 			_, err := c.Token(context.Background(), r)
 			mustFail(t, err, tc.want...)
 		})
@@ -119,7 +119,7 @@ func TestTokenExchangeSubjectsNeverShare(t *testing.T) {
 	for _, client := range []*Client{newClient(t, func(c *Config) { c.Store = store }), newClient(t, func(c *Config) { c.Store = store })} {
 		for _, s := range subjects {
 			tok, err := client.Token(context.Background(), TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", ClientSecret: Inline(testSecret),
-				Exchange: &Exchange{SubjectToken: Inline(s), SubjectTokenType: "access_token"}})
+				Grant: &Exchange{SubjectToken: Inline(s), SubjectTokenType: "access_token"}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -148,7 +148,7 @@ func TestWorkloadIdentityExchangeIsNeverSharedThroughTheCache(t *testing.T) {
 	})
 	store := &memStore{}
 	req := TokenRequest{TokenURL: srv.URL, ClientID: "exchanger", ClientSecret: Inline(testSecret),
-		Exchange: &Exchange{SubjectIdentity: &IdentitySource{Platform: GitHubActions, Audience: gcpAudience}}}
+		Grant: &Exchange{SubjectIdentity: &IdentitySource{Platform: GitHubActions, Audience: gcpAudience}}}
 	var got []string
 	for _, job := range []string{"a", "b"} {
 		ci := startCI(t, ciserver.Options{})

@@ -30,12 +30,15 @@ const (
 
 // IsMutualTLS reports whether the method authenticates with a client
 // certificate (RFC 8705), whose connection presents it.
-func (m AuthMethod) IsMutualTLS() bool { return m == TLSClientAuth || m == SelfSignedTLSClientAuth }
+func (m AuthMethod) IsMutualTLS() bool { return clientAuths[m].mtls }
 
-// AuthMethods lists every supported method.
+// AuthMethods lists every method a configuration may name.
 func AuthMethods() []string {
-	return []string{string(ClientSecretBasic), string(ClientSecretPost), string(ClientSecretJWT), string(PrivateKeyJWT),
-		string(ClientAssertion), string(TLSClientAuth), string(SelfSignedTLSClientAuth)}
+	out := make([]string, len(methodOrder))
+	for i, m := range methodOrder {
+		out[i] = string(m)
+	}
+	return out
 }
 
 // Body formats of the token request.
@@ -44,7 +47,8 @@ const (
 	FormatJSON = "json" // a JSON object, as Epicollect5 and others expect
 )
 
-// TokenRequest is one client-credentials token request.
+// TokenRequest is one token request: a grant, and the client's
+// authentication.
 type TokenRequest struct {
 	TokenURL string
 	ClientID string
@@ -85,12 +89,9 @@ type TokenRequest struct {
 	ClientAssertion  Secret
 	WorkloadIdentity *IdentitySource
 
-	// Exchange, when set, makes this an RFC 8693 token exchange instead of
-	// a client-credentials request; ClientID may then be empty (None).
-	Exchange *Exchange
-	// JWTBearer, when set, makes this an RFC 7523 §2.1 JWT bearer grant;
-	// client authentication is then optional (None).
-	JWTBearer *JWTBearer
+	// Grant is what is asked for: ClientCredentials when nil, or an
+	// *Exchange (RFC 8693), a *JWTBearer (RFC 7523 §2.1).
+	Grant Grant
 	// DPoP, when set, binds the token to this key (RFC 9449): every
 	// attempt carries a proof, and a server's nonce is taken once.
 	DPoP *DPoPKey
@@ -123,19 +124,10 @@ func (r *TokenRequest) SetDefaults(md *Metadata) {
 // metadata lists it but not client_secret_basic, and client_secret_basic,
 // the RFC 6749 §2.3.1 method every server must support, in any other case.
 func (r *TokenRequest) chooseAuthMethod(md *Metadata) AuthMethod {
+	if m, ok := r.grant().chooseAuth(r, md); ok {
+		return m
+	}
 	switch {
-	case r.Exchange != nil && r.ClientID == "":
-		return None
-	case r.JWTBearer != nil:
-		// The key signs the grant; the client authenticates only with
-		// credentials of its own, when it has any.
-		switch {
-		case credAssertion.set(r):
-			return ClientAssertion
-		case credSecret.set(r):
-			return chooseSecretMethod(r.Format, md)
-		}
-		return None
 	case credAssertion.set(r):
 		return ClientAssertion
 	case credKey.set(r) && !credSecret.set(r):
@@ -163,7 +155,7 @@ func chooseSecretMethod(format string, md *Metadata) AuthMethod {
 // client authentication parameters auth.
 func (r *TokenRequest) params(lead, auth [][2]string) [][2]string {
 	p := append(slices.Clone(lead), auth...)
-	if len(r.Scopes) > 0 && (r.JWTBearer == nil || !r.JWTBearer.ScopeInAssertion) {
+	if len(r.Scopes) > 0 && !r.grant().carriesScope() {
 		p = append(p, [2]string{"scope", strings.Join(r.Scopes, " ")})
 	}
 	if r.Audience != "" {
@@ -208,12 +200,7 @@ func (r *TokenRequest) validate() error {
 	if err := r.checkClientID(); err != nil {
 		return err
 	}
-	if r.Exchange != nil {
-		if err := r.Exchange.Check(); err != nil {
-			return err
-		}
-	}
-	if err := r.checkGrant(); err != nil {
+	if err := r.grant().check(r); err != nil {
 		return err
 	}
 	switch r.Format {
@@ -239,15 +226,19 @@ func (r *TokenRequest) validate() error {
 // reads the secrets as they are then and carries a fresh assertion.
 type attemptFunc func() ([]byte, http.Header, error)
 
+// checkClientID requires a client_id but for the grants that may send no
+// client authentication.
+func (r *TokenRequest) checkClientID() error {
+	if r.ClientID == "" && !r.grant().clientOptional(r) {
+		return argErr(ArgClientID, "The client_id is required (only a token exchange or a jwt_bearer grant may go without one).")
+	}
+	return nil
+}
+
 // encode builds the token request's attempts and fixed headers.
 func (r *TokenRequest) encode(ctx context.Context, c *Client) (attemptFunc, http.Header) {
-	if r.Exchange != nil {
-		return r.encodeBody(ctx, c, func(res *resolvedRequest) ([][2]string, error) { return res.exchangeParams(ctx, c) })
-	}
-	if r.JWTBearer != nil {
-		return r.encodeBody(ctx, c, func(res *resolvedRequest) ([][2]string, error) { return res.jwtBearerParams(c) })
-	}
-	return r.encodeBody(ctx, c, fixed([2]string{"grant_type", "client_credentials"}))
+	g := r.grant()
+	return r.encodeBody(ctx, c, func(res *resolvedRequest) ([][2]string, error) { return g.params(ctx, c, res) })
 }
 
 // leadFunc gives an attempt's first parameters, from its secrets as read.
@@ -291,21 +282,19 @@ func (r *TokenRequest) encodeBody(ctx context.Context, c *Client, lead leadFunc)
 				return nil, nil, err
 			}
 		}
-		ap, err := res.authParams(c)
+		ap, auth, err := res.authParams(c)
 		if err != nil {
 			return nil, nil, err
 		}
-		auth := http.Header{}
+		if auth == nil {
+			auth = http.Header{}
+		}
 		if r.DPoP != nil {
 			proof, err := r.DPoP.Proof(http.MethodPost, r.TokenURL, "")
 			if err != nil {
 				return nil, nil, err
 			}
 			auth.Set("DPoP", proof)
-		}
-		if r.AuthMethod == ClientSecretBasic {
-			// RFC 6749 §2.3.1: each part is form-urlencoded before the Basic encoding.
-			auth.Set("Authorization", "Basic "+basicCredentials(r.ClientID, res.clientSecret))
 		}
 		lp, err := lead(res)
 		if err != nil {
@@ -343,4 +332,17 @@ func jsonBody(params [][2]string) ([]byte, error) {
 
 func basicCredentials(id, secret string) string {
 	return base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(id) + ":" + url.QueryEscape(secret)))
+}
+
+// Expects reports whether a token of type tt is what this request asks
+// for: a Bearer token, a DPoP-bound one when the request carries a proof,
+// or what the grant itself may issue (RFC 8693's N_A, say).
+func (r TokenRequest) Expects(tt string) bool {
+	switch {
+	case strings.EqualFold(tt, "bearer"):
+		return true
+	case strings.EqualFold(tt, "dpop"):
+		return r.DPoP != nil
+	}
+	return r.grant().issues(tt)
 }

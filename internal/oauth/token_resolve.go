@@ -12,7 +12,17 @@ import (
 type resolvedRequest struct {
 	*TokenRequest
 	clientSecret, privateKey, clientAssertion string
-	subjectToken, actorToken                  string
+	// grantVals are the grant's own secrets, by their inline argument.
+	grantVals map[string]*string
+}
+
+// grantSecret is the value of the grant's secret named by its inline
+// argument, as read; "" when it has none.
+func (r *resolvedRequest) grantSecret(name string) string {
+	if v := r.grantVals[name]; v != nil {
+		return *v
+	}
+	return ""
 }
 
 // resolve reads every secret of the request now, each registered with reg
@@ -49,12 +59,16 @@ type boundSecret struct {
 	dst  *string
 }
 
-// secrets lists the request's secrets, bound to res's fields.
+// secrets lists the request's secrets, the client's and the grant's,
+// bound to res's fields.
 func (r *TokenRequest) secrets(res *resolvedRequest) []boundSecret {
 	s := []boundSecret{{r.ClientSecret, ClientSecretArgs, &res.clientSecret}, {r.PrivateKey, PrivateKeyArgs, &res.privateKey},
 		{r.ClientAssertion, ClientAssertionArgs, &res.clientAssertion}}
-	if x := r.Exchange; x != nil {
-		s = append(s, boundSecret{x.SubjectToken, SubjectTokenArgs, &res.subjectToken}, boundSecret{x.ActorToken, ActorTokenArgs, &res.actorToken})
+	res.grantVals = map[string]*string{}
+	for _, g := range r.grant().secrets() {
+		v := new(string)
+		res.grantVals[g.args.Inline] = v
+		s = append(s, boundSecret{g.Secret, g.args, v})
 	}
 	return s
 }
@@ -66,6 +80,9 @@ func (r *TokenRequest) checkOneForm() error {
 		if err := s.checkOneForm(s.args); err != nil {
 			return err
 		}
+	}
+	if err := r.grant().checkForms(); err != nil {
+		return err
 	}
 	if r.WorkloadIdentity != nil && r.ClientAssertion.IsSet() {
 		return argErr(ArgWorkloadIdentity, "Set either workload_identity or a client_assertion, not both: workload_identity fetches the assertion itself.")

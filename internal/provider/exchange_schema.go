@@ -79,6 +79,7 @@ var exchangeAttrs = func() map[string]dschema.Attribute {
 // shared by the data source and the ephemeral resource.
 type exchangeModel struct {
 	tokenModel
+	tokenResult
 	SubjectToken       types.String `tfsdk:"subject_token"`
 	SubjectTokenFile   types.String `tfsdk:"subject_token_file"`
 	SubjectTokenEnv    types.String `tfsdk:"subject_token_env"`
@@ -95,7 +96,7 @@ type exchangeModel struct {
 // gives the subject token rather than a client assertion.
 func (m *exchangeModel) baseRequest(pd *providerData) (oauth.TokenRequest, diag.Diagnostics) {
 	r, diags := m.tokenModel.baseRequest(pd)
-	r.Exchange = &oauth.Exchange{
+	r.Grant = &oauth.Exchange{
 		SubjectToken:       secretOf(m.SubjectToken, m.SubjectTokenFile, m.SubjectTokenEnv),
 		SubjectIdentity:    r.WorkloadIdentity,
 		SubjectTokenType:   oauth.TokenTypeURN(m.SubjectTokenType.ValueString()),
@@ -107,11 +108,13 @@ func (m *exchangeModel) baseRequest(pd *providerData) (oauth.TokenRequest, diag.
 	return r, diags
 }
 
-// exchange exchanges the token and fills in the result.
+// exchange exchanges the token through the one fetch and fills in the
+// result.
 func (m *exchangeModel) exchange(ctx context.Context, pd *providerData) diag.Diagnostics {
-	_, _, diags := m.fetch(ctx, pd, false, m.baseRequest)
+	_, f, diags := pd.fetch(ctx, tokenFetch{args: &m.tokenModel, build: m.baseRequest})
 	if !diags.HasError() {
-		m.IssuedTokenType = nullIfEmpty(m.issuedTokenType)
+		f.into(&m.tokenModel, &m.tokenResult)
+		m.IssuedTokenType = nullIfEmpty(f.tok.IssuedTokenType)
 	}
 	return diags
 }

@@ -55,8 +55,9 @@ type providerModel struct {
 // providerData is what Configure hands to every data source and ephemeral
 // resource.
 type providerData struct {
-	client      *oauth.Client
-	revocations *revocations
+	client *oauth.Client
+	// revocations are the ephemeral tokens to revoke at Close.
+	revocations handles[oauth.RevokeRequest]
 	// The mTLS client certificate and key for tls_client_auth and
 	// self_signed_tls_client_auth reads that name none of their own; the key
 	// is read at request time, like every secret.
@@ -66,7 +67,7 @@ type providerData struct {
 	// without one.
 	storeWarning func() string
 	// proxies are the open clientcreds_proxy listeners.
-	proxies proxies
+	proxies handles[openProxy]
 }
 
 func (p *Provider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -118,7 +119,7 @@ func (p *Provider) Configure(ctx context.Context, req provider.ConfigureRequest,
 		resp.Diagnostics.AddError("Invalid Provider Configuration", "The transport could not be set up: "+err.Error()+".")
 		return
 	}
-	pd := &providerData{client: client, revocations: &revocations{}, storeWarning: storeWarning}
+	pd := &providerData{client: client, storeWarning: storeWarning}
 	pd.clientCertPEM = []byte(m.ClientCertPEM.ValueString())
 	pd.clientKey = secretOf(m.ClientKeyPEM, m.ClientKeyFile, m.ClientKeyEnv)
 	readFile(m.ClientCertFile, "client_certificate_file", &pd.clientCertPEM, &resp.Diagnostics)

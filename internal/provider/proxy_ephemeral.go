@@ -2,21 +2,13 @@ package provider
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"encoding/json"
-	"sync"
 	"time"
 
 	dschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
-	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/proxy"
@@ -97,9 +89,16 @@ func (e *proxyEphemeral) ValidateConfig(ctx context.Context, req ephemeral.Valid
 	resp.Diagnostics.Append(validateTokenConfig(ctx, req.Config)...)
 }
 
-// proxyHandle is the private data of an open proxy: a handle only.
-type proxyHandle struct {
-	ID string `json:"id"`
+// proxyModel is the proxy's configuration and result: the token's
+// arguments, read through the token's own models, and the proxy's.
+type proxyModel struct {
+	tokenModel
+	grantModel
+	RevokeOnClose types.Bool   `tfsdk:"revoke_on_close"`
+	RevocationURL types.String `tfsdk:"revocation_url"`
+	Upstream      types.String `tfsdk:"upstream"`
+	DPoP          types.Bool   `tfsdk:"dpop"`
+	URL           types.String `tfsdk:"url"`
 }
 
 const proxyKey = "proxy"
@@ -109,73 +108,53 @@ func (e *proxyEphemeral) Open(ctx context.Context, req ephemeral.OpenRequest, re
 		resp.Diagnostics.Append(notConfigured())
 		return
 	}
-	m, diags := tokenConfigOf(ctx, req.Config)
-	resp.Diagnostics.Append(diags...)
-	var upstream string
-	var dpop types.Bool
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("upstream"), &upstream)...)
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("dpop"), &dpop)...)
-	if resp.Diagnostics.HasError() {
+	var m proxyModel
+	if resp.Diagnostics.Append(req.Config.Get(ctx, &m)...); resp.Diagnostics.HasError() {
 		return
 	}
-	u, err := e.pd.client.CheckUpstream("upstream", upstream)
+	client := e.pd.client
+	u, err := client.CheckUpstream("upstream", m.Upstream.ValueString())
 	if err != nil {
 		resp.Diagnostics.Append(errorDiag(err))
 		return
 	}
-	treq, diags := m.request(ctx, e.pd, grantRequest(&m.tokenModel, &m.grantModel))
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	treq.NoShare = true // the proxy keeps its own, renewed when it must be
-	var key *oauth.DPoPKey
-	if dpop.ValueBool() {
-		if key, err = oauth.NewDPoPKey(nil); err != nil {
+	// The proxy keeps a token of its own, renewed when it must be.
+	spec := tokenFetch{args: &m.tokenModel, build: grantRequest(&m.tokenModel, &m.grantModel), own: true}
+	if m.DPoP.ValueBool() {
+		if spec.dpop, err = oauth.NewDPoPKey(nil); err != nil {
 			resp.Diagnostics.AddError("Proxy Not Started", "The DPoP key could not be made: "+err.Error()+".")
 			return
 		}
-		treq.DPoP = key
 	}
-	client := e.pd.client
-	fetch := func(ctx context.Context) (*oauth.Token, error) { return client.Token(ctx, treq) }
-	first, err := fetch(ctx)
-	if err != nil {
-		resp.Diagnostics.Append(errorDiag(err))
+	ctx, f, diags := e.pd.fetch(ctx, spec)
+	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
 		return
 	}
-	p, err := proxy.Start(proxy.Options{Upstream: u, Transport: client.UpstreamTransport(), Fetch: fetch, Usable: client.Usable,
-		Initial: first, DPoP: key, Redact: client.Redact()})
+	p, err := proxy.Start(proxy.Options{Upstream: u, Transport: client.UpstreamTransport(), Fetch: e.pd.again(f), Usable: client.Usable,
+		Initial: f.tok, DPoP: spec.dpop, Redact: client.Redact()})
 	if err != nil {
 		resp.Diagnostics.AddError("Proxy Not Started", err.Error()+".")
 		return
 	}
 	open := openProxy{proxy: p}
-	var revoke types.Bool
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("revoke_on_close"), &revoke)...)
-	if revoke.ValueBool() {
-		var revURL types.String
-		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("revocation_url"), &revURL)...)
-		open.revoke = &oauth.RevokeRequest{URL: revocationURL(ctx, e.pd, revURL.ValueString(), m.Issuer.ValueString()), Client: treq}
+	if m.RevokeOnClose.ValueBool() {
+		open.revoke = &oauth.RevokeRequest{URL: revocationURL(ctx, e.pd, m.RevocationURL.ValueString(), m.Issuer.ValueString()), Client: f.req}
 		if open.revoke.URL == "" {
 			resp.Diagnostics.AddWarning("Tokens Will Not Be Revoked", noRevocationEndpoint)
 			open.revoke = nil
 		}
 	}
-	id := e.pd.proxies.put(open)
-	b, _ := json.Marshal(proxyHandle{ID: id})
-	resp.Diagnostics.Append(resp.Private.SetKey(ctx, proxyKey, b)...)
-	resp.Diagnostics.Append(resp.Result.SetAttribute(ctx, path.Root("url"), p.URL)...)
+	resp.Diagnostics.Append(e.pd.proxies.keep(ctx, resp.Private, proxyKey, open)...)
+	m.URL = types.StringValue(p.URL)
+	resp.Diagnostics.Append(resp.Result.Set(ctx, &m)...)
 }
 
 func (e *proxyEphemeral) Close(ctx context.Context, req ephemeral.CloseRequest, resp *ephemeral.CloseResponse) {
-	b, diags := req.Private.GetKey(ctx, proxyKey)
-	resp.Diagnostics.Append(diags...)
-	var h proxyHandle
-	if len(b) == 0 || e.pd == nil || json.Unmarshal(b, &h) != nil {
+	if e.pd == nil {
 		return
 	}
-	o, ok := e.pd.proxies.take(h.ID)
+	o, ok, diags := e.pd.proxies.take(ctx, req.Private, proxyKey)
+	resp.Diagnostics.Append(diags...)
 	if !ok {
 		return
 	}
@@ -195,61 +174,9 @@ func (e *proxyEphemeral) Close(ctx context.Context, req ephemeral.CloseRequest, 
 	}
 }
 
-// tokenConfigOf reads clientcreds_token's arguments out of a configuration
-// that holds them among others (the proxy's): its value is widened to the
-// token's schema, results null, and read through the token's one model.
-func tokenConfigOf(ctx context.Context, cfg tfsdk.Config) (tokenDataModel, diag.Diagnostics) {
-	var m tokenDataModel
-	target := dschema.Schema{Attributes: tokenGrantAttrs}
-	typ, ok := target.Type().TerraformType(ctx).(tftypes.Object)
-	var have map[string]tftypes.Value
-	if err := cfg.Raw.As(&have); !ok || err != nil {
-		var d diag.Diagnostics
-		d.AddError("Configuration Read Error", "The configuration could not be read as clientcreds_token's. "+reportBug)
-		return m, d
-	}
-	vals := make(map[string]tftypes.Value, len(typ.AttributeTypes))
-	for name, at := range typ.AttributeTypes {
-		if v, ok := have[name]; ok {
-			vals[name] = v
-		} else {
-			vals[name] = tftypes.NewValue(at, nil)
-		}
-	}
-	d := tfsdk.Config{Raw: tftypes.NewValue(typ, vals), Schema: target}.Get(ctx, &m)
-	return m, d
-}
-
 // openProxy is a running proxy and, with revoke_on_close, how to revoke
 // its tokens.
 type openProxy struct {
 	proxy  *proxy.Proxy
 	revoke *oauth.RevokeRequest
-}
-
-// proxies holds the open proxies of this process by handle.
-type proxies struct {
-	mu   sync.Mutex
-	open map[string]openProxy
-}
-
-func (r *proxies) put(p openProxy) string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	id := hex.EncodeToString(b)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.open == nil {
-		r.open = map[string]openProxy{}
-	}
-	r.open[id] = p
-	return id
-}
-
-func (r *proxies) take(id string) (openProxy, bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	p, ok := r.open[id]
-	delete(r.open, id)
-	return p, ok
 }

@@ -40,12 +40,12 @@ func (d *tokenDataSource) Read(ctx context.Context, req datasource.ReadRequest, 
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, _, diags := m.fetch(ctx, d.pd, false, grantRequest(&m.tokenModel, &m.grantModel))
+	ctx, f, diags := d.pd.fetch(ctx, tokenFetch{args: &m.tokenModel, build: grantRequest(&m.tokenModel, &m.grantModel)})
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	m.grantModel.setResult(&m.tokenModel)
+	m.set(f)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
 

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"encoding/json"
 
 	dschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -34,8 +33,7 @@ var tokenEphemeralAttrs = withAttributes(tokenGrantAttrs, map[string]dschema.Att
 })
 
 type tokenEphemeralModel struct {
-	tokenModel
-	grantModel
+	tokenDataModel
 	RevokeOnClose types.Bool   `tfsdk:"revoke_on_close"`
 	RevocationURL types.String `tfsdk:"revocation_url"`
 }
@@ -82,46 +80,37 @@ func revocationURL(ctx context.Context, pd *providerData, configured, issuer str
 // holds only a handle: the credentials stay in this process's memory.
 const revokeKey = "revoke"
 
-type revokeHandle struct {
-	ID string `json:"id"`
-}
-
 func (e *tokenEphemeral) Open(ctx context.Context, req ephemeral.OpenRequest, resp *ephemeral.OpenResponse) {
 	var m tokenEphemeralModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, treq, diags := m.fetch(ctx, e.pd, m.RevokeOnClose.ValueBool(), grantRequest(&m.tokenModel, &m.grantModel))
+	ctx, f, diags := e.pd.fetch(ctx, tokenFetch{args: &m.tokenModel, build: grantRequest(&m.tokenModel, &m.grantModel),
+		own: m.RevokeOnClose.ValueBool()})
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	m.grantModel.setResult(&m.tokenModel)
+	m.set(f)
 	if m.RevokeOnClose.ValueBool() {
 		revURL := revocationURL(ctx, e.pd, m.RevocationURL.ValueString(), m.Issuer.ValueString())
 		if revURL == "" {
 			resp.Diagnostics.AddWarning("Token Will Not Be Revoked", noRevocationEndpoint)
 		} else {
-			id := e.pd.revocations.put(oauth.RevokeRequest{URL: revURL, Token: m.AccessToken.ValueString(), Client: *treq})
-			b, _ := json.Marshal(revokeHandle{ID: id})
-			resp.Diagnostics.Append(resp.Private.SetKey(ctx, revokeKey, b)...)
+			resp.Diagnostics.Append(e.pd.revocations.keep(ctx, resp.Private, revokeKey,
+				oauth.RevokeRequest{URL: revURL, Token: f.tok.AccessToken, Client: f.req})...)
 		}
 	}
 	resp.Diagnostics.Append(resp.Result.Set(ctx, &m)...)
 }
 
 func (e *tokenEphemeral) Close(ctx context.Context, req ephemeral.CloseRequest, resp *ephemeral.CloseResponse) {
-	b, diags := req.Private.GetKey(ctx, revokeKey)
+	if e.pd == nil {
+		return
+	}
+	rr, ok, diags := e.pd.revocations.take(ctx, req.Private, revokeKey)
 	resp.Diagnostics.Append(diags...)
-	if len(b) == 0 || e.pd == nil {
-		return
-	}
-	var h revokeHandle
-	if err := json.Unmarshal(b, &h); err != nil {
-		return
-	}
-	rr, ok := e.pd.revocations.take(h.ID)
 	if !ok {
 		return
 	}

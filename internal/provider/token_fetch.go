@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -97,28 +96,45 @@ func readFile(v types.String, attr string, dst *[]byte, diags *diag.Diagnostics)
 // a client-credentials request, or a token exchange.
 type requestBuilder func(pd *providerData) (oauth.TokenRequest, diag.Diagnostics)
 
-// fetch runs the whole configuration -> request -> result mapping for the
-// request build makes (the token's grant, or the exchange); the data
-// sources and the ephemeral resources call it and nothing else. It returns
-// ctx with the token masked too, for any logging the caller does after.
-// own asks for a token not shared with other reads, for one to be revoked.
-func (m *tokenModel) fetch(ctx context.Context, pd *providerData, own bool, build requestBuilder) (context.Context, *oauth.TokenRequest, diag.Diagnostics) {
+// tokenFetch is what an entry point asks the one fetch for.
+type tokenFetch struct {
+	args  *tokenModel    // the token's arguments, whichever schema they came in
+	build requestBuilder // the arguments as a request: the grant's, or the exchange's
+	// own asks for a token of the caller's own, neither shared with other
+	// reads nor kept: one to be revoked, or renewed by the proxy.
+	own bool
+	// dpop binds the token to this key (the proxy's).
+	dpop *oauth.DPoPKey
+}
+
+// fetched is a token and the request that obtained it.
+type fetched struct {
+	req oauth.TokenRequest
+	tok *oauth.Token
+}
+
+// fetch is the one way every entry point (the token and the exchange as
+// data sources and ephemeral resources, the proxy) gets a token: it maps
+// the arguments to a request, discovers the endpoint, masks what the
+// configuration holds secret in this request's log lines, asks the client
+// (which reads and registers every secret, shares and stores tokens), and
+// adds the warnings every token deserves. It returns ctx with the token
+// masked too, for any logging the caller does after.
+func (pd *providerData) fetch(ctx context.Context, f tokenFetch) (context.Context, *fetched, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	if pd == nil {
 		diags.Append(notConfigured())
 		return ctx, nil, diags
 	}
+	m := f.args
 	ctx = maskSecrets(ctx, m.ClientSecret.ValueString(), m.PrivateKeyPEM.ValueString(), m.ClientAssertion.ValueString())
-	// Secrets read from files and variables, and identity tokens, never
-	// reach this layer: the protocol layer reads them and keeps them out of
-	// its log lines and errors.
-	req, rdiags := m.request(ctx, pd, build)
+	req, rdiags := m.request(ctx, pd, f.build)
 	diags.Append(rdiags...)
 	if diags.HasError() {
 		return ctx, nil, diags
 	}
 	ctx = maskSecrets(ctx, req.PrivateKey.Value) // also when it is the provider's
-	req.NoShare = own
+	req.NoShare, req.DPoP = f.own, f.dpop
 	tok, err := pd.client.Token(ctx, req)
 	if err != nil {
 		diags.Append(errorDiag(err))
@@ -130,26 +146,32 @@ func (m *tokenModel) fetch(ctx context.Context, pd *providerData, own bool, buil
 			diags.AddWarning("Shared Token Cache Unavailable", w)
 		}
 	}
-	m.setResult(req, tok)
-	// N_A is RFC 8693's type of an exchanged token that is not an access token.
-	if tt := pd.client.Redact().Sanitize(tok.TokenType, 40); tt != "" && !strings.EqualFold(tt, "bearer") && (tt != "N_A" || req.Exchange == nil) {
+	if tt := tok.TokenType; tt != "" && !req.Expects(tt) {
 		diags.AddWarning("Token Is Not a Bearer Token",
 			"The server issued a token of type "+strconv.Quote(tt)+". Sending it as \"Authorization: Bearer <token>\" "+
 				"will likely be refused; the API it is for expects the "+strconv.Quote(tt)+" scheme (DPoP tokens, for one, need a proof per request).")
 	}
-	return ctx, &req, diags
+	return ctx, &fetched{req: req, tok: tok}, diags
 }
 
-func (m *tokenModel) setResult(req oauth.TokenRequest, tok *oauth.Token) {
-	m.AuthMethod = types.StringValue(string(req.AuthMethod))
-	m.AccessToken = types.StringValue(tok.AccessToken)
-	m.issuedTokenType, m.instanceURL = tok.IssuedTokenType, tok.InstanceURL
-	m.TokenType = nullIfEmpty(tok.TokenType)
-	m.Scope = nullIfEmpty(tok.Scope)
-	m.ExpiresIn, m.ExpiresAt = types.Int64Null(), types.StringNull()
+// again asks for another token with the same request: the proxy's
+// renewals. The request's secrets are read again.
+func (pd *providerData) again(f *fetched) func(ctx context.Context) (*oauth.Token, error) {
+	return func(ctx context.Context) (*oauth.Token, error) { return pd.client.Token(ctx, f.req) }
+}
+
+// into maps a token answer to a token's results, and the method used to
+// the computed auth_method.
+func (f *fetched) into(args *tokenModel, r *tokenResult) {
+	tok := f.tok
+	args.AuthMethod = types.StringValue(string(f.req.AuthMethod))
+	r.AccessToken = types.StringValue(tok.AccessToken)
+	r.TokenType = nullIfEmpty(tok.TokenType)
+	r.Scope = nullIfEmpty(tok.Scope)
+	r.ExpiresIn, r.ExpiresAt = types.Int64Null(), types.StringNull()
 	if tok.ExpiresIn != nil {
-		m.ExpiresIn = types.Int64Value(*tok.ExpiresIn)
-		m.ExpiresAt = types.StringValue(tok.ExpiresAt.UTC().Format(time.RFC3339))
+		r.ExpiresIn = types.Int64Value(*tok.ExpiresIn)
+		r.ExpiresAt = types.StringValue(tok.ExpiresAt.UTC().Format(time.RFC3339))
 	}
 }
 

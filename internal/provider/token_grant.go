@@ -78,10 +78,12 @@ var tokenGrantAttrs = withAttributes(tokenAttrs, grantAttrs)
 type tokenDataModel struct {
 	tokenModel
 	grantModel
+	tokenResult
+	InstanceURL types.String `tfsdk:"instance_url"`
 }
 
-// grantModel is the grant's arguments and results, beside tokenModel in
-// clientcreds_token's models.
+// grantModel is the grant's arguments, beside tokenModel in
+// clientcreds_token's models and the proxy's.
 type grantModel struct {
 	GrantType             types.String `tfsdk:"grant_type"`
 	AssertionIssuer       types.String `tfsdk:"assertion_issuer"`
@@ -91,7 +93,6 @@ type grantModel struct {
 	ServiceAccountKey     types.String `tfsdk:"service_account_key"`
 	ServiceAccountKeyFile types.String `tfsdk:"service_account_key_file"`
 	ServiceAccountKeyEnv  types.String `tfsdk:"service_account_key_env"`
-	InstanceURL           types.String `tfsdk:"instance_url"`
 }
 
 // grantRequest is tokenModel's mapping with the grant: build for the
@@ -110,7 +111,7 @@ func grantRequest(t *tokenModel, g *grantModel) requestBuilder {
 				}
 			}
 		}
-		r.JWTBearer = &oauth.JWTBearer{
+		r.Grant = &oauth.JWTBearer{
 			Issuer: g.AssertionIssuer.ValueString(), Subject: g.AssertionSubject.ValueString(), Audience: r.AssertionAudience,
 			Claims: claims, ScopeInAssertion: g.ScopeInAssertion.ValueBool(),
 			ServiceAccountKey: secretOf(g.ServiceAccountKey, g.ServiceAccountKeyFile, g.ServiceAccountKeyEnv),
@@ -119,14 +120,18 @@ func grantRequest(t *tokenModel, g *grantModel) requestBuilder {
 	}
 }
 
+// set fills in the results of clientcreds_token from a fetch.
+func (m *tokenDataModel) set(f *fetched) {
+	f.into(&m.tokenModel, &m.tokenResult)
+	m.InstanceURL = nullIfEmpty(f.tok.InstanceURL)
+}
+
 // credentials are the grant's attributes the validation reads.
 func (g *grantModel) credentials() map[string]*types.String {
 	return map[string]*types.String{oauth.ArgGrantType: &g.GrantType, oauth.ArgAssertionIssuer: &g.AssertionIssuer,
 		oauth.ArgAssertionSubject: &g.AssertionSubject, oauth.ArgServiceAccountKey: &g.ServiceAccountKey,
 		oauth.ArgServiceAccountKeyFile: &g.ServiceAccountKeyFile, oauth.ArgServiceAccountKeyEnv: &g.ServiceAccountKeyEnv}
 }
-
-func (g *grantModel) setResult(t *tokenModel) { g.InstanceURL = nullIfEmpty(t.instanceURL) }
 
 // onlyWithJWTBearer refuses a grant argument set while grant_type is not
 // jwt_bearer: it would be silently ignored.

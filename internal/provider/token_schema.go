@@ -175,8 +175,10 @@ var tokenAttrs = map[string]dschema.Attribute{
 		MarkdownDescription: "Scopes granted, as the server listed them; null when the server did not say (then the requested scopes were granted, RFC 6749 §5.1)."},
 }
 
-// tokenModel is the configuration and result of clientcreds_token, shared by
-// the data source and the ephemeral resource.
+// tokenModel is the arguments of clientcreds_token, shared by the data
+// source, the ephemeral resource, the token exchange and the proxy; each
+// adds its own arguments and results beside it, so that none reads another's
+// schema.
 type tokenModel struct {
 	TokenURL         types.String      `tfsdk:"token_url"`
 	Issuer           types.String      `tfsdk:"issuer"`
@@ -207,16 +209,16 @@ type tokenModel struct {
 	WorkloadIdentity    types.String `tfsdk:"workload_identity"`
 	WorkloadAudience    types.String `tfsdk:"workload_identity_audience"`
 	WorkloadConnection  types.String `tfsdk:"workload_identity_service_connection_id"`
+}
 
+// tokenResult is what a token answer gives a token's schema: the results
+// of clientcreds_token and of the token exchange.
+type tokenResult struct {
 	AccessToken types.String `tfsdk:"access_token"`
 	TokenType   types.String `tfsdk:"token_type"`
 	ExpiresIn   types.Int64  `tfsdk:"expires_in"`
 	ExpiresAt   types.String `tfsdk:"expires_at"`
 	Scope       types.String `tfsdk:"scope"`
-
-	// issuedTokenType is the answer's issued_token_type, for the exchange;
-	// instanceURL its instance_url, for the grant.
-	issuedTokenType, instanceURL string
 }
 
 // The forms each secret can take, of which at most one may be set.
