@@ -113,7 +113,9 @@ func (g *JWTBearer) check(r *TokenRequest) error {
 	return withSummary(g.checkArgs(r), "Invalid JWT Bearer Grant")
 }
 
-func (g *JWTBearer) checkForms() error { return g.ServiceAccountKey.checkOneForm(ServiceAccountKeyArgs) }
+func (g *JWTBearer) checkForms() error {
+	return g.ServiceAccountKey.checkOneForm(ServiceAccountKeyArgs)
+}
 
 func (g *JWTBearer) checkArgs(r *TokenRequest) error {
 	if err := g.checkForms(); err != nil {
