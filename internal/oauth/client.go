@@ -12,8 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hashicorp/go-retryablehttp"
-
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/redact"
 )
 
@@ -74,15 +72,15 @@ type Client struct {
 	// credentialed carries credentials (a token request, a revocation, a
 	// CI platform's request token) and follows no redirect; anonymous
 	// carries none (discovery) and follows redirects on one origin.
-	credentialed, anonymous *retryablehttp.Client
+	credentialed, anonymous *http.Client
 	// metadata reaches a cloud metadata server: plain http, never proxied,
 	// no redirects.
-	metadataServer *retryablehttp.Client
+	metadataServer *http.Client
 	tokens         shared[*Token]
 	metadata       shared[*Metadata]
 
 	mtlsMu sync.Mutex
-	mtls   map[string]*retryablehttp.Client // by certificate and key
+	mtls   map[string]*http.Client // by certificate and key
 }
 
 // NewClient validates cfg, fills in defaults and builds the HTTP transport:
@@ -143,27 +141,27 @@ func NewClient(cfg Config) (*Client, error) {
 	transport.MaxIdleConnsPerHost = 16
 
 	c := &Client{cfg: cfg}
-	c.credentialed = c.retrying(&http.Client{
+	c.credentialed = &http.Client{
 		Transport: transport,
 		Timeout:   cfg.RequestTimeout,
 		// A token POST carries the client's credentials: it goes to the
 		// configured endpoint and nowhere else.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	})
+	}
 	direct := transport.Clone()
 	direct.Proxy = nil
-	c.metadataServer = c.retrying(&http.Client{
+	c.metadataServer = &http.Client{
 		Transport:     direct,
 		Timeout:       cfg.RequestTimeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	})
-	c.anonymous = c.retrying(&http.Client{
+	}
+	c.anonymous = &http.Client{
 		Transport: transport,
 		Timeout:   cfg.RequestTimeout,
 		// Discovery carries no secret, but the document it finds names the
 		// token endpoint: redirects stay on the first request's origin.
 		CheckRedirect: c.sameOriginRedirects,
-	})
+	}
 	return c, nil
 }
 
@@ -173,18 +171,3 @@ func (c *Client) Redact() *redact.Registry { return c.cfg.Redact }
 
 // op names an operation of this client for the errors it may end in.
 func (c *Client) op(summary, action string) op { return op{summary, action, c.cfg.Redact} }
-
-func (c *Client) retrying(hc *http.Client) *retryablehttp.Client {
-	return &retryablehttp.Client{
-		HTTPClient:      hc,
-		Logger:          nil, // attempts are logged through hooks, with context
-		RetryWaitMin:    c.cfg.RetryWaitMin,
-		RetryWaitMax:    c.cfg.RetryWaitMax,
-		RetryMax:        c.cfg.MaxRetries,
-		CheckRetry:      checkRetry,
-		Backoff:         retryablehttp.DefaultBackoff, // honours Retry-After on 429 and 503
-		ErrorHandler:    retryablehttp.PassthroughErrorHandler,
-		RequestLogHook:  c.beforeAttempt,
-		ResponseLogHook: c.logAnswer,
-	}
-}

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-
-	"github.com/hashicorp/go-retryablehttp"
 )
 
 // tlsCertificate pairs a PEM client certificate with its key.
@@ -25,7 +23,7 @@ func tlsCertificate(certPEM, keyPEM []byte) (tls.Certificate, error) {
 // postClient returns the HTTP client for a request: the shared one, or for
 // mutual TLS one presenting the request's certificate, made once per
 // certificate and kept for the life of the Client.
-func (c *Client) postClient(r *resolvedRequest) (*retryablehttp.Client, error) {
+func (c *Client) postClient(r *resolvedRequest) (*http.Client, error) {
 	if !r.AuthMethod.IsMutualTLS() {
 		return c.credentialed, nil
 	}
@@ -40,7 +38,7 @@ func (c *Client) postClient(r *resolvedRequest) (*retryablehttp.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	base := c.credentialed.HTTPClient
+	base := c.credentialed
 	shared, ok := base.Transport.(*http.Transport)
 	if !ok {
 		return nil, errors.New("the HTTP transport is not the provider's own")
@@ -48,9 +46,9 @@ func (c *Client) postClient(r *resolvedRequest) (*retryablehttp.Client, error) {
 	tr := shared.Clone()
 	tr.TLSClientConfig = tr.TLSClientConfig.Clone()
 	tr.TLSClientConfig.Certificates = []tls.Certificate{cert}
-	hc := c.retrying(&http.Client{Transport: tr, Timeout: base.Timeout, CheckRedirect: base.CheckRedirect})
+	hc := &http.Client{Transport: tr, Timeout: base.Timeout, CheckRedirect: base.CheckRedirect}
 	if c.mtls == nil {
-		c.mtls = map[string]*retryablehttp.Client{}
+		c.mtls = map[string]*http.Client{}
 	}
 	c.mtls[key] = hc
 	return hc, nil

@@ -8,9 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -29,117 +27,96 @@ type answer struct {
 	url string
 	// attempts is how many requests it took, retries included.
 	attempts int
-}
-
-// operationTracker follows one operation across retries; it travels in the
-// request context so the retry hooks can report on it and set each
-// attempt's credential headers.
-type operationTracker struct {
-	mu        sync.Mutex
-	n         int
-	body      []byte
+	// oversized: the body was larger than maxResponseSize, and dropped.
 	oversized bool
-	// pending is the attempt built when the request was made, for the first
-	// attempt to send; header holds the credential header of the attempt
-	// about to be sent, for the request hook to set.
-	made    bool
-	pending *builtAttempt
-	header  http.Header
-	// length is the body length of the attempt about to be sent: secrets
-	// re-read and identity tokens fetched anew need not be as long as the
-	// first attempt's, whose length the request was made with.
-	length int64
 }
 
-type builtAttempt struct {
-	body   []byte
-	header http.Header
-}
-
-type trackerKey struct{}
-
-func trackerFrom(ctx context.Context) *operationTracker {
-	t, _ := ctx.Value(trackerKey{}).(*operationTracker)
-	return t
-}
-
-// send performs req with retries under the retry budget and returns the final
-// answer, or an *Error of operation o naming what failed.
-func (c *Client) send(ctx context.Context, hc *retryablehttp.Client, method, target string, attempt attemptFunc, header http.Header, o op) (*answer, error) {
-	track := &operationTracker{}
-	ctx = context.WithValue(ctx, trackerKey{}, track)
+// send performs one operation: attempts under the retry policy (connection
+// errors, a body cut short, 429 and 5xx but 501; never a 4xx) with backoff
+// and Retry-After, within MaxRetries and the retry budget. Each attempt is
+// built anew by attempt (nil: no body), so that it reads the secrets as they
+// are then and carries a fresh assertion or identity token. It returns the
+// last answer, or an *Error of operation o naming what failed. This loop is
+// the one place that decides retries.
+func (c *Client) send(ctx context.Context, hc *http.Client, method, target string, attempt attemptFunc, header http.Header, o op) (*answer, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.RetryBudget)
 	defer cancel()
-
-	var raw any
-	if attempt != nil {
-		// The retry library calls this once when the request is made (to
-		// learn the length), then once per attempt. What the first call
-		// builds is what the first attempt sends; each later attempt builds
-		// anew, reading secrets and fetching an identity token again.
-		raw = retryablehttp.ReaderFunc(func() (io.Reader, error) {
-			track.mu.Lock()
-			defer track.mu.Unlock()
-			if p := track.pending; p != nil {
-				track.pending, track.header, track.length = nil, p.header, int64(len(p.body))
-				return bytes.NewReader(p.body), nil
-			}
+	for n := 1; ; n++ {
+		req, err := http.NewRequestWithContext(ctx, method, target, nil)
+		if err != nil {
+			return nil, o.fail("the request could not be built: "+err.Error(), err)
+		}
+		req.Header = header.Clone()
+		req.Header.Set("User-Agent", c.cfg.UserAgent)
+		if attempt != nil {
 			body, h, err := attempt()
 			if err != nil {
-				return nil, bodyError{err}
+				return nil, o.fail("the request could not be built: "+err.Error(), bodyError{err})
 			}
-			if !track.made {
-				track.made, track.pending = true, &builtAttempt{body, h}
-			} else {
-				track.header, track.length = h, int64(len(body))
+			for k, v := range h {
+				req.Header[k] = v // this attempt's credentials
 			}
-			return bytes.NewReader(body), nil
-		})
-	}
-	req, err := retryablehttp.NewRequestWithContext(ctx, method, target, raw)
-	if err != nil {
-		return nil, o.fail("the request could not be built: "+err.Error(), err)
-	}
-	req.Header = header.Clone()
-	req.Header.Set("User-Agent", c.cfg.UserAgent)
-	// Read the body inside the retry loop, so that a connection dropped
-	// mid-body counts as a transient failure and is retried.
-	req.SetResponseHandler(func(resp *http.Response) error {
-		b, over, err := c.readCapped(resp.Body)
-		if err != nil {
-			return err
+			req.Body, req.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
 		}
-		track.mu.Lock()
-		track.body, track.oversized = b, over
-		track.mu.Unlock()
-		return nil
-	})
-
-	resp, err := hc.Do(req)
-	track.mu.Lock()
-	n, b, over := track.n, track.body, track.oversized
-	track.mu.Unlock()
-	if err != nil {
-		if resp != nil {
-			_ = resp.Body.Close()
-		}
-		return nil, o.fail(c.describeFailure(ctx, err, n), err)
-	}
-	defer func() { _ = resp.Body.Close() }()
-	if b == nil { // retries ran out on a 5xx/429: the handler never ran
-		b, over, err = c.readCapped(resp.Body)
-		if err != nil {
-			e := o.fail("reading the response failed: "+err.Error(), err)
-			e.Status = resp.StatusCode
+		c.log(ctx, "sending HTTP request", map[string]any{"method": method, "url": redactURL(req.URL), "attempt": n})
+		ans, err := c.attempt(hc, req, n)
+		if ans != nil && ans.oversized {
+			e := o.fail(fmt.Sprintf("the response is larger than the %s limit", byteSize(maxResponseSize)), nil)
+			e.Status = ans.status
 			return nil, e
 		}
+		wait, again := c.retryAfter(ctx, ans, err, n)
+		if !again {
+			if err != nil {
+				return nil, o.fail(c.describeFailure(ctx, err, n), err)
+			}
+			return ans, nil
+		}
+		select {
+		case <-ctx.Done(): // the budget ran out while waiting
+			return nil, o.fail(c.describeFailure(ctx, ctx.Err(), n), ctx.Err())
+		case <-time.After(wait):
+		}
 	}
-	if over {
-		e := o.fail(fmt.Sprintf("the response is larger than the %s limit", byteSize(maxResponseSize)), nil)
-		e.Status = resp.StatusCode
-		return nil, e
+}
+
+// attempt sends one request and reads its answer under the size cap; a body
+// cut short is an error, as a dropped connection is.
+func (c *Client) attempt(hc *http.Client, req *http.Request, n int) (*answer, error) {
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, err
 	}
-	return &answer{status: resp.StatusCode, header: resp.Header, body: b, url: resp.Request.URL.String(), attempts: n}, nil
+	defer func() { _ = resp.Body.Close() }()
+	c.log(req.Context(), "received HTTP response", map[string]any{"method": req.Method, "url": redactURL(req.URL), "status": resp.StatusCode})
+	b, over, err := c.readCapped(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("reading the response failed: %w", err)
+	}
+	return &answer{status: resp.StatusCode, header: resp.Header, body: b, url: resp.Request.URL.String(), attempts: n, oversized: over}, nil
+}
+
+// retryAfter decides whether another attempt follows, and after how long:
+// retryablehttp's default policy and backoff (which honours Retry-After on
+// 429 and 503), within MaxRetries; not at all when the server's Retry-After
+// ends after the retry budget: waiting could not succeed.
+func (c *Client) retryAfter(ctx context.Context, ans *answer, err error, n int) (time.Duration, bool) {
+	var re *redirectError
+	if errors.As(err, &re) || n > c.cfg.MaxRetries || ctx.Err() != nil {
+		return 0, false // a refused redirect is refused again
+	}
+	var resp *http.Response
+	if ans != nil {
+		resp = &http.Response{StatusCode: ans.status, Header: ans.header}
+	}
+	if retry, _ := retryablehttp.DefaultRetryPolicy(ctx, resp, err); !retry {
+		return 0, false
+	}
+	wait := retryablehttp.DefaultBackoff(c.cfg.RetryWaitMin, c.cfg.RetryWaitMax, n-1, resp)
+	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait && resp != nil && resp.Header.Get("Retry-After") != "" {
+		return 0, false // the server's own wait ends past the budget: its answer stands
+	}
+	return wait, true
 }
 
 // bodyError is a failure to build a request body (an unreadable assertion
@@ -163,68 +140,6 @@ func (c *Client) readCapped(r io.Reader) ([]byte, bool, error) {
 		b = []byte{}
 	}
 	return b, false, nil
-}
-
-// checkRetry is retryablehttp's default policy (connection errors, 429, 5xx
-// but 501), except that it stops at once when the server's Retry-After lies
-// beyond what is left of the retry budget: waiting could not succeed.
-func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	var re *redirectError
-	if errors.As(err, &re) {
-		return false, nil // a refused redirect is refused again
-	}
-	retry, cerr := retryablehttp.DefaultRetryPolicy(ctx, resp, err)
-	if retry && resp != nil {
-		if wait, ok := retryAfter(resp.Header.Get("Retry-After")); ok {
-			if deadline, has := ctx.Deadline(); has && time.Until(deadline) < wait {
-				return false, nil
-			}
-		}
-	}
-	return retry, cerr
-}
-
-func retryAfter(v string) (time.Duration, bool) {
-	if v == "" {
-		return 0, false
-	}
-	if s, err := strconv.ParseInt(v, 10, 64); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return time.Until(t), true
-	}
-	return 0, false
-}
-
-// beforeAttempt runs before each attempt is sent: it counts it, sets its
-// credential headers and body length, and logs it.
-func (c *Client) beforeAttempt(_ retryablehttp.Logger, req *http.Request, retry int) {
-	if t := trackerFrom(req.Context()); t != nil {
-		t.mu.Lock()
-		t.n++
-		for k, v := range t.header {
-			req.Header[k] = v // this attempt's credentials
-		}
-		if t.made {
-			req.ContentLength = t.length
-		}
-		t.header = nil
-		t.mu.Unlock()
-	}
-	if c.cfg.Logger != nil {
-		c.cfg.Logger.Debug(req.Context(), "sending HTTP request", map[string]any{
-			"method": req.Method, "url": redactURL(req.URL), "attempt": retry + 1,
-		})
-	}
-}
-
-func (c *Client) logAnswer(_ retryablehttp.Logger, resp *http.Response) {
-	if c.cfg.Logger != nil && resp.Request != nil {
-		c.cfg.Logger.Debug(resp.Request.Context(), "received HTTP response", map[string]any{
-			"method": resp.Request.Method, "url": redactURL(resp.Request.URL), "status": resp.StatusCode,
-		})
-	}
 }
 
 func byteSize(n int64) string {

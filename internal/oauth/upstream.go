@@ -23,7 +23,7 @@ func (c *Client) CheckUpstream(arg, raw string) (*url.URL, error) {
 // provider's settings (CA bundle, proxy environment, TLS floor). It never
 // follows a redirect: a RoundTripper does not.
 func (c *Client) UpstreamTransport() http.RoundTripper {
-	base, _ := c.anonymous.HTTPClient.Transport.(*http.Transport) // NewClient builds it
+	base, _ := c.anonymous.Transport.(*http.Transport) // NewClient builds it
 	return base.Clone()
 }
 
