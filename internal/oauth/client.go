@@ -1,6 +1,3 @@
-// Package oauth implements the OAuth 2.0 client-credentials protocol: server
-// metadata discovery (OpenID Connect Discovery and RFC 8414), the token request
-// (RFC 6749 §4.4) and its answers. It knows nothing of Terraform.
 package oauth
 
 import (

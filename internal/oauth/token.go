@@ -63,7 +63,7 @@ func (c *Client) Token(ctx context.Context, req TokenRequest) (*Token, error) {
 	if err != nil {
 		return nil, o.failWith(err)
 	}
-	if _, err := c.checkURL("token_url", req.TokenURL); err != nil {
+	if res.endpoint, err = c.checkURL("token_url", req.TokenURL); err != nil {
 		return nil, o.failWith(err)
 	}
 	if err := res.checkValues(); err != nil {
@@ -88,8 +88,7 @@ func couldBeCredential(v string) bool {
 // secrets read again for every attempt; res's key serves the mTLS
 // connection.
 func (c *Client) requestToken(ctx context.Context, res *resolvedRequest) (*Token, error) {
-	req := res.TokenRequest
-	u, _ := c.checkURL("token_url", req.TokenURL) // checked by Token
+	req, u := res.TokenRequest, res.endpoint
 	o := c.op(req.grant().summary(), fmt.Sprintf("POST %s (auth_method %s)", redactURL(u), req.AuthMethod))
 	if what := req.grant().action(); what != "" {
 		o.action = fmt.Sprintf("POST %s (%s, auth_method %s)", redactURL(u), what, req.AuthMethod)

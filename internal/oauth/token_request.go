@@ -103,12 +103,20 @@ type TokenRequest struct {
 	// methodChosen records that SetDefaults chose AuthMethod: a missing
 	// credential is then blamed on the credential, not on auth_method.
 	methodChosen bool
+	// defaulted records that SetDefaults ran: with the discovered metadata
+	// it must not run again without it.
+	defaulted bool
 }
 
 // SetDefaults fills in what the configuration left out: the form body, and
 // the authentication method (chooseAuthMethod, with the server's metadata
-// when discovery ran). It is the one place the default method is chosen.
+// when discovery ran). It is the one place the default method is chosen,
+// and runs once per request.
 func (r *TokenRequest) SetDefaults(md *Metadata) {
+	if r.defaulted {
+		return
+	}
+	r.defaulted = true
 	if r.Format == "" {
 		r.Format = FormatForm
 	}

@@ -1,6 +1,8 @@
 package oauth
 
 import (
+	"net/url"
+
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/redact"
 )
 
@@ -14,6 +16,8 @@ type resolvedRequest struct {
 	clientSecret, privateKey, clientAssertion string
 	// grantVals are the grant's own secrets, by their inline argument.
 	grantVals map[string]*string
+	// endpoint is the token endpoint, checked against the URL policy once.
+	endpoint *url.URL
 }
 
 // grantSecret is the value of the grant's secret named by its inline

@@ -1,6 +1,11 @@
 // Package provider is the Terraform face of clientcreds: schemas, the mapping
-// from configuration to protocol requests and back, and diagnostics. All
-// protocol work, HTTP included, is in internal/oauth.
+// from configuration to protocol requests and back, and diagnostics. Every
+// entry point (the token and the token exchange as data sources and
+// ephemeral resources, the proxy) gets its token through the one fetch in
+// token_fetch.go; a data source and its ephemeral twin share one schema and
+// one model, split into arguments (tokenModel, grantModel) and results
+// (tokenResult). All protocol work, HTTP included, is in internal/oauth; the
+// proxy's listener is internal/proxy, the caches internal/tokencache.
 package provider
 
 import (

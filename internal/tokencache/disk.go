@@ -1,8 +1,11 @@
 // Package tokencache keeps tokens across provider processes, behind the
 // small oauth.TokenStore interface that the protocol package defines: the
-// disk store, its entry format, and the key derivation that names and
+// disk store (disk.go), the Redis store shared by runner fleets (redis.go,
+// also an oauth.StoreLocker), the two tiered (tiered.go), the sealed entry
+// format (entry.go), and the key derivation (kdf.go) that names and
 // encrypts each entry with the client's own secret, so that whoever can
-// read the store learns neither the token nor which client it is for.
+// read or write the store learns neither the token nor which client it is
+// for.
 package tokencache
 
 import (
