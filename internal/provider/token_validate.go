@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
 )
@@ -44,10 +45,28 @@ func validateExchangeConfig(ctx context.Context, cfg tfsdk.Config) diag.Diagnost
 // creds, builds the request with build and checks it offline.
 func validateRequest(ctx context.Context, cfg tfsdk.Config, creds map[string]*types.String, build requestBuilder) diag.Diagnostics {
 	var diags diag.Diagnostics
+	// One read of the raw configuration: the framework's GetAttribute walks
+	// the schema (copying its attribute map) for every attribute read,
+	// which made this the larger part of a data source's validation.
+	var raw map[string]tftypes.Value
+	if err := cfg.Raw.As(&raw); err != nil {
+		diags.AddError("Configuration Read Error", "The configuration could not be read: "+err.Error()+". "+reportBug)
+		return diags
+	}
 	for name, dst := range creds {
-		diags.Append(cfg.GetAttribute(ctx, path.Root(name), dst)...)
-		if diags.HasError() || dst.IsUnknown() {
+		v, ok := raw[name]
+		switch {
+		case !ok || v.IsNull():
+			*dst = types.StringNull()
+		case !v.IsKnown():
 			return diags
+		default:
+			var s string
+			if err := v.As(&s); err != nil {
+				diags.AddAttributeError(path.Root(name), "Configuration Read Error", "The argument could not be read as a string: "+err.Error()+". "+reportBug)
+				return diags
+			}
+			*dst = types.StringValue(s)
 		}
 	}
 	r, d := build(nil)
