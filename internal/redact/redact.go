@@ -236,3 +236,17 @@ func (r *Registry) redact(text string) string {
 	}
 	return text
 }
+
+// Reveals reports whether s holds what Sanitize would redact or withhold: a
+// credential this registry knows, in any form Sanitize recognises, or
+// anything shaped like a JWT. Unlike comparing Sanitize's result with s, it
+// ignores what Sanitize changes for display alone (control characters,
+// workflow-command markers, length), so that a value which must be kept
+// exactly, a URL, can be judged by it.
+func (r *Registry) Reveals(s string) bool {
+	if r == nil {
+		r = &Registry{}
+	}
+	c := clean(s)
+	return r.redact(c) != c || jwtShape.MatchString(c) || r.recoverable(c)
+}

@@ -65,3 +65,39 @@ func TestRememberURL(t *testing.T) {
 		}
 	}
 }
+
+func TestReveals(t *testing.T) {
+	r := New()
+	r.Remember("reveal-Secret-42")
+	for s, want := range map[string]bool{
+		"https://idp.example/token":                                             false,
+		"https://[::abcd]/token":                                                false,
+		"https://idp.example/token?x=reveal-Secret-42":                          true,
+		"https://idp.example/token?x=reveal%2DSecret%2D42":                      true,
+		"https://idp.example/" + strings.ToUpper("reveal-Secret-42"):            true,
+		"https://idp.example/eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl": true,
+	} {
+		if got := r.Reveals(s); got != want {
+			t.Errorf("Reveals(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+// A URL path after a port is no base64 whose case was lost: a message that
+// quotes a token endpoint is shown, not withheld, once the registry knows a
+// credential.
+func TestSanitizeShowsURLPathsAfterAPort(t *testing.T) {
+	r := New()
+	r.Remember("reveal-Secret-42")
+	for _, s := range []string{
+		"POST https://kc.example:8443/realms/master/protocol/openid-connect/token (auth_method client_secret_basic): refused",
+		"GET http://127.0.0.1:37755/identity/connect/token",
+	} {
+		if got := r.Sanitize(s, 0); got != s {
+			t.Errorf("Sanitize(%q) = %q", s, got)
+		}
+		if r.Reveals(s) {
+			t.Errorf("Reveals(%q)", s)
+		}
+	}
+}
