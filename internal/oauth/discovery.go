@@ -211,7 +211,7 @@ func (c *Client) validateMetadata(md *Metadata, req DiscoveryRequest) error {
 	if md.TokenEndpoint == "" {
 		return errors.New("the metadata document has no token_endpoint")
 	}
-	if _, err := c.checkURL("token_endpoint", md.TokenEndpoint); err != nil {
+	if _, err := c.checkURLPolicy("token_endpoint", md.TokenEndpoint); err != nil {
 		return err
 	}
 	return nil

@@ -118,3 +118,19 @@ func sameSet(a, b []string) bool {
 	slices.Sort(b)
 	return slices.Equal(a, b)
 }
+
+// The document's own URLs are not registered as credentials when they are
+// checked: a token_endpoint with an id-like query value is kept.
+func TestSanitizedMetadataKeepsTheServersOwnQueryValues(t *testing.T) {
+	base, _ := odcLike(t, func(d map[string]any, base string) {
+		d["token_endpoint"] = base + "/identity/connect/token?p=B2C_1_signupsignin2024"
+	})
+	c := newClient(t)
+	md, err := c.Discover(context.Background(), DiscoveryRequest{Issuer: base + "/identity"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if safe := md.Sanitized(c.Redact()); len(safe.Changed) != 0 || safe.TokenEndpoint != md.TokenEndpoint {
+		t.Errorf("the server's own token_endpoint was taken for a credential: %q %q", safe.Changed, safe.TokenEndpoint)
+	}
+}

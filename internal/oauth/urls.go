@@ -26,6 +26,14 @@ func redactURL(u *url.URL) string { return redact.URL(u.String()) }
 // own text, which repeats the URL whole.
 func (c *Client) checkURL(what, raw string) (*url.URL, error) {
 	c.cfg.Redact.RememberURL(raw)
+	return c.checkURLPolicy(what, raw)
+}
+
+// checkURLPolicy is checkURL for a URL a server gave (a discovery
+// document's token_endpoint): its parts are not credentials of this
+// client, and registering them would make the sanitiser take the server's
+// own values (a policy name in a query, say) for echoed secrets.
+func (c *Client) checkURLPolicy(what, raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return nil, fmt.Errorf("%s %q is not a valid URL: %s", what, redact.URL(raw), urlProblem(err))
