@@ -49,7 +49,7 @@ data "clientcreds_oidc_discovery" "discovery_url" {
 		t.Errorf("%d Invalid URL diagnostics, want 5:\n%s", n, out)
 	}
 	for _, want := range []string{`https://idp.example:port/token?key=…`, `idp.example/token?client_secret=…`,
-		`https://idp.example/%zz?tenant=…`, `idp.example/identity?tenant=…`, `https://idp.example/.well-known/openid-configuration?x=…`} {
+		`https://idp.example/%zz?tenant=…`, `idp.example/identity?tenant=…`, `https://…@idp.example/.well-known/openid-configuration?x=…`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("no diagnostic quotes %s:\n%s", want, out)
 		}

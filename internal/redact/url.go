@@ -21,7 +21,9 @@ const queryValue = "…"
 // never repeats a parser's error (which quotes the whole URL).
 //
 // Everything up to the last '@' before the query is user information,
-// however many '/' or ':' it holds (a password may hold both); when the
+// however many '/' or ':' it holds (a password may hold both; when it holds
+// a '/', "…@" marks the cut, since the '@' may as well have been in a
+// path); when the
 // query or the fragment holds an '@' and what comes before it is no
 // plausible host[:port], that is taken for user information too (a
 // password with '?' or '#' in it). Parameter names are kept; a part of the
@@ -37,7 +39,15 @@ func URL(raw string) string {
 		pre, tail = rest[:q], rest[q:]
 	}
 	if at := strings.LastIndex(pre, "@"); at >= 0 {
-		pre = pre[at+1:]
+		// What is dropped may be a path with an '@' in it rather than a
+		// password with a '/': the text cannot tell them apart, so it is
+		// dropped either way, and marked so that what is left is not read
+		// as the whole URL.
+		if strings.Contains(pre[:at], "/") {
+			pre = queryValue + pre[at:]
+		} else {
+			pre = pre[at+1:]
+		}
 	} else if strings.Contains(tail, "@") {
 		host, _, _ := strings.Cut(pre, "/")
 		if !plausibleHost.MatchString(host) {

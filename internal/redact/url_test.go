@@ -16,7 +16,9 @@ func TestURLRemovesCredentials(t *testing.T) {
 			"https://idp.example/token?tenant=…&api-version=…"},
 		// url.Parse refuses these; the text is redacted all the same.
 		{"https://user:" + pw + "@idp.example:port/token?key=" + val, "https://idp.example:port/token?key=…"},
-		{"https://user:" + pw + "/x@idp.example/token", "https://idp.example/token"},
+		{"https://user:" + pw + "/x@idp.example/token", "https://…@idp.example/token"},
+		{"https://user:1234/" + pw + "@idp.example/token", "https://…@idp.example/token"}, // parses, with host "user"
+		{"https://idp.example/users/me@example.com/token", "https://…@example.com/token"},
 		{"https://user:" + pw + "?x@idp.example/token", "https://…"},
 		{"https://user:" + pw + "#x@idp.example/token", "https://…"},
 		{"https://idp.exa mple/%zz?code=" + val, "https://idp.exa mple/%zz?code=…"},
