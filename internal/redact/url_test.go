@@ -103,3 +103,27 @@ func TestSanitizeShowsURLPathsAfterAPort(t *testing.T) {
 		}
 	}
 }
+
+// Whatever a password or a query value holds (but for the characters that
+// end user information, '?' and '#', whose case TestURLRemovesCredentials
+// covers), and whatever the path, URL shows neither.
+func FuzzURL(f *testing.F) {
+	f.Add("s3cr3t/pw:x", "v@l&ue=1", "a/b@c")
+	f.Add("p@ss", "x", "")
+	f.Add("%zz", "%41", "%2F..")
+	f.Fuzz(func(t *testing.T, pw, val, path string) {
+		if len(pw) < 4 || len(val) < 4 || strings.ContainsAny(pw, "?#") || strings.ContainsAny(path, "?#") {
+			return
+		}
+		val = strings.NewReplacer("&", "", ";", "", "#", "").Replace(val)
+		raw := "https://user:" + pw + "@idp.example:8443/" + path + "?key=" + val + "&b=2"
+		got := URL(raw)
+		rest := "https://idp.example:8443/" + path + "?key=&b=2"
+		if c := clean(pw); len(c) >= 4 && strings.Contains(got, c) && !strings.Contains(clean(rest), c) && !strings.Contains(queryValue, c) {
+			t.Errorf("URL(%q) = %q shows the password", raw, got)
+		}
+		if c := clean(val); len(c) >= 4 && strings.Contains(got, c) && !strings.Contains(clean(rest), c) && !strings.Contains(queryValue, c) {
+			t.Errorf("URL(%q) = %q shows the query value", raw, got)
+		}
+	})
+}
