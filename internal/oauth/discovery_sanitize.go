@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -23,6 +24,11 @@ import (
 const (
 	maxDocTextLen = 4096 // a string that is not a URL, in runes
 	maxDocURLLen  = 8192 // a URL, in bytes; a longer one is left out
+	// maxDocStrings bounds the work: a document with more strings than
+	// this (real ones hold a few hundred) is not checked string by string
+	// but kept out whole, since a hostile server could otherwise make each
+	// read take many seconds.
+	maxDocStrings = 4096
 )
 
 // urlMembers are the standard members whose values are URLs.
@@ -66,6 +72,10 @@ func (md *Metadata) Sanitized(san *redact.Registry) SanitizedMetadata {
 	obj, ok := tree.(*orderedObject)
 	if !ok {
 		return SanitizedMetadata{&Metadata{DiscoveryURL: md.DiscoveryURL}, []string{"the whole document"}}
+	}
+	if n := countStrings(obj); n > maxDocStrings {
+		return SanitizedMetadata{&Metadata{DiscoveryURL: md.DiscoveryURL},
+			[]string{fmt.Sprintf("the whole document (it holds %d strings, more than the %d the sanitiser checks)", n, maxDocStrings)}}
 	}
 	var changed []string
 	note := func(name string) {
@@ -265,4 +275,25 @@ func writeScalar(b *bytes.Buffer, v any) {
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(v)       // strings, json.Number, bool and nil always encode
 	b.Truncate(b.Len() - 1) // Encode's newline
+}
+
+// countStrings is how many strings (member names included) v holds.
+func countStrings(v any) int {
+	switch v := v.(type) {
+	case string:
+		return 1
+	case []any:
+		n := 0
+		for _, e := range v {
+			n += countStrings(e)
+		}
+		return n
+	case *orderedObject:
+		n := len(v.keys)
+		for _, e := range v.vals {
+			n += countStrings(e)
+		}
+		return n
+	}
+	return 0
 }

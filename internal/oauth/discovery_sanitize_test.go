@@ -134,3 +134,27 @@ func TestSanitizedMetadataKeepsTheServersOwnQueryValues(t *testing.T) {
 		t.Errorf("the server's own token_endpoint was taken for a credential: %q %q", safe.Changed, safe.TokenEndpoint)
 	}
 }
+
+// A document with more strings than the sanitiser checks is kept out whole,
+// quickly, rather than checked for many seconds.
+func TestSanitizedMetadataBoundsTheWork(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"issuer":"https://idp.example","token_endpoint":"https://idp.example/t","x":[`)
+	for i := range maxDocStrings {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString(`"aB3%41+x/Y="`)
+	}
+	b.WriteString(`]}`)
+	md, err := parseMetadata([]byte(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t)
+	c.Redact().Remember(learnedSecret)
+	safe := md.Sanitized(c.Redact())
+	if len(safe.Changed) != 1 || !strings.Contains(safe.Changed[0], "the whole document") || safe.Raw != "" || safe.TokenEndpoint != "" {
+		t.Errorf("an oversized document was kept: %q, %d bytes of raw", safe.Changed, len(safe.Raw))
+	}
+}
