@@ -59,3 +59,37 @@ data "clientcreds_oidc_discovery" "discovery_url" {
 		t.Errorf("a diagnostic quotes the user information:\n%s", out)
 	}
 }
+
+// The same for the proxy's upstream and revocation_url, arguments of an
+// ephemeral resource.
+func TestAccURLDiagnosticsQuoteNoCredentialsEphemeral(t *testing.T) {
+	t.Parallel()
+	const pw, val = "Acc-Url-Pw-5mz2", "Acc-Qv-9yT4pd"
+	c := newCLI(t, "1.10.0", fmt.Sprintf(`
+locals {
+  user = "acc-url-user"
+  pw   = %q
+  val  = %q
+}
+ephemeral "clientcreds_proxy" "p" {
+  token_url      = "https://idp.example/token"
+  client_id      = "client-1"
+  client_secret  = "not-the-point"
+  upstream       = "https://${local.user}:${local.pw}@api.example:port/v1?key=${local.val}"
+  revocation_url = "api.example/revoke?token=${local.val}"
+}
+`, pw, val))
+	out := c.runFail(nil, "plan", "-input=false", "-no-color")
+	if n := strings.Count(out, "Invalid URL"); n != 2 {
+		t.Errorf("%d Invalid URL diagnostics, want 2:\n%s", n, out)
+	}
+	for _, want := range []string{`https://api.example:port/v1?key=…`, `api.example/revoke?token=…`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no diagnostic quotes %s:\n%s", want, out)
+		}
+	}
+	assertAbsent(t, "terraform plan output", out, map[string]string{"URL password": pw, "query value": val})
+	if strings.Contains(out, "acc-url-user") {
+		t.Errorf("a diagnostic quotes the user information:\n%s", out)
+	}
+}
