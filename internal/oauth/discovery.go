@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/redact"
 )
 
 // Well-known document names (OpenID Connect Discovery 1.0 §4, RFC 8414 §3).
@@ -66,10 +68,10 @@ type Metadata struct {
 func DiscoveryURL(issuer, wellKnown string) (string, error) {
 	u, err := url.Parse(issuer)
 	if err != nil {
-		return "", fmt.Errorf("issuer %q is not a valid URL: %v", issuer, err)
+		return "", fmt.Errorf("issuer %q is not a valid URL: %s", redact.URL(issuer), urlProblem(err))
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return "", fmt.Errorf("issuer %q must not have a query or fragment", issuer)
+		return "", fmt.Errorf("issuer %q must not have a query or fragment", redact.URL(issuer))
 	}
 	path := strings.TrimSuffix(u.Path, "/")
 	switch wellKnown {
@@ -197,11 +199,11 @@ func (c *Client) validateMetadata(md *Metadata, req DiscoveryRequest) error {
 		case req.Issuer != "" && md.Issuer != req.Issuer:
 			if strings.TrimRight(md.Issuer, "/") == strings.TrimRight(req.Issuer, "/") {
 				return &mismatchError{
-					fmt.Sprintf("the document's issuer %q differs from the requested %q only by a trailing slash", quoteable(md.Issuer), req.Issuer),
+					fmt.Sprintf("the document's issuer %q differs from the requested %q only by a trailing slash", quoteable(md.Issuer), redact.URL(req.Issuer)),
 					fmt.Sprintf("Issuers are compared exactly (OpenID Connect Discovery §4.3, RFC 8414 §3.3): set issuer = %q.", quoteable(md.Issuer))}
 			}
 			return &mismatchError{
-				fmt.Sprintf("the document's issuer %q does not match the requested issuer %q", quoteable(md.Issuer), req.Issuer),
+				fmt.Sprintf("the document's issuer %q does not match the requested issuer %q", quoteable(md.Issuer), redact.URL(req.Issuer)),
 				"A document for another issuer may be an impostor's. Multi-tenant servers (Microsoft Entra ID's " +
 					"common endpoint, for one) publish a templated issuer: set skip_issuer_check = true for those."}
 		}
@@ -209,7 +211,7 @@ func (c *Client) validateMetadata(md *Metadata, req DiscoveryRequest) error {
 	if md.TokenEndpoint == "" {
 		return errors.New("the metadata document has no token_endpoint")
 	}
-	if _, err := c.checkURL("token_endpoint", md.TokenEndpoint); err != nil {
+	if _, err := c.checkURLPolicy("token_endpoint", md.TokenEndpoint); err != nil {
 		return err
 	}
 	return nil

@@ -1,35 +1,45 @@
 package oauth
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
 	"strings"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/redact"
 )
 
 // The URL policy: which endpoints the provider will send to, and the one
 // way a URL is quoted in a message or a log line.
 
-// redactURL drops user info and query values, which may carry credentials.
-func redactURL(u *url.URL) string {
-	c := *u
-	c.User = nil
-	if c.RawQuery != "" {
-		c.RawQuery = "[query redacted]"
-	}
-	c.Fragment = ""
-	return c.String()
-}
+// redactURL quotes a parsed URL: redact.URL, the one way a URL is quoted in
+// a message or a log line (no user information, no query values, no
+// fragment).
+func redactURL(u *url.URL) string { return redact.URL(u.String()) }
 
 // checkURL parses an endpoint and enforces the transport policy: absolute,
 // https, or http only to a loopback host unless AllowInsecureHTTP is set.
+// What in the URL may be a credential (a password, secret-looking query
+// values) is registered with the client's sanitiser first, parsed or not;
+// an error quotes the URL only through redact.URL, and never url.Parse's
+// own text, which repeats the URL whole.
 func (c *Client) checkURL(what, raw string) (*url.URL, error) {
+	c.cfg.Redact.RememberURL(raw)
+	return c.checkURLPolicy(what, raw)
+}
+
+// checkURLPolicy is checkURL for a URL a server gave (a discovery
+// document's token_endpoint): its parts are not credentials of this
+// client, and registering them would make the sanitiser take the server's
+// own values (a policy name in a query, say) for echoed secrets.
+func (c *Client) checkURLPolicy(what, raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("%s %q is not a valid URL: %v", what, raw, err)
+		return nil, fmt.Errorf("%s %q is not a valid URL: %s", what, redact.URL(raw), urlProblem(err))
 	}
 	if !u.IsAbs() || u.Host == "" {
-		return nil, fmt.Errorf("%s %q is not an absolute URL", what, raw)
+		return nil, fmt.Errorf("%s %q is not an absolute URL", what, redact.URL(raw))
 	}
 	switch u.Scheme {
 	case "https":
@@ -51,13 +61,42 @@ func (c *Client) checkURL(what, raw string) (*url.URL, error) {
 // and is checked when the request is made.)
 func CheckURLSyntax(arg, raw string) error {
 	u, err := url.Parse(raw)
-	if err != nil || !u.IsAbs() || u.Host == "" {
-		return argErr(arg, "The %s %q is not an absolute URL.", arg, raw)
+	if err != nil {
+		return argErr(arg, "The %s %q is not a valid URL: %s.", arg, redact.URL(raw), urlProblem(err))
+	}
+	if !u.IsAbs() || u.Host == "" {
+		return argErr(arg, "The %s %q is not an absolute URL.", arg, redact.URL(raw))
 	}
 	if u.Scheme != "https" && u.Scheme != "http" {
 		return argErr(arg, "The %s %q must use https:// (or http:// to a loopback host).", arg, redactURL(u))
 	}
 	return nil
+}
+
+// urlProblem says what is wrong with a URL that does not parse, in words of
+// our own: url.Parse's error quotes the URL, or the part of it (a port, an
+// escape) that may be a password's.
+func urlProblem(err error) string {
+	var ee url.EscapeError
+	var he url.InvalidHostError
+	msg := err.Error()
+	switch {
+	case errors.As(err, &ee):
+		return "a '%' in it does not start a valid escape (write a literal '%' as %25)"
+	case errors.As(err, &he):
+		return "its host holds a character that is not allowed there"
+	case strings.Contains(msg, "invalid port"):
+		return "its port is not a number (a password with '/', '?', '#' or '@' in it must be percent-encoded)"
+	case strings.Contains(msg, "control character"):
+		return "it holds a control character"
+	case strings.Contains(msg, "missing protocol scheme"):
+		return "it has no scheme (https://)"
+	case strings.Contains(msg, "first path segment in URL cannot contain colon"):
+		return "it has no scheme (https://), and its first segment holds a ':'"
+	case strings.Contains(msg, "missing ']'"), strings.Contains(msg, "IP"):
+		return "its IPv6 address is malformed"
+	}
+	return "it cannot be parsed"
 }
 
 // isLoopback is true for localhost and loopback addresses only. Names under

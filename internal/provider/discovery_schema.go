@@ -2,6 +2,8 @@ package provider
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	dschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/redact"
 )
 
 const discoveryDescription = "Fetches and validates an authorization server's metadata document " +
@@ -73,7 +76,9 @@ var discoveryAttrs = map[string]dschema.Attribute{
 	"mtls_endpoint_aliases": dschema.MapAttribute{ElementType: types.StringType, Computed: true,
 		MarkdownDescription: "The document's `mtls_endpoint_aliases` (RFC 8705 §5): endpoints to use with mutual TLS; null when absent."},
 	"raw_json": dschema.StringAttribute{Computed: true,
-		MarkdownDescription: "The whole document as the server sent it, for fields this data source does not name (decode with `jsondecode`)."},
+		MarkdownDescription: "The whole document as the server sent it, for fields this data source does not name (decode with `jsondecode`). " +
+			"Like every field here it passes the provider's sanitiser: when the document held a credential the provider knows (or a JWT), " +
+			"this is the document re-serialised with those values redacted (URLs that held one are null), and a warning names the fields."},
 }
 
 type discoveryModel struct {
@@ -115,7 +120,7 @@ func (m *discoveryModel) fetch(ctx context.Context, pd *providerData) diag.Diagn
 		diags.Append(notConfigured())
 		return diags
 	}
-	md, err := pd.client.Discover(ctx, oauth.DiscoveryRequest{
+	raw, err := pd.client.Discover(ctx, oauth.DiscoveryRequest{
 		Issuer:          m.Issuer.ValueString(),
 		DiscoveryURL:    m.DiscoveryURL.ValueString(),
 		WellKnown:       m.WellKnown.ValueString(),
@@ -124,6 +129,13 @@ func (m *discoveryModel) fetch(ctx context.Context, pd *providerData) diag.Diagn
 	if err != nil {
 		diags.Append(errorDiag(err))
 		return diags
+	}
+	// What is kept of the document passes the instance's sanitiser: a
+	// server that learned a credential must not get it into state.
+	safe := raw.Sanitized(pd.client.Redact())
+	md := safe.Metadata
+	if len(safe.Changed) > 0 {
+		diags.Append(sanitisedWarning(raw.DiscoveryURL, safe.Changed))
 	}
 	if m.Issuer.ValueString() == "" {
 		m.Issuer = nullIfEmpty(md.Issuer)
@@ -153,4 +165,24 @@ func (m *discoveryModel) fetch(ctx context.Context, pd *providerData) diag.Diagn
 	m.MTLSEndpointAliases = md.MTLSEndpointAliases
 	m.RawJSON = types.StringValue(md.Raw)
 	return diags
+}
+
+// maxNamedFields caps how many members the sanitised-document warning names.
+const maxNamedFields = 20
+
+// sanitisedWarning tells the user that the document kept is not the one the
+// server sent, and which members differ; never their values.
+func sanitisedWarning(from string, changed []string) diag.Diagnostic {
+	names := changed
+	more := ""
+	if len(names) > maxNamedFields {
+		names, more = names[:maxNamedFields], fmt.Sprintf(" and %d more", len(changed)-maxNamedFields)
+	}
+	return diag.NewWarningDiagnostic("Discovery Document Sanitised",
+		fmt.Sprintf("The metadata document from %s held text the provider's sanitiser had to change, in: %s%s. "+
+			"A value that held a credential this provider instance knows (a secret it read, a token it was issued), or a JWT, "+
+			"is redacted, and a URL that held one is left out (null), since a URL with a part removed would point elsewhere; "+
+			"raw_json is re-serialised from the sanitised document. A server that repeats a client's credential has learned it: "+
+			"check the server, and consider rotating the credential.",
+			redact.URL(from), strings.Join(names, ", "), more))
 }

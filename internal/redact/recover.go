@@ -61,6 +61,8 @@ func caseLost(v string) bool {
 			continue // hex decodes in any case
 		case digits < 2 || digits < len(run)/16:
 			continue // words and paths have few digits; base64 has one in six
+		case strings.Count(run, "/")*12 > len(run):
+			continue // a URL path after a port (8443/realms/master/protocol): base64 has one '/' in 64
 		}
 		return true
 	}

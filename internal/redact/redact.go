@@ -19,7 +19,11 @@
 //     these up to maxDepth steps (the base64 of a form-encoded body, say).
 //     When a recovered view holds a credential, or the views are too many to
 //     check, the whole text is withheld and the result says so;
-//   - anything shaped like a JWT is redacted, whoever issued it;
+//   - anything shaped like a JWT is redacted, whoever issued it, also with
+//     its dots percent-encoded or turned into whitespace; and of a JWT
+//     registered as a credential, the payload and the signature are each
+//     redacted on their own (the header, shared by all of an issuer's
+//     tokens, is not);
 //   - control characters are gone, workflow-command markers (::cmd, ##vso[)
 //     are broken up, and the result is at most maxLen runes.
 //
@@ -114,6 +118,15 @@ func (r *Registry) add(values ...string) {
 			r.raw = map[string]bool{}
 		}
 		r.remember(v)
+		// A JWT's payload and signature are secret on their own too: a
+		// server may echo the token with its dots turned into spaces or
+		// line breaks, or quote only the signature it rejected. (The
+		// header is shared by every token of an issuer and says nothing.)
+		for _, part := range jwtSegments(v) {
+			if !r.raw[part] {
+				r.remember(part)
+			}
+		}
 		// A PEM key's body lines are secret on their own too.
 		if strings.Contains(v, "-----BEGIN") {
 			for line := range strings.SplitSeq(v, "\n") {
@@ -143,7 +156,35 @@ func (r *Registry) remember(v string) {
 }
 
 // jwtShape is a compact JWS or JWE: whatever it is, it is a credential.
-var jwtShape = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_.-]*`)
+// Its segments may be joined by dots, by percent-encoded dots, or (as a
+// server that reflowed the text left them) by whitespace; in the last form
+// the payload must look like JSON too (eyJ), and a signature is a long run.
+var jwtShape = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}(?:` +
+	`(?:\.|%2[Ee])[A-Za-z0-9_-]{4,}(?:\.|%2[Ee])[A-Za-z0-9_-]*(?:(?:\.|%2[Ee])[A-Za-z0-9_-]*)*` +
+	`|\s+eyJ[A-Za-z0-9_-]{4,}(?:\s+[A-Za-z0-9_-]{20,})?)`)
+
+// minJWTSegment is the shortest JWT segment remembered on its own.
+const minJWTSegment = 16
+
+// jwtSegments are the segments after the header of a value shaped like a
+// compact JWS (3 segments) or JWE (5), each at least minJWTSegment long;
+// nil for anything else.
+func jwtSegments(v string) []string {
+	parts := strings.Split(v, ".")
+	if (len(parts) != 3 && len(parts) != 5) || !strings.HasPrefix(parts[0], "eyJ") {
+		return nil
+	}
+	var out []string
+	for _, p := range parts[1:] {
+		if strings.Trim(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") != "" {
+			return nil
+		}
+		if len(p) >= minJWTSegment {
+			out = append(out, p)
+		}
+	}
+	return out
+}
 
 var workflowCommand = regexp.MustCompile(`::([A-Za-z-])`)
 
@@ -194,4 +235,18 @@ func (r *Registry) redact(text string) string {
 		}
 	}
 	return text
+}
+
+// Reveals reports whether s holds what Sanitize would redact or withhold: a
+// credential this registry knows, in any form Sanitize recognises, or
+// anything shaped like a JWT. Unlike comparing Sanitize's result with s, it
+// ignores what Sanitize changes for display alone (control characters,
+// workflow-command markers, length), so that a value which must be kept
+// exactly, a URL, can be judged by it.
+func (r *Registry) Reveals(s string) bool {
+	if r == nil {
+		r = &Registry{}
+	}
+	c := clean(s)
+	return r.redact(c) != c || jwtShape.MatchString(c) || r.recoverable(c)
 }
