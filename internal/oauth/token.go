@@ -137,9 +137,7 @@ func parseTokenAnswer(ans *answer, o op, method AuthMethod) (*Token, error) {
 	if ans.status >= 300 && ans.status < 400 {
 		e := fail("the server answered with a redirect")
 		if loc := ans.header.Get("Location"); loc != "" {
-			if lu, err := url.Parse(loc); err == nil {
-				e.Reason += " to " + redactURL(lu)
-			}
+			e.Reason += " to " + redact.URL(loc)
 		}
 		e.Hint = "A token request carries the client's credentials, so redirects are never followed. Set token_url to the final token endpoint."
 		return nil, e

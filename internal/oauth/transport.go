@@ -43,8 +43,8 @@ func (c *Client) send(ctx context.Context, hc *http.Client, method, target strin
 	defer cancel()
 	for n := 1; ; n++ {
 		req, err := http.NewRequestWithContext(ctx, method, target, nil)
-		if err != nil {
-			return nil, o.fail("the request could not be built: "+err.Error(), err)
+		if err != nil { // the URL was checked before: no URL is quoted here
+			return nil, o.fail("the request could not be built: "+urlProblem(err), err)
 		}
 		req.Header = header.Clone()
 		req.Header.Set("User-Agent", c.cfg.UserAgent)
@@ -188,7 +188,7 @@ func (c *Client) sameOriginRedirects(req *http.Request, via []*http.Request) err
 	if !strings.EqualFold(req.URL.Scheme, first.Scheme) || !strings.EqualFold(req.URL.Hostname(), first.Hostname()) || port(req.URL) != port(first) {
 		return &redirectError{from, to, "another origin"}
 	}
-	if _, err := c.checkURL("redirect target", req.URL.String()); err != nil {
+	if _, err := c.checkURLPolicy("redirect target", req.URL.String()); err != nil { // the server's URL, not the user's
 		return &redirectError{from, to, "a URL the provider would not fetch: " + err.Error()}
 	}
 	return nil
