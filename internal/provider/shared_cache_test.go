@@ -90,3 +90,59 @@ data "clientcreds_token" "t" {
 		t.Errorf("%d token requests; want 1", n)
 	}
 }
+
+// A hostile Redis answers AUTH with the password it received (reversed,
+// where no sanitiser can know it) after text of its own: the plan succeeds,
+// and the warning says, in the provider's words, that authentication
+// failed, quoting nothing of the server's answer.
+func TestAccSharedCacheHostileAuthAnswerNotQuoted(t *testing.T) {
+	t.Parallel()
+	const password = "redis-pw-Rv5Kd8Wm2Tq"
+	const marker = "HOSTILE-SERVER-TEXT"
+	reversed := []byte(password)
+	for i, j := 0, len(reversed)-1; i < j; i, j = i+1, j-1 {
+		reversed[i], reversed[j] = reversed[j], reversed[i]
+	}
+	fake := testredis.StartFake(t, "127.0.0.1", func(cmd []string) string {
+		switch strings.ToUpper(cmd[0]) {
+		case "HELLO", "AUTH":
+			pw := []byte(cmd[len(cmd)-1])
+			for i, j := 0, len(pw)-1; i < j; i, j = i+1, j-1 {
+				pw[i], pw[j] = pw[j], pw[i]
+			}
+			return testredis.Error("WRONGPASS " + marker + " you sent " + string(pw))
+		}
+		return testredis.Error("NOAUTH " + marker)
+	})
+	srv := startServer(t, authserver.Options{})
+	c := newCLI(t, "1.0.0", fmt.Sprintf(`
+provider "clientcreds" {
+  cache {
+    redis {
+      url          = %q
+      password_env = "FLEET_REDIS_PASSWORD"
+    }
+  }
+}
+data "clientcreds_token" "t" {
+  token_url     = %q
+  client_id     = "client-1"
+  client_secret = %q
+}
+`, fake.URL, srv.TokenURL(), testSecret))
+	out := c.run([]string{"FLEET_REDIS_PASSWORD=" + password}, "plan", "-input=false", "-no-color")
+	if !fake.Received(password) {
+		t.Fatalf("the fake Redis never received the password; commands %q", fake.Commands())
+	}
+	if !phrase("Shared Token Cache Unavailable", "authentication failed", "tokens are requested from the server directly").MatchString(out) {
+		t.Errorf("no warning that authentication failed:\n%s", out)
+	}
+	for _, leak := range []string{marker, password, string(reversed), "you sent"} {
+		if strings.Contains(out, leak) {
+			t.Errorf("the output quotes the server (%q):\n%s", leak, out)
+		}
+	}
+	if n := len(srv.TokenRequests()); n != 1 {
+		t.Errorf("%d token requests; want 1", n)
+	}
+}

@@ -30,8 +30,9 @@ import (
 //
 // It is never a reason to fail: an unreachable, slow, full, read-only or
 // garbled store is a miss, every call is bounded by a short timeout, and the
-// first failure is kept for one warning (Warning), which names the cause and
-// the server, never the password.
+// first failure is kept for one warning (Warning), which names the cause in
+// the provider's own words (see describe) and the server, never the
+// password nor any text the server sent.
 type Redis struct {
 	client   redis.UniversalClient
 	prefix   string
@@ -43,6 +44,10 @@ type Redis struct {
 	// down is set at the first failure: for the rest of the run every call
 	// is a miss at once, rather than a timeout each.
 	down atomic.Bool
+	// authFailed is set when the server answered AUTH (or HELLO's AUTH)
+	// with an error: go-redis returns that answer as is, indistinguishable
+	// from an answer to GET, so the hook (authHook) tells them apart.
+	authFailed atomic.Bool
 
 	mu      sync.Mutex
 	warning string
@@ -132,6 +137,12 @@ func NewRedis(o RedisOptions) (*Redis, error) {
 	uo.MaxRetries = -1 // a failed call is a miss; retrying only delays the plan
 	uo.DisableIdentity = true
 	r.client = redis.NewUniversalClient(uo)
+	switch c := r.client.(type) {
+	case *redis.ClusterClient:
+		c.OnNewNode(func(node *redis.Client) { node.AddHook(authHook{r}) })
+	default:
+		r.client.AddHook(authHook{r})
+	}
 	return r, nil
 }
 
@@ -260,12 +271,15 @@ func (r *Redis) Lock(ctx context.Context, k oauth.StoreKey) (func(), bool) {
 
 // fail keeps the first failure for Warning, and stops using the store.
 func (r *Redis) fail(doing string, err error) {
+	if r.authFailed.Load() && !redis.IsAuthError(err) {
+		err = &errAuthFailed{err}
+	}
 	r.down.Store(true)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.warning == "" {
 		r.warning = fmt.Sprintf("The shared token cache at %s could not be used (%s: %s); tokens are requested from the server directly.",
-			r.server, doing, r.san.Sanitize(err.Error(), 200))
+			r.server, doing, describe(err, r.san))
 	}
 }
 
