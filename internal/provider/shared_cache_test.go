@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/authserver"
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/testpki"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/testredis"
 )
 
@@ -144,5 +145,98 @@ data "clientcreds_token" "t" {
 	}
 	if n := len(srv.TokenRequests()); n != 1 {
 		t.Errorf("%d token requests; want 1", n)
+	}
+}
+
+// Plain redis:// to a host that is not loopback is refused, in the block or
+// in the environment, naming what to change; the password never leaves.
+func TestAccSharedCachePlaintextToRemoteHostRefused(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t, authserver.Options{})
+	data := fmt.Sprintf(`
+data "clientcreds_token" "t" {
+  token_url     = %q
+  client_id     = "client-1"
+  client_secret = %q
+}
+`, srv.TokenURL(), testSecret)
+	block := newCLI(t, "1.0.0", `
+provider "clientcreds" {
+  cache {
+    redis {
+      url      = "redis://10.255.255.1:6379/0"
+      password = "redis-pw-Plain4Xq9"
+    }
+  }
+}
+`+data)
+	out := block.runFail(nil, "plan", "-input=false", "-no-color")
+	if !phrase("Unencrypted Redis Connection Refused", "10.255.255.1", "unencrypted", "rediss://", "allow_plaintext = true", "cache.redis block").MatchString(out) {
+		t.Errorf("no error naming what to change:\n%s", out)
+	}
+	if strings.Contains(out, "redis-pw-Plain4Xq9") {
+		t.Errorf("the output shows the password:\n%s", out)
+	}
+	env := newCLI(t, "1.0.0", data)
+	out = env.runFail([]string{"CLIENTCREDS_CACHE_REDIS_URL=redis://cache.internal.example:6379"}, "plan", "-input=false", "-no-color")
+	if !phrase("Unencrypted Redis Connection Refused", "cache.internal.example", "allow_plaintext = true").MatchString(out) {
+		t.Errorf("no error for the environment's URL:\n%s", out)
+	}
+	if n := len(srv.TokenRequests()); n != 0 {
+		t.Errorf("%d token requests; the configuration is refused before any", n)
+	}
+}
+
+// rediss:// with ?skip_verify=true is refused unless insecure_skip_verify is
+// set; with it the cache is used and the run warns once.
+func TestAccSharedCacheSkipVerifyIsAWarnedOptIn(t *testing.T) {
+	t.Parallel()
+	ca := testpki.NewCA(t)
+	key, keyPEM := testpki.ECKey(t)
+	rs := testredis.Start(t, testredis.Options{TLSCertPEM: testpki.CertPEM(ca.Issue(t, "127.0.0.1", time.Hour, key.Public())), TLSKeyPEM: keyPEM})
+	srv := startServer(t, authserver.Options{Clients: map[string]string{"client-1": testSecret, "client-2": testSecret}})
+	config := func(optIn string) string {
+		return fmt.Sprintf(`
+provider "clientcreds" {
+  cache {
+    redis {
+      url = %q
+      %s
+    }
+  }
+}
+data "clientcreds_token" "a" {
+  token_url     = %q
+  client_id     = "client-1"
+  client_secret = %q
+}
+data "clientcreds_token" "b" {
+  token_url     = %q
+  client_id     = "client-2"
+  client_secret = %q
+}
+`, rs.URL+"?skip_verify=true", optIn, srv.TokenURL(), testSecret, srv.TokenURL(), testSecret)
+	}
+	refused := newCLI(t, "1.0.0", config(""))
+	out := refused.runFail(nil, "plan", "-input=false", "-no-color")
+	if !phrase("Redis Certificate Checks Off", "skip_verify", "ca_cert_file", "insecure_skip_verify = true").MatchString(out) {
+		t.Errorf("no error naming insecure_skip_verify:\n%s", out)
+	}
+	allowed := newCLI(t, "1.0.0", config("insecure_skip_verify = true"))
+	out = allowed.run(nil, "plan", "-input=false", "-no-color")
+	if n := strings.Count(out, "Warning: Redis Certificate Checks Off"); n != 1 {
+		t.Errorf("%d certificate warnings; want exactly one:\n%s", n, out)
+	}
+	if strings.Contains(out, "Shared Token Cache Unavailable") {
+		t.Errorf("the cache was not used:\n%s", out)
+	}
+	// A second run finds both tokens in the cache.
+	before := len(srv.TokenRequests())
+	out = allowed.run(nil, "plan", "-input=false", "-no-color")
+	if n := len(srv.TokenRequests()); before != 2 || n != before {
+		t.Errorf("%d token requests, then %d after a second run; want 2 and no more", before, n)
+	}
+	if n := strings.Count(out, "Warning: Redis Certificate Checks Off"); n != 1 {
+		t.Errorf("%d certificate warnings in the second run; want exactly one:\n%s", n, out)
 	}
 }

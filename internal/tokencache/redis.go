@@ -71,6 +71,14 @@ type RedisOptions struct {
 	LockWait time.Duration
 	// Timeout bounds every call; DefaultRedisTimeout when zero.
 	Timeout time.Duration
+	// AllowPlaintext accepts redis:// (no TLS) to nodes that are not
+	// loopback: without it NewRedis refuses them (ErrPlaintext), whether or
+	// not there is a password, since the locks and entries are the cache too.
+	AllowPlaintext bool
+	// InsecureSkipVerify turns off the checks of the server's certificate
+	// for rediss://, and is the only way to: a URL's ?skip_verify=true
+	// without it is refused (ErrSkipVerify).
+	InsecureSkipVerify bool
 	// Redact is the provider instance's registry: the password (given, or
 	// in the URL) is added to it, and the store's messages pass it.
 	Redact *redact.Registry
@@ -102,6 +110,9 @@ func NewRedis(o RedisOptions) (*Redis, error) {
 	}
 	o.Redact.Remember(o.Password)
 	server := (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
+	if err := checkTransport(u, o); err != nil {
+		return nil, err
+	}
 	uo, err := universalOptions(o.URL, u)
 	if err != nil {
 		return nil, fmt.Errorf("the Redis URL %s cannot be used: %s", server, o.Redact.Sanitize(err.Error(), 200))
@@ -111,6 +122,7 @@ func NewRedis(o RedisOptions) (*Redis, error) {
 	}
 	if uo.TLSConfig != nil {
 		uo.TLSConfig.MinVersion = tls.VersionTLS12
+		uo.TLSConfig.InsecureSkipVerify = o.InsecureSkipVerify
 		if len(o.CACertPEM) > 0 {
 			pool, err := x509.SystemCertPool()
 			if err != nil || pool == nil {
