@@ -52,6 +52,9 @@ type Redis struct {
 	mu      sync.Mutex
 	warning string
 	warned  bool
+
+	// seen is the rollback floor of each entry (rollback.go).
+	seen floors
 }
 
 // RedisOptions configure a Redis store.
@@ -205,7 +208,10 @@ func (r *Redis) Load(k oauth.StoreKey, now time.Time) (*oauth.Token, bool) {
 		return nil, false
 	}
 	t, state := unsealEntry(name, key, raw, now)
-	return t, state == entryValid
+	if state != entryValid || !r.seen.accept(name, t.IssuedAt) {
+		return nil, false // an entry older than one this process saw: rolled back
+	}
+	return t, true
 }
 
 // Save stores t for k until it stops being kept.
@@ -229,6 +235,46 @@ func (r *Redis) Save(k oauth.StoreKey, t *oauth.Token) error {
 	defer cancel()
 	if err := r.client.Set(ctx, r.prefix+name, out, ttl).Err(); err != nil {
 		r.fail("writing", err)
+		return err
+	}
+	r.seen.saw(name, t.IssuedAt)
+	return nil
+}
+
+// forgetScript deletes an entry only while it still holds the bytes read.
+var forgetScript = redis.NewScript(`if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) end return 0`)
+
+// Forget removes k's entry while it still holds accessToken (any token when
+// accessToken is ""), for a token the API refused; an entry another run has
+// since replaced is left alone. In this process, that token's entry is never
+// accepted again, even if written back.
+func (r *Redis) Forget(k oauth.StoreKey, accessToken string) error {
+	if r.down.Load() {
+		return errors.New("the shared token cache is unavailable for this run")
+	}
+	name, key, err := derive(k)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := r.call()
+	defer cancel()
+	raw, err := r.client.Get(ctx, r.prefix+name).Bytes()
+	switch {
+	case errors.Is(err, redis.Nil):
+		return nil
+	case err != nil:
+		r.fail("forgetting", err)
+		return err
+	case len(raw) > maxEntrySize:
+		return nil
+	}
+	t, state := unsealEntry(name, key, raw, time.Time{}) // expired or not
+	if state != entryValid || accessToken != "" && t.AccessToken != accessToken {
+		return nil
+	}
+	r.seen.forgot(name, t.IssuedAt)
+	if err := forgetScript.Run(ctx, r.client, []string{r.prefix + name}, raw).Err(); err != nil {
+		r.fail("forgetting", err)
 		return err
 	}
 	return nil
