@@ -233,11 +233,37 @@ func (r *Redis) Save(k oauth.StoreKey, t *oauth.Token) error {
 	}
 	ctx, cancel := r.call()
 	defer cancel()
-	if err := r.client.Set(ctx, r.prefix+name, out, ttl).Err(); err != nil {
+	// Never replace a newer entry: a run that fetched earlier but saves
+	// later (a slow answer, a lock that timed out) would otherwise put back
+	// a token that a server revoking on issue has already revoked. WATCH
+	// makes the compare and the write one step; a concurrent write wins.
+	var newer *oauth.Token
+	err = r.client.Watch(ctx, func(tx *redis.Tx) error {
+		cur, err := tx.Get(ctx, r.prefix+name).Bytes()
+		switch {
+		case errors.Is(err, redis.Nil):
+		case err != nil:
+			return err
+		case len(cur) <= maxEntrySize:
+			if old, state := unsealEntry(name, key, cur, time.Time{}); state == entryValid && old.IssuedAt.After(t.IssuedAt) {
+				newer = old
+				return nil
+			}
+		}
+		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.Set(ctx, r.prefix+name, out, ttl)
+			return nil
+		})
+		return err
+	}, r.prefix+name)
+	if err != nil && !errors.Is(err, redis.TxFailedErr) {
 		r.fail("writing", err)
 		return err
 	}
 	r.seen.saw(name, t.IssuedAt)
+	if newer != nil {
+		r.seen.saw(name, newer.IssuedAt)
+	}
 	return nil
 }
 

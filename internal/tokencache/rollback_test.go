@@ -185,3 +185,26 @@ func TestTieredForget(t *testing.T) {
 		t.Errorf("an entry is left: disk %v, Redis %v", d.hasEntry(t), r.hasEntry(t))
 	}
 }
+
+// A run that fetched earlier but saves later leaves the newer entry in
+// Redis: the next process reads the newer token.
+func TestRedisSaveNeverReplacesANewerEntry(t *testing.T) {
+	b := redisBacking(t)
+	now := time.Now()
+	k := rollbackKey()
+	late, early := b.open(t), b.open(t)
+	newer, older := issuedToken("token-fetched-later", now), issuedToken("token-fetched-earlier", now.Add(-2*time.Second))
+	if err := late.Save(k, newer); err != nil {
+		t.Fatal(err)
+	}
+	if err := early.Save(k, older); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := b.open(t).Load(k, now); !ok || got.AccessToken != newer.AccessToken {
+		t.Errorf("the next process reads %v, %v; want the newer token", got, ok)
+	}
+	// The early saver itself does not go back to its own older token.
+	if got, ok := early.Load(k, now); !ok || got.AccessToken != newer.AccessToken {
+		t.Errorf("the early saver reads %v, %v; want the newer token", got, ok)
+	}
+}
