@@ -2,6 +2,8 @@ package provider
 
 import (
 	"errors"
+	"fmt"
+	"net/netip"
 	"os"
 	"strings"
 	"time"
@@ -34,6 +36,7 @@ type redisModel struct {
 	// The transport policy's two opt-ins (see tokencache/redis_policy.go).
 	AllowPlaintext     types.Bool `tfsdk:"allow_plaintext"`
 	InsecureSkipVerify types.Bool `tfsdk:"insecure_skip_verify"`
+	ClusterNetworks    types.List `tfsdk:"cluster_networks"`
 }
 
 // The environment turns the caches on without a cache block, so that a
@@ -47,6 +50,7 @@ const (
 	redisPasswordName   = "password"
 	redisPlainName      = "allow_plaintext"
 	redisSkipVerifyName = "insecure_skip_verify"
+	redisNetworksName   = "cluster_networks"
 )
 
 var redisPasswordArgs = oauth.SecretArgs{Inline: redisPasswordName, File: "password_file", Env: "password_env"}
@@ -79,6 +83,7 @@ func configureCache(m *cacheModel, cfg *oauth.Config, diags *diag.Diagnostics) (
 			}
 			ro.AllowPlaintext = r.AllowPlaintext.ValueBool()
 			ro.InsecureSkipVerify = r.InsecureSkipVerify.ValueBool()
+			ro.ClusterNetworks = clusterNetworks(r.ClusterNetworks, redisPath.AtName(redisNetworksName), diags)
 			readFile(r.CACertFile, "ca_cert_file", &ro.CACertPEM, diags)
 		}
 		if dir == "" && ro.URL == "" {
@@ -151,4 +156,32 @@ func redisURLDiag(redisPath path.Path, err error) diag.Diagnostic {
 				", or use rediss://.")
 	}
 	return diag.NewAttributeErrorDiagnostic(urlPath, "Unusable Redis URL", err.Error()+".")
+}
+
+// clusterNetworks parses the CIDR ranges of cluster_networks; an address
+// without a prefix length is that one address.
+func clusterNetworks(l types.List, at path.Path, diags *diag.Diagnostics) []netip.Prefix {
+	if l.IsNull() || l.IsUnknown() {
+		return nil
+	}
+	var out []netip.Prefix
+	for i, e := range l.Elements() {
+		s, ok := e.(types.String)
+		if !ok || s.IsNull() || s.IsUnknown() {
+			continue
+		}
+		v := strings.TrimSpace(s.ValueString())
+		p, err := netip.ParsePrefix(v)
+		if err != nil {
+			a, aerr := netip.ParseAddr(v)
+			if aerr != nil {
+				diags.AddAttributeError(at.AtListIndex(i), "Invalid Network",
+					fmt.Sprintf("%q is not a CIDR range (such as 10.0.0.0/16 or fd00::/8) nor an IP address.", v))
+				continue
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/tokencache"
@@ -172,6 +173,13 @@ func redisSchema() schema.SingleNestedBlock {
 				MarkdownDescription: "Accept any certificate from a `rediss://` server, turning its checks off; the only way to (a " +
 					"`?skip_verify=true` in the URL without it is an error). Each run that sets it warns. Prefer `ca_cert_file`. " +
 					"Defaults to `false`."},
+			redisNetworksName: schema.ListAttribute{Optional: true, ElementType: types.StringType,
+				MarkdownDescription: "For a cluster: networks (CIDR ranges such as `10.0.0.0/16`, or single addresses) where its nodes may " +
+					"be besides the hosts named in `url`. A cluster tells the client where each key lives (`MOVED` and `ASK` answers, " +
+					"and its slot map), and the client would connect, and send the password, to any address it is told. So it connects " +
+					"only to the hosts in `url` (its own and every `?addr=`, on any port) and to addresses in these networks; any other " +
+					"address is refused, with a warning naming it. A host name outside `url` is resolved and must resolve into one of " +
+					"these networks. Defaults to none."},
 			"key_prefix": schema.StringAttribute{Optional: true,
 				MarkdownDescription: "Prefix of every key the cache writes. Defaults to `" + tokencache.DefaultKeyPrefix + "`."},
 			"lock_wait": schema.StringAttribute{Optional: true,

@@ -240,3 +240,70 @@ data "clientcreds_token" "b" {
 		t.Errorf("%d certificate warnings in the second run; want exactly one:\n%s", n, out)
 	}
 }
+
+// A cluster node answers MOVED with an address outside the hosts of the
+// URL: the client does not connect there (the password stays), and the
+// warning names the address; with the address's network in
+// cluster_networks, the client follows.
+func TestAccSharedCacheClusterRedirectOutsideConfiguredNodes(t *testing.T) {
+	t.Parallel()
+	const password = "cluster-pw-Tz6Wn1Bk"
+	outside := testredis.StartFake(t, "127.0.0.2", func(cmd []string) string {
+		switch strings.ToUpper(cmd[0]) {
+		case "HELLO":
+			return testredis.Error("ERR unknown command 'HELLO'")
+		case "GET":
+			return testredis.Nil()
+		}
+		return testredis.Simple("OK")
+	})
+	var seedAddr string
+	seed := testredis.StartFake(t, "127.0.0.1", func(cmd []string) string {
+		switch strings.ToUpper(cmd[0]) {
+		case "HELLO":
+			return testredis.Error("ERR unknown command 'HELLO'")
+		case "CLUSTER":
+			host, port, _ := strings.Cut(seedAddr, ":")
+			n := int64(0)
+			fmt.Sscan(port, &n)
+			return testredis.Array(testredis.Array(testredis.Int(0), testredis.Int(16383),
+				testredis.Array(testredis.Bulk(host), testredis.Int(n), testredis.Bulk("node-id"))))
+		case "GET", "SET", "EXISTS", "WATCH", "EVALSHA", "EVAL", "DEL":
+			return testredis.Error("MOVED 1234 " + outside.Addr)
+		}
+		return testredis.Simple("OK")
+	})
+	seedAddr = seed.Addr
+	srv := startServer(t, authserver.Options{})
+	config := func(extra string) string {
+		return fmt.Sprintf(`
+provider "clientcreds" {
+  cache {
+    redis {
+      url      = %q
+      password = %q
+      %s
+    }
+  }
+}
+data "clientcreds_token" "t" {
+  token_url     = %q
+  client_id     = "client-1"
+  client_secret = %q
+}
+`, "redis://"+seed.Addr+"?addr="+seed.Addr, password, extra, srv.TokenURL(), testSecret)
+	}
+	out := newCLI(t, "1.0.0", config("")).run(nil, "plan", "-input=false", "-no-color")
+	if outside.Received(password) || len(outside.Commands()) > 0 {
+		t.Errorf("the client connected to %s, outside the configured nodes: %q", outside.Addr, outside.Commands())
+	}
+	if !phrase("Shared Token Cache Unavailable", "the cluster sent the client to "+outside.Addr, "outside the configured nodes", "cluster_networks").MatchString(out) {
+		t.Errorf("no warning naming the refused address:\n%s", out)
+	}
+	out = newCLI(t, "1.0.0", config(`cluster_networks = ["127.0.0.2/32"]`)).run(nil, "plan", "-input=false", "-no-color")
+	// (The fake answers too little for a whole run without a warning; what
+	// counts is that the client went there.)
+	if !outside.Received("get") || strings.Contains(out, "outside the configured nodes") {
+		t.Errorf("with cluster_networks the client did not follow the redirection (%q):\n%s", outside.Commands(), out)
+	}
+}

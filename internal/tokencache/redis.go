@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"sync"
 	"sync/atomic"
@@ -48,6 +49,8 @@ type Redis struct {
 	// with an error: go-redis returns that answer as is, indistinguishable
 	// from an answer to GET, so the hook (authHook) tells them apart.
 	authFailed atomic.Bool
+	// refused is the first address the cluster guard refused.
+	refused atomic.Pointer[errAddressRefused]
 
 	mu      sync.Mutex
 	warning string
@@ -82,6 +85,10 @@ type RedisOptions struct {
 	// for rediss://, and is the only way to: a URL's ?skip_verify=true
 	// without it is refused (ErrSkipVerify).
 	InsecureSkipVerify bool
+	// ClusterNetworks are where a cluster's nodes may be besides the hosts
+	// the URL names: a MOVED or ASK answer, or the slot map, naming an
+	// address elsewhere is refused (redis_cluster.go).
+	ClusterNetworks []netip.Prefix
 	// Redact is the provider instance's registry: the password (given, or
 	// in the URL) is added to it, and the store's messages pass it.
 	Redact *redact.Registry
@@ -154,7 +161,8 @@ func NewRedis(o RedisOptions) (*Redis, error) {
 	r.client = redis.NewUniversalClient(uo)
 	switch c := r.client.(type) {
 	case *redis.ClusterClient:
-		c.OnNewNode(func(node *redis.Client) { node.AddHook(authHook{r}) })
+		guard := newClusterGuard(r, u, o.ClusterNetworks)
+		c.OnNewNode(func(node *redis.Client) { node.AddHook(guard); node.AddHook(authHook{r}) })
 	default:
 		r.client.AddHook(authHook{r})
 	}
@@ -355,7 +363,9 @@ func (r *Redis) Lock(ctx context.Context, k oauth.StoreKey) (func(), bool) {
 
 // fail keeps the first failure for Warning, and stops using the store.
 func (r *Redis) fail(doing string, err error) {
-	if r.authFailed.Load() && !redis.IsAuthError(err) {
+	if refused := r.refused.Load(); refused != nil {
+		err = refused // what went wrong after, a MOVED or a dial error, follows from it
+	} else if r.authFailed.Load() && !redis.IsAuthError(err) {
 		err = &errAuthFailed{err}
 	}
 	r.down.Store(true)

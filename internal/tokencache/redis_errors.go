@@ -91,8 +91,9 @@ func describe(err error, san *redact.Registry) string {
 	var redisErr redis.Error
 	switch {
 	case errors.As(err, &refused):
-		return "the cluster sent the client to " + san.Sanitize(refused.addr, 100) + ", which is outside the configured nodes' " +
-			"network, and the client did not connect there"
+		return "the cluster sent the client to " + san.Sanitize(refused.addr, 100) + ", which is outside the configured nodes, " +
+			"and the client did not connect there; name that node in the URL (?addr=host:port) or its network in cluster_networks " +
+			"if it is yours"
 	case redis.IsAuthError(err) || errors.As(err, new(*errAuthFailed)):
 		return "authentication failed: " + codeMeaning(err, "WRONGPASS")
 	case errors.As(err, &unknownCA), errors.As(err, &invalidCert), errors.As(err, &verifyErr):
