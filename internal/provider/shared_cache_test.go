@@ -307,3 +307,51 @@ data "clientcreds_token" "t" {
 		t.Errorf("with cluster_networks the client did not follow the redirection (%q):\n%s", outside.Commands(), out)
 	}
 }
+
+// The Go client for Redis logs some failures itself, server text included
+// (a cluster's answer to COMMAND, for one), and the provider's standard
+// error is Terraform's log: that logging is off, so a hostile node's text
+// does not reach TF_LOG either.
+func TestAccSharedCacheRedisClientLogsNothing(t *testing.T) {
+	t.Parallel()
+	const marker = "HOSTILE-LOGGED-TEXT"
+	var seedAddr string
+	seed := testredis.StartFake(t, "127.0.0.1", func(cmd []string) string {
+		switch strings.ToUpper(cmd[0]) {
+		case "HELLO", "COMMAND":
+			return testredis.Error("ERR " + marker)
+		case "CLUSTER":
+			host, port, _ := strings.Cut(seedAddr, ":")
+			n := int64(0)
+			fmt.Sscan(port, &n)
+			return testredis.Array(testredis.Array(testredis.Int(0), testredis.Int(16383),
+				testredis.Array(testredis.Bulk(host), testredis.Int(n), testredis.Bulk("node-id"))))
+		case "GET":
+			return testredis.Nil()
+		}
+		return testredis.Error("ERR " + marker)
+	})
+	seedAddr = seed.Addr
+	srv := startServer(t, authserver.Options{})
+	c := newCLI(t, "1.0.0", fmt.Sprintf(`
+provider "clientcreds" {
+  cache {
+    redis {
+      url = %q
+    }
+  }
+}
+data "clientcreds_token" "t" {
+  token_url     = %q
+  client_id     = "client-1"
+  client_secret = %q
+}
+`, "redis://"+seed.Addr+"?addr="+seed.Addr, srv.TokenURL(), testSecret))
+	out := c.run([]string{"TF_LOG=TRACE"}, "plan", "-input=false", "-no-color")
+	if !seed.Received("get") {
+		t.Fatalf("the run never used the cache: %q", seed.Commands())
+	}
+	if strings.Contains(out, marker) {
+		t.Errorf("the server's text reached the log:\n%s", out)
+	}
+}

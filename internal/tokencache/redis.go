@@ -156,7 +156,9 @@ func NewRedis(o RedisOptions) (*Redis, error) {
 	}
 	uo.DialTimeout, uo.ReadTimeout, uo.WriteTimeout = r.timeout, r.timeout, r.timeout
 	uo.ContextTimeoutEnabled = true
-	uo.MaxRetries = -1 // a failed call is a miss; retrying only delays the plan
+	uo.MaxRetries = -1   // a failed call is a miss; retrying only delays the plan
+	uo.DialerRetries = 1 // one attempt per dial, for the same reason
+	quietClient.Do(func() { redis.SetLogger(discardLogger{}) })
 	uo.DisableIdentity = true
 	r.client = redis.NewUniversalClient(uo)
 	switch c := r.client.(type) {
@@ -168,6 +170,16 @@ func NewRedis(o RedisOptions) (*Redis, error) {
 	}
 	return r, nil
 }
+
+// quietClient turns off go-redis' own logging, once per process: it writes
+// some failures with the server's text in them (a cluster node's answer to
+// COMMAND, for one) to standard error, which is Terraform's log. What goes
+// wrong reaches the user through Warning, classified (describe).
+var quietClient sync.Once
+
+type discardLogger struct{}
+
+func (discardLogger) Printf(context.Context, string, ...any) {}
 
 // universalOptions parses a single-node URL (with its database) or, with
 // ?addr=, a cluster's.
