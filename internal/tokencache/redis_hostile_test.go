@@ -3,8 +3,10 @@ package tokencache_test
 import (
 	"context"
 	"fmt"
+	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/testredis"
@@ -72,4 +74,55 @@ func reverse(s string) string {
 		b[i], b[j] = b[j], b[i]
 	}
 	return string(b)
+}
+
+// A server that never answers, or answers what is not Redis: the warning
+// says so in the provider's words.
+func TestRedisWarningClassifiesSilenceAndGarbage(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		answer string
+		want   string
+	}{
+		{"silent", "", "timed out"},
+		{"garbage", "HTTP/1.1 400 Bad Request " + hostileMarker + "\r\n\r\n", "not the Redis protocol"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = l.Close() })
+			go func() {
+				for {
+					c, err := l.Accept()
+					if err != nil {
+						return
+					}
+					go func() {
+						defer c.Close()
+						buf := make([]byte, 4096)
+						for {
+							if _, err := c.Read(buf); err != nil {
+								return
+							}
+							if tc.answer != "" {
+								_, _ = c.Write([]byte(tc.answer))
+							}
+						}
+					}()
+				}
+			}()
+			store, err := tokencache.NewRedis(tokencache.RedisOptions{URL: "redis://" + l.Addr().String(), Timeout: 200 * time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = store.Close() })
+			store.Load(oauth.StoreKey{Fingerprint: []byte("fp"), Secret: []byte(redisSecret), Salt: []byte("s")}, time.Now())
+			w := store.Warning()
+			if !strings.Contains(w, tc.want) || strings.Contains(w, hostileMarker) {
+				t.Errorf("warning %q; want it to say %q and quote nothing", w, tc.want)
+			}
+		})
+	}
 }
