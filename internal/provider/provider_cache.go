@@ -1,7 +1,11 @@
 package provider
 
 import (
+	"errors"
+	"fmt"
+	"net/netip"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -29,17 +33,24 @@ type redisModel struct {
 	CACertFile   types.String `tfsdk:"ca_cert_file"`
 	KeyPrefix    types.String `tfsdk:"key_prefix"`
 	LockWait     types.String `tfsdk:"lock_wait"`
+	// The transport policy's two opt-ins (see tokencache/redis_policy.go).
+	AllowPlaintext     types.Bool `tfsdk:"allow_plaintext"`
+	InsecureSkipVerify types.Bool `tfsdk:"insecure_skip_verify"`
+	ClusterNetworks    types.List `tfsdk:"cluster_networks"`
 }
 
 // The environment turns the caches on without a cache block, so that a
 // runner fleet needs no change to its configurations.
 const (
-	cacheDirEnv       = "CLIENTCREDS_CACHE_DIR"
-	redisURLEnv       = "CLIENTCREDS_CACHE_REDIS_URL"
-	redisPasswordEnv  = "CLIENTCREDS_CACHE_REDIS_PASSWORD"
-	redisBlockPath    = "redis"
-	cacheBlockPath    = "cache"
-	redisPasswordName = "password"
+	cacheDirEnv         = "CLIENTCREDS_CACHE_DIR"
+	redisURLEnv         = "CLIENTCREDS_CACHE_REDIS_URL"
+	redisPasswordEnv    = "CLIENTCREDS_CACHE_REDIS_PASSWORD"
+	redisBlockPath      = "redis"
+	cacheBlockPath      = "cache"
+	redisPasswordName   = "password"
+	redisPlainName      = "allow_plaintext"
+	redisSkipVerifyName = "insecure_skip_verify"
+	redisNetworksName   = "cluster_networks"
 )
 
 var redisPasswordArgs = oauth.SecretArgs{Inline: redisPasswordName, File: "password_file", Env: "password_env"}
@@ -70,6 +81,9 @@ func configureCache(m *cacheModel, cfg *oauth.Config, diags *diag.Diagnostics) (
 			if v := r.LockWait.ValueString(); v != "" {
 				ro.LockWait, _ = time.ParseDuration(v) // checked by durationValidator
 			}
+			ro.AllowPlaintext = r.AllowPlaintext.ValueBool()
+			ro.InsecureSkipVerify = r.InsecureSkipVerify.ValueBool()
+			ro.ClusterNetworks = clusterNetworks(r.ClusterNetworks, redisPath.AtName(redisNetworksName), diags)
 			readFile(r.CACertFile, "ca_cert_file", &ro.CACertPEM, diags)
 		}
 		if dir == "" && ro.URL == "" {
@@ -97,8 +111,15 @@ func configureCache(m *cacheModel, cfg *oauth.Config, diags *diag.Diagnostics) (
 		ro.Password, ro.Redact = pw, cfg.Redact
 		shared, err := tokencache.NewRedis(ro)
 		if err != nil {
-			diags.AddAttributeError(redisPath.AtName("url"), "Unusable Redis URL", err.Error()+".")
+			diags.Append(redisURLDiag(redisPath, err))
 			return nil, false
+		}
+		if ro.InsecureSkipVerify {
+			// Once per run: Terraform configures the provider once for a plan or an apply.
+			diags.AddAttributeWarning(redisPath.AtName(redisSkipVerifyName), "Redis Certificate Checks Off",
+				"insecure_skip_verify is set: the shared token cache accepts any certificate from the Redis server, so "+
+					"whoever can intercept the connection receives the Redis password and can read, replace or delete the "+
+					"cache's entries and locks. Give the server's certificate authority in ca_cert_file instead.")
 		}
 		stores = append(stores, shared)
 		warning = shared.Warning
@@ -111,4 +132,56 @@ func configureCache(m *cacheModel, cfg *oauth.Config, diags *diag.Diagnostics) (
 		cfg.Store = stores
 	}
 	return warning, !diags.HasError()
+}
+
+// redisURLDiag turns NewRedis' refusal into one diagnostic on the url,
+// naming what to change.
+func redisURLDiag(redisPath path.Path, err error) diag.Diagnostic {
+	urlPath := redisPath.AtName("url")
+	switch {
+	case errors.Is(err, tokencache.ErrPlaintext):
+		return diag.NewAttributeErrorDiagnostic(urlPath, "Unencrypted Redis Connection Refused",
+			"The Redis URL uses plain redis:// to a host that is not loopback (localhost, 127.0.0.0/8 or ::1): "+
+				strings.TrimPrefix(err.Error(), tokencache.ErrPlaintext.Error()+": ")+", and whoever can see or change it "+
+				"could also read, replace or delete the cache's entries and locks. Use rediss:// (TLS), or set "+
+				redisPlainName+" = true in the provider's cache.redis block if you accept that risk.")
+	case errors.Is(err, tokencache.ErrSkipVerify):
+		return diag.NewAttributeErrorDiagnostic(urlPath, "Redis Certificate Checks Off",
+			"The Redis URL sets skip_verify, which turns off the checks of the server's certificate. Give the server's "+
+				"certificate authority in ca_cert_file instead, or, to accept any certificate, set "+redisSkipVerifyName+
+				" = true in the provider's cache.redis block (and remove skip_verify from the URL).")
+	case errors.Is(err, tokencache.ErrSkipVerifyWithoutTLS):
+		return diag.NewAttributeErrorDiagnostic(redisPath.AtName(redisSkipVerifyName), "Insecure Skip Verify Without TLS",
+			redisSkipVerifyName+" applies to rediss:// URLs only; this URL is plain redis://. Remove "+redisSkipVerifyName+
+				", or use rediss://.")
+	}
+	return diag.NewAttributeErrorDiagnostic(urlPath, "Unusable Redis URL", err.Error()+".")
+}
+
+// clusterNetworks parses the CIDR ranges of cluster_networks; an address
+// without a prefix length is that one address.
+func clusterNetworks(l types.List, at path.Path, diags *diag.Diagnostics) []netip.Prefix {
+	if l.IsNull() || l.IsUnknown() {
+		return nil
+	}
+	var out []netip.Prefix
+	for i, e := range l.Elements() {
+		s, ok := e.(types.String)
+		if !ok || s.IsNull() || s.IsUnknown() {
+			continue
+		}
+		v := strings.TrimSpace(s.ValueString())
+		p, err := netip.ParsePrefix(v)
+		if err != nil {
+			a, aerr := netip.ParseAddr(v)
+			if aerr != nil {
+				diags.AddAttributeError(at.AtListIndex(i), "Invalid Network",
+					fmt.Sprintf("%q is not a CIDR range (such as 10.0.0.0/16 or fd00::/8) nor an IP address.", v))
+				continue
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out
 }

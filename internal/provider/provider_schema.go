@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/tokencache"
@@ -151,7 +152,8 @@ func redisSchema() schema.SingleNestedBlock {
 			"url": schema.StringAttribute{Optional: true,
 				MarkdownDescription: "`redis://host:port[/db]` or `rediss://host:port[/db]` (TLS), as the Go client for Redis parses " +
 					"it, with a username if the server has users; `?addr=host:port` (repeated) names further nodes of a cluster. " +
-					"Defaults to `" + redisURLEnv + "`."},
+					"Plain `redis://` is accepted only to `localhost`, `127.0.0.0/8` and `[::1]` unless `" + redisPlainName + "` is set; " +
+					"`?skip_verify=true` only with `" + redisSkipVerifyName + "`. Defaults to `" + redisURLEnv + "`."},
 			redisPasswordName: schema.StringAttribute{Optional: true, Sensitive: true,
 				MarkdownDescription: "Password of the Redis user; it replaces one in the URL. Sensitive. At most one of `password`, " +
 					"`password_file` and `password_env`; defaults to `" + redisPasswordEnv + "`.",
@@ -162,6 +164,22 @@ func redisSchema() schema.SingleNestedBlock {
 				Validators: oneFormOf("password_env", redisPasswordArgs.All())},
 			"ca_cert_file": schema.StringAttribute{Optional: true,
 				MarkdownDescription: "Path of a PEM file of certificate authorities to trust for `rediss://`, added to the system's roots."},
+			redisPlainName: schema.BoolAttribute{Optional: true,
+				MarkdownDescription: "Allow plain `redis://` (no TLS) to nodes that are not loopback. Without it such a URL is an " +
+					"error, with a password or without: the password (`AUTH`) would cross the network in clear, and whoever can see " +
+					"or change the traffic could read, replace or delete the cache's (encrypted) entries and its locks. `redis://` to " +
+					"`localhost`, `127.0.0.0/8` and `[::1]` is always allowed. Use `rediss://` instead where you can. Defaults to `false`."},
+			redisSkipVerifyName: schema.BoolAttribute{Optional: true,
+				MarkdownDescription: "Accept any certificate from a `rediss://` server, turning its checks off; the only way to (a " +
+					"`?skip_verify=true` in the URL without it is an error). Each run that sets it warns. Prefer `ca_cert_file`. " +
+					"Defaults to `false`."},
+			redisNetworksName: schema.ListAttribute{Optional: true, ElementType: types.StringType,
+				MarkdownDescription: "For a cluster: networks (CIDR ranges such as `10.0.0.0/16`, or single addresses) where its nodes may " +
+					"be besides the hosts named in `url`. A cluster tells the client where each key lives (`MOVED` and `ASK` answers, " +
+					"and its slot map), and the client would connect, and send the password, to any address it is told. So it connects " +
+					"only to the hosts in `url` (its own and every `?addr=`, on any port) and to addresses in these networks; any other " +
+					"address is refused, with a warning naming it. A host name outside `url` is resolved and must resolve into one of " +
+					"these networks. Defaults to none."},
 			"key_prefix": schema.StringAttribute{Optional: true,
 				MarkdownDescription: "Prefix of every key the cache writes. Defaults to `" + tokencache.DefaultKeyPrefix + "`."},
 			"lock_wait": schema.StringAttribute{Optional: true,

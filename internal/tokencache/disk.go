@@ -30,6 +30,8 @@ import (
 // foreign, oversized or expired entry reads as a miss.
 type DiskCache struct {
 	dir string
+	// seen is the rollback floor of each entry (rollback.go).
+	seen floors
 }
 
 // maxEntrySize caps an entry read from disk; a real one is well under 1 KiB.
@@ -83,7 +85,34 @@ func (d *DiskCache) Load(k oauth.StoreKey, now time.Time) (*oauth.Token, bool) {
 	if state == entryExpired {
 		_ = os.Remove(path)
 	}
-	return t, state == entryValid
+	if state != entryValid || !d.seen.accept(name, t.IssuedAt) {
+		return nil, false // an entry older than one this process saw: rolled back
+	}
+	return t, true
+}
+
+// Forget removes k's entry while it still holds accessToken (any token when
+// accessToken is ""), for a token the API refused; in this process that
+// token's entry is never accepted again.
+func (d *DiskCache) Forget(k oauth.StoreKey, accessToken string) error {
+	name, key, err := derive(k)
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(d.dir, name)
+	raw, err := readEntry(path)
+	if err != nil {
+		return nil //nolint:nilerr // no entry, nothing to forget
+	}
+	t, state := unsealEntry(name, key, raw, time.Time{}) // expired or not
+	if state != entryValid || accessToken != "" && t.AccessToken != accessToken {
+		return nil
+	}
+	d.seen.forgot(name, t.IssuedAt)
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
 }
 
 // readEntry reads a regular file of at most maxEntrySize bytes, without
@@ -134,5 +163,9 @@ func (d *DiskCache) Save(k oauth.StoreKey, t *oauth.Token) error {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	return os.Rename(tmp.Name(), filepath.Join(d.dir, name))
+	if err := os.Rename(tmp.Name(), filepath.Join(d.dir, name)); err != nil {
+		return err
+	}
+	d.seen.saw(name, t.IssuedAt)
+	return nil
 }

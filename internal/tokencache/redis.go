@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"sync"
 	"sync/atomic"
@@ -30,8 +31,9 @@ import (
 //
 // It is never a reason to fail: an unreachable, slow, full, read-only or
 // garbled store is a miss, every call is bounded by a short timeout, and the
-// first failure is kept for one warning (Warning), which names the cause and
-// the server, never the password.
+// first failure is kept for one warning (Warning), which names the cause in
+// the provider's own words (see describe) and the server, never the
+// password nor any text the server sent.
 type Redis struct {
 	client   redis.UniversalClient
 	prefix   string
@@ -43,10 +45,19 @@ type Redis struct {
 	// down is set at the first failure: for the rest of the run every call
 	// is a miss at once, rather than a timeout each.
 	down atomic.Bool
+	// authFailed is set when the server answered AUTH (or HELLO's AUTH)
+	// with an error: go-redis returns that answer as is, indistinguishable
+	// from an answer to GET, so the hook (authHook) tells them apart.
+	authFailed atomic.Bool
+	// refused is the first address the cluster guard refused.
+	refused atomic.Pointer[errAddressRefused]
 
 	mu      sync.Mutex
 	warning string
 	warned  bool
+
+	// seen is the rollback floor of each entry (rollback.go).
+	seen floors
 }
 
 // RedisOptions configure a Redis store.
@@ -66,6 +77,18 @@ type RedisOptions struct {
 	LockWait time.Duration
 	// Timeout bounds every call; DefaultRedisTimeout when zero.
 	Timeout time.Duration
+	// AllowPlaintext accepts redis:// (no TLS) to nodes that are not
+	// loopback: without it NewRedis refuses them (ErrPlaintext), whether or
+	// not there is a password, since the locks and entries are the cache too.
+	AllowPlaintext bool
+	// InsecureSkipVerify turns off the checks of the server's certificate
+	// for rediss://, and is the only way to: a URL's ?skip_verify=true
+	// without it is refused (ErrSkipVerify).
+	InsecureSkipVerify bool
+	// ClusterNetworks are where a cluster's nodes may be besides the hosts
+	// the URL names: a MOVED or ASK answer, or the slot map, naming an
+	// address elsewhere is refused (redis_cluster.go).
+	ClusterNetworks []netip.Prefix
 	// Redact is the provider instance's registry: the password (given, or
 	// in the URL) is added to it, and the store's messages pass it.
 	Redact *redact.Registry
@@ -97,6 +120,9 @@ func NewRedis(o RedisOptions) (*Redis, error) {
 	}
 	o.Redact.Remember(o.Password)
 	server := (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
+	if err := checkTransport(u, o); err != nil {
+		return nil, err
+	}
 	uo, err := universalOptions(o.URL, u)
 	if err != nil {
 		return nil, fmt.Errorf("the Redis URL %s cannot be used: %s", server, o.Redact.Sanitize(err.Error(), 200))
@@ -106,6 +132,7 @@ func NewRedis(o RedisOptions) (*Redis, error) {
 	}
 	if uo.TLSConfig != nil {
 		uo.TLSConfig.MinVersion = tls.VersionTLS12
+		uo.TLSConfig.InsecureSkipVerify = o.InsecureSkipVerify
 		if len(o.CACertPEM) > 0 {
 			pool, err := x509.SystemCertPool()
 			if err != nil || pool == nil {
@@ -129,11 +156,30 @@ func NewRedis(o RedisOptions) (*Redis, error) {
 	}
 	uo.DialTimeout, uo.ReadTimeout, uo.WriteTimeout = r.timeout, r.timeout, r.timeout
 	uo.ContextTimeoutEnabled = true
-	uo.MaxRetries = -1 // a failed call is a miss; retrying only delays the plan
+	uo.MaxRetries = -1   // a failed call is a miss; retrying only delays the plan
+	uo.DialerRetries = 1 // one attempt per dial, for the same reason
+	quietClient.Do(func() { redis.SetLogger(discardLogger{}) })
 	uo.DisableIdentity = true
 	r.client = redis.NewUniversalClient(uo)
+	switch c := r.client.(type) {
+	case *redis.ClusterClient:
+		guard := newClusterGuard(r, u, o.ClusterNetworks)
+		c.OnNewNode(func(node *redis.Client) { node.AddHook(guard); node.AddHook(authHook{r}) })
+	default:
+		r.client.AddHook(authHook{r})
+	}
 	return r, nil
 }
+
+// quietClient turns off go-redis' own logging, once per process: it writes
+// some failures with the server's text in them (a cluster node's answer to
+// COMMAND, for one) to standard error, which is Terraform's log. What goes
+// wrong reaches the user through Warning, classified (describe).
+var quietClient sync.Once
+
+type discardLogger struct{}
+
+func (discardLogger) Printf(context.Context, string, ...any) {}
 
 // universalOptions parses a single-node URL (with its database) or, with
 // ?addr=, a cluster's.
@@ -182,7 +228,10 @@ func (r *Redis) Load(k oauth.StoreKey, now time.Time) (*oauth.Token, bool) {
 		return nil, false
 	}
 	t, state := unsealEntry(name, key, raw, now)
-	return t, state == entryValid
+	if state != entryValid || !r.seen.accept(name, t.IssuedAt) {
+		return nil, false // an entry older than one this process saw: rolled back
+	}
+	return t, true
 }
 
 // Save stores t for k until it stops being kept.
@@ -204,8 +253,74 @@ func (r *Redis) Save(k oauth.StoreKey, t *oauth.Token) error {
 	}
 	ctx, cancel := r.call()
 	defer cancel()
-	if err := r.client.Set(ctx, r.prefix+name, out, ttl).Err(); err != nil {
+	// Never replace a newer entry: a run that fetched earlier but saves
+	// later (a slow answer, a lock that timed out) would otherwise put back
+	// a token that a server revoking on issue has already revoked. WATCH
+	// makes the compare and the write one step; a concurrent write wins.
+	var newer *oauth.Token
+	err = r.client.Watch(ctx, func(tx *redis.Tx) error {
+		cur, err := tx.Get(ctx, r.prefix+name).Bytes()
+		switch {
+		case errors.Is(err, redis.Nil):
+		case err != nil:
+			return err
+		case len(cur) <= maxEntrySize:
+			if old, state := unsealEntry(name, key, cur, time.Time{}); state == entryValid && old.IssuedAt.After(t.IssuedAt) {
+				newer = old
+				return nil
+			}
+		}
+		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.Set(ctx, r.prefix+name, out, ttl)
+			return nil
+		})
+		return err
+	}, r.prefix+name)
+	if err != nil && !errors.Is(err, redis.TxFailedErr) {
 		r.fail("writing", err)
+		return err
+	}
+	r.seen.saw(name, t.IssuedAt)
+	if newer != nil {
+		r.seen.saw(name, newer.IssuedAt)
+	}
+	return nil
+}
+
+// forgetScript deletes an entry only while it still holds the bytes read.
+var forgetScript = redis.NewScript(`if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) end return 0`)
+
+// Forget removes k's entry while it still holds accessToken (any token when
+// accessToken is ""), for a token the API refused; an entry another run has
+// since replaced is left alone. In this process, that token's entry is never
+// accepted again, even if written back.
+func (r *Redis) Forget(k oauth.StoreKey, accessToken string) error {
+	if r.down.Load() {
+		return errors.New("the shared token cache is unavailable for this run")
+	}
+	name, key, err := derive(k)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := r.call()
+	defer cancel()
+	raw, err := r.client.Get(ctx, r.prefix+name).Bytes()
+	switch {
+	case errors.Is(err, redis.Nil):
+		return nil
+	case err != nil:
+		r.fail("forgetting", err)
+		return err
+	case len(raw) > maxEntrySize:
+		return nil
+	}
+	t, state := unsealEntry(name, key, raw, time.Time{}) // expired or not
+	if state != entryValid || accessToken != "" && t.AccessToken != accessToken {
+		return nil
+	}
+	r.seen.forgot(name, t.IssuedAt)
+	if err := forgetScript.Run(ctx, r.client, []string{r.prefix + name}, raw).Err(); err != nil {
+		r.fail("forgetting", err)
 		return err
 	}
 	return nil
@@ -260,12 +375,17 @@ func (r *Redis) Lock(ctx context.Context, k oauth.StoreKey) (func(), bool) {
 
 // fail keeps the first failure for Warning, and stops using the store.
 func (r *Redis) fail(doing string, err error) {
+	if refused := r.refused.Load(); refused != nil {
+		err = refused // what went wrong after, a MOVED or a dial error, follows from it
+	} else if r.authFailed.Load() && !redis.IsAuthError(err) {
+		err = &errAuthFailed{err}
+	}
 	r.down.Store(true)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.warning == "" {
 		r.warning = fmt.Sprintf("The shared token cache at %s could not be used (%s: %s); tokens are requested from the server directly.",
-			r.server, doing, r.san.Sanitize(err.Error(), 200))
+			r.server, doing, describe(err, r.san))
 	}
 }
 

@@ -1,0 +1,93 @@
+package tokencache
+
+import (
+	"context"
+	"net"
+	"net/netip"
+	"net/url"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Where a cluster client may connect. A cluster tells its clients where its
+// keys live, in a MOVED or ASK answer and in its slot map (CLUSTER SLOTS),
+// and go-redis connects to whatever address it is told, sending the
+// password there (HELLO ... AUTH, then AUTH). A node that lies, or anyone
+// who can answer in its place, could so collect the password at an address
+// of its choice. The client connects only to the hosts named in the URL (the
+// URL's own and every ?addr=, on any port) and to addresses in
+// ClusterNetworks; any other address is refused before connecting, and the
+// warning names it.
+
+// clusterGuard is the dial hook of every node client of a cluster.
+type clusterGuard struct {
+	r        *Redis
+	hosts    map[string]bool // names, lower-cased, and IP addresses, as netip prints them
+	networks []netip.Prefix
+}
+
+func newClusterGuard(r *Redis, u *url.URL, networks []netip.Prefix) *clusterGuard {
+	g := &clusterGuard{r: r, hosts: map[string]bool{}, networks: networks}
+	for _, h := range nodeHosts(u) {
+		g.hosts[canonicalHost(h)] = true
+	}
+	return g
+}
+
+func canonicalHost(h string) string {
+	if ip, err := netip.ParseAddr(h); err == nil {
+		return ip.Unmap().WithZone("").String()
+	}
+	return strings.ToLower(strings.TrimSuffix(h, "."))
+}
+
+func (g *clusterGuard) inNetworks(ip netip.Addr) bool {
+	ip = ip.Unmap()
+	for _, n := range g.networks {
+		if n.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+func (g *clusterGuard) DialHook(next redis.DialHook) redis.DialHook {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		host, port, err := net.SplitHostPort(addr)
+		if err != nil {
+			return nil, g.refuse(addr)
+		}
+		if g.hosts[canonicalHost(host)] {
+			return next(ctx, network, addr)
+		}
+		if len(g.networks) > 0 {
+			// Not a host of the URL: an address in the allowed networks,
+			// dialled as the address checked (a name is resolved once here).
+			var ips []netip.Addr
+			if ip, err := netip.ParseAddr(host); err == nil {
+				ips = []netip.Addr{ip}
+			} else if ips, err = net.DefaultResolver.LookupNetIP(ctx, "ip", host); err != nil {
+				return nil, err
+			}
+			for _, ip := range ips {
+				if g.inNetworks(ip) {
+					return next(ctx, network, net.JoinHostPort(ip.Unmap().String(), port))
+				}
+			}
+		}
+		return nil, g.refuse(addr)
+	}
+}
+
+func (g *clusterGuard) refuse(addr string) error {
+	err := &errAddressRefused{addr: addr}
+	g.r.refused.CompareAndSwap(nil, err)
+	return err
+}
+
+func (*clusterGuard) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
+
+func (*clusterGuard) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}

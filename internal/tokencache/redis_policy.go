@@ -1,0 +1,72 @@
+package tokencache
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// The transport policy of the shared cache, the token endpoint's rule
+// applied to Redis: TLS (rediss://) to any host that is not loopback, unless
+// the user accepts plain redis:// in so many words; certificate checks on,
+// unless the user turns them off in so many words.
+
+// ErrPlaintext is NewRedis' refusal of plain redis:// to a host that is not
+// loopback without RedisOptions.AllowPlaintext.
+var ErrPlaintext = errors.New("plain redis:// to a host that is not loopback")
+
+// ErrSkipVerify is NewRedis' refusal of a URL that turns certificate checks
+// off (?skip_verify=true) without RedisOptions.InsecureSkipVerify.
+var ErrSkipVerify = errors.New("the Redis URL turns TLS certificate checks off")
+
+// ErrSkipVerifyWithoutTLS is NewRedis' refusal of InsecureSkipVerify with a
+// plain redis:// URL, where it would mean nothing.
+var ErrSkipVerifyWithoutTLS = errors.New("certificate checks can be turned off only for rediss://")
+
+// isLoopback is true for localhost and loopback addresses only; names
+// under .localhost are not (they resolve through DNS).
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// nodeHosts returns the hosts of the nodes the URL names: its own and, for a
+// cluster, every ?addr=.
+func nodeHosts(u *url.URL) []string {
+	hosts := []string{u.Hostname()}
+	for _, a := range u.Query()["addr"] {
+		if h, _, err := net.SplitHostPort(a); err == nil {
+			hosts = append(hosts, h)
+		}
+	}
+	return hosts
+}
+
+// checkTransport applies the policy to the parsed URL.
+func checkTransport(u *url.URL, o RedisOptions) error {
+	if u.Scheme == "redis" && !o.AllowPlaintext {
+		for _, h := range nodeHosts(u) {
+			if !isLoopback(h) {
+				return fmt.Errorf("%w: %s would receive the password and the cache's traffic unencrypted", ErrPlaintext, h)
+			}
+		}
+	}
+	if u.Scheme == "redis" && o.InsecureSkipVerify {
+		return ErrSkipVerifyWithoutTLS
+	}
+	// go-redis' ParseURL reads skip_verify (for rediss://) with
+	// strconv.ParseBool; its other options do not touch TLS, and its
+	// cluster URLs take none that do.
+	if q := u.Query(); q.Has("skip_verify") && !o.InsecureSkipVerify {
+		if v, err := strconv.ParseBool(q.Get("skip_verify")); err != nil || v {
+			return ErrSkipVerify
+		}
+	}
+	return nil
+}
