@@ -115,9 +115,9 @@ func NewRedis(o RedisOptions) (*Redis, error) {
 	if o.Redact == nil {
 		o.Redact = redact.New()
 	}
-	if pw, ok := u.User.Password(); ok {
-		o.Redact.Remember(pw)
-	}
+	// The URL's password and secret-looking query values, and the password
+	// given apart, before any message about the URL can be made.
+	o.Redact.RememberURL(o.URL)
 	o.Redact.Remember(o.Password)
 	server := (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
 	if err := checkTransport(u, o); err != nil {
