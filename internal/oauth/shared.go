@@ -64,3 +64,12 @@ func (s *shared[T]) run(key string, c *sharedCall[T], fetch func() (T, error)) {
 		s.done[key] = c.val
 	}
 }
+
+// drop forgets key's value when keep says so: a token the API refused.
+func (s *shared[T]) drop(key string, match func(T) bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if v, ok := s.done[key]; ok && match(v) {
+		delete(s.done, key)
+	}
+}

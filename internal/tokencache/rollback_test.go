@@ -26,7 +26,7 @@ func issuedToken(value string, issued time.Time) *oauth.Token {
 // the store can.
 type rawStore interface {
 	oauth.TokenStore
-	tokencache.Forgetter
+	oauth.StoreForgetter
 }
 
 type backing struct {

@@ -43,18 +43,13 @@ func (t Tiered) Lock(ctx context.Context, k oauth.StoreKey) (func(), bool) {
 	return nil, false
 }
 
-// Forgetter is a store that can drop an entry whose token the API refused
-// (Redis, DiskCache, Tiered).
-type Forgetter interface {
-	Forget(k oauth.StoreKey, accessToken string) error
-}
 
 // Forget drops the entry from every store that can; the first error is
 // returned.
 func (t Tiered) Forget(k oauth.StoreKey, accessToken string) error {
 	var first error
 	for _, s := range t {
-		if f, ok := s.(Forgetter); ok {
+		if f, ok := s.(oauth.StoreForgetter); ok {
 			if err := f.Forget(k, accessToken); err != nil && first == nil {
 				first = err
 			}
