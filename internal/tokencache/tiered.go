@@ -43,7 +43,6 @@ func (t Tiered) Lock(ctx context.Context, k oauth.StoreKey) (func(), bool) {
 	return nil, false
 }
 
-
 // Forget drops the entry from every store that can; the first error is
 // returned.
 func (t Tiered) Forget(k oauth.StoreKey, accessToken string) error {
