@@ -119,7 +119,8 @@ func (p *Proxy) Close(ctx context.Context) error {
 	return err
 }
 
-// gate lets through only origin-form requests under the capability.
+// gate lets through only origin-form requests under the capability. The
+// path after the capability is kept as it was written (see forwardedPath).
 func (p *Proxy) gate(next http.Handler) http.Handler {
 	prefix := "/" + p.capability
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -127,7 +128,7 @@ func (p *Proxy) gate(next http.Handler) http.Handler {
 			http.Error(w, "the proxy forwards only to its upstream", http.StatusMethodNotAllowed)
 			return
 		}
-		path := r.URL.EscapedPath()
+		path, _, _ := strings.Cut(r.RequestURI, "?")
 		head, rest := path, ""
 		if i := strings.IndexByte(path[1:], '/'); i >= 0 {
 			head, rest = path[:i+1], path[i+1:]
@@ -136,41 +137,100 @@ func (p *Proxy) gate(next http.Handler) http.Handler {
 			http.NotFound(w, r)
 			return
 		}
-		r2 := r.Clone(r.Context())
-		r2.URL.RawPath, r2.URL.Path = rest, ""
-		if u, err := url.Parse(rest); err == nil {
-			r2.URL.Path = u.Path
+		rest, decoded, err := forwardedPath(rest)
+		if err != nil {
+			http.Error(w, "clientcreds proxy: "+err.Error(), http.StatusBadRequest)
+			return
 		}
-		p.log("forwarding", map[string]any{"method": r.Method, "path": p.opts.Redact.Sanitize(r2.URL.Path, 200)})
+		r2 := r.Clone(r.Context())
+		r2.URL.Path, r2.URL.RawPath = decoded, rest
+		p.log("forwarding", map[string]any{"method": r.Method, "path": p.opts.Redact.Sanitize(decoded, 200)})
 		next.ServeHTTP(w, r2)
 	})
 }
 
+// forwardedPath checks the path a client wrote after the capability and
+// returns it as it will be sent (escaped: every escape as written, and a
+// byte that may not stand in a path, such as a space or a backslash,
+// escaped) and decoded. It is never parsed as a URL (a leading "//" is
+// not an authority) nor cleaned; a path holding a dot segment ("." or
+// "..") in any spelling that decodes to one, counting "%2F" and "\" as
+// separators as some servers do, is refused: it could climb out of the
+// upstream's base path.
+func forwardedPath(raw string) (escaped, decoded string, err error) {
+	var b strings.Builder
+	for i := 0; i < len(raw); i++ {
+		if c := raw[i]; c == '%' || pathByte(c) {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	escaped = b.String()
+	if decoded, err = url.PathUnescape(escaped); err != nil {
+		return "", "", errors.New("the request path is not validly escaped")
+	}
+	for _, seg := range strings.FieldsFunc(decoded, func(r rune) bool { return r == '/' || r == '\\' }) {
+		if seg == "." || seg == ".." {
+			return "", "", errors.New("the request path holds a dot segment (\".\" or \"..\"), which the proxy does not forward")
+		}
+	}
+	return escaped, decoded, nil
+}
+
+// pathByte reports the bytes that stand as they are in an escaped path
+// (RFC 3986 pchar and "/", less "%").
+func pathByte(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	return strings.IndexByte("-._~!$&'()*+,;=:@/", c) >= 0
+}
+
 // rewrite sends the request to the upstream, with the upstream's Host and
-// no client-sent Authorization (the transport sets the proxy's).
+// no client-sent Authorization (the transport sets the proxy's). The path
+// is the upstream's base path joined, as written, to the one the client
+// wrote after the capability: the base path's trailing slash gives way to
+// the client's leading one, and no path keeps the base path as it is.
 func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 	pr.SetURL(p.opts.Upstream)
 	pr.Out.Host = p.opts.Upstream.Host
+	rest, base := pr.In.URL.RawPath, p.opts.Upstream.EscapedPath()
+	escaped := base
+	if rest != "" {
+		escaped = strings.TrimSuffix(base, "/") + rest
+	}
+	if escaped == "" {
+		escaped = "/"
+	}
+	decoded, _ := url.PathUnescape(escaped) // both halves were checked
+	pr.Out.URL.Path, pr.Out.URL.RawPath = decoded, escaped
 	pr.Out.Header.Del("Authorization")
 	pr.Out.Header.Del("Proxy-Authorization")
 }
 
-// rewriteLocation points a redirect on the upstream's origin back at the
-// proxy, so that a client following it comes back through; the proxy
-// itself never follows one.
+// rewriteLocation points a redirect inside the upstream's base path (on
+// its origin, on a segment boundary: a base of /api does not cover /api2)
+// back at the proxy, escaping kept, so that a client following it comes
+// back through; the proxy itself never follows one.
 func (p *Proxy) rewriteLocation(resp *http.Response) error {
 	loc, err := resp.Location()
 	if err != nil {
 		return nil //nolint:nilerr // no Location, nothing to rewrite
 	}
 	up := p.opts.Upstream
-	if loc.Scheme != up.Scheme || loc.Host != up.Host || !strings.HasPrefix(loc.Path, strings.TrimSuffix(up.Path, "/")) {
+	base, lp := strings.TrimSuffix(up.EscapedPath(), "/"), loc.EscapedPath()
+	if !strings.EqualFold(loc.Scheme, up.Scheme) || !strings.EqualFold(loc.Host, up.Host) ||
+		(lp != base && !strings.HasPrefix(lp, base+"/")) {
 		return nil
 	}
-	rel := strings.TrimPrefix(loc.Path, strings.TrimSuffix(up.Path, "/"))
-	out := p.URL + rel
+	out := p.URL + lp[len(base):]
 	if loc.RawQuery != "" {
 		out += "?" + loc.RawQuery
+	}
+	if loc.Fragment != "" {
+		out += "#" + loc.EscapedFragment()
 	}
 	resp.Header.Set("Location", out)
 	return nil
