@@ -26,6 +26,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -83,6 +84,9 @@ func Start(o Options) (*Proxy, error) {
 	if o.Upstream == nil || o.Transport == nil || o.Fetch == nil || o.Usable == nil {
 		return nil, errors.New("the proxy needs an upstream, a transport and a token source")
 	}
+	if o.Redact == nil {
+		o.Redact = redact.New()
+	}
 	var b [24]byte // 192 bits
 	if _, err := rand.Read(b[:]); err != nil {
 		return nil, err
@@ -93,6 +97,7 @@ func Start(o Options) (*Proxy, error) {
 	}
 	p := &Proxy{opts: o, capability: base64.RawURLEncoding.EncodeToString(b[:]), done: make(chan struct{}), cur: o.Initial}
 	if o.Initial != nil {
+		o.Redact.Remember(o.Initial.AccessToken)
 		p.fetched = append(p.fetched, o.Initial.AccessToken)
 	}
 	p.URL = fmt.Sprintf("http://%s/%s", ln.Addr(), p.capability)
@@ -100,7 +105,7 @@ func Start(o Options) (*Proxy, error) {
 		Rewrite:        p.rewrite,
 		Transport:      &authTransport{p: p, base: o.Transport},
 		FlushInterval:  -1, // stream as it comes
-		ModifyResponse: p.rewriteLocation,
+		ModifyResponse: p.modifyResponse,
 		ErrorHandler:   p.upstreamError,
 	}
 	p.srv = &http.Server{Handler: p.gate(rp), ReadHeaderTimeout: 30 * time.Second}
@@ -124,7 +129,12 @@ func (p *Proxy) Close(ctx context.Context) error {
 func (p *Proxy) gate(next http.Handler) http.Handler {
 	prefix := "/" + p.capability
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodConnect || !strings.HasPrefix(r.RequestURI, "/") {
+		if !allowedMethods[r.Method] {
+			w.Header().Set("Allow", allowHeader)
+			http.Error(w, "clientcreds proxy: the method "+strconv.Quote(r.Method)+" is not forwarded", http.StatusMethodNotAllowed)
+			return
+		}
+		if !strings.HasPrefix(r.RequestURI, "/") {
 			http.Error(w, "the proxy forwards only to its upstream", http.StatusMethodNotAllowed)
 			return
 		}
@@ -208,6 +218,19 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 	pr.Out.URL.Path, pr.Out.URL.RawPath = decoded, escaped
 	pr.Out.Header.Del("Authorization")
 	pr.Out.Header.Del("Proxy-Authorization")
+	// The answer must be readable to be scrubbed: the transport asks for
+	// gzip itself and undoes it, where a client's own Accept-Encoding
+	// (br, zstd) would reach the proxy still encoded.
+	pr.Out.Header.Del("Accept-Encoding")
+}
+
+// modifyResponse rewrites a redirect back to the proxy, then removes
+// every injected credential from the answer.
+func (p *Proxy) modifyResponse(resp *http.Response) error {
+	if err := p.rewriteLocation(resp); err != nil {
+		return err
+	}
+	return p.scrub(resp)
 }
 
 // rewriteLocation points a redirect inside the upstream's base path (on
@@ -260,6 +283,7 @@ func (p *Proxy) token(ctx context.Context, refused string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	p.opts.Redact.Remember(t.AccessToken)
 	p.cur = t
 	p.fetched = append(p.fetched, t.AccessToken)
 	return t.AccessToken, nil
