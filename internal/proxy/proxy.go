@@ -73,6 +73,12 @@ type Proxy struct {
 	capability string
 	srv        *http.Server
 	done       chan struct{}
+	stop       context.CancelFunc // ends every request's context, an upgraded connection's with it
+
+	connMu   sync.Mutex
+	closing  bool
+	handlers sync.WaitGroup        // requests being handled; an upgraded one until its connection ends
+	hijacked map[net.Conn]struct{} // connections taken over by an upgrade, until their handler returns
 
 	mu      sync.Mutex
 	cur     *oauth.Token
@@ -108,20 +114,78 @@ func Start(o Options) (*Proxy, error) {
 		ModifyResponse: p.modifyResponse,
 		ErrorHandler:   p.upstreamError,
 	}
-	p.srv = &http.Server{Handler: p.gate(rp), ReadHeaderTimeout: 30 * time.Second}
+	base, stop := context.WithCancel(context.Background())
+	p.stop, p.hijacked = stop, map[net.Conn]struct{}{}
+	p.srv = &http.Server{
+		Handler:           p.track(p.gate(rp)),
+		ReadHeaderTimeout: 30 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return base },
+		ConnContext:       func(ctx context.Context, c net.Conn) context.Context { return context.WithValue(ctx, connKey{}, c) },
+		ConnState:         p.connState,
+	}
 	go func() { _ = p.srv.Serve(ln); close(p.done) }()
 	return p, nil
 }
 
-// Close stops accepting, lets requests in flight finish until ctx ends,
-// then drops what is left.
+// Close stops accepting and lets requests in flight finish, upgraded
+// connections (101: a websocket, say) included, until ctx ends; then it
+// ends whatever is left, upgraded connections on both sides too.
 func (p *Proxy) Close(ctx context.Context) error {
-	err := p.srv.Shutdown(ctx)
-	if err != nil {
-		_ = p.srv.Close()
+	p.connMu.Lock()
+	p.closing = true // no handler starts after this, so handlers.Wait is safe
+	p.connMu.Unlock()
+	err := p.srv.Shutdown(ctx) // does not wait for upgraded connections: the server no longer owns them
+	finished := make(chan struct{})
+	go func() { p.handlers.Wait(); close(finished) }()
+	select {
+	case <-finished:
+	case <-ctx.Done():
+		if err == nil {
+			err = ctx.Err()
+		}
 	}
+	p.stop() // the reverse proxy closes an upgrade's upstream side when its request's context ends
+	p.connMu.Lock()
+	for c := range p.hijacked {
+		_ = c.Close()
+	}
+	p.connMu.Unlock()
+	_ = p.srv.Close()
 	<-p.done
 	return err
+}
+
+type connKey struct{}
+
+// track counts the requests being handled, so that Close can wait for
+// upgraded ones, which the server stops counting once they are hijacked.
+func (p *Proxy) track(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.connMu.Lock()
+		if p.closing {
+			p.connMu.Unlock()
+			w.Header().Set("Connection", "close")
+			http.Error(w, "clientcreds proxy: closing", http.StatusServiceUnavailable)
+			return
+		}
+		p.handlers.Add(1)
+		p.connMu.Unlock()
+		defer p.handlers.Done()
+		next.ServeHTTP(w, r)
+		if c, ok := r.Context().Value(connKey{}).(net.Conn); ok {
+			p.connMu.Lock()
+			delete(p.hijacked, c)
+			p.connMu.Unlock()
+		}
+	})
+}
+
+func (p *Proxy) connState(c net.Conn, s http.ConnState) {
+	if s == http.StateHijacked {
+		p.connMu.Lock()
+		p.hijacked[c] = struct{}{}
+		p.connMu.Unlock()
+	}
 }
 
 // gate lets through only origin-form requests under the capability. The
