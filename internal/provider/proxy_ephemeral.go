@@ -55,8 +55,15 @@ var proxyAttrs = withAttributes(tokenArguments(tokenGrantAttrs), map[string]dsch
 	},
 	"url": dschema.StringAttribute{Computed: true,
 		MarkdownDescription: "`http://127.0.0.1:<port>/<capability>`: give it to another provider as its API's base URL. A request to " +
-			"`url` + path goes to `upstream` + path with a fresh token; the capability (192 random bits) is what lets a request in. " +
-			"Ephemeral: never in state or a plan."},
+			"`url` + path goes to `upstream` + path with a fresh token; the capability (192 random bits) is what lets a request in, " +
+			"so whoever learns `url` can call the API as the client while the proxy is open. Never put it on a command line (other " +
+			"local users can read a process's arguments): give local tools `socket_path` instead. Ephemeral: never in state or a plan."},
+	"socket_path": dschema.StringAttribute{Computed: true,
+		MarkdownDescription: "Path of a Unix socket that forwards as `url` does, for local tools and provisioners: " +
+			"`curl --unix-socket \"$SOCK\" http://proxy/path` goes to `upstream` + `/path` (the host name in the URL is ignored). " +
+			"A request on it needs no capability: the socket (mode `0600`, in a directory of mode `0700` made for it) can be opened " +
+			"only by the user running Terraform, so its path is not a secret and may go on a command line. Removed when the proxy " +
+			"closes. Ephemeral."},
 })
 
 // tokenArguments is a schema's attributes less its results.
@@ -166,6 +173,7 @@ func (e *proxyEphemeral) Open(ctx context.Context, req ephemeral.OpenRequest, re
 	b, _ := json.Marshal(proxyHandle{ID: id})
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, proxyKey, b)...)
 	resp.Diagnostics.Append(resp.Result.SetAttribute(ctx, path.Root("url"), p.URL)...)
+	resp.Diagnostics.Append(resp.Result.SetAttribute(ctx, path.Root("socket_path"), p.Socket)...)
 }
 
 func (e *proxyEphemeral) Close(ctx context.Context, req ephemeral.CloseRequest, resp *ephemeral.CloseResponse) {

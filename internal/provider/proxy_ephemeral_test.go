@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -212,5 +215,52 @@ resource "apicaller_calls" "dpop" {
 	// accepted; every API call verified.
 	if accepted == 0 || srv.DPoPProofs() < accepted+5 {
 		t.Errorf("%d token requests accepted, %d proofs verified; want every call proven", accepted, srv.DPoPProofs())
+	}
+}
+
+// A provisioner reaches the API through the proxy's Unix socket, as the
+// documented example does: curl --unix-socket with the socket's path, no
+// capability URL anywhere on a command line. The call arrives with a token
+// the API accepts, and the socket is gone once the run is over.
+func TestAccProxySocketForLocalTools(t *testing.T) {
+	curl, err := exec.LookPath("curl")
+	if err != nil {
+		t.Skip("curl is not installed")
+	}
+	srv := startServer(t, authserver.Options{Now: time.Now})
+	out := filepath.Join(t.TempDir(), "answer.json")
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+		ProtoV6ProviderFactories: proxyFactories(),
+		Steps: []tfresource.TestStep{{
+			Config: fmt.Sprintf(`
+ephemeral "clientcreds_proxy" "api" {
+  token_url     = %q
+  client_id     = "client-1"
+  client_secret = %q
+  upstream      = %q
+}
+resource "terraform_data" "call" {
+  provisioner "local-exec" {
+    command     = "printf %%s \"$API_SOCKET\" > \"$OUT.socket\" && %s -fsS --unix-socket \"$API_SOCKET\" -o \"$OUT\" http://proxy/whoami"
+    environment = {
+      API_SOCKET = ephemeral.clientcreds_proxy.api.socket_path
+      OUT        = %q
+    }
+  }
+}
+`, srv.TokenURL(), testSecret, srv.URL+"/api", curl, out),
+		}},
+	})
+	answer, err := os.ReadFile(out)
+	if err != nil || !strings.Contains(string(answer), "token accepted") || srv.APICalls() != 1 {
+		t.Fatalf("the API answered %q (%v) after %d calls; want the token accepted", answer, err, srv.APICalls())
+	}
+	sock, err := os.ReadFile(out + ".socket")
+	if err != nil || len(sock) == 0 {
+		t.Fatalf("the provisioner was given no socket path: %v", err)
+	}
+	if _, err := os.Stat(string(sock)); !os.IsNotExist(err) {
+		t.Errorf("the socket %s is still there after the run: %v", sock, err)
 	}
 }

@@ -1,20 +1,27 @@
 // Package proxy is the authenticating reverse proxy behind the ephemeral
 // clientcreds_proxy: a listener on 127.0.0.1 whose capability URL another
-// provider takes as its API's base URL. Each request to it is forwarded to
-// the upstream API, streamed both ways by the standard library's reverse
-// proxy, with an Authorization header the proxy sets from a token that is
-// always fresh; the token never leaves the provider process. It knows
-// nothing of Terraform: tokens come from a Fetch function.
+// provider takes as its API's base URL, and a Unix socket for local tools.
+// Each request to it is forwarded to the upstream API, streamed both ways
+// by the standard library's reverse proxy, with an Authorization header the
+// proxy sets from a token that is always fresh; the token never leaves the
+// provider process. It knows nothing of Terraform: tokens come from a Fetch
+// function.
 //
-// Only the holder of the URL gets in: the listener is loopback only, a path
-// that does not start with the capability (at least 128 random bits,
-// compared in constant time, never logged) is answered 404 and reaches
-// nothing, and absolute-form targets and CONNECT are refused, so the proxy
-// reaches nothing but its upstream.
+// Only the holder of the URL, or the user who owns the socket, gets in: the
+// listener is loopback only, and a path that does not start with the
+// capability (at least 128 random bits, compared in constant time, never
+// logged) is answered 404 and reaches nothing; the socket (mode 0600, in a
+// directory of mode 0700) needs no capability. What gets in reaches nothing
+// but the upstream, as the client, and never the token: absolute-form
+// targets and methods outside GET, HEAD, POST, PUT, PATCH, DELETE and
+// OPTIONS are refused, the path is forwarded as written (dot segments
+// refused), and every injected credential is removed from the answers
+// (scrub.go). Close ends everything, upgraded connections included.
 package proxy
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
@@ -26,6 +33,9 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -68,11 +78,15 @@ type Options struct {
 type Proxy struct {
 	// URL is http://127.0.0.1:<port>/<capability>, with no trailing slash.
 	URL string
+	// Socket is the path of the Unix socket: requests on it need no
+	// capability in their path, since only the user can open it.
+	Socket string
 
 	opts       Options
 	capability string
-	srv        *http.Server
-	done       chan struct{}
+	servers    []*http.Server     // the loopback URL's, the socket's
+	done       sync.WaitGroup     // until every server has stopped serving
+	dir        string             // the socket's
 	stop       context.CancelFunc // ends every request's context, an upgraded connection's with it
 
 	connMu   sync.Mutex
@@ -101,12 +115,18 @@ func Start(o Options) (*Proxy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the proxy cannot listen on 127.0.0.1: %w", err)
 	}
-	p := &Proxy{opts: o, capability: base64.RawURLEncoding.EncodeToString(b[:]), done: make(chan struct{}), cur: o.Initial}
+	sock, dir, err := listenSocket()
+	if err != nil {
+		_ = ln.Close()
+		return nil, err
+	}
+	p := &Proxy{opts: o, capability: base64.RawURLEncoding.EncodeToString(b[:]), cur: o.Initial, dir: dir}
 	if o.Initial != nil {
 		o.Redact.Remember(o.Initial.AccessToken)
 		p.fetched = append(p.fetched, o.Initial.AccessToken)
 	}
 	p.URL = fmt.Sprintf("http://%s/%s", ln.Addr(), p.capability)
+	p.Socket = sock.Addr().String()
 	rp := &httputil.ReverseProxy{
 		Rewrite:        p.rewrite,
 		Transport:      &authTransport{p: p, base: o.Transport},
@@ -116,15 +136,47 @@ func Start(o Options) (*Proxy, error) {
 	}
 	base, stop := context.WithCancel(context.Background())
 	p.stop, p.hijacked = stop, map[net.Conn]struct{}{}
-	p.srv = &http.Server{
-		Handler:           p.track(p.gate(rp)),
-		ReadHeaderTimeout: 30 * time.Second,
-		BaseContext:       func(net.Listener) context.Context { return base },
-		ConnContext:       func(ctx context.Context, c net.Conn) context.Context { return context.WithValue(ctx, connKey{}, c) },
-		ConnState:         p.connState,
+	for _, l := range []net.Listener{ln, sock} {
+		viaSocket := l == sock
+		srv := &http.Server{
+			Handler:           p.track(p.gate(rp, !viaSocket)),
+			ReadHeaderTimeout: 30 * time.Second,
+			BaseContext:       func(net.Listener) context.Context { return base },
+			ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+				return context.WithValue(context.WithValue(ctx, connKey{}, c), viaSocketKey{}, viaSocket)
+			},
+			ConnState: p.connState,
+		}
+		p.servers = append(p.servers, srv)
+		p.done.Add(1)
+		go func() { defer p.done.Done(); _ = srv.Serve(l) }()
 	}
-	go func() { _ = p.srv.Serve(ln); close(p.done) }()
 	return p, nil
+}
+
+// listenSocket listens on a Unix socket, mode 0600, in a fresh directory
+// of mode 0700 (the user's alone, so no other user can even reach the
+// socket's name), which Close removes.
+func listenSocket() (net.Listener, string, error) {
+	dir, err := os.MkdirTemp("", "clientcreds-proxy-")
+	if err != nil {
+		return nil, "", fmt.Errorf("the proxy cannot make its socket's directory: %w", err)
+	}
+	path := filepath.Join(dir, "proxy.sock")
+	l, err := net.Listen("unix", path)
+	if err == nil && runtime.GOOS != "windows" {
+		if err = os.Chmod(dir, 0o700); err == nil {
+			err = os.Chmod(path, 0o600)
+		}
+	}
+	if err != nil {
+		if l != nil {
+			_ = l.Close()
+		}
+		_ = os.RemoveAll(dir)
+		return nil, "", fmt.Errorf("the proxy cannot listen on a Unix socket: %w", err)
+	}
+	return l, dir, nil
 }
 
 // Close stops accepting and lets requests in flight finish, upgraded
@@ -134,7 +186,16 @@ func (p *Proxy) Close(ctx context.Context) error {
 	p.connMu.Lock()
 	p.closing = true // no handler starts after this, so handlers.Wait is safe
 	p.connMu.Unlock()
-	err := p.srv.Shutdown(ctx) // does not wait for upgraded connections: the server no longer owns them
+	// Shutdown does not wait for upgraded connections: the server no
+	// longer owns them.
+	errs := make([]error, len(p.servers))
+	var wg sync.WaitGroup
+	for i, srv := range p.servers {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs[i] = srv.Shutdown(ctx) }()
+	}
+	wg.Wait()
+	err := errors.Join(errs...)
 	finished := make(chan struct{})
 	go func() { p.handlers.Wait(); close(finished) }()
 	select {
@@ -150,12 +211,20 @@ func (p *Proxy) Close(ctx context.Context) error {
 		_ = c.Close()
 	}
 	p.connMu.Unlock()
-	_ = p.srv.Close()
-	<-p.done
+	for _, srv := range p.servers {
+		_ = srv.Close()
+	}
+	p.done.Wait()
+	if rmErr := os.RemoveAll(p.dir); err == nil {
+		err = rmErr
+	}
 	return err
 }
 
-type connKey struct{}
+type (
+	connKey      struct{}
+	viaSocketKey struct{}
+)
 
 // track counts the requests being handled, so that Close can wait for
 // upgraded ones, which the server stops counting once they are hijacked.
@@ -188,9 +257,11 @@ func (p *Proxy) connState(c net.Conn, s http.ConnState) {
 	}
 }
 
-// gate lets through only origin-form requests under the capability. The
-// path after the capability is kept as it was written (see forwardedPath).
-func (p *Proxy) gate(next http.Handler) http.Handler {
+// gate lets through only origin-form requests with an allowed method and,
+// on the loopback URL (capability true), under the capability. The path
+// after the capability (all of it, on the socket) is kept as it was
+// written (see forwardedPath).
+func (p *Proxy) gate(next http.Handler, capability bool) http.Handler {
 	prefix := "/" + p.capability
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !allowedMethods[r.Method] {
@@ -202,14 +273,17 @@ func (p *Proxy) gate(next http.Handler) http.Handler {
 			http.Error(w, "the proxy forwards only to its upstream", http.StatusMethodNotAllowed)
 			return
 		}
-		path, _, _ := strings.Cut(r.RequestURI, "?")
-		head, rest := path, ""
-		if i := strings.IndexByte(path[1:], '/'); i >= 0 {
-			head, rest = path[:i+1], path[i+1:]
-		}
-		if subtle.ConstantTimeCompare([]byte(head), []byte(prefix)) != 1 {
-			http.NotFound(w, r)
-			return
+		rest, _, _ := strings.Cut(r.RequestURI, "?")
+		if capability {
+			head := rest
+			rest = ""
+			if i := strings.IndexByte(head[1:], '/'); i >= 0 {
+				head, rest = head[:i+1], head[i+1:]
+			}
+			if subtle.ConstantTimeCompare([]byte(head), []byte(prefix)) != 1 {
+				http.NotFound(w, r)
+				return
+			}
 		}
 		rest, decoded, err := forwardedPath(rest)
 		if err != nil {
@@ -313,6 +387,9 @@ func (p *Proxy) rewriteLocation(resp *http.Response) error {
 		return nil
 	}
 	out := p.URL + lp[len(base):]
+	if via, _ := resp.Request.Context().Value(viaSocketKey{}).(bool); via {
+		out = cmp.Or(lp[len(base):], "/") // a path on the socket the request came by
+	}
 	if loc.RawQuery != "" {
 		out += "?" + loc.RawQuery
 	}
