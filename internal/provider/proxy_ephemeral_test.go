@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,13 +34,16 @@ import (
 // for eight seconds while the server's tokens live two; every call
 // succeeds, the server issues at least three tokens, neither a token nor
 // the proxy's capability reaches the state, and with revoke_on_close every
-// token is revoked when the proxy closes.
+// token is revoked when the proxy closes. The seconds are those of a clock
+// the provider, the server and the downstream provider share, which the
+// downstream provider moves on between calls: nothing sleeps.
 func TestAccProxyKeepsTokensFreshThroughALongApply(t *testing.T) {
-	srv := startServer(t, authserver.Options{Now: time.Now, ExpiresIn: 2, EnforceExpiry: true})
+	clock := &testClock{t: time.Now()}
+	srv := startServer(t, authserver.Options{Now: clock.Now, ExpiresIn: 2, EnforceExpiry: true})
 	var captured string
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
-		ProtoV6ProviderFactories: proxyFactories(),
+		ProtoV6ProviderFactories: proxyFactoriesOn(clock),
 		Steps: []tfresource.TestStep{{
 			Config: fmt.Sprintf(`
 ephemeral "clientcreds_proxy" "api" {
@@ -89,9 +93,40 @@ func proxyFactories() map[string]func() (tfprotov6.ProviderServer, error) {
 	}
 }
 
+// proxyFactoriesOn serve both on clock, which the downstream provider
+// moves on by interval_ms after each call instead of sleeping.
+func proxyFactoriesOn(clock *testClock) map[string]func() (tfprotov6.ProviderServer, error) {
+	return map[string]func() (tfprotov6.ProviderServer, error){
+		"clientcreds": providerserver.NewProtocol6WithError(&Provider{version: "test", now: clock.Now}),
+		"apicaller":   providerserver.NewProtocol6WithError(&apiCaller{advance: clock.Advance}),
+	}
+}
+
+// testClock is a clock that moves only when told to.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
 // apiCaller is a downstream provider as users have them: its provider block
-// takes an API's base URL, and its resource calls the API repeatedly.
-type apiCaller struct{ base string }
+// takes an API's base URL, and its resource calls the API repeatedly,
+// sleeping between calls or, with advance, moving a test clock on.
+type apiCaller struct {
+	base    string
+	advance func(time.Duration)
+}
 
 func (p *apiCaller) Metadata(_ context.Context, _ fwprovider.MetadataRequest, resp *fwprovider.MetadataResponse) {
 	resp.TypeName = "apicaller"
@@ -155,7 +190,11 @@ func (r *apiCalls) Create(ctx context.Context, req resource.CreateRequest, resp 
 			resp.Diagnostics.AddError("API Call Failed", fmt.Sprintf("call %d: HTTP %d: %s", i+1, res.StatusCode, body))
 			return
 		}
-		time.Sleep(time.Duration(m.IntervalMS.ValueInt64()) * time.Millisecond)
+		if interval := time.Duration(m.IntervalMS.ValueInt64()) * time.Millisecond; r.p.advance != nil {
+			r.p.advance(interval)
+		} else {
+			time.Sleep(interval)
+		}
 	}
 	m.ID = types.StringValue("done")
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)

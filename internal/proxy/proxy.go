@@ -66,9 +66,6 @@ type Options struct {
 	// Initial, when set, is the first token (fetched by the caller, so that
 	// a misconfiguration shows when the proxy opens).
 	Initial *oauth.Token
-	// Log, when set, receives one line per request, sanitised, without
-	// the capability.
-	Log func(msg string, fields map[string]any)
 	// Redact is the provider instance's registry of known credentials:
 	// what the proxy shows passes it.
 	Redact *redact.Registry
@@ -292,7 +289,6 @@ func (p *Proxy) gate(next http.Handler, capability bool) http.Handler {
 		}
 		r2 := r.Clone(r.Context())
 		r2.URL.Path, r2.URL.RawPath = decoded, rest
-		p.log("forwarding", map[string]any{"method": r.Method, "path": p.opts.Redact.Sanitize(decoded, 200)})
 		next.ServeHTTP(w, r2)
 	})
 }
@@ -402,14 +398,7 @@ func (p *Proxy) rewriteLocation(resp *http.Response) error {
 
 func (p *Proxy) upstreamError(w http.ResponseWriter, _ *http.Request, err error) {
 	msg := p.opts.Redact.Sanitize(err.Error(), 300)
-	p.log("upstream request failed", map[string]any{"error": msg})
 	http.Error(w, "clientcreds proxy: the upstream request failed: "+msg, http.StatusBadGateway)
-}
-
-func (p *Proxy) log(msg string, fields map[string]any) {
-	if p.opts.Log != nil {
-		p.opts.Log(msg, fields)
-	}
 }
 
 // token returns the current token while it is usable (and is not the one
@@ -468,7 +457,6 @@ func (a *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			a.p.opts.DPoP.SetNonce(req.URL.String(), nonce)
 			nonced = true
 		case challenge(resp, "invalid_token") && !renewed:
-			a.p.log("the upstream refused the token; replaying with a new one", nil)
 			if tok, err = a.p.token(req.Context(), tok); err != nil {
 				_ = resp.Body.Close()
 				return nil, err
