@@ -86,7 +86,7 @@ type Options struct {
 	// and its protected API takes them only with proofs.
 	DPoP *DPoP
 	// EnforceExpiry makes the protected API refuse a token older than
-	// ExpiresIn, as a resource server checks exp.
+	// ExpiresIn (by Now), as a resource server checks exp.
 	EnforceExpiry bool
 	// JWTBearer, when set, serves the JWT bearer grant (RFC 7523 §2.1);
 	// client authentication is then optional.
@@ -348,7 +348,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	if s.issuedAt == nil {
 		s.issuedAt = map[string]time.Time{}
 	}
-	s.issuedAt[tok] = time.Now()
+	s.issuedAt[tok] = s.opts.Now()
 	s.mu.Unlock()
 	resp := map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": s.opts.ExpiresIn}
 	if jkt != "" {
@@ -483,7 +483,7 @@ func (s *Server) whoami(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.apiCalls++
 	client, valid := s.tokens[tok]
-	if s.opts.EnforceExpiry && time.Since(s.issuedAt[tok]) > time.Duration(s.opts.ExpiresIn)*time.Second {
+	if s.opts.EnforceExpiry && s.opts.Now().Sub(s.issuedAt[tok]) > time.Duration(s.opts.ExpiresIn)*time.Second {
 		valid = false
 	}
 	s.mu.Unlock()

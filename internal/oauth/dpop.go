@@ -54,7 +54,7 @@ func (k *DPoPKey) Proof(method, target, accessToken string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	htu := (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
+	htu := (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path, RawPath: u.RawPath}).String() // escaping kept: %2F is not /
 	var jti [16]byte
 	if _, err := rand.Read(jti[:]); err != nil {
 		return "", err

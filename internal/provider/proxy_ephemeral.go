@@ -47,8 +47,15 @@ var proxyAttrs = withAttributes(tokenArguments(tokenGrantAttrs), map[string]dsch
 	},
 	"url": dschema.StringAttribute{Computed: true,
 		MarkdownDescription: "`http://127.0.0.1:<port>/<capability>`: give it to another provider as its API's base URL. A request to " +
-			"`url` + path goes to `upstream` + path with a fresh token; the capability (192 random bits) is what lets a request in. " +
-			"Ephemeral: never in state or a plan."},
+			"`url` + path goes to `upstream` + path with a fresh token; the capability (192 random bits) is what lets a request in, " +
+			"so whoever learns `url` can call the API as the client while the proxy is open. Never put it on a command line (other " +
+			"local users can read a process's arguments): give local tools `socket_path` instead. Ephemeral: never in state or a plan."},
+	"socket_path": dschema.StringAttribute{Computed: true,
+		MarkdownDescription: "Path of a Unix socket that forwards as `url` does, for local tools and provisioners: " +
+			"`curl --unix-socket \"$SOCK\" http://proxy/path` goes to `upstream` + `/path` (the host name in the URL is ignored). " +
+			"A request on it needs no capability: the socket (mode `0600`, in a directory of mode `0700` made for it) can be opened " +
+			"only by the user running Terraform, so its path is not a secret and may go on a command line. Removed when the proxy " +
+			"closes. Ephemeral."},
 })
 
 // tokenArguments is a schema's attributes less its results.
@@ -99,6 +106,7 @@ type proxyModel struct {
 	Upstream      types.String `tfsdk:"upstream"`
 	DPoP          types.Bool   `tfsdk:"dpop"`
 	URL           types.String `tfsdk:"url"`
+	SocketPath    types.String `tfsdk:"socket_path"`
 }
 
 const proxyKey = "proxy"
@@ -145,7 +153,7 @@ func (e *proxyEphemeral) Open(ctx context.Context, req ephemeral.OpenRequest, re
 		}
 	}
 	resp.Diagnostics.Append(e.pd.proxies.keep(ctx, resp.Private, proxyKey, open)...)
-	m.URL = types.StringValue(p.URL)
+	m.URL, m.SocketPath = types.StringValue(p.URL), types.StringValue(p.Socket)
 	resp.Diagnostics.Append(resp.Result.Set(ctx, &m)...)
 }
 

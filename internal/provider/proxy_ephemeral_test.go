@@ -5,7 +5,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -30,13 +34,16 @@ import (
 // for eight seconds while the server's tokens live two; every call
 // succeeds, the server issues at least three tokens, neither a token nor
 // the proxy's capability reaches the state, and with revoke_on_close every
-// token is revoked when the proxy closes.
+// token is revoked when the proxy closes. The seconds are those of a clock
+// the provider, the server and the downstream provider share, which the
+// downstream provider moves on between calls: nothing sleeps.
 func TestAccProxyKeepsTokensFreshThroughALongApply(t *testing.T) {
-	srv := startServer(t, authserver.Options{Now: time.Now, ExpiresIn: 2, EnforceExpiry: true})
+	clock := &testClock{t: time.Now()}
+	srv := startServer(t, authserver.Options{Now: clock.Now, ExpiresIn: 2, EnforceExpiry: true})
 	var captured string
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
-		ProtoV6ProviderFactories: proxyFactories(),
+		ProtoV6ProviderFactories: proxyFactoriesOn(clock),
 		Steps: []tfresource.TestStep{{
 			Config: fmt.Sprintf(`
 ephemeral "clientcreds_proxy" "api" {
@@ -86,9 +93,40 @@ func proxyFactories() map[string]func() (tfprotov6.ProviderServer, error) {
 	}
 }
 
+// proxyFactoriesOn serve both on clock, which the downstream provider
+// moves on by interval_ms after each call instead of sleeping.
+func proxyFactoriesOn(clock *testClock) map[string]func() (tfprotov6.ProviderServer, error) {
+	return map[string]func() (tfprotov6.ProviderServer, error){
+		"clientcreds": providerserver.NewProtocol6WithError(&Provider{version: "test", now: clock.Now}),
+		"apicaller":   providerserver.NewProtocol6WithError(&apiCaller{advance: clock.Advance}),
+	}
+}
+
+// testClock is a clock that moves only when told to.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
 // apiCaller is a downstream provider as users have them: its provider block
-// takes an API's base URL, and its resource calls the API repeatedly.
-type apiCaller struct{ base string }
+// takes an API's base URL, and its resource calls the API repeatedly,
+// sleeping between calls or, with advance, moving a test clock on.
+type apiCaller struct {
+	base    string
+	advance func(time.Duration)
+}
 
 func (p *apiCaller) Metadata(_ context.Context, _ fwprovider.MetadataRequest, resp *fwprovider.MetadataResponse) {
 	resp.TypeName = "apicaller"
@@ -152,7 +190,11 @@ func (r *apiCalls) Create(ctx context.Context, req resource.CreateRequest, resp 
 			resp.Diagnostics.AddError("API Call Failed", fmt.Sprintf("call %d: HTTP %d: %s", i+1, res.StatusCode, body))
 			return
 		}
-		time.Sleep(time.Duration(m.IntervalMS.ValueInt64()) * time.Millisecond)
+		if interval := time.Duration(m.IntervalMS.ValueInt64()) * time.Millisecond; r.p.advance != nil {
+			r.p.advance(interval)
+		} else {
+			time.Sleep(interval)
+		}
 	}
 	m.ID = types.StringValue("done")
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
@@ -212,5 +254,52 @@ resource "apicaller_calls" "dpop" {
 	// accepted; every API call verified.
 	if accepted == 0 || srv.DPoPProofs() < accepted+5 {
 		t.Errorf("%d token requests accepted, %d proofs verified; want every call proven", accepted, srv.DPoPProofs())
+	}
+}
+
+// A provisioner reaches the API through the proxy's Unix socket, as the
+// documented example does: curl --unix-socket with the socket's path, no
+// capability URL anywhere on a command line. The call arrives with a token
+// the API accepts, and the socket is gone once the run is over.
+func TestAccProxySocketForLocalTools(t *testing.T) {
+	curl, err := exec.LookPath("curl")
+	if err != nil {
+		t.Skip("curl is not installed")
+	}
+	srv := startServer(t, authserver.Options{Now: time.Now})
+	out := filepath.Join(t.TempDir(), "answer.json")
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+		ProtoV6ProviderFactories: proxyFactories(),
+		Steps: []tfresource.TestStep{{
+			Config: fmt.Sprintf(`
+ephemeral "clientcreds_proxy" "api" {
+  token_url     = %q
+  client_id     = "client-1"
+  client_secret = %q
+  upstream      = %q
+}
+resource "terraform_data" "call" {
+  provisioner "local-exec" {
+    command     = "printf %%s \"$API_SOCKET\" > \"$OUT.socket\" && %s -fsS --unix-socket \"$API_SOCKET\" -o \"$OUT\" http://proxy/whoami"
+    environment = {
+      API_SOCKET = ephemeral.clientcreds_proxy.api.socket_path
+      OUT        = %q
+    }
+  }
+}
+`, srv.TokenURL(), testSecret, srv.URL+"/api", curl, out),
+		}},
+	})
+	answer, err := os.ReadFile(out)
+	if err != nil || !strings.Contains(string(answer), "token accepted") || srv.APICalls() != 1 {
+		t.Fatalf("the API answered %q (%v) after %d calls; want the token accepted", answer, err, srv.APICalls())
+	}
+	sock, err := os.ReadFile(out + ".socket")
+	if err != nil || len(sock) == 0 {
+		t.Fatalf("the provisioner was given no socket path: %v", err)
+	}
+	if _, err := os.Stat(string(sock)); !os.IsNotExist(err) {
+		t.Errorf("the socket %s is still there after the run: %v", sock, err)
 	}
 }

@@ -99,10 +99,11 @@ func (r *Registry) Sanitize(s string, maxLen int) string {
 // Registry is the credentials one provider instance knows; safe for
 // concurrent use. The zero value is empty and ready.
 type Registry struct {
-	mu     sync.RWMutex
-	raw    map[string]bool
-	folded []string // each value folded, and its base64 in any case: for the recovery check
-	forms  []string // every literal form, longest first
+	mu      sync.RWMutex
+	raw     map[string]bool
+	folded  []string // each value folded, and its base64 in any case: for the recovery check
+	forms   []string // every literal form, longest first
+	literal []string // the forms Literal looks for, of values at least MinLiteralLen long
 }
 
 func (r *Registry) add(values ...string) {
@@ -146,6 +147,7 @@ func (r *Registry) add(values ...string) {
 func (r *Registry) remember(v string) {
 	r.raw[v] = true
 	r.forms = append(r.forms, encodedForms(v)...)
+	r.literal = append(r.literal, literalForms(v)...)
 	if f := fold(v); len(f) >= MinSecretLen {
 		r.folded = append(r.folded, f)
 	}
