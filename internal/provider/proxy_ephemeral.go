@@ -126,8 +126,11 @@ func (e *proxyEphemeral) Open(ctx context.Context, req ephemeral.OpenRequest, re
 		resp.Diagnostics.Append(errorDiag(err))
 		return
 	}
-	// The proxy keeps a token of its own, renewed when it must be.
-	spec := tokenFetch{args: &m.tokenModel, build: grantRequest(&m.tokenModel, &m.grantModel), own: true}
+	// The proxy shares its token with the run and the stores, renewed when
+	// it must be, unless it is to be revoked or bound to the proxy's own
+	// DPoP key: then the token is the proxy's alone.
+	spec := tokenFetch{args: &m.tokenModel, build: grantRequest(&m.tokenModel, &m.grantModel),
+		own: m.RevokeOnClose.ValueBool() || m.DPoP.ValueBool()}
 	if m.DPoP.ValueBool() {
 		if spec.dpop, err = oauth.NewDPoPKey(nil); err != nil {
 			resp.Diagnostics.AddError("Proxy Not Started", "The DPoP key could not be made: "+err.Error()+".")
@@ -139,6 +142,7 @@ func (e *proxyEphemeral) Open(ctx context.Context, req ephemeral.OpenRequest, re
 		return
 	}
 	p, err := proxy.Start(proxy.Options{Upstream: u, Transport: client.UpstreamTransport(), Fetch: e.pd.again(f), Usable: client.Usable,
+		Reject:  func(ctx context.Context, tok string) { client.Reject(ctx, f.req, tok) },
 		Initial: f.tok, DPoP: spec.dpop, Redact: client.Redact()})
 	if err != nil {
 		resp.Diagnostics.AddError("Proxy Not Started", err.Error()+".")

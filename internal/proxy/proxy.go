@@ -60,6 +60,11 @@ type Options struct {
 	Fetch func(ctx context.Context) (*oauth.Token, error)
 	// Usable reports whether a token may still be used.
 	Usable func(*oauth.Token) bool
+	// Reject, when set, is told of a token the upstream refused as
+	// invalid, before a new one is fetched: a shared or stored token is
+	// then dropped, so that neither this proxy nor another run reads it
+	// again.
+	Reject func(ctx context.Context, accessToken string)
 	// DPoP, when set, sends each token as a DPoP token (RFC 9449) with a
 	// fresh proof by this key, and takes a resource server's nonce.
 	DPoP *oauth.DPoPKey
@@ -408,6 +413,9 @@ func (p *Proxy) token(ctx context.Context, refused string) (string, error) {
 	defer p.mu.Unlock()
 	if p.cur != nil && p.cur.AccessToken != refused && p.opts.Usable(p.cur) {
 		return p.cur.AccessToken, nil
+	}
+	if refused != "" && p.opts.Reject != nil {
+		p.opts.Reject(ctx, refused)
 	}
 	t, err := p.opts.Fetch(ctx)
 	if err != nil {
