@@ -1,6 +1,9 @@
 // Package oauth implements the OAuth 2.0 client-credentials protocol: server
 // metadata discovery (OpenID Connect Discovery and RFC 8414), the token request
-// (RFC 6749 §4.4) and its answers. It knows nothing of Terraform.
+// (RFC 6749 §4.4) and its answers. It knows nothing of Terraform. It defines
+// the small interfaces others implement: IdentitySource (package identity:
+// where a workload's identity token comes from, fetched through the
+// PlatformHTTP the client lends it) and TokenStore.
 package oauth
 
 import (

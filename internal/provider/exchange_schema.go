@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/identity"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
 )
 
@@ -38,7 +39,7 @@ var exchangeAttrs = func() map[string]dschema.Attribute {
 		MarkdownDescription: "Fetch the subject token from the CI platform, fresh for every attempt: `github_actions`, " +
 			"`azure_pipelines` or `gcp_metadata` (see `clientcreds_token`). At most one of `subject_token`, `subject_token_file`, " +
 			"`subject_token_env` and `workload_identity`.",
-		Validators: append(oneFormOf(oauth.ArgWorkloadIdentity, subjectForms), stringvalidator.OneOf(oauth.Platforms()...)),
+		Validators: append(oneFormOf(oauth.ArgWorkloadIdentity, subjectForms), stringvalidator.OneOf(identity.Platforms()...)),
 	}
 	for name, attr := range map[string]dschema.Attribute{
 		oauth.ArgSubjectToken: dschema.StringAttribute{Optional: true, Sensitive: true,

@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/identity"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
 )
 
@@ -120,7 +121,7 @@ var tokenAttrs = map[string]dschema.Attribute{
 			"`azure_pipelines` (needs `System.AccessToken` mapped into the task's environment) or `gcp_metadata` (the instance's " +
 			"service account, from the metadata server). No secret is stored anywhere. The identity token is never logged, stored or cached on disk.",
 		Validators: append(oneFormOf(oauth.ArgWorkloadIdentity, assertionForms),
-			stringvalidator.OneOf(oauth.Platforms()...)),
+			stringvalidator.OneOf(identity.Platforms()...)),
 	},
 	oauth.ArgWorkloadAudience: dschema.StringAttribute{Optional: true,
 		MarkdownDescription: "Audience (`aud`) of the identity token `workload_identity` requests. Microsoft Entra ID expects " +

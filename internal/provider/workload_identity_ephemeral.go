@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/identity"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/jwtdecode"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
 )
@@ -53,7 +54,7 @@ func (e *identityEphemeral) Schema(_ context.Context, _ ephemeral.SchemaRequest,
 			"workload_identity": schema.StringAttribute{Required: true,
 				MarkdownDescription: "The platform: `github_actions` (needs `permissions: id-token: write`), `azure_pipelines` " +
 					"(needs `System.AccessToken` mapped into the task's environment) or `gcp_metadata`.",
-				Validators: []validator.String{stringvalidator.OneOf(oauth.Platforms()...)},
+				Validators: []validator.String{stringvalidator.OneOf(identity.Platforms()...)},
 			},
 			"audience": schema.StringAttribute{Optional: true,
 				MarkdownDescription: "Audience (`aud`) to request. Defaults to the platform's default for `github_actions`; required " +
@@ -77,8 +78,8 @@ func (e *identityEphemeral) Configure(_ context.Context, req ephemeral.Configure
 }
 
 func (m *identityModel) source() oauth.IdentitySource {
-	return oauth.IdentitySource{Platform: oauth.Platform(m.WorkloadIdentity.ValueString()), Audience: m.Audience.ValueString(),
-		ServiceConnectionID: m.ServiceConnectionID.ValueString()}
+	return identity.New(identity.Spec{Platform: m.WorkloadIdentity.ValueString(), Audience: m.Audience.ValueString(),
+		ServiceConnectionID: m.ServiceConnectionID.ValueString()})
 }
 
 // identityArgs renames the token resource's workload arguments to this one's.
