@@ -12,7 +12,9 @@
 //     with "Metadata-Flavor: Google" (403 without); answers the JWT as text.
 //
 // Tokens are ES256 JWTs signed by a key published at /jwks, with each
-// platform's issuer and subject shapes.
+// platform's issuer and subject shapes. The platforms that hand a job its
+// token in a variable or through a command line tool (HCP Terraform,
+// CircleCI, Buildkite) are played with Sign and FakeCLI.
 package ciserver
 
 import (
@@ -23,6 +25,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -40,7 +45,15 @@ const (
 	GoogleIssuer  = "https://accounts.google.com"
 	GoogleSubject = "109876543210987654321"
 	RequestToken  = "ci-request-token-Kx8wQ2vR7tY1"
-	SystemToken   = "ado-system-token-Lm3nB6vC9xZ2"
+	// HCP Terraform, CircleCI and Buildkite, as their docs show them.
+	HCPIssuer        = "https://app.terraform.io"
+	HCPSubject       = "organization:octo-org:project:Default Project:workspace:infra:run_phase:plan"
+	CircleIssuer     = "https://oidc.circleci.com/org/6f1c2d3e-0000-4000-8000-00000000c1c1"
+	CircleSubject    = "org/6f1c2d3e-0000-4000-8000-00000000c1c1/project/7a2b3c4d-0000-4000-8000-00000000c1c2/user/8b3c4d5e-0000-4000-8000-00000000c1c3"
+	BuildkiteIssuer  = "https://agent.buildkite.com"
+	BuildkiteSubject = "organization:octo-org:pipeline:infra:ref:refs/heads/main:commit:0123456789abcdef:step:plan"
+	AgentToken       = "bkagent-access-token-Pq7rS8tU9vW0"
+	SystemToken      = "ado-system-token-Lm3nB6vC9xZ2"
 )
 
 // AzureSubject is the subject of a token for service connection id.
@@ -201,6 +214,33 @@ func (s *Server) issue(w http.ResponseWriter, iss, sub, aud string, wrap func(st
 		return
 	}
 	writeJSON(w, http.StatusOK, wrap(tok))
+}
+
+// Sign issues a token as a platform would, recorded in Issued.
+func (s *Server) Sign(iss, sub, aud string) (string, error) { return s.sign(iss, sub, aud) }
+
+// FakeCLI writes an executable name into dir that records its arguments,
+// one a line, in dir/name.args, writes stderr to its standard error and
+// stdout to its standard output, and exits with exit: a platform's command
+// line tool, for a PATH that starts with dir.
+func FakeCLI(dir, name, stdout, stderr string, exit int) error {
+	for _, f := range []struct{ name, text string }{{name + ".out", stdout}, {name + ".err", stderr}} {
+		if err := os.WriteFile(filepath.Join(dir, f.name), []byte(f.text), 0o600); err != nil {
+			return err
+		}
+	}
+	script := fmt.Sprintf("#!/bin/sh\nd=%q\nprintf '%%s\\n' \"$@\" > \"$d/%s.args\"\ncat \"$d/%s.err\" >&2\ncat \"$d/%s.out\"\nexit %d\n",
+		dir, name, name, name, exit)
+	return os.WriteFile(filepath.Join(dir, name), []byte(script), 0o700)
+}
+
+// FakeCLIArgs is what the fake named name was last run with.
+func FakeCLIArgs(dir, name string) []string {
+	b, err := os.ReadFile(filepath.Join(dir, name+".args"))
+	if err != nil {
+		return nil
+	}
+	return strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
 }
 
 func (s *Server) sign(iss, sub, aud string) (string, error) {

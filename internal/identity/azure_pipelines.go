@@ -15,12 +15,15 @@ import (
 // the answer is {"oidcToken": "<jwt>"} for api://AzureADTokenExchange.
 const AzurePipelines = "azure_pipelines"
 
+// azureAudience is the one audience Azure Pipelines issues tokens for.
+const azureAudience = "api://AzureADTokenExchange"
+
 type azurePipelines struct{ base }
 
 // Check: Azure DevOps fixes the audience.
 func (p azurePipelines) Check() error {
 	if p.Audience != "" {
-		return argErr(oauth.ArgWorkloadAudience, "Azure Pipelines issues its OIDC tokens for the audience api://AzureADTokenExchange only; remove workload_identity_audience.")
+		return argErr(oauth.ArgWorkloadAudience, "Azure Pipelines issues its OIDC tokens for the audience "+azureAudience+" only; remove workload_identity_audience.")
 	}
 	return p.onlyFor()
 }

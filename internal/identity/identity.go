@@ -25,7 +25,16 @@ type Spec struct {
 	Audience string
 	// ServiceConnectionID names the Azure DevOps service connection.
 	ServiceConnectionID string
+	// Tag names one of the further audiences an HCP Terraform workspace
+	// declares: TFC_WORKLOAD_IDENTITY_TOKEN_<Tag>.
+	Tag string
 }
+
+// Argument names of the settings only some platforms read, beside oauth's
+// workload_identity, _audience and _service_connection_id.
+const (
+	ArgTag = "workload_identity_tag"
+)
 
 // platforms is the table of sources: a platform is one file and one line
 // here.
@@ -36,6 +45,10 @@ var platforms = []struct {
 	{GitHubActions, func(s Spec) oauth.IdentitySource { return githubActions{base(s)} }},
 	{AzurePipelines, func(s Spec) oauth.IdentitySource { return azurePipelines{base(s)} }},
 	{GCPMetadata, func(s Spec) oauth.IdentitySource { return gcpMetadata{base(s)} }},
+	{HCPTerraform, func(s Spec) oauth.IdentitySource { return hcpTerraform{base(s)} }},
+	{CircleCI, func(s Spec) oauth.IdentitySource { return circleCI{base(s)} }},
+	{Buildkite, func(s Spec) oauth.IdentitySource { return buildkite{base(s)} }},
+	{Auto, func(s Spec) oauth.IdentitySource { return auto{base(s)} }},
 }
 
 // Platforms lists the values workload_identity takes, in the table's order.
@@ -67,15 +80,35 @@ func (b base) Name() string { return b.Platform }
 // Key is the platform and the arguments that select an identity on it;
 // never a credential.
 func (b base) Key() string {
-	return b.Platform + "\x00" + b.Audience + "\x00" + b.ServiceConnectionID
+	k := b.Platform + "\x00" + b.Audience + "\x00" + b.ServiceConnectionID
+	if b.Tag != "" {
+		k += "\x00tag=" + b.Tag
+	}
+	return k
 }
 
-// onlyFor refuses the arguments that only another platform uses.
+// onlyFor refuses the arguments that only another platform uses; auto
+// takes them all, for whichever platform it finds.
 func (b base) onlyFor() error {
-	if b.ServiceConnectionID != "" && b.Platform != AzurePipelines {
+	if b.ServiceConnectionID != "" && b.Platform != AzurePipelines && b.Platform != Auto {
 		return argErr(oauth.ArgWorkloadConnection, "The workload_identity_service_connection_id is used only by azure_pipelines.")
 	}
+	if b.Tag != "" && b.Platform != HCPTerraform && b.Platform != Auto {
+		return argErr(ArgTag, "The workload_identity_tag is used only by hcp_terraform.")
+	}
+	if b.Tag != "" && !validTag(b.Tag) {
+		return argErr(ArgTag, "The workload_identity_tag %q is not a tag HCP Terraform can name a variable with: use letters, digits and underscores.", b.Tag)
+	}
 	return nil
+}
+
+func validTag(t string) bool {
+	for _, r := range t {
+		if !(r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return true
 }
 
 type unsupported struct{ base }

@@ -116,22 +116,22 @@ var tokenAttrs = map[string]dschema.Attribute{
 		Validators: oneFormOf(oauth.ArgClientAssertionEnv, assertionForms),
 	},
 	oauth.ArgWorkloadIdentity: dschema.StringAttribute{Optional: true,
-		MarkdownDescription: "Fetch a fresh OIDC identity token from the CI platform for every attempt and send it as the client " +
-			"assertion (`auth_method` reports `client_assertion`): `github_actions` (needs `permissions: id-token: write`), " +
-			"`azure_pipelines` (needs `System.AccessToken` mapped into the task's environment) or `gcp_metadata` (the instance's " +
-			"service account, from the metadata server). No secret is stored anywhere. The identity token is never logged, stored or cached on disk.",
+		MarkdownDescription: "Fetch a fresh OIDC identity token from the platform the job runs on, for every attempt, and send it as the " +
+			"client assertion (`auth_method` reports `client_assertion`): " + platformsDesc + " No secret is stored anywhere. The " +
+			"identity token is never logged, stored or cached on disk.",
 		Validators: append(oneFormOf(oauth.ArgWorkloadIdentity, assertionForms),
 			stringvalidator.OneOf(identity.Platforms()...)),
 	},
 	oauth.ArgWorkloadAudience: dschema.StringAttribute{Optional: true,
-		MarkdownDescription: "Audience (`aud`) of the identity token `workload_identity` requests. Microsoft Entra ID expects " +
-			"`api://AzureADTokenExchange`. Defaults to the platform's own default for `github_actions` (the repository owner's URL); " +
-			"required for `gcp_metadata`; not settable for `azure_pipelines`, whose tokens always carry `api://AzureADTokenExchange`.",
-		Validators: []validator.String{stringvalidator.AlsoRequires(path.MatchRoot(oauth.ArgWorkloadIdentity))},
+		MarkdownDescription: "Audience (`aud`) of the identity token `workload_identity` requests. " + audienceDesc,
+		Validators:          []validator.String{stringvalidator.AlsoRequires(path.MatchRoot(oauth.ArgWorkloadIdentity))},
 	},
 	oauth.ArgWorkloadConnection: dschema.StringAttribute{Optional: true,
 		MarkdownDescription: "Azure DevOps service connection whose federated identity `azure_pipelines` requests. Defaults to " +
 			"`AZURESUBSCRIPTION_SERVICE_CONNECTION_ID`, which tasks such as `AzureCLI@2` set.",
+		Validators: []validator.String{stringvalidator.AlsoRequires(path.MatchRoot(oauth.ArgWorkloadIdentity))},
+	},
+	identity.ArgTag: dschema.StringAttribute{Optional: true, MarkdownDescription: tagDesc,
 		Validators: []validator.String{stringvalidator.AlsoRequires(path.MatchRoot(oauth.ArgWorkloadIdentity))},
 	},
 	oauth.ArgRequestFormat: dschema.StringAttribute{Optional: true,
@@ -210,6 +210,7 @@ type tokenModel struct {
 	WorkloadIdentity    types.String `tfsdk:"workload_identity"`
 	WorkloadAudience    types.String `tfsdk:"workload_identity_audience"`
 	WorkloadConnection  types.String `tfsdk:"workload_identity_service_connection_id"`
+	WorkloadTag         types.String `tfsdk:"workload_identity_tag"`
 }
 
 // tokenResult is what a token answer gives a token's schema: the results
@@ -262,3 +263,24 @@ func codeList(names []string) string {
 	}
 	return strings.Join(quoted[:len(quoted)-1], ", ") + " or " + quoted[len(quoted)-1]
 }
+
+// The descriptions of workload_identity's values and arguments, shared by
+// every resource that takes them.
+const (
+	platformsDesc = "`github_actions` (needs `permissions: id-token: write`), `azure_pipelines` (needs `System.AccessToken` mapped " +
+		"into the task's environment), `gcp_metadata` (the instance's service account, from the metadata server), `hcp_terraform` " +
+		"(a workspace with `TFC_WORKLOAD_IDENTITY_AUDIENCE` set: the run's `TFC_WORKLOAD_IDENTITY_TOKEN`, or `_<TAG>` with " +
+		"`workload_identity_tag`), `circleci` (a job that uses a context: `CIRCLE_OIDC_TOKEN_V2`, or `circleci run oidc get` for " +
+		"another audience), `buildkite` (`buildkite-agent oidc request-token`), or `auto`: the first of those found in the " +
+		"environment, in the order `github_actions` (`GITHUB_ACTIONS=true`), `azure_pipelines` (`TF_BUILD=True`), `hcp_terraform` " +
+		"(its token variable), `circleci` (`CIRCLECI=true`), `buildkite` (`BUILDKITE=true`), `gcp_metadata` (`GCE_METADATA_HOST`, or a " +
+		"Compute Engine machine); with none found, an error lists what was looked for."
+	audienceDesc = "Microsoft Entra ID expects `api://AzureADTokenExchange`. Defaults to the platform's own default for " +
+		"`github_actions` (the repository owner's URL), `circleci` (the organization ID, from `CIRCLE_OIDC_TOKEN_V2`) and `buildkite` " +
+		"(the agent's default); required for `gcp_metadata`; not settable for `azure_pipelines`, whose tokens always carry " +
+		"`api://AzureADTokenExchange` (with `auto`, that value is accepted and ignored there). For `hcp_terraform` the workspace " +
+		"sets the audience (`TFC_WORKLOAD_IDENTITY_AUDIENCE`); when this is set too, the run's token must carry it."
+	tagDesc = "For `hcp_terraform` (and `auto`): the tag of one of the further audiences the workspace declares with " +
+		"`TFC_WORKLOAD_IDENTITY_AUDIENCE_<TAG>`; the token is then read from `TFC_WORKLOAD_IDENTITY_TOKEN_<TAG>`. Letters, digits and " +
+		"underscores. Defaults to none: `TFC_WORKLOAD_IDENTITY_TOKEN`."
+)

@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/identity"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
 )
 
@@ -77,6 +78,7 @@ func (m *tokenModel) credentials() map[string]*types.String {
 		oauth.ArgClientSecretFile: &m.ClientSecretFile, oauth.ArgClientSecretEnv: &m.ClientSecretEnv, oauth.ArgPrivateKeyEnv: &m.PrivateKeyEnv,
 		oauth.ArgClientAssertionEnv: &m.ClientAssertionEnv, oauth.ArgWorkloadIdentity: &m.WorkloadIdentity,
 		oauth.ArgWorkloadAudience: &m.WorkloadAudience, oauth.ArgWorkloadConnection: &m.WorkloadConnection,
+		identity.ArgTag: &m.WorkloadTag,
 	}
 }
 

@@ -35,6 +35,7 @@ type identityModel struct {
 	WorkloadIdentity    types.String `tfsdk:"workload_identity"`
 	Audience            types.String `tfsdk:"audience"`
 	ServiceConnectionID types.String `tfsdk:"service_connection_id"`
+	Tag                 types.String `tfsdk:"tag"`
 	Token               types.String `tfsdk:"token"`
 	ExpiresAt           types.String `tfsdk:"expires_at"`
 	Subject             types.String `tfsdk:"subject"`
@@ -52,17 +53,16 @@ func (e *identityEphemeral) Schema(_ context.Context, _ ephemeral.SchemaRequest,
 			"or a plan. To use it as a client assertion, set `workload_identity` on `clientcreds_token` instead.",
 		Attributes: map[string]schema.Attribute{
 			"workload_identity": schema.StringAttribute{Required: true,
-				MarkdownDescription: "The platform: `github_actions` (needs `permissions: id-token: write`), `azure_pipelines` " +
-					"(needs `System.AccessToken` mapped into the task's environment) or `gcp_metadata`.",
-				Validators: []validator.String{stringvalidator.OneOf(identity.Platforms()...)},
+				MarkdownDescription: "The platform: " + platformsDesc,
+				Validators:          []validator.String{stringvalidator.OneOf(identity.Platforms()...)},
 			},
 			"audience": schema.StringAttribute{Optional: true,
-				MarkdownDescription: "Audience (`aud`) to request. Defaults to the platform's default for `github_actions`; required " +
-					"for `gcp_metadata`; not settable for `azure_pipelines` (always `api://AzureADTokenExchange`).",
+				MarkdownDescription: "Audience (`aud`) to request. " + audienceDesc,
 			},
 			"service_connection_id": schema.StringAttribute{Optional: true,
 				MarkdownDescription: "Azure DevOps service connection for `azure_pipelines`. Defaults to `AZURESUBSCRIPTION_SERVICE_CONNECTION_ID`.",
 			},
+			"tag":        schema.StringAttribute{Optional: true, MarkdownDescription: tagDesc},
 			"token":      schema.StringAttribute{Computed: true, Sensitive: true, MarkdownDescription: "The identity token (a JWT). Sensitive."},
 			"expires_at": schema.StringAttribute{Computed: true, MarkdownDescription: "RFC 3339 time of the token's `exp`; null when it has none."},
 			"subject": schema.StringAttribute{Computed: true,
@@ -79,12 +79,12 @@ func (e *identityEphemeral) Configure(_ context.Context, req ephemeral.Configure
 
 func (m *identityModel) source() oauth.IdentitySource {
 	return identity.New(identity.Spec{Platform: m.WorkloadIdentity.ValueString(), Audience: m.Audience.ValueString(),
-		ServiceConnectionID: m.ServiceConnectionID.ValueString()})
+		ServiceConnectionID: m.ServiceConnectionID.ValueString(), Tag: m.Tag.ValueString()})
 }
 
 // identityArgs renames the token resource's workload arguments to this one's.
 var identityArgs = map[string]string{oauth.ArgWorkloadIdentity: "workload_identity", oauth.ArgWorkloadAudience: "audience",
-	oauth.ArgWorkloadConnection: "service_connection_id"}
+	oauth.ArgWorkloadConnection: "service_connection_id", identity.ArgTag: "tag"}
 
 func identityDiag(err error) diag.Diagnostic {
 	var ae *oauth.ArgError
@@ -99,7 +99,7 @@ func identityDiag(err error) diag.Diagnostic {
 func (e *identityEphemeral) ValidateConfig(ctx context.Context, req ephemeral.ValidateConfigRequest, resp *ephemeral.ValidateConfigResponse) {
 	var m identityModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() || m.WorkloadIdentity.IsUnknown() || m.Audience.IsUnknown() || m.ServiceConnectionID.IsUnknown() {
+	if resp.Diagnostics.HasError() || m.WorkloadIdentity.IsUnknown() || m.Audience.IsUnknown() || m.ServiceConnectionID.IsUnknown() || m.Tag.IsUnknown() {
 		return
 	}
 	if err := m.source().Check(); err != nil {

@@ -1,0 +1,107 @@
+package identity
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
+)
+
+// Auto finds the platform from the environment, so that one configuration
+// runs in any of them. The order is the documented one: CI systems first
+// (a runner hosted on a cloud VM means the CI job's identity), then HCP
+// Terraform, then the cloud the machine runs on.
+const Auto = "auto"
+
+// detectors is auto's order: each names the platform and what it looks for.
+var detectors = []struct {
+	platform, looksFor string
+	found              func(Spec) bool
+}{
+	{GitHubActions, "GITHUB_ACTIONS=true", func(Spec) bool { return os.Getenv("GITHUB_ACTIONS") == "true" }},
+	{AzurePipelines, "TF_BUILD=True", func(Spec) bool { return strings.EqualFold(os.Getenv("TF_BUILD"), "true") }},
+	{HCPTerraform, "TFC_WORKLOAD_IDENTITY_TOKEN (or _<TAG> with workload_identity_tag)", func(s Spec) bool {
+		name, _ := hcpTerraform{base(s)}.variables()
+		return os.Getenv(name) != ""
+	}},
+	{CircleCI, "CIRCLECI=true", func(Spec) bool { return os.Getenv("CIRCLECI") == "true" }},
+	{Buildkite, "BUILDKITE=true", func(Spec) bool { return os.Getenv("BUILDKITE") == "true" }},
+	{GCPMetadata, "GCE_METADATA_HOST, or a Google Compute Engine machine (" + dmiProductName + ")", func(Spec) bool {
+		if os.Getenv("GCE_METADATA_HOST") != "" {
+			return true
+		}
+		b, err := os.ReadFile(dmiProductName)
+		return err == nil && strings.HasPrefix(strings.TrimSpace(string(b)), "Google")
+	}},
+}
+
+// dmiProductName names the machine's maker on Linux; Compute Engine VMs say
+// "Google Compute Engine". A variable for tests.
+var dmiProductName = "/sys/class/dmi/id/product_name"
+
+// AutoOrder lists what auto looks for, in order, for the docs.
+func AutoOrder() []string {
+	var out []string
+	for _, d := range detectors {
+		out = append(out, fmt.Sprintf("`%s` (%s)", d.platform, d.looksFor))
+	}
+	return out
+}
+
+type auto struct{ base }
+
+func (a auto) Check() error { return a.onlyFor() }
+
+// detect is the source of the first platform found, with the arguments
+// that platform reads.
+func (a auto) detect() (oauth.IdentitySource, error) {
+	for _, d := range detectors {
+		if !d.found(Spec(a.base)) {
+			continue
+		}
+		s := Spec(a.base)
+		s.Platform = d.platform
+		if s.Platform != AzurePipelines {
+			s.ServiceConnectionID = ""
+		} else if s.Audience == azureAudience {
+			s.Audience = "" // the only one it issues, and the one it may not be asked for
+		}
+		if s.Platform != HCPTerraform {
+			s.Tag = ""
+		}
+		return New(s), nil
+	}
+	var looked []string
+	for _, d := range detectors {
+		looked = append(looked, d.looksFor+" for "+d.platform)
+	}
+	return nil, fmt.Errorf("workload_identity \"auto\" found no platform in the environment; it looked for %s. Set workload_identity to the platform",
+		strings.Join(looked, ", "))
+}
+
+func (a auto) Token(ctx context.Context, h oauth.PlatformHTTP) (string, error) {
+	src, err := a.detect()
+	if err != nil {
+		return "", err
+	}
+	if err := src.Check(); err != nil {
+		return "", fmt.Errorf("workload_identity \"auto\" found %s: %w", src.Name(), err)
+	}
+	tok, err := src.Token(ctx, h)
+	if err != nil {
+		return "", detected(src.Name(), err)
+	}
+	return tok, nil
+}
+
+// detected says which platform auto found in a plain error; the client's
+// own errors and refusals name the request already.
+func detected(platform string, err error) error {
+	switch err.(type) {
+	case *oauth.Error, *oauth.Refusal, *oauth.ArgError:
+		return err
+	}
+	return fmt.Errorf("workload_identity \"auto\" found %s: %w", platform, err)
+}
