@@ -8,6 +8,9 @@
 //   - Azure Pipelines: POST $SYSTEM_OIDCREQUESTURI?api-version=7.1&serviceConnectionId=ID,
 //     "Authorization: Bearer $SYSTEM_ACCESSTOKEN", JSON content type;
 //     answers {"oidcToken":"<jwt>"}, 401 for a wrong token, 400 without an ID.
+//   - Azure App Service / Functions managed identity: GET $IDENTITY_ENDPOINT?api-version=2019-08-01&resource=R
+//     (&client_id= for a user-assigned identity) with "X-IDENTITY-HEADER: $IDENTITY_HEADER" (401 without);
+//     answers {"access_token": "<jwt>", "expires_on": "<epoch>", "resource": R, "token_type": "Bearer"}.
 //   - GCP metadata server: GET /computeMetadata/v1/instance/service-accounts/default/identity?audience=A&format=full
 //     with "Metadata-Flavor: Google" (403 without); answers the JWT as text.
 //
@@ -53,7 +56,11 @@ const (
 	BuildkiteIssuer  = "https://agent.buildkite.com"
 	BuildkiteSubject = "organization:octo-org:pipeline:infra:ref:refs/heads/main:commit:0123456789abcdef:step:plan"
 	AgentToken       = "bkagent-access-token-Pq7rS8tU9vW0"
-	SystemToken      = "ado-system-token-Lm3nB6vC9xZ2"
+	// An Azure managed identity, as Entra ID issues its tokens.
+	ManagedIdentityIssuer  = "https://login.microsoftonline.com/00000000-0000-0000-0000-00000000a2a2/v2.0"
+	ManagedIdentitySubject = "5b1d7c2e-0000-4000-8000-00000000a2a3" // the identity's object (principal) ID
+	IdentityHeader         = "app-service-identity-header-Hj4kL5mN6"
+	SystemToken            = "ado-system-token-Lm3nB6vC9xZ2"
 )
 
 // AzureSubject is the subject of a token for service connection id.
@@ -62,6 +69,7 @@ func AzureSubject(connection string) string { return "sc://octo-org/octo-project
 // Request is what the server saw of one identity token request.
 type Request struct {
 	Platform, Method, Path, Audience, Connection, Auth, Flavor, ContentType string
+	ClientID                                                                string
 }
 
 // Options change the answers, for the failure cases.
@@ -98,6 +106,7 @@ func Start(opts Options) (*Server, error) {
 	mux.HandleFunc("GET /jwks", s.jwks)
 	mux.HandleFunc("GET /github/idtoken", s.github)
 	mux.HandleFunc("POST /azure/oidctoken", s.azure)
+	mux.HandleFunc("GET /msi/token", s.appService)
 	mux.HandleFunc("GET /computeMetadata/v1/instance/service-accounts/default/identity", s.gcp)
 	var h http.Handler = mux
 	if opts.Handler != nil {
@@ -130,6 +139,12 @@ func (s *Server) AzureEnv(connection string) []string {
 // GCPEnv points the metadata client at this server.
 func (s *Server) GCPEnv() []string {
 	return []string{"GCE_METADATA_HOST=" + s.srv.Listener.Addr().String()}
+}
+
+// AppServiceEnv is the environment App Service and Functions give an app
+// with a managed identity.
+func (s *Server) AppServiceEnv() []string {
+	return []string{"IDENTITY_ENDPOINT=" + s.URL + "/msi/token", "IDENTITY_HEADER=" + IdentityHeader}
 }
 
 // JWKSURL is where the signing key is published.
@@ -204,6 +219,26 @@ func (s *Server) gcp(w http.ResponseWriter, r *http.Request) {
 		}
 		w.Header().Set("Content-Type", "text/html; charset=UTF-8") // as the metadata server labels it
 		_, _ = fmt.Fprint(w, tok)
+	}
+}
+
+func (s *Server) appService(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	s.record(Request{Platform: "azure_managed_identity", Method: r.Method, Path: r.URL.Path, Audience: q.Get("resource"),
+		ClientID: q.Get("client_id"), Auth: r.Header.Get("X-IDENTITY-HEADER")})
+	switch {
+	case r.Header.Get("X-IDENTITY-HEADER") != IdentityHeader:
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_request", "error_description": "X-IDENTITY-HEADER is missing or wrong"})
+	case q.Get("api-version") != "2019-08-01" || q.Get("resource") == "":
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request", "error_description": "api-version and resource are required"})
+	default:
+		tok, err := s.sign(ManagedIdentityIssuer, ManagedIdentitySubject, q.Get("resource"))
+		if err != nil {
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"access_token": tok, "token_type": "Bearer", "resource": q.Get("resource"),
+			"expires_on": fmt.Sprint(time.Now().Add(s.opts.Lifetime).Unix()), "client_id": q.Get("client_id")})
 	}
 }
 

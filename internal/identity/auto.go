@@ -28,18 +28,28 @@ var detectors = []struct {
 	}},
 	{CircleCI, "CIRCLECI=true", func(Spec) bool { return os.Getenv("CIRCLECI") == "true" }},
 	{Buildkite, "BUILDKITE=true", func(Spec) bool { return os.Getenv("BUILDKITE") == "true" }},
-	{GCPMetadata, "GCE_METADATA_HOST, or a Google Compute Engine machine (" + dmiProductName + ")", func(Spec) bool {
-		if os.Getenv("GCE_METADATA_HOST") != "" {
-			return true
-		}
-		b, err := os.ReadFile(dmiProductName)
-		return err == nil && strings.HasPrefix(strings.TrimSpace(string(b)), "Google")
+	{AzureManagedIdentity, "IDENTITY_ENDPOINT, MSI_ENDPOINT, or an Azure VM (" + dmiDir + "/chassis_asset_tag)", func(Spec) bool {
+		return os.Getenv("IDENTITY_ENDPOINT") != "" || os.Getenv("MSI_ENDPOINT") != "" || dmi("chassis_asset_tag") == azureAssetTag
+	}},
+	{GCPMetadata, "GCE_METADATA_HOST, or a Google Compute Engine machine (" + dmiDir + "/product_name)", func(Spec) bool {
+		return os.Getenv("GCE_METADATA_HOST") != "" || strings.HasPrefix(dmi("product_name"), "Google")
 	}},
 }
 
-// dmiProductName names the machine's maker on Linux; Compute Engine VMs say
-// "Google Compute Engine". A variable for tests.
-var dmiProductName = "/sys/class/dmi/id/product_name"
+// dmiDir holds what the firmware says of the machine, on Linux: Compute
+// Engine VMs name Google as the product, Azure VMs carry Azure's chassis
+// asset tag. A variable for tests.
+var dmiDir = "/sys/class/dmi/id"
+
+const azureAssetTag = "7783-7084-3265-9085-8269-3286-77"
+
+func dmi(name string) string {
+	b, err := os.ReadFile(dmiDir + "/" + name)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}
 
 // AutoOrder lists what auto looks for, in order, for the docs.
 func AutoOrder() []string {
@@ -70,6 +80,9 @@ func (a auto) detect() (oauth.IdentitySource, error) {
 		}
 		if s.Platform != HCPTerraform {
 			s.Tag = ""
+		}
+		if s.Platform != AzureManagedIdentity {
+			s.ClientID = ""
 		}
 		return New(s), nil
 	}

@@ -28,12 +28,16 @@ type Spec struct {
 	// Tag names one of the further audiences an HCP Terraform workspace
 	// declares: TFC_WORKLOAD_IDENTITY_TOKEN_<Tag>.
 	Tag string
+	// ClientID chooses a user-assigned Azure managed identity; the
+	// system-assigned one when empty.
+	ClientID string
 }
 
 // Argument names of the settings only some platforms read, beside oauth's
 // workload_identity, _audience and _service_connection_id.
 const (
-	ArgTag = "workload_identity_tag"
+	ArgTag      = "workload_identity_tag"
+	ArgClientID = "workload_identity_client_id"
 )
 
 // platforms is the table of sources: a platform is one file and one line
@@ -48,6 +52,7 @@ var platforms = []struct {
 	{HCPTerraform, func(s Spec) oauth.IdentitySource { return hcpTerraform{base(s)} }},
 	{CircleCI, func(s Spec) oauth.IdentitySource { return circleCI{base(s)} }},
 	{Buildkite, func(s Spec) oauth.IdentitySource { return buildkite{base(s)} }},
+	{AzureManagedIdentity, func(s Spec) oauth.IdentitySource { return azureManagedIdentity{base(s)} }},
 	{Auto, func(s Spec) oauth.IdentitySource { return auto{base(s)} }},
 }
 
@@ -84,6 +89,9 @@ func (b base) Key() string {
 	if b.Tag != "" {
 		k += "\x00tag=" + b.Tag
 	}
+	if b.ClientID != "" {
+		k += "\x00client=" + b.ClientID
+	}
 	return k
 }
 
@@ -95,6 +103,9 @@ func (b base) onlyFor() error {
 	}
 	if b.Tag != "" && b.Platform != HCPTerraform && b.Platform != Auto {
 		return argErr(ArgTag, "The workload_identity_tag is used only by hcp_terraform.")
+	}
+	if b.ClientID != "" && b.Platform != AzureManagedIdentity && b.Platform != Auto {
+		return argErr(ArgClientID, "The workload_identity_client_id is used only by azure_managed_identity.")
 	}
 	if b.Tag != "" && !validTag(b.Tag) {
 		return argErr(ArgTag, "The workload_identity_tag %q is not a tag HCP Terraform can name a variable with: use letters, digits and underscores.", b.Tag)

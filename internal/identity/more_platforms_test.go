@@ -18,14 +18,15 @@ func ciEnvironment(t *testing.T) string {
 	t.Helper()
 	for _, k := range []string{"GITHUB_ACTIONS", "ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "TF_BUILD",
 		"SYSTEM_OIDCREQUESTURI", "SYSTEM_ACCESSTOKEN", "TFC_WORKLOAD_IDENTITY_TOKEN", "TFC_WORKLOAD_IDENTITY_TOKEN_AZURE", "CIRCLECI",
-		"CIRCLE_OIDC_TOKEN_V2", "BUILDKITE", "BUILDKITE_AGENT_ACCESS_TOKEN", "GCE_METADATA_HOST"} {
+		"CIRCLE_OIDC_TOKEN_V2", "BUILDKITE", "BUILDKITE_AGENT_ACCESS_TOKEN", "GCE_METADATA_HOST", "IDENTITY_ENDPOINT", "IDENTITY_HEADER",
+		"MSI_ENDPOINT", "MSI_SECRET", "IMDS_ENDPOINT", "IDENTITY_SERVER_THUMBPRINT", "SPIFFE_ENDPOINT_SOCKET"} {
 		t.Setenv(k, "")
 	}
 	bin := t.TempDir()
 	t.Setenv("PATH", bin+string(os.PathListSeparator)+"/usr/bin:/bin")
-	old := dmiProductName
-	dmiProductName = filepath.Join(bin, "no-dmi")
-	t.Cleanup(func() { dmiProductName = old })
+	old := dmiDir
+	dmiDir = filepath.Join(bin, "no-dmi")
+	t.Cleanup(func() { dmiDir = old })
 	return bin
 }
 

@@ -15,14 +15,16 @@ import (
 // clearCIEnv blanks what workload_identity = "auto" looks for, so that a
 // test that runs inside a CI job sees only the platform it plays.
 var clearCIEnv = []string{"GITHUB_ACTIONS=", "ACTIONS_ID_TOKEN_REQUEST_URL=", "ACTIONS_ID_TOKEN_REQUEST_TOKEN=", "TF_BUILD=",
-	"TFC_WORKLOAD_IDENTITY_TOKEN=", "CIRCLECI=", "CIRCLE_OIDC_TOKEN_V2=", "BUILDKITE=", "GCE_METADATA_HOST="}
+	"TFC_WORKLOAD_IDENTITY_TOKEN=", "CIRCLECI=", "CIRCLE_OIDC_TOKEN_V2=", "BUILDKITE=", "GCE_METADATA_HOST=",
+	"IDENTITY_ENDPOINT=", "IDENTITY_HEADER=", "MSI_ENDPOINT=", "MSI_SECRET=", "IMDS_ENDPOINT=", "SPIFFE_ENDPOINT_SOCKET="}
 
-// HCP Terraform, CircleCI and Buildkite jobs, and auto in one of them, each
+// HCP Terraform, CircleCI and Buildkite jobs, an App Service app's managed
+// identity, and auto in one of them, each
 // with no secret: the provider takes the platform's token (a variable, or a
 // fake of the platform's command line tool on the PATH) to a token endpoint
 // that verifies it against the platform's keys (issuer, subject, audience,
-// signature). No token, nor the Buildkite agent's access token, reaches the
-// state, the saved plan or a trace log.
+// signature). No token, nor the Buildkite agent's access token or the
+// managed identity header, reaches the saved plan, the output or a trace log.
 func TestAccWorkloadIdentityMorePlatforms(t *testing.T) {
 	t.Parallel()
 	ci := startCI(t)
@@ -41,6 +43,7 @@ func TestAccWorkloadIdentityMorePlatforms(t *testing.T) {
 			"hcp-app":       fed(ciserver.HCPIssuer, ciserver.HCPSubject),
 			"circle-app":    fed(ciserver.CircleIssuer, ciserver.CircleSubject),
 			"buildkite-app": fed(ciserver.BuildkiteIssuer, ciserver.BuildkiteSubject),
+			"mi-app":        fed(ciserver.ManagedIdentityIssuer, ciserver.ManagedIdentitySubject),
 		}})
 	for _, tc := range []struct {
 		name, client, args string
@@ -63,6 +66,8 @@ func TestAccWorkloadIdentityMorePlatforms(t *testing.T) {
 				must(t, ciserver.FakeCLI(bin, "buildkite-agent", mint(ciserver.BuildkiteIssuer, ciserver.BuildkiteSubject), "", 0))
 				return []string{"BUILDKITE=true", "BUILDKITE_AGENT_ACCESS_TOKEN=" + ciserver.AgentToken}
 			}, "buildkite-agent", "oidc request-token --audience " + aud},
+		{"azure_managed_identity", "mi-app", "workload_identity = \"azure_managed_identity\"\n  workload_identity_client_id = \"8c2f0000-0000-4000-8000-0000000000u1\"",
+			func(string) []string { return ci.AppServiceEnv() }, "", ""},
 		{"auto, in a Buildkite job", "buildkite-app", "workload_identity = \"auto\"\n  workload_identity_audience = \"" + aud + "\"",
 			func(bin string) []string {
 				must(t, ciserver.FakeCLI(bin, "buildkite-agent", mint(ciserver.BuildkiteIssuer, ciserver.BuildkiteSubject), "", 0))
@@ -108,7 +113,7 @@ output "auth_method" {
 			}
 			logText, err := os.ReadFile(logPath)
 			must(t, err)
-			secrets := map[string]string{"Buildkite agent token": ciserver.AgentToken}
+			secrets := map[string]string{"Buildkite agent token": ciserver.AgentToken, "managed identity header": ciserver.IdentityHeader}
 			for i, tok := range ci.Issued() {
 				secrets[fmt.Sprintf("identity token %d", i+1)] = tok
 			}

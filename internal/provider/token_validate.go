@@ -78,7 +78,7 @@ func (m *tokenModel) credentials() map[string]*types.String {
 		oauth.ArgClientSecretFile: &m.ClientSecretFile, oauth.ArgClientSecretEnv: &m.ClientSecretEnv, oauth.ArgPrivateKeyEnv: &m.PrivateKeyEnv,
 		oauth.ArgClientAssertionEnv: &m.ClientAssertionEnv, oauth.ArgWorkloadIdentity: &m.WorkloadIdentity,
 		oauth.ArgWorkloadAudience: &m.WorkloadAudience, oauth.ArgWorkloadConnection: &m.WorkloadConnection,
-		identity.ArgTag: &m.WorkloadTag,
+		identity.ArgTag: &m.WorkloadTag, identity.ArgClientID: &m.WorkloadClientID,
 	}
 }
 

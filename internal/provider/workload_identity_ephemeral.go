@@ -36,6 +36,7 @@ type identityModel struct {
 	Audience            types.String `tfsdk:"audience"`
 	ServiceConnectionID types.String `tfsdk:"service_connection_id"`
 	Tag                 types.String `tfsdk:"tag"`
+	ClientID            types.String `tfsdk:"client_id"`
 	Token               types.String `tfsdk:"token"`
 	ExpiresAt           types.String `tfsdk:"expires_at"`
 	Subject             types.String `tfsdk:"subject"`
@@ -79,12 +80,13 @@ func (e *identityEphemeral) Configure(_ context.Context, req ephemeral.Configure
 
 func (m *identityModel) source() oauth.IdentitySource {
 	return identity.New(identity.Spec{Platform: m.WorkloadIdentity.ValueString(), Audience: m.Audience.ValueString(),
-		ServiceConnectionID: m.ServiceConnectionID.ValueString(), Tag: m.Tag.ValueString()})
+		ServiceConnectionID: m.ServiceConnectionID.ValueString(), Tag: m.Tag.ValueString(),
+		ClientID: m.ClientID.ValueString()})
 }
 
 // identityArgs renames the token resource's workload arguments to this one's.
 var identityArgs = map[string]string{oauth.ArgWorkloadIdentity: "workload_identity", oauth.ArgWorkloadAudience: "audience",
-	oauth.ArgWorkloadConnection: "service_connection_id", identity.ArgTag: "tag"}
+	oauth.ArgWorkloadConnection: "service_connection_id", identity.ArgTag: "tag", identity.ArgClientID: "client_id"}
 
 func identityDiag(err error) diag.Diagnostic {
 	var ae *oauth.ArgError
@@ -99,7 +101,7 @@ func identityDiag(err error) diag.Diagnostic {
 func (e *identityEphemeral) ValidateConfig(ctx context.Context, req ephemeral.ValidateConfigRequest, resp *ephemeral.ValidateConfigResponse) {
 	var m identityModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() || m.WorkloadIdentity.IsUnknown() || m.Audience.IsUnknown() || m.ServiceConnectionID.IsUnknown() || m.Tag.IsUnknown() {
+	if resp.Diagnostics.HasError() || m.WorkloadIdentity.IsUnknown() || m.Audience.IsUnknown() || m.ServiceConnectionID.IsUnknown() || m.Tag.IsUnknown() || m.ClientID.IsUnknown() {
 		return
 	}
 	if err := m.source().Check(); err != nil {
