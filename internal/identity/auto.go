@@ -28,6 +28,7 @@ var detectors = []struct {
 	}},
 	{CircleCI, "CIRCLECI=true", func(Spec) bool { return os.Getenv("CIRCLECI") == "true" }},
 	{Buildkite, "BUILDKITE=true", func(Spec) bool { return os.Getenv("BUILDKITE") == "true" }},
+	{SPIFFE, "SPIFFE_ENDPOINT_SOCKET", func(Spec) bool { return os.Getenv("SPIFFE_ENDPOINT_SOCKET") != "" }},
 	{AzureManagedIdentity, "IDENTITY_ENDPOINT, MSI_ENDPOINT, or an Azure VM (" + dmiDir + "/chassis_asset_tag)", func(Spec) bool {
 		return os.Getenv("IDENTITY_ENDPOINT") != "" || os.Getenv("MSI_ENDPOINT") != "" || dmi("chassis_asset_tag") == azureAssetTag
 	}},

@@ -53,6 +53,7 @@ var platforms = []struct {
 	{CircleCI, func(s Spec) oauth.IdentitySource { return circleCI{base(s)} }},
 	{Buildkite, func(s Spec) oauth.IdentitySource { return buildkite{base(s)} }},
 	{AzureManagedIdentity, func(s Spec) oauth.IdentitySource { return azureManagedIdentity{base(s)} }},
+	{SPIFFE, func(s Spec) oauth.IdentitySource { return spiffe{base(s)} }},
 	{Auto, func(s Spec) oauth.IdentitySource { return auto{base(s)} }},
 }
 

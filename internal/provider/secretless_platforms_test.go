@@ -19,7 +19,7 @@ var clearCIEnv = []string{"GITHUB_ACTIONS=", "ACTIONS_ID_TOKEN_REQUEST_URL=", "A
 	"IDENTITY_ENDPOINT=", "IDENTITY_HEADER=", "MSI_ENDPOINT=", "MSI_SECRET=", "IMDS_ENDPOINT=", "SPIFFE_ENDPOINT_SOCKET="}
 
 // HCP Terraform, CircleCI and Buildkite jobs, an App Service app's managed
-// identity, and auto in one of them, each
+// identity, a SPIFFE workload, and auto in one of them, each
 // with no secret: the provider takes the platform's token (a variable, or a
 // fake of the platform's command line tool on the PATH) to a token endpoint
 // that verifies it against the platform's keys (issuer, subject, audience,
@@ -38,12 +38,16 @@ func TestAccWorkloadIdentityMorePlatforms(t *testing.T) {
 		return tok
 	}
 	mint := func(iss, sub string) string { return mintFor(iss, sub, aud) }
+	api, err := ci.StartWorkloadAPI()
+	must(t, err)
+	t.Cleanup(api.Close)
 	srv := startServer(t, authserver.Options{IssuerPath: "/identity", AuthMethods: []string{"client_assertion"}, Now: time.Now,
 		Federated: map[string]authserver.Federation{
 			"hcp-app":       fed(ciserver.HCPIssuer, ciserver.HCPSubject),
 			"circle-app":    fed(ciserver.CircleIssuer, ciserver.CircleSubject),
 			"buildkite-app": fed(ciserver.BuildkiteIssuer, ciserver.BuildkiteSubject),
 			"mi-app":        fed(ciserver.ManagedIdentityIssuer, ciserver.ManagedIdentitySubject),
+			"spiffe-app":    fed(ciserver.SPIFFEIssuer, ciserver.SPIFFEID),
 		}})
 	for _, tc := range []struct {
 		name, client, args string
@@ -68,6 +72,8 @@ func TestAccWorkloadIdentityMorePlatforms(t *testing.T) {
 			}, "buildkite-agent", "oidc request-token --audience " + aud},
 		{"azure_managed_identity", "mi-app", "workload_identity = \"azure_managed_identity\"\n  workload_identity_client_id = \"8c2f0000-0000-4000-8000-0000000000u1\"",
 			func(string) []string { return ci.AppServiceEnv() }, "", ""},
+		{"spiffe", "spiffe-app", "workload_identity = \"spiffe\"\n  workload_identity_audience = \"" + aud + "\"",
+			func(string) []string { return []string{"SPIFFE_ENDPOINT_SOCKET=" + api.Addr} }, "", ""},
 		{"auto, in a Buildkite job", "buildkite-app", "workload_identity = \"auto\"\n  workload_identity_audience = \"" + aud + "\"",
 			func(bin string) []string {
 				must(t, ciserver.FakeCLI(bin, "buildkite-agent", mint(ciserver.BuildkiteIssuer, ciserver.BuildkiteSubject), "", 0))

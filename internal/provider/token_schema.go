@@ -276,14 +276,15 @@ const (
 		"(a workspace with `TFC_WORKLOAD_IDENTITY_AUDIENCE` set: the run's `TFC_WORKLOAD_IDENTITY_TOKEN`, or `_<TAG>` with " +
 		"`workload_identity_tag`), `circleci` (a job that uses a context: `CIRCLE_OIDC_TOKEN_V2`, or `circleci run oidc get` for " +
 		"another audience), `buildkite` (`buildkite-agent oidc request-token`), `azure_managed_identity` (the Azure resource's " +
-		"managed identity, from the endpoint the environment offers: IMDS, App Service and Functions, Arc, Cloud Shell), or `auto`: " +
+		"managed identity, from the endpoint the environment offers: IMDS, App Service and Functions, Arc, Cloud Shell), `spiffe` " +
+		"(a JWT-SVID from the Workload API at `SPIFFE_ENDPOINT_SOCKET`), or `auto`: " +
 		"the first of those found in the environment, in the order `github_actions` (`GITHUB_ACTIONS=true`), `azure_pipelines` " +
 		"(`TF_BUILD=True`), `hcp_terraform` (its token variable), `circleci` (`CIRCLECI=true`), `buildkite` (`BUILDKITE=true`), " +
-		"`azure_managed_identity` (`IDENTITY_ENDPOINT`, `MSI_ENDPOINT`, or an Azure VM), `gcp_metadata` (`GCE_METADATA_HOST`, or a " +
+		"`spiffe` (`SPIFFE_ENDPOINT_SOCKET`), `azure_managed_identity` (`IDENTITY_ENDPOINT`, `MSI_ENDPOINT`, or an Azure VM), `gcp_metadata` (`GCE_METADATA_HOST`, or a " +
 		"Compute Engine machine); with none found, an error lists what was looked for."
 	audienceDesc = "Microsoft Entra ID expects `api://AzureADTokenExchange`. Defaults to the platform's own default for " +
 		"`github_actions` (the repository owner's URL), `circleci` (the organization ID, from `CIRCLE_OIDC_TOKEN_V2`) and `buildkite` " +
-		"(the agent's default); required for `gcp_metadata`; not settable for `azure_pipelines`, whose tokens always carry " +
+		"(the agent's default); required for `gcp_metadata` and `spiffe`; not settable for `azure_pipelines`, whose tokens always carry " +
 		"`api://AzureADTokenExchange` (with `auto`, that value is accepted and ignored there). For `hcp_terraform` the workspace " +
 		"sets the audience (`TFC_WORKLOAD_IDENTITY_AUDIENCE`); when this is set too, the run's token must carry it. For " +
 		"`azure_managed_identity` it is the resource asked for, `api://AzureADTokenExchange` by default."
