@@ -11,6 +11,9 @@
 //   - Azure App Service / Functions managed identity: GET $IDENTITY_ENDPOINT?api-version=2019-08-01&resource=R
 //     (&client_id= for a user-assigned identity) with "X-IDENTITY-HEADER: $IDENTITY_HEADER" (401 without);
 //     answers {"access_token": "<jwt>", "expires_on": "<epoch>", "resource": R, "token_type": "Bearer"}.
+//   - AWS STS GetWebIdentityToken: a SigV4-signed form POST to $AWS_ENDPOINT_URL_STS
+//     (Action=GetWebIdentityToken, Audience.member.1, SigningAlgorithm, DurationSeconds);
+//     answers the XML document with WebIdentityToken, SignatureDoesNotMatch for a bad signature.
 //   - GCP metadata server: GET /computeMetadata/v1/instance/service-accounts/default/identity?audience=A&format=full
 //     with "Metadata-Flavor: Google" (403 without); answers the JWT as text.
 //
@@ -107,6 +110,7 @@ func Start(opts Options) (*Server, error) {
 	mux.HandleFunc("GET /github/idtoken", s.github)
 	mux.HandleFunc("POST /azure/oidctoken", s.azure)
 	mux.HandleFunc("GET /msi/token", s.appService)
+	mux.HandleFunc("POST /sts/", s.sts)
 	mux.HandleFunc("GET /computeMetadata/v1/instance/service-accounts/default/identity", s.gcp)
 	var h http.Handler = mux
 	if opts.Handler != nil {

@@ -22,17 +22,19 @@ var detectors = []struct {
 }{
 	{GitHubActions, "GITHUB_ACTIONS=true", func(Spec) bool { return os.Getenv("GITHUB_ACTIONS") == "true" }},
 	{AzurePipelines, "TF_BUILD=True", func(Spec) bool { return strings.EqualFold(os.Getenv("TF_BUILD"), "true") }},
-	{HCPTerraform, "TFC_WORKLOAD_IDENTITY_TOKEN (or _<TAG> with workload_identity_tag)", func(s Spec) bool {
+	{HCPTerraform, "TFC_WORKLOAD_IDENTITY_TOKEN[_<TAG>]", func(s Spec) bool {
 		name, _ := hcpTerraform{base(s)}.variables()
 		return os.Getenv(name) != ""
 	}},
 	{CircleCI, "CIRCLECI=true", func(Spec) bool { return os.Getenv("CIRCLECI") == "true" }},
 	{Buildkite, "BUILDKITE=true", func(Spec) bool { return os.Getenv("BUILDKITE") == "true" }},
 	{SPIFFE, "SPIFFE_ENDPOINT_SOCKET", func(Spec) bool { return os.Getenv("SPIFFE_ENDPOINT_SOCKET") != "" }},
-	{AzureManagedIdentity, "IDENTITY_ENDPOINT, MSI_ENDPOINT, or an Azure VM (" + dmiDir + "/chassis_asset_tag)", func(Spec) bool {
+	{AWS, "AWS_WEB_IDENTITY_TOKEN_FILE, AWS_CONTAINER_CREDENTIALS_*, AWS_LAMBDA_FUNCTION_NAME, CODEBUILD_BUILD_ID or EC2",
+		func(Spec) bool { return awsEnvironment() }},
+	{AzureManagedIdentity, "IDENTITY_ENDPOINT, MSI_ENDPOINT or an Azure VM", func(Spec) bool {
 		return os.Getenv("IDENTITY_ENDPOINT") != "" || os.Getenv("MSI_ENDPOINT") != "" || dmi("chassis_asset_tag") == azureAssetTag
 	}},
-	{GCPMetadata, "GCE_METADATA_HOST, or a Google Compute Engine machine (" + dmiDir + "/product_name)", func(Spec) bool {
+	{GCPMetadata, "GCE_METADATA_HOST or a Compute Engine VM", func(Spec) bool {
 		return os.Getenv("GCE_METADATA_HOST") != "" || strings.HasPrefix(dmi("product_name"), "Google")
 	}},
 }
@@ -50,15 +52,6 @@ func dmi(name string) string {
 		return ""
 	}
 	return strings.TrimSpace(string(b))
-}
-
-// AutoOrder lists what auto looks for, in order, for the docs.
-func AutoOrder() []string {
-	var out []string
-	for _, d := range detectors {
-		out = append(out, fmt.Sprintf("`%s` (%s)", d.platform, d.looksFor))
-	}
-	return out
 }
 
 type auto struct{ base }
@@ -85,13 +78,16 @@ func (a auto) detect() (oauth.IdentitySource, error) {
 		if s.Platform != AzureManagedIdentity {
 			s.ClientID = ""
 		}
+		if s.Platform != AWS {
+			s.SigningAlgorithm = ""
+		}
 		return New(s), nil
 	}
 	var looked []string
 	for _, d := range detectors {
-		looked = append(looked, d.looksFor+" for "+d.platform)
+		looked = append(looked, d.looksFor+" ("+d.platform+")")
 	}
-	return nil, fmt.Errorf("workload_identity \"auto\" found no platform in the environment; it looked for %s. Set workload_identity to the platform",
+	return nil, fmt.Errorf("workload_identity \"auto\" found no platform; it looked for %s. Set workload_identity to the platform",
 		strings.Join(looked, ", "))
 }
 

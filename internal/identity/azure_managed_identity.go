@@ -1,11 +1,8 @@
 package identity
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"io"
-	"net/http"
 	"os"
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/managedidentity"
@@ -40,7 +37,7 @@ func (p azureManagedIdentity) Token(ctx context.Context, h oauth.PlatformHTTP) (
 	if p.ClientID != "" {
 		id = managedidentity.UserAssignedClientID(p.ClientID)
 	}
-	hc := &msalHTTP{h: h}
+	hc := &sdkHTTP{h: h}
 	// The client's transport retries; MSAL's own loop would multiply it.
 	c, err := managedidentity.New(id, managedidentity.WithHTTPClient(hc), managedidentity.WithRetryPolicyDisabled())
 	if err != nil {
@@ -63,31 +60,3 @@ func (p azureManagedIdentity) Token(ctx context.Context, h oauth.PlatformHTTP) (
 	}
 	return res.AccessToken, nil
 }
-
-// msalHTTP is the HTTP client MSAL is given: each request goes through the
-// oauth client's PlatformHTTP (direct, never proxied: every managed
-// identity endpoint is on the machine or link-local).
-type msalHTTP struct {
-	h    oauth.PlatformHTTP
-	last *oauth.PlatformAnswer
-}
-
-func (m *msalHTTP) Do(req *http.Request) (*http.Response, error) {
-	var body []byte
-	if req.Body != nil {
-		b, err := io.ReadAll(req.Body)
-		if err != nil {
-			return nil, err
-		}
-		body = b
-	}
-	a, err := m.h.Do(req.Context(), oauth.PlatformRequest{Method: req.Method, URL: req.URL.String(), Header: req.Header, Body: body, Metadata: true})
-	if err != nil {
-		return nil, err
-	}
-	m.last = a
-	return &http.Response{Status: http.StatusText(a.Status), StatusCode: a.Status, Header: a.Header, Request: req,
-		Body: io.NopCloser(bytes.NewReader(a.Body)), ContentLength: int64(len(a.Body))}, nil
-}
-
-func (m *msalHTTP) CloseIdleConnections() {}

@@ -11,6 +11,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
 )
@@ -31,6 +32,12 @@ type Spec struct {
 	// ClientID chooses a user-assigned Azure managed identity; the
 	// system-assigned one when empty.
 	ClientID string
+	// SigningAlgorithm is the algorithm STS signs an aws token with.
+	SigningAlgorithm string
+	// Lifetime asks for a token that lives this long, where the platform
+	// lets the caller choose (aws); zero for the platform's shortest
+	// sensible one, right for a token sent the moment it is fetched.
+	Lifetime time.Duration
 }
 
 // Argument names of the settings only some platforms read, beside oauth's
@@ -38,6 +45,8 @@ type Spec struct {
 const (
 	ArgTag      = "workload_identity_tag"
 	ArgClientID = "workload_identity_client_id"
+	// ArgSigningAlgorithm is the aws token's signing algorithm.
+	ArgSigningAlgorithm = "workload_identity_signing_algorithm"
 )
 
 // platforms is the table of sources: a platform is one file and one line
@@ -53,6 +62,7 @@ var platforms = []struct {
 	{CircleCI, func(s Spec) oauth.IdentitySource { return circleCI{base(s)} }},
 	{Buildkite, func(s Spec) oauth.IdentitySource { return buildkite{base(s)} }},
 	{AzureManagedIdentity, func(s Spec) oauth.IdentitySource { return azureManagedIdentity{base(s)} }},
+	{AWS, func(s Spec) oauth.IdentitySource { return awsSTS{base(s)} }},
 	{SPIFFE, func(s Spec) oauth.IdentitySource { return spiffe{base(s)} }},
 	{Auto, func(s Spec) oauth.IdentitySource { return auto{base(s)} }},
 }
@@ -93,6 +103,9 @@ func (b base) Key() string {
 	if b.ClientID != "" {
 		k += "\x00client=" + b.ClientID
 	}
+	if b.SigningAlgorithm != "" || b.Lifetime != 0 {
+		k += fmt.Sprintf("\x00alg=%s\x00life=%s", b.SigningAlgorithm, b.Lifetime)
+	}
 	return k
 }
 
@@ -107,6 +120,9 @@ func (b base) onlyFor() error {
 	}
 	if b.ClientID != "" && b.Platform != AzureManagedIdentity && b.Platform != Auto {
 		return argErr(ArgClientID, "The workload_identity_client_id is used only by azure_managed_identity.")
+	}
+	if b.SigningAlgorithm != "" && b.Platform != AWS && b.Platform != Auto {
+		return argErr(ArgSigningAlgorithm, "The workload_identity_signing_algorithm is used only by aws.")
 	}
 	if b.Tag != "" && !validTag(b.Tag) {
 		return argErr(ArgTag, "The workload_identity_tag %q is not a tag HCP Terraform can name a variable with: use letters, digits and underscores.", b.Tag)

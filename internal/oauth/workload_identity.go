@@ -3,6 +3,7 @@ package oauth
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -103,8 +104,14 @@ func (h *platformHTTP) failed(err error) error {
 	return h.o.failWith(err)
 }
 
-// isMetadataServer is true for the link-local names of the cloud metadata
-// servers (Google's, and the 169.254.169.254 that Azure and AWS share).
+// isMetadataServer is true for the names of the cloud metadata servers:
+// Google's, any link-local address (169.254.169.254 that Azure, AWS and
+// Google share, AWS's container endpoints 169.254.170.2 and .23), which no
+// router forwards, and AWS's IPv6 instance and container endpoints.
 func isMetadataServer(host string) bool {
-	return host == "metadata.google.internal" || host == "169.254.169.254"
+	if host == "metadata.google.internal" || host == "fd00:ec2::254" || host == "fd00:ec2::23" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLinkLocalUnicast()
 }

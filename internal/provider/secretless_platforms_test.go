@@ -16,10 +16,13 @@ import (
 // test that runs inside a CI job sees only the platform it plays.
 var clearCIEnv = []string{"GITHUB_ACTIONS=", "ACTIONS_ID_TOKEN_REQUEST_URL=", "ACTIONS_ID_TOKEN_REQUEST_TOKEN=", "TF_BUILD=",
 	"TFC_WORKLOAD_IDENTITY_TOKEN=", "CIRCLECI=", "CIRCLE_OIDC_TOKEN_V2=", "BUILDKITE=", "GCE_METADATA_HOST=",
-	"IDENTITY_ENDPOINT=", "IDENTITY_HEADER=", "MSI_ENDPOINT=", "MSI_SECRET=", "IMDS_ENDPOINT=", "SPIFFE_ENDPOINT_SOCKET="}
+	"IDENTITY_ENDPOINT=", "IDENTITY_HEADER=", "MSI_ENDPOINT=", "MSI_SECRET=", "IMDS_ENDPOINT=", "SPIFFE_ENDPOINT_SOCKET=",
+	"AWS_WEB_IDENTITY_TOKEN_FILE=", "AWS_CONTAINER_CREDENTIALS_FULL_URI=", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=", "AWS_LAMBDA_FUNCTION_NAME=",
+	"CODEBUILD_BUILD_ID="}
 
 // HCP Terraform, CircleCI and Buildkite jobs, an App Service app's managed
-// identity, a SPIFFE workload, and auto in one of them, each
+// identity, a SPIFFE workload, an AWS role (STS checking SigV4), and auto in
+// one of them, each
 // with no secret: the provider takes the platform's token (a variable, or a
 // fake of the platform's command line tool on the PATH) to a token endpoint
 // that verifies it against the platform's keys (issuer, subject, audience,
@@ -48,6 +51,7 @@ func TestAccWorkloadIdentityMorePlatforms(t *testing.T) {
 			"buildkite-app": fed(ciserver.BuildkiteIssuer, ciserver.BuildkiteSubject),
 			"mi-app":        fed(ciserver.ManagedIdentityIssuer, ciserver.ManagedIdentitySubject),
 			"spiffe-app":    fed(ciserver.SPIFFEIssuer, ciserver.SPIFFEID),
+			"aws-app":       fed(ciserver.AWSIssuer, ciserver.AWSSubject),
 		}})
 	for _, tc := range []struct {
 		name, client, args string
@@ -74,6 +78,8 @@ func TestAccWorkloadIdentityMorePlatforms(t *testing.T) {
 			func(string) []string { return ci.AppServiceEnv() }, "", ""},
 		{"spiffe", "spiffe-app", "workload_identity = \"spiffe\"\n  workload_identity_audience = \"" + aud + "\"",
 			func(string) []string { return []string{"SPIFFE_ENDPOINT_SOCKET=" + api.Addr} }, "", ""},
+		{"aws", "aws-app", "workload_identity = \"aws\"\n  workload_identity_audience = \"" + aud + "\"\n  workload_identity_signing_algorithm = \"RS256\"",
+			func(string) []string { return ci.STSEnv() }, "", ""},
 		{"auto, in a Buildkite job", "buildkite-app", "workload_identity = \"auto\"\n  workload_identity_audience = \"" + aud + "\"",
 			func(bin string) []string {
 				must(t, ciserver.FakeCLI(bin, "buildkite-agent", mint(ciserver.BuildkiteIssuer, ciserver.BuildkiteSubject), "", 0))
@@ -119,7 +125,8 @@ output "auth_method" {
 			}
 			logText, err := os.ReadFile(logPath)
 			must(t, err)
-			secrets := map[string]string{"Buildkite agent token": ciserver.AgentToken, "managed identity header": ciserver.IdentityHeader}
+			secrets := map[string]string{"Buildkite agent token": ciserver.AgentToken, "managed identity header": ciserver.IdentityHeader,
+				"AWS secret key": ciserver.AWSSecretKey}
 			for i, tok := range ci.Issued() {
 				secrets[fmt.Sprintf("identity token %d", i+1)] = tok
 			}

@@ -44,7 +44,7 @@ func (m *tokenModel) baseRequest(pd *providerData) (oauth.TokenRequest, diag.Dia
 	if w := m.WorkloadIdentity.ValueString(); w != "" {
 		r.WorkloadIdentity = identity.New(identity.Spec{Platform: w, Audience: m.WorkloadAudience.ValueString(),
 			ServiceConnectionID: m.WorkloadConnection.ValueString(), Tag: m.WorkloadTag.ValueString(),
-			ClientID: m.WorkloadClientID.ValueString()})
+			ClientID: m.WorkloadClientID.ValueString(), SigningAlgorithm: m.WorkloadAlgorithm.ValueString()})
 	}
 	readFile(m.CertificateFile, oauth.ArgCertificateFile, &r.CertificatePEM, &diags)
 	if pd != nil && r.AuthMethod.IsMutualTLS() && len(r.CertificatePEM) == 0 && !r.PrivateKey.IsSet() {

@@ -137,6 +137,10 @@ var tokenAttrs = map[string]dschema.Attribute{
 	identity.ArgClientID: dschema.StringAttribute{Optional: true, MarkdownDescription: clientIDDesc,
 		Validators: []validator.String{stringvalidator.AlsoRequires(path.MatchRoot(oauth.ArgWorkloadIdentity))},
 	},
+	identity.ArgSigningAlgorithm: dschema.StringAttribute{Optional: true, MarkdownDescription: awsAlgorithmDesc,
+		Validators: []validator.String{stringvalidator.AlsoRequires(path.MatchRoot(oauth.ArgWorkloadIdentity)),
+			stringvalidator.OneOf(identity.AWSRS256, identity.AWSES384)},
+	},
 	oauth.ArgRequestFormat: dschema.StringAttribute{Optional: true,
 		MarkdownDescription: "Body of the token request: `form` (`application/x-www-form-urlencoded`, the standard) or `json` " +
 			"(every parameter in one JSON object, as Epicollect5 expects). Defaults to `form`.",
@@ -215,6 +219,7 @@ type tokenModel struct {
 	WorkloadConnection  types.String `tfsdk:"workload_identity_service_connection_id"`
 	WorkloadTag         types.String `tfsdk:"workload_identity_tag"`
 	WorkloadClientID    types.String `tfsdk:"workload_identity_client_id"`
+	WorkloadAlgorithm   types.String `tfsdk:"workload_identity_signing_algorithm"`
 }
 
 // tokenResult is what a token answer gives a token's schema: the results
@@ -277,20 +282,26 @@ const (
 		"`workload_identity_tag`), `circleci` (a job that uses a context: `CIRCLE_OIDC_TOKEN_V2`, or `circleci run oidc get` for " +
 		"another audience), `buildkite` (`buildkite-agent oidc request-token`), `azure_managed_identity` (the Azure resource's " +
 		"managed identity, from the endpoint the environment offers: IMDS, App Service and Functions, Arc, Cloud Shell), `spiffe` " +
-		"(a JWT-SVID from the Workload API at `SPIFFE_ENDPOINT_SOCKET`), or `auto`: " +
+		"(a JWT-SVID from the Workload API at `SPIFFE_ENDPOINT_SOCKET`), `aws` (STS `GetWebIdentityToken` for the AWS identity " +
+		"of the SDK's default credential chain, at the regional endpoint; the account must enable outbound identity federation), " +
+		"or `auto`: " +
 		"the first of those found in the environment, in the order `github_actions` (`GITHUB_ACTIONS=true`), `azure_pipelines` " +
 		"(`TF_BUILD=True`), `hcp_terraform` (its token variable), `circleci` (`CIRCLECI=true`), `buildkite` (`BUILDKITE=true`), " +
-		"`spiffe` (`SPIFFE_ENDPOINT_SOCKET`), `azure_managed_identity` (`IDENTITY_ENDPOINT`, `MSI_ENDPOINT`, or an Azure VM), `gcp_metadata` (`GCE_METADATA_HOST`, or a " +
+		"`spiffe` (`SPIFFE_ENDPOINT_SOCKET`), `aws` (`AWS_WEB_IDENTITY_TOKEN_FILE`, container credentials, Lambda, CodeBuild, " +
+		"or an EC2 instance), `azure_managed_identity` (`IDENTITY_ENDPOINT`, `MSI_ENDPOINT`, or an Azure VM), `gcp_metadata` (`GCE_METADATA_HOST`, or a " +
 		"Compute Engine machine); with none found, an error lists what was looked for."
 	audienceDesc = "Microsoft Entra ID expects `api://AzureADTokenExchange`. Defaults to the platform's own default for " +
 		"`github_actions` (the repository owner's URL), `circleci` (the organization ID, from `CIRCLE_OIDC_TOKEN_V2`) and `buildkite` " +
-		"(the agent's default); required for `gcp_metadata` and `spiffe`; not settable for `azure_pipelines`, whose tokens always carry " +
+		"(the agent's default); required for `gcp_metadata`, `spiffe` and `aws`; not settable for `azure_pipelines`, whose tokens always carry " +
 		"`api://AzureADTokenExchange` (with `auto`, that value is accepted and ignored there). For `hcp_terraform` the workspace " +
 		"sets the audience (`TFC_WORKLOAD_IDENTITY_AUDIENCE`); when this is set too, the run's token must carry it. For " +
 		"`azure_managed_identity` it is the resource asked for, `api://AzureADTokenExchange` by default."
 	tagDesc = "For `hcp_terraform` (and `auto`): the tag of one of the further audiences the workspace declares with " +
 		"`TFC_WORKLOAD_IDENTITY_AUDIENCE_<TAG>`; the token is then read from `TFC_WORKLOAD_IDENTITY_TOKEN_<TAG>`. Letters, digits and " +
 		"underscores. Defaults to none: `TFC_WORKLOAD_IDENTITY_TOKEN`."
+	awsAlgorithmDesc = "For `aws` (and `auto`): the algorithm STS signs the token with, `RS256` or `ES384`. Defaults to `RS256`, " +
+		"which every federating identity provider takes (Entra ID only that one). The token lives 60 seconds, STS's " +
+		"shortest, since it is sent the moment it is fetched; the `clientcreds_workload_identity_token` resource asks for 15 minutes."
 	clientIDDesc = "For `azure_managed_identity` (and `auto`): the client ID of the user-assigned managed identity to use. " +
 		"Defaults to the system-assigned identity."
 )

@@ -79,6 +79,7 @@ func (m *tokenModel) credentials() map[string]*types.String {
 		oauth.ArgClientAssertionEnv: &m.ClientAssertionEnv, oauth.ArgWorkloadIdentity: &m.WorkloadIdentity,
 		oauth.ArgWorkloadAudience: &m.WorkloadAudience, oauth.ArgWorkloadConnection: &m.WorkloadConnection,
 		identity.ArgTag: &m.WorkloadTag, identity.ArgClientID: &m.WorkloadClientID,
+		identity.ArgSigningAlgorithm: &m.WorkloadAlgorithm,
 	}
 }
 

@@ -37,6 +37,7 @@ type identityModel struct {
 	ServiceConnectionID types.String `tfsdk:"service_connection_id"`
 	Tag                 types.String `tfsdk:"tag"`
 	ClientID            types.String `tfsdk:"client_id"`
+	SigningAlgorithm    types.String `tfsdk:"signing_algorithm"`
 	Token               types.String `tfsdk:"token"`
 	ExpiresAt           types.String `tfsdk:"expires_at"`
 	Subject             types.String `tfsdk:"subject"`
@@ -78,15 +79,22 @@ func (e *identityEphemeral) Configure(_ context.Context, req ephemeral.Configure
 	e.pd = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
+// identityResourceLifetime is the lifetime asked for where the platform
+// lets the caller choose (aws).
+const identityResourceLifetime = 15 * time.Minute
+
 func (m *identityModel) source() oauth.IdentitySource {
 	return identity.New(identity.Spec{Platform: m.WorkloadIdentity.ValueString(), Audience: m.Audience.ValueString(),
 		ServiceConnectionID: m.ServiceConnectionID.ValueString(), Tag: m.Tag.ValueString(),
-		ClientID: m.ClientID.ValueString()})
+		ClientID: m.ClientID.ValueString(), SigningAlgorithm: m.SigningAlgorithm.ValueString(),
+		// Handed to a tool that may use it for a while, unlike an assertion.
+		Lifetime: identityResourceLifetime})
 }
 
 // identityArgs renames the token resource's workload arguments to this one's.
 var identityArgs = map[string]string{oauth.ArgWorkloadIdentity: "workload_identity", oauth.ArgWorkloadAudience: "audience",
-	oauth.ArgWorkloadConnection: "service_connection_id", identity.ArgTag: "tag", identity.ArgClientID: "client_id"}
+	oauth.ArgWorkloadConnection: "service_connection_id", identity.ArgTag: "tag", identity.ArgClientID: "client_id",
+	identity.ArgSigningAlgorithm: "signing_algorithm"}
 
 func identityDiag(err error) diag.Diagnostic {
 	var ae *oauth.ArgError
@@ -101,7 +109,7 @@ func identityDiag(err error) diag.Diagnostic {
 func (e *identityEphemeral) ValidateConfig(ctx context.Context, req ephemeral.ValidateConfigRequest, resp *ephemeral.ValidateConfigResponse) {
 	var m identityModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() || m.WorkloadIdentity.IsUnknown() || m.Audience.IsUnknown() || m.ServiceConnectionID.IsUnknown() || m.Tag.IsUnknown() || m.ClientID.IsUnknown() {
+	if resp.Diagnostics.HasError() || m.WorkloadIdentity.IsUnknown() || m.Audience.IsUnknown() || m.ServiceConnectionID.IsUnknown() || m.Tag.IsUnknown() || m.ClientID.IsUnknown() || m.SigningAlgorithm.IsUnknown() {
 		return
 	}
 	if err := m.source().Check(); err != nil {
