@@ -172,3 +172,43 @@ data "clientcreds_token" "api" {
 		})
 	}
 }
+
+// The identity-token resource with a platform whose lifetime the caller
+// chooses: STS is asked for 15 minutes and the algorithm given, and the
+// token reaches the provisioner, not the state.
+func TestAccWorkloadIdentityTokenEphemeralAWS(t *testing.T) {
+	t.Parallel()
+	ci := startCI(t)
+	seen := filepath.Join(t.TempDir(), "seen")
+	c := newCLI(t, "1.10.0", fmt.Sprintf(`
+ephemeral "clientcreds_workload_identity_token" "aws" {
+  workload_identity = "aws"
+  audience          = "https://keycloak.example.com/realms/ci"
+  signing_algorithm = "ES384"
+}
+resource "terraform_data" "use" {
+  provisioner "local-exec" {
+    command     = "printf '%%s %%s' \"$TOKEN\" \"$SUB\" > \"$OUT\""
+    environment = {
+      OUT   = %q
+      TOKEN = ephemeral.clientcreds_workload_identity_token.aws.token
+      SUB   = ephemeral.clientcreds_workload_identity_token.aws.subject
+    }
+  }
+}
+`, seen))
+	out := c.run(append(append([]string(nil), clearCIEnv...), ci.STSEnv()...), "apply", "-auto-approve", "-input=false", "-no-color")
+	t.Logf("terraform apply (aws, ephemeral):\n%s", out)
+	reqs := ci.Requests()
+	if len(reqs) != 2 || reqs[1].Flavor != "ES384 900" || reqs[1].Audience != "https://keycloak.example.com/realms/ci" {
+		t.Fatalf("STS saw %+v; want two requests (plan, apply) for ES384, 900 s and the audience", reqs)
+	}
+	b, err := os.ReadFile(seen)
+	must(t, err)
+	issued := ci.Issued()
+	if got := strings.Fields(string(b)); len(got) != 2 || got[0] != issued[1] || got[1] != ciserver.AWSSubject {
+		t.Errorf("the provisioner did not get the apply-time token and subject %s", ciserver.AWSSubject)
+	}
+	assertAbsent(t, "terraform.tfstate", c.read("terraform.tfstate"), map[string]string{"plan's token": issued[0], "apply's token": issued[1],
+		"AWS secret key": ciserver.AWSSecretKey})
+}

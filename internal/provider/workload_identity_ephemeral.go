@@ -64,7 +64,10 @@ func (e *identityEphemeral) Schema(_ context.Context, _ ephemeral.SchemaRequest,
 			"service_connection_id": schema.StringAttribute{Optional: true,
 				MarkdownDescription: "Azure DevOps service connection for `azure_pipelines`. Defaults to `AZURESUBSCRIPTION_SERVICE_CONNECTION_ID`.",
 			},
-			"tag":        schema.StringAttribute{Optional: true, MarkdownDescription: tagDesc},
+			"tag":       schema.StringAttribute{Optional: true, MarkdownDescription: tagDesc},
+			"client_id": schema.StringAttribute{Optional: true, MarkdownDescription: clientIDDesc},
+			"signing_algorithm": schema.StringAttribute{Optional: true, MarkdownDescription: awsAlgorithmDesc,
+				Validators: []validator.String{stringvalidator.OneOf(identity.AWSRS256, identity.AWSES384)}},
 			"token":      schema.StringAttribute{Computed: true, Sensitive: true, MarkdownDescription: "The identity token (a JWT). Sensitive."},
 			"expires_at": schema.StringAttribute{Computed: true, MarkdownDescription: "RFC 3339 time of the token's `exp`; null when it has none."},
 			"subject": schema.StringAttribute{Computed: true,
@@ -109,8 +112,13 @@ func identityDiag(err error) diag.Diagnostic {
 func (e *identityEphemeral) ValidateConfig(ctx context.Context, req ephemeral.ValidateConfigRequest, resp *ephemeral.ValidateConfigResponse) {
 	var m identityModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() || m.WorkloadIdentity.IsUnknown() || m.Audience.IsUnknown() || m.ServiceConnectionID.IsUnknown() || m.Tag.IsUnknown() || m.ClientID.IsUnknown() || m.SigningAlgorithm.IsUnknown() {
+	if resp.Diagnostics.HasError() {
 		return
+	}
+	for _, v := range []types.String{m.WorkloadIdentity, m.Audience, m.ServiceConnectionID, m.Tag, m.ClientID, m.SigningAlgorithm} {
+		if v.IsUnknown() {
+			return
+		}
 	}
 	if err := m.source().Check(); err != nil {
 		resp.Diagnostics.Append(identityDiag(err))
