@@ -71,11 +71,8 @@ func (p awsSTS) Token(ctx context.Context, h oauth.PlatformHTTP) (string, error)
 	}
 	creds, err := cfg.Credentials.Retrieve(ctx)
 	if err != nil {
-		var oe *oauth.Error
-		if errors.As(err, &oe) {
-			return "", oe
-		}
-		return "", fmt.Errorf("no AWS credentials from the default chain (environment, shared config, web identity, container or instance metadata): %v", err)
+		return "", hc.failed(err, "the AWS credential provider refused", "",
+			"no AWS credentials from the default chain (environment, shared config, web identity, container or instance metadata)")
 	}
 	for _, s := range []string{creds.SecretAccessKey, creds.SessionToken} {
 		if s != "" {
@@ -92,14 +89,7 @@ func (p awsSTS) Token(ctx context.Context, h oauth.PlatformHTTP) (string, error)
 	out, err := sts.NewFromConfig(cfg).GetWebIdentityToken(ctx, &sts.GetWebIdentityTokenInput{
 		Audience: []string{p.Audience}, SigningAlgorithm: aws.String(alg), DurationSeconds: aws.Int32(int32(life / time.Second))})
 	if err != nil {
-		var oe *oauth.Error
-		if errors.As(err, &oe) {
-			return "", oe
-		}
-		if a := hc.last; a != nil && a.Status >= 300 {
-			return "", &oauth.Refusal{Answer: a, Reason: "STS did not issue a web identity token", Hint: awsHint, Excerpt: true}
-		}
-		return "", fmt.Errorf("STS's answer could not be read: %v", err)
+		return "", hc.failed(err, "STS did not issue a web identity token", awsHint, "STS's answer could not be read")
 	}
 	return aws.ToString(out.WebIdentityToken), nil
 }

@@ -49,14 +49,8 @@ func (p azureManagedIdentity) Token(ctx context.Context, h oauth.PlatformHTTP) (
 	}
 	res, err := c.AcquireToken(ctx, resource)
 	if err != nil {
-		var oe *oauth.Error
-		if errors.As(err, &oe) {
-			return "", oe
-		}
-		if a := hc.last; a != nil && a.Status >= 300 {
-			return "", &oauth.Refusal{Answer: a, Reason: "the managed identity endpoint did not issue a token", Hint: managedIdentityHint, Excerpt: true}
-		}
-		return "", errors.New("the managed identity token could not be read: " + err.Error())
+		return "", hc.failed(err, "the managed identity endpoint did not issue a token", managedIdentityHint,
+			"the managed identity token could not be read")
 	}
 	return res.AccessToken, nil
 }

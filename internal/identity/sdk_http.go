@@ -2,6 +2,8 @@ package identity
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -38,3 +40,17 @@ func (s *sdkHTTP) Do(req *http.Request) (*http.Response, error) {
 }
 
 func (s *sdkHTTP) CloseIdleConnections() {}
+
+// failed is what an SDK's error becomes: the client's own error as it is;
+// a refused answer (the last one, when it was not a success) as a refusal
+// with reason and hint; anything else as unreadable, with the SDK's words.
+func (s *sdkHTTP) failed(err error, reason, hint, unreadable string) error {
+	var oe *oauth.Error
+	if errors.As(err, &oe) {
+		return oe
+	}
+	if a := s.last; a != nil && a.Status >= 300 {
+		return &oauth.Refusal{Answer: a, Reason: reason, Hint: hint, Excerpt: true}
+	}
+	return fmt.Errorf("%s: %v", unreadable, err)
+}
