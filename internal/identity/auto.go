@@ -87,8 +87,7 @@ func (a auto) detect() (oauth.IdentitySource, error) {
 	for _, d := range detectors {
 		looked = append(looked, d.looksFor+" ("+d.platform+")")
 	}
-	return nil, fmt.Errorf("workload_identity \"auto\" found no platform; it looked for %s. Set workload_identity to the platform",
-		strings.Join(looked, ", "))
+	return nil, fmt.Errorf("workload_identity \"auto\" found no platform (name it instead); it looked for %s", strings.Join(looked, ", "))
 }
 
 func (a auto) Token(ctx context.Context, h oauth.PlatformHTTP) (string, error) {
