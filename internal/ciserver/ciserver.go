@@ -8,11 +8,19 @@
 //   - Azure Pipelines: POST $SYSTEM_OIDCREQUESTURI?api-version=7.1&serviceConnectionId=ID,
 //     "Authorization: Bearer $SYSTEM_ACCESSTOKEN", JSON content type;
 //     answers {"oidcToken":"<jwt>"}, 401 for a wrong token, 400 without an ID.
+//   - Azure App Service / Functions managed identity: GET $IDENTITY_ENDPOINT?api-version=2019-08-01&resource=R
+//     (&client_id= for a user-assigned identity) with "X-IDENTITY-HEADER: $IDENTITY_HEADER" (401 without);
+//     answers {"access_token": "<jwt>", "expires_on": "<epoch>", "resource": R, "token_type": "Bearer"}.
+//   - AWS STS GetWebIdentityToken: a SigV4-signed form POST to $AWS_ENDPOINT_URL_STS
+//     (Action=GetWebIdentityToken, Audience.member.1, SigningAlgorithm, DurationSeconds);
+//     answers the XML document with WebIdentityToken, SignatureDoesNotMatch for a bad signature.
 //   - GCP metadata server: GET /computeMetadata/v1/instance/service-accounts/default/identity?audience=A&format=full
 //     with "Metadata-Flavor: Google" (403 without); answers the JWT as text.
 //
 // Tokens are ES256 JWTs signed by a key published at /jwks, with each
-// platform's issuer and subject shapes.
+// platform's issuer and subject shapes. The platforms that hand a job its
+// token in a variable or through a command line tool (HCP Terraform,
+// CircleCI, Buildkite) are played with Sign and FakeCLI.
 package ciserver
 
 import (
@@ -23,6 +31,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -40,7 +51,19 @@ const (
 	GoogleIssuer  = "https://accounts.google.com"
 	GoogleSubject = "109876543210987654321"
 	RequestToken  = "ci-request-token-Kx8wQ2vR7tY1"
-	SystemToken   = "ado-system-token-Lm3nB6vC9xZ2"
+	// HCP Terraform, CircleCI and Buildkite, as their docs show them.
+	HCPIssuer        = "https://app.terraform.io"
+	HCPSubject       = "organization:octo-org:project:Default Project:workspace:infra:run_phase:plan"
+	CircleIssuer     = "https://oidc.circleci.com/org/6f1c2d3e-0000-4000-8000-00000000c1c1"
+	CircleSubject    = "org/6f1c2d3e-0000-4000-8000-00000000c1c1/project/7a2b3c4d-0000-4000-8000-00000000c1c2/user/8b3c4d5e-0000-4000-8000-00000000c1c3"
+	BuildkiteIssuer  = "https://agent.buildkite.com"
+	BuildkiteSubject = "organization:octo-org:pipeline:infra:ref:refs/heads/main:commit:0123456789abcdef:step:plan"
+	AgentToken       = "bkagent-access-token-Pq7rS8tU9vW0"
+	// An Azure managed identity, as Entra ID issues its tokens.
+	ManagedIdentityIssuer  = "https://login.microsoftonline.com/00000000-0000-0000-0000-00000000a2a2/v2.0"
+	ManagedIdentitySubject = "5b1d7c2e-0000-4000-8000-00000000a2a3" // the identity's object (principal) ID
+	IdentityHeader         = "app-service-identity-header-Hj4kL5mN6"
+	SystemToken            = "ado-system-token-Lm3nB6vC9xZ2"
 )
 
 // AzureSubject is the subject of a token for service connection id.
@@ -49,6 +72,7 @@ func AzureSubject(connection string) string { return "sc://octo-org/octo-project
 // Request is what the server saw of one identity token request.
 type Request struct {
 	Platform, Method, Path, Audience, Connection, Auth, Flavor, ContentType string
+	ClientID                                                                string
 }
 
 // Options change the answers, for the failure cases.
@@ -85,6 +109,8 @@ func Start(opts Options) (*Server, error) {
 	mux.HandleFunc("GET /jwks", s.jwks)
 	mux.HandleFunc("GET /github/idtoken", s.github)
 	mux.HandleFunc("POST /azure/oidctoken", s.azure)
+	mux.HandleFunc("GET /msi/token", s.appService)
+	mux.HandleFunc("POST /sts/", s.sts)
 	mux.HandleFunc("GET /computeMetadata/v1/instance/service-accounts/default/identity", s.gcp)
 	var h http.Handler = mux
 	if opts.Handler != nil {
@@ -117,6 +143,12 @@ func (s *Server) AzureEnv(connection string) []string {
 // GCPEnv points the metadata client at this server.
 func (s *Server) GCPEnv() []string {
 	return []string{"GCE_METADATA_HOST=" + s.srv.Listener.Addr().String()}
+}
+
+// AppServiceEnv is the environment App Service and Functions give an app
+// with a managed identity.
+func (s *Server) AppServiceEnv() []string {
+	return []string{"IDENTITY_ENDPOINT=" + s.URL + "/msi/token", "IDENTITY_HEADER=" + IdentityHeader}
 }
 
 // JWKSURL is where the signing key is published.
@@ -194,6 +226,26 @@ func (s *Server) gcp(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+func (s *Server) appService(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	s.record(Request{Platform: "azure_managed_identity", Method: r.Method, Path: r.URL.Path, Audience: q.Get("resource"),
+		ClientID: q.Get("client_id"), Auth: r.Header.Get("X-IDENTITY-HEADER")})
+	switch {
+	case r.Header.Get("X-IDENTITY-HEADER") != IdentityHeader:
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_request", "error_description": "X-IDENTITY-HEADER is missing or wrong"})
+	case q.Get("api-version") != "2019-08-01" || q.Get("resource") == "":
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request", "error_description": "api-version and resource are required"})
+	default:
+		tok, err := s.sign(ManagedIdentityIssuer, ManagedIdentitySubject, q.Get("resource"))
+		if err != nil {
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"access_token": tok, "token_type": "Bearer", "resource": q.Get("resource"),
+			"expires_on": fmt.Sprint(time.Now().Add(s.opts.Lifetime).Unix()), "client_id": q.Get("client_id")})
+	}
+}
+
 func (s *Server) issue(w http.ResponseWriter, iss, sub, aud string, wrap func(string) any) {
 	tok, err := s.sign(iss, sub, aud)
 	if err != nil {
@@ -201,6 +253,33 @@ func (s *Server) issue(w http.ResponseWriter, iss, sub, aud string, wrap func(st
 		return
 	}
 	writeJSON(w, http.StatusOK, wrap(tok))
+}
+
+// Sign issues a token as a platform would, recorded in Issued.
+func (s *Server) Sign(iss, sub, aud string) (string, error) { return s.sign(iss, sub, aud) }
+
+// FakeCLI writes an executable name into dir that records its arguments,
+// one a line, in dir/name.args, writes stderr to its standard error and
+// stdout to its standard output, and exits with exit: a platform's command
+// line tool, for a PATH that starts with dir.
+func FakeCLI(dir, name, stdout, stderr string, exit int) error {
+	for _, f := range []struct{ name, text string }{{name + ".out", stdout}, {name + ".err", stderr}} {
+		if err := os.WriteFile(filepath.Join(dir, f.name), []byte(f.text), 0o600); err != nil {
+			return err
+		}
+	}
+	script := fmt.Sprintf("#!/bin/sh\nd=%q\nprintf '%%s\\n' \"$@\" > \"$d/%s.args\"\ncat \"$d/%s.err\" >&2\ncat \"$d/%s.out\"\nexit %d\n",
+		dir, name, name, name, exit)
+	return os.WriteFile(filepath.Join(dir, name), []byte(script), 0o700)
+}
+
+// FakeCLIArgs is what the fake named name was last run with.
+func FakeCLIArgs(dir, name string) []string {
+	b, err := os.ReadFile(filepath.Join(dir, name+".args"))
+	if err != nil {
+		return nil
+	}
+	return strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
 }
 
 func (s *Server) sign(iss, sub, aud string) (string, error) {

@@ -325,7 +325,7 @@ func (r *resolvedRequest) shareSecret() []byte {
 	h := sha256.New()
 	var identity []byte
 	if w := r.WorkloadIdentity; w != nil {
-		identity = []byte(string(w.Platform) + "\x00" + w.Audience + "\x00" + w.ServiceConnectionID)
+		identity = []byte(w.Key())
 	}
 	for _, part := range [][]byte{[]byte(r.clientSecret), []byte(r.privateKey), r.CertificatePEM, []byte(r.clientAssertion), identity, []byte(r.grant().identity(r))} {
 		h.Write(strconv.AppendInt(nil, int64(len(part)), 10))

@@ -11,5 +11,7 @@
 // each value with the Client's redact.Registry as it reads it; every
 // failure is one *Error, sanitised with that registry when it is shown.
 // The package defines the small interfaces others implement: TokenStore
-// (internal/tokencache) and the identity sources.
+// (internal/tokencache) and IdentitySource (internal/identity: where a
+// workload's identity token comes from, fetched through the PlatformHTTP
+// the client lends it).
 package oauth

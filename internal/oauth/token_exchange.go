@@ -31,7 +31,7 @@ func TokenTypeURN(s string) string {
 // platform's identity endpoint.
 type Exchange struct {
 	SubjectToken       Secret
-	SubjectIdentity    *IdentitySource
+	SubjectIdentity    IdentitySource
 	SubjectTokenType   string // a URN; TokenTypeURN("jwt") by default
 	ActorToken         Secret
 	ActorTokenType     string
@@ -123,7 +123,7 @@ func (x *Exchange) params(ctx context.Context, c *Client, res *resolvedRequest) 
 	subject := res.grantSecret(ArgSubjectToken)
 	if x.SubjectIdentity != nil {
 		var err error
-		if subject, err = c.IdentityToken(ctx, *x.SubjectIdentity); err != nil {
+		if subject, err = c.IdentityToken(ctx, x.SubjectIdentity); err != nil {
 			return nil, err
 		}
 	}
@@ -146,7 +146,7 @@ func (x *Exchange) params(ctx context.Context, c *Client, res *resolvedRequest) 
 func (x *Exchange) identity(res *resolvedRequest) string {
 	src := ""
 	if s := x.SubjectIdentity; s != nil {
-		src = string(s.Platform) + "\x00" + s.Audience + "\x00" + s.ServiceConnectionID
+		src = s.Key()
 	}
 	return strings.Join([]string{res.grantSecret(ArgSubjectToken), src, TokenTypeURN(x.SubjectTokenType), res.grantSecret(ArgActorToken),
 		TokenTypeURN(x.ActorTokenType), TokenTypeURN(x.RequestedTokenType)}, "\x00")

@@ -56,7 +56,7 @@ func TestTokenExchangeWithoutClientAuthentication(t *testing.T) {
 	srv := startAuth(t, authserver.Options{AnonymousExchange: true,
 		Subjects: &authserver.Federation{Issuer: ciserver.GitHubIssuer, Subject: ciserver.GitHubSubject, Audience: gcpAudience, JWKSURL: ci.JWKSURL()}})
 	req := TokenRequest{TokenURL: srv.TokenURL(), Audience: gcpAudience, Scopes: []string{"https://www.googleapis.com/auth/cloud-platform"},
-		Grant: &Exchange{SubjectIdentity: &IdentitySource{Platform: GitHubActions, Audience: gcpAudience}, RequestedTokenType: "access_token"}}
+		Grant: &Exchange{SubjectIdentity: ciSource{"github_actions", gcpAudience}, RequestedTokenType: "access_token"}}
 	if req.chooseAuthMethod(nil) != None {
 		t.Fatal("an exchange without client_id should send no client authentication")
 	}
@@ -148,7 +148,7 @@ func TestWorkloadIdentityExchangeIsNeverSharedThroughTheCache(t *testing.T) {
 	})
 	store := &memStore{}
 	req := TokenRequest{TokenURL: srv.URL, ClientID: "exchanger", ClientSecret: Inline(testSecret),
-		Grant: &Exchange{SubjectIdentity: &IdentitySource{Platform: GitHubActions, Audience: gcpAudience}}}
+		Grant: &Exchange{SubjectIdentity: ciSource{"github_actions", gcpAudience}}}
 	var got []string
 	for _, job := range []string{"a", "b"} {
 		ci := startCI(t, ciserver.Options{})

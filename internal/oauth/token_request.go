@@ -87,7 +87,7 @@ type TokenRequest struct {
 	// token); or WorkloadIdentity fetches one from the CI platform for
 	// every attempt.
 	ClientAssertion  Secret
-	WorkloadIdentity *IdentitySource
+	WorkloadIdentity IdentitySource
 
 	// Grant is what is asked for: ClientCredentials when nil, or an
 	// *Exchange (RFC 8693), a *JWTBearer (RFC 7523 §2.1).
@@ -286,7 +286,7 @@ func (r *TokenRequest) encodeBody(ctx context.Context, c *Client, lead leadFunc)
 			return nil, nil, err
 		}
 		if res.WorkloadIdentity != nil {
-			if res.clientAssertion, err = c.IdentityToken(ctx, *res.WorkloadIdentity); err != nil {
+			if res.clientAssertion, err = c.IdentityToken(ctx, res.WorkloadIdentity); err != nil {
 				return nil, nil, err
 			}
 		}

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/authserver"
@@ -33,126 +32,13 @@ func setEnv(t *testing.T, kvs []string) {
 	}
 }
 
-// Each fetcher asks as its platform's documentation says, and returns the
-// token the platform issued.
-func TestIdentityTokenFetchers(t *testing.T) {
-	ci := startCI(t, ciserver.Options{})
-	for _, tc := range []struct {
-		name string
-		env  []string
-		src  IdentitySource
-		want ciserver.Request
-	}{
-		{"github_actions with an audience", ci.GitHubEnv(), IdentitySource{Platform: GitHubActions, Audience: "api://AzureADTokenExchange"},
-			ciserver.Request{Platform: "github_actions", Method: "GET", Audience: "api://AzureADTokenExchange", Auth: "bearer " + ciserver.RequestToken}},
-		{"github_actions, the platform's default audience", ci.GitHubEnv(), IdentitySource{Platform: GitHubActions},
-			ciserver.Request{Platform: "github_actions", Method: "GET", Auth: "bearer " + ciserver.RequestToken}},
-		{"azure_pipelines, connection from the task", ci.AzureEnv("sc-from-env"), IdentitySource{Platform: AzurePipelines},
-			ciserver.Request{Platform: "azure_pipelines", Method: "POST", Connection: "sc-from-env", Auth: "Bearer " + ciserver.SystemToken, ContentType: "application/json"}},
-		{"azure_pipelines, connection configured", ci.AzureEnv("sc-from-env"), IdentitySource{Platform: AzurePipelines, ServiceConnectionID: "sc-configured"},
-			ciserver.Request{Platform: "azure_pipelines", Method: "POST", Connection: "sc-configured", Auth: "Bearer " + ciserver.SystemToken, ContentType: "application/json"}},
-		{"gcp_metadata", ci.GCPEnv(), IdentitySource{Platform: GCPMetadata, Audience: "//iam.googleapis.com/projects/1/x"},
-			ciserver.Request{Platform: "gcp_metadata", Method: "GET", Audience: "//iam.googleapis.com/projects/1/x", Flavor: "Google"}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			setEnv(t, tc.env)
-			before := len(ci.Requests())
-			tok, err := newClient(t).IdentityToken(context.Background(), tc.src)
-			if err != nil {
-				t.Fatal(err)
-			}
-			reqs := ci.Requests()[before:]
-			if len(reqs) != 1 {
-				t.Fatalf("%d requests", len(reqs))
-			}
-			got := reqs[0]
-			got.Path = ""
-			if got != tc.want {
-				t.Errorf("the platform saw %+v\nwant %+v", got, tc.want)
-			}
-			if issued := ci.Issued(); tok != issued[len(issued)-1] {
-				t.Error("the token returned is not the one the platform issued")
-			}
-		})
-	}
-}
-
-// Without the variables a platform sets, the error says which is missing
-// and what makes the platform set it; a refused request says what to check.
-func TestIdentityTokenMisconfigured(t *testing.T) {
-	ci := startCI(t, ciserver.Options{})
-	for _, tc := range []struct {
-		name string
-		env  []string
-		src  IdentitySource
-		want []string
-	}{
-		{"github without id-token permission", []string{"ACTIONS_ID_TOKEN_REQUEST_URL=", "ACTIONS_ID_TOKEN_REQUEST_TOKEN="}, IdentitySource{Platform: GitHubActions},
-			[]string{"ACTIONS_ID_TOKEN_REQUEST_URL is not set", "permissions: id-token: write"}},
-		{"github with a stale request token", []string{"ACTIONS_ID_TOKEN_REQUEST_URL=" + ci.URL + "/github/idtoken?api-version=2.0", "ACTIONS_ID_TOKEN_REQUEST_TOKEN=wrong-token-value"},
-			IdentitySource{Platform: GitHubActions}, []string{"HTTP status: 401", "refused the request for an identity token", "permissions: id-token: write"}},
-		{"azure without System.AccessToken", []string{"SYSTEM_OIDCREQUESTURI=" + ci.URL + "/azure/oidctoken", "SYSTEM_ACCESSTOKEN="},
-			IdentitySource{Platform: AzurePipelines, ServiceConnectionID: "sc"}, []string{"SYSTEM_ACCESSTOKEN is not set", "System.AccessToken"}},
-		{"azure without a service connection", append(ci.AzureEnv(""), "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID="), IdentitySource{Platform: AzurePipelines},
-			[]string{"workload_identity_service_connection_id", "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID"}},
-		{"gcp without an audience", ci.GCPEnv(), IdentitySource{Platform: GCPMetadata}, []string{"needs workload_identity_audience"}},
-		// A metadata host that is neither Google's nor loopback would be
-		// asked over plain http, across the network: refused before sending.
-		{"gcp metadata host elsewhere", []string{"GCE_METADATA_HOST=metadata.attacker.invalid"},
-			IdentitySource{Platform: GCPMetadata, Audience: "//iam.googleapis.com/x"}, []string{"plain http:// to a host that is not loopback"}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			setEnv(t, tc.env)
-			_, err := newClient(t, func(c *Config) { c.NoRetries = true }).IdentityToken(context.Background(), tc.src)
-			msg := failure(t, err, tc.want...).Error()
-			if strings.Contains(msg, ciserver.RequestToken) || strings.Contains(msg, ciserver.SystemToken) || strings.Contains(msg, "wrong-token-value") {
-				t.Errorf("the error shows a request token:\n%s", msg)
-			}
-		})
-	}
-}
-
-// The hostile-server cases, at the identity endpoints: each is a clear error,
-// and the request token, which the request carries, is never followed
-// elsewhere by a redirect.
-func TestIdentityEndpointHostile(t *testing.T) {
-	var elsewhere atomic.Int32
-	other := serve(t, func(http.ResponseWriter, *http.Request) { elsewhere.Add(1) })
-	for _, tc := range []struct {
-		name string
-		h    http.HandlerFunc
-		want []string
-	}{
-		{"HTML answer", answerWith(200, "text/html", "<html><body>Sign in to continue</body></html>"), []string{"not a JSON object", "Sign in to continue"}},
-		{"500", answerWith(500, "text/plain", "backend down"), []string{"HTTP status: 500", "did not issue an identity token", "after 2 attempts"}},
-		{"missing value", answerWith(200, "application/json", `{"count":1}`), []string{`the platform's answer has no "value"`}},
-		{"value not a JWT", answerWith(200, "application/json", `{"value":"not-a-jwt"}`), []string{"not a JWT"}},
-		{"oversized", answerWith(200, "application/json", `{"value":"`+strings.Repeat("a", 2<<20)+`"}`), []string{"larger than the 1 MiB limit"}},
-		{"redirect", func(w http.ResponseWriter, r *http.Request) {
-			http.Redirect(w, r, other.URL+"/steal", http.StatusFound)
-		},
-			[]string{"HTTP status: 302", "redirect, which is never followed"}},
-		{"403", answerWith(403, "application/json", `{"message":"forbidden"}`), []string{"HTTP status: 403", "permissions: id-token: write"}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			ci := startCI(t, ciserver.Options{Handler: tc.h})
-			setEnv(t, ci.GitHubEnv())
-			_, err := newClient(t, func(c *Config) { c.MaxRetries = 1 }).IdentityToken(context.Background(), IdentitySource{Platform: GitHubActions})
-			mustFail(t, err, tc.want...)
-		})
-	}
-	if elsewhere.Load() != 0 {
-		t.Errorf("a redirect carried the request elsewhere %d times", elsewhere.Load())
-	}
-}
-
 // The metadata server is reached directly, over plain http, even with a
 // proxy in the environment.
 func TestMetadataServerIsNeverProxied(t *testing.T) {
 	proxied := proxyRecorder(t)
 	ci := startCI(t, ciserver.Options{})
 	t.Setenv("GCE_METADATA_HOST", strings.TrimPrefix(ci.URL, "http://"))
-	if _, err := newClient(t).IdentityToken(context.Background(), IdentitySource{Platform: GCPMetadata, Audience: "aud"}); err != nil {
+	if _, err := newClient(t).IdentityToken(context.Background(), ciSource{"gcp_metadata", "aud"}); err != nil {
 		t.Fatal(err)
 	}
 	if proxied.Load() != 0 {
@@ -172,7 +58,7 @@ func TestWorkloadIdentityTokenRequest(t *testing.T) {
 			Audience: "api://AzureADTokenExchange", JWKSURL: ci.JWKSURL()}},
 	})
 	req := TokenRequest{TokenURL: srv.TokenURL(), ClientID: "app-1",
-		WorkloadIdentity: &IdentitySource{Platform: GitHubActions, Audience: "api://AzureADTokenExchange"}}
+		WorkloadIdentity: ciSource{"github_actions", "api://AzureADTokenExchange"}}
 	if req.chooseAuthMethod(nil) != ClientAssertion {
 		t.Fatal("workload_identity should imply client_assertion")
 	}
@@ -270,7 +156,7 @@ func TestSecretSourceErrors(t *testing.T) {
 		{"missing file", TokenRequest{ClientSecret: Secret{File: filepath.Join(dir, "nope")}}, ArgClientSecretFile, "named by client_secret_file could not be read: no such file or directory."},
 		{"empty file", TokenRequest{PrivateKey: Secret{File: empty}}, ArgPrivateKeyFile, "named by private_key_file is empty."},
 		{"two forms", TokenRequest{ClientSecret: Secret{Value: "x", Env: "X"}}, ArgClientSecretFile, "Set only one of client_secret, client_secret_file and client_secret_env."},
-		{"assertion and workload identity", TokenRequest{ClientAssertion: Secret{Env: "ASSERTION_VAR"}, WorkloadIdentity: &IdentitySource{Platform: GitHubActions}},
+		{"assertion and workload identity", TokenRequest{ClientAssertion: Secret{Env: "ASSERTION_VAR"}, WorkloadIdentity: ciSource{"github_actions", ""}},
 			ArgWorkloadIdentity, "Set either workload_identity or a client_assertion"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

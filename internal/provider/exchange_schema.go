@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/identity"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
 )
 
@@ -35,10 +36,9 @@ var exchangeAttrs = func() map[string]dschema.Attribute {
 			"authentication (`auth_method` reports `none`), as Google Cloud's STS expects.",
 	}
 	a[oauth.ArgWorkloadIdentity] = dschema.StringAttribute{Optional: true,
-		MarkdownDescription: "Fetch the subject token from the CI platform, fresh for every attempt: `github_actions`, " +
-			"`azure_pipelines` or `gcp_metadata` (see `clientcreds_token`). At most one of `subject_token`, `subject_token_file`, " +
-			"`subject_token_env` and `workload_identity`.",
-		Validators: append(oneFormOf(oauth.ArgWorkloadIdentity, subjectForms), stringvalidator.OneOf(oauth.Platforms()...)),
+		MarkdownDescription: "Fetch the subject token from the platform the job runs on, fresh for every attempt: " + platformsDesc +
+			" At most one of `subject_token`, `subject_token_file`, `subject_token_env` and `workload_identity`.",
+		Validators: append(oneFormOf(oauth.ArgWorkloadIdentity, subjectForms), stringvalidator.OneOf(identity.Platforms()...)),
 	}
 	for name, attr := range map[string]dschema.Attribute{
 		oauth.ArgSubjectToken: dschema.StringAttribute{Optional: true, Sensitive: true,

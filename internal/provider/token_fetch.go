@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/identity"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
 )
 
@@ -41,8 +42,9 @@ func (m *tokenModel) baseRequest(pd *providerData) (oauth.TokenRequest, diag.Dia
 		ClientAssertion:   secretOf(m.ClientAssertion, m.ClientAssertionFile, m.ClientAssertionEnv),
 	}
 	if w := m.WorkloadIdentity.ValueString(); w != "" {
-		r.WorkloadIdentity = &oauth.IdentitySource{Platform: oauth.Platform(w), Audience: m.WorkloadAudience.ValueString(),
-			ServiceConnectionID: m.WorkloadConnection.ValueString()}
+		r.WorkloadIdentity = identity.New(identity.Spec{Platform: w, Audience: m.WorkloadAudience.ValueString(),
+			ServiceConnectionID: m.WorkloadConnection.ValueString(), Tag: m.WorkloadTag.ValueString(),
+			ClientID: m.WorkloadClientID.ValueString(), SigningAlgorithm: m.WorkloadAlgorithm.ValueString()})
 	}
 	readFile(m.CertificateFile, oauth.ArgCertificateFile, &r.CertificatePEM, &diags)
 	if pd != nil && r.AuthMethod.IsMutualTLS() && len(r.CertificatePEM) == 0 && !r.PrivateKey.IsSet() {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/identity"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
 )
 
@@ -49,7 +50,7 @@ func TestTokenModelToRequest(t *testing.T) {
 		{"workload identity", tokenModel{ClientID: types.StringValue("c"), WorkloadIdentity: types.StringValue("azure_pipelines"),
 			WorkloadConnection: types.StringValue("sc-1")},
 			oauth.TokenRequest{ClientID: "c", CertificatePEM: []byte{},
-				WorkloadIdentity: &oauth.IdentitySource{Platform: oauth.AzurePipelines, ServiceConnectionID: "sc-1"}}},
+				WorkloadIdentity: identity.New(identity.Spec{Platform: identity.AzurePipelines, ServiceConnectionID: "sc-1"})}},
 		{"mTLS takes the provider's pair", tokenModel{ClientID: types.StringValue("c"), AuthMethod: types.StringValue("tls_client_auth")},
 			oauth.TokenRequest{ClientID: "c", AuthMethod: oauth.TLSClientAuth,
 				PrivateKey: oauth.Secret{Env: "PROVIDER_KEY_VAR"}, CertificatePEM: []byte("PROVIDER CERT")}},

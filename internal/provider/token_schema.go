@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/identity"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
 )
 
@@ -115,23 +116,30 @@ var tokenAttrs = map[string]dschema.Attribute{
 		Validators: oneFormOf(oauth.ArgClientAssertionEnv, assertionForms),
 	},
 	oauth.ArgWorkloadIdentity: dschema.StringAttribute{Optional: true,
-		MarkdownDescription: "Fetch a fresh OIDC identity token from the CI platform for every attempt and send it as the client " +
-			"assertion (`auth_method` reports `client_assertion`): `github_actions` (needs `permissions: id-token: write`), " +
-			"`azure_pipelines` (needs `System.AccessToken` mapped into the task's environment) or `gcp_metadata` (the instance's " +
-			"service account, from the metadata server). No secret is stored anywhere. The identity token is never logged, stored or cached on disk.",
+		MarkdownDescription: "Fetch a fresh OIDC identity token from the platform the job runs on, for every attempt, and send it as the " +
+			"client assertion (`auth_method` reports `client_assertion`): " + platformsDesc + " No secret is stored anywhere. The " +
+			"identity token is never logged, stored or cached on disk.",
 		Validators: append(oneFormOf(oauth.ArgWorkloadIdentity, assertionForms),
-			stringvalidator.OneOf(oauth.Platforms()...)),
+			stringvalidator.OneOf(identity.Platforms()...)),
 	},
 	oauth.ArgWorkloadAudience: dschema.StringAttribute{Optional: true,
-		MarkdownDescription: "Audience (`aud`) of the identity token `workload_identity` requests. Microsoft Entra ID expects " +
-			"`api://AzureADTokenExchange`. Defaults to the platform's own default for `github_actions` (the repository owner's URL); " +
-			"required for `gcp_metadata`; not settable for `azure_pipelines`, whose tokens always carry `api://AzureADTokenExchange`.",
-		Validators: []validator.String{stringvalidator.AlsoRequires(path.MatchRoot(oauth.ArgWorkloadIdentity))},
+		MarkdownDescription: "Audience (`aud`) of the identity token `workload_identity` requests. " + audienceDesc,
+		Validators:          []validator.String{stringvalidator.AlsoRequires(path.MatchRoot(oauth.ArgWorkloadIdentity))},
 	},
 	oauth.ArgWorkloadConnection: dschema.StringAttribute{Optional: true,
 		MarkdownDescription: "Azure DevOps service connection whose federated identity `azure_pipelines` requests. Defaults to " +
 			"`AZURESUBSCRIPTION_SERVICE_CONNECTION_ID`, which tasks such as `AzureCLI@2` set.",
 		Validators: []validator.String{stringvalidator.AlsoRequires(path.MatchRoot(oauth.ArgWorkloadIdentity))},
+	},
+	identity.ArgTag: dschema.StringAttribute{Optional: true, MarkdownDescription: tagDesc,
+		Validators: []validator.String{stringvalidator.AlsoRequires(path.MatchRoot(oauth.ArgWorkloadIdentity))},
+	},
+	identity.ArgClientID: dschema.StringAttribute{Optional: true, MarkdownDescription: clientIDDesc,
+		Validators: []validator.String{stringvalidator.AlsoRequires(path.MatchRoot(oauth.ArgWorkloadIdentity))},
+	},
+	identity.ArgSigningAlgorithm: dschema.StringAttribute{Optional: true, MarkdownDescription: awsAlgorithmDesc,
+		Validators: []validator.String{stringvalidator.AlsoRequires(path.MatchRoot(oauth.ArgWorkloadIdentity)),
+			stringvalidator.OneOf(identity.AWSRS256, identity.AWSES384)},
 	},
 	oauth.ArgRequestFormat: dschema.StringAttribute{Optional: true,
 		MarkdownDescription: "Body of the token request: `form` (`application/x-www-form-urlencoded`, the standard) or `json` " +
@@ -209,6 +217,9 @@ type tokenModel struct {
 	WorkloadIdentity    types.String `tfsdk:"workload_identity"`
 	WorkloadAudience    types.String `tfsdk:"workload_identity_audience"`
 	WorkloadConnection  types.String `tfsdk:"workload_identity_service_connection_id"`
+	WorkloadTag         types.String `tfsdk:"workload_identity_tag"`
+	WorkloadClientID    types.String `tfsdk:"workload_identity_client_id"`
+	WorkloadAlgorithm   types.String `tfsdk:"workload_identity_signing_algorithm"`
 }
 
 // tokenResult is what a token answer gives a token's schema: the results
@@ -261,3 +272,36 @@ func codeList(names []string) string {
 	}
 	return strings.Join(quoted[:len(quoted)-1], ", ") + " or " + quoted[len(quoted)-1]
 }
+
+// The descriptions of workload_identity's values and arguments, shared by
+// every resource that takes them.
+const (
+	platformsDesc = "`github_actions` (needs `permissions: id-token: write`), `azure_pipelines` (needs `System.AccessToken` mapped " +
+		"into the task's environment), `gcp_metadata` (the instance's service account, from the metadata server), `hcp_terraform` " +
+		"(a workspace with `TFC_WORKLOAD_IDENTITY_AUDIENCE` set: the run's `TFC_WORKLOAD_IDENTITY_TOKEN`, or `_<TAG>` with " +
+		"`workload_identity_tag`), `circleci` (a job that uses a context: `CIRCLE_OIDC_TOKEN_V2`, or `circleci run oidc get` for " +
+		"another audience), `buildkite` (`buildkite-agent oidc request-token`), `azure_managed_identity` (the Azure resource's " +
+		"managed identity, from the endpoint the environment offers: IMDS, App Service and Functions, Arc, Cloud Shell), `spiffe` " +
+		"(a JWT-SVID from the Workload API at `SPIFFE_ENDPOINT_SOCKET`), `aws` (STS `GetWebIdentityToken` for the AWS identity " +
+		"of the SDK's default credential chain, at the regional endpoint; the account must enable outbound identity federation), " +
+		"or `auto`: " +
+		"the first of those found in the environment, in the order `github_actions` (`GITHUB_ACTIONS=true`), `azure_pipelines` " +
+		"(`TF_BUILD=True`), `hcp_terraform` (its token variable), `circleci` (`CIRCLECI=true`), `buildkite` (`BUILDKITE=true`), " +
+		"`spiffe` (`SPIFFE_ENDPOINT_SOCKET`), `aws` (`AWS_WEB_IDENTITY_TOKEN_FILE`, container credentials, Lambda, CodeBuild, " +
+		"or an EC2 instance), `azure_managed_identity` (`IDENTITY_ENDPOINT`, `MSI_ENDPOINT`, or an Azure VM), `gcp_metadata` (`GCE_METADATA_HOST`, or a " +
+		"Compute Engine machine); with none found, an error lists what was looked for."
+	audienceDesc = "Microsoft Entra ID expects `api://AzureADTokenExchange`. Defaults to the platform's own default for " +
+		"`github_actions` (the repository owner's URL), `circleci` (the organization ID, from `CIRCLE_OIDC_TOKEN_V2`) and `buildkite` " +
+		"(the agent's default); required for `gcp_metadata`, `spiffe` and `aws`; not settable for `azure_pipelines`, whose tokens always carry " +
+		"`api://AzureADTokenExchange` (with `auto`, that value is accepted and ignored there). For `hcp_terraform` the workspace " +
+		"sets the audience (`TFC_WORKLOAD_IDENTITY_AUDIENCE`); when this is set too, the run's token must carry it. For " +
+		"`azure_managed_identity` it is the resource asked for, `api://AzureADTokenExchange` by default."
+	tagDesc = "For `hcp_terraform` (and `auto`): the tag of one of the further audiences the workspace declares with " +
+		"`TFC_WORKLOAD_IDENTITY_AUDIENCE_<TAG>`; the token is then read from `TFC_WORKLOAD_IDENTITY_TOKEN_<TAG>`. Letters, digits and " +
+		"underscores. Defaults to none: `TFC_WORKLOAD_IDENTITY_TOKEN`."
+	awsAlgorithmDesc = "For `aws` (and `auto`): the algorithm STS signs the token with, `RS256` or `ES384`. Defaults to `RS256`, " +
+		"which every federating identity provider takes (Entra ID only that one). The token lives 60 seconds, STS's " +
+		"shortest, since it is sent the moment it is fetched; the `clientcreds_workload_identity_token` resource asks for 15 minutes."
+	clientIDDesc = "For `azure_managed_identity` (and `auto`): the client ID of the user-assigned managed identity to use. " +
+		"Defaults to the system-assigned identity."
+)

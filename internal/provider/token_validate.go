@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/identity"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
 )
 
@@ -96,6 +97,8 @@ func (m *tokenModel) credentials() map[string]*types.String {
 		oauth.ArgClientSecretFile: &m.ClientSecretFile, oauth.ArgClientSecretEnv: &m.ClientSecretEnv, oauth.ArgPrivateKeyEnv: &m.PrivateKeyEnv,
 		oauth.ArgClientAssertionEnv: &m.ClientAssertionEnv, oauth.ArgWorkloadIdentity: &m.WorkloadIdentity,
 		oauth.ArgWorkloadAudience: &m.WorkloadAudience, oauth.ArgWorkloadConnection: &m.WorkloadConnection,
+		identity.ArgTag: &m.WorkloadTag, identity.ArgClientID: &m.WorkloadClientID,
+		identity.ArgSigningAlgorithm: &m.WorkloadAlgorithm,
 	}
 }
 

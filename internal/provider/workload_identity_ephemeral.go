@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/identity"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/jwtdecode"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
 )
@@ -34,6 +35,9 @@ type identityModel struct {
 	WorkloadIdentity    types.String `tfsdk:"workload_identity"`
 	Audience            types.String `tfsdk:"audience"`
 	ServiceConnectionID types.String `tfsdk:"service_connection_id"`
+	Tag                 types.String `tfsdk:"tag"`
+	ClientID            types.String `tfsdk:"client_id"`
+	SigningAlgorithm    types.String `tfsdk:"signing_algorithm"`
 	Token               types.String `tfsdk:"token"`
 	ExpiresAt           types.String `tfsdk:"expires_at"`
 	Subject             types.String `tfsdk:"subject"`
@@ -51,17 +55,19 @@ func (e *identityEphemeral) Schema(_ context.Context, _ ephemeral.SchemaRequest,
 			"or a plan. To use it as a client assertion, set `workload_identity` on `clientcreds_token` instead.",
 		Attributes: map[string]schema.Attribute{
 			"workload_identity": schema.StringAttribute{Required: true,
-				MarkdownDescription: "The platform: `github_actions` (needs `permissions: id-token: write`), `azure_pipelines` " +
-					"(needs `System.AccessToken` mapped into the task's environment) or `gcp_metadata`.",
-				Validators: []validator.String{stringvalidator.OneOf(oauth.Platforms()...)},
+				MarkdownDescription: "The platform: " + platformsDesc,
+				Validators:          []validator.String{stringvalidator.OneOf(identity.Platforms()...)},
 			},
 			"audience": schema.StringAttribute{Optional: true,
-				MarkdownDescription: "Audience (`aud`) to request. Defaults to the platform's default for `github_actions`; required " +
-					"for `gcp_metadata`; not settable for `azure_pipelines` (always `api://AzureADTokenExchange`).",
+				MarkdownDescription: "Audience (`aud`) to request. " + audienceDesc,
 			},
 			"service_connection_id": schema.StringAttribute{Optional: true,
 				MarkdownDescription: "Azure DevOps service connection for `azure_pipelines`. Defaults to `AZURESUBSCRIPTION_SERVICE_CONNECTION_ID`.",
 			},
+			"tag":       schema.StringAttribute{Optional: true, MarkdownDescription: tagDesc},
+			"client_id": schema.StringAttribute{Optional: true, MarkdownDescription: clientIDDesc},
+			"signing_algorithm": schema.StringAttribute{Optional: true, MarkdownDescription: awsAlgorithmDesc,
+				Validators: []validator.String{stringvalidator.OneOf(identity.AWSRS256, identity.AWSES384)}},
 			"token":      schema.StringAttribute{Computed: true, Sensitive: true, MarkdownDescription: "The identity token (a JWT). Sensitive."},
 			"expires_at": schema.StringAttribute{Computed: true, MarkdownDescription: "RFC 3339 time of the token's `exp`; null when it has none."},
 			"subject": schema.StringAttribute{Computed: true,
@@ -76,14 +82,22 @@ func (e *identityEphemeral) Configure(_ context.Context, req ephemeral.Configure
 	e.pd = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
+// identityResourceLifetime is the lifetime asked for where the platform
+// lets the caller choose (aws).
+const identityResourceLifetime = 15 * time.Minute
+
 func (m *identityModel) source() oauth.IdentitySource {
-	return oauth.IdentitySource{Platform: oauth.Platform(m.WorkloadIdentity.ValueString()), Audience: m.Audience.ValueString(),
-		ServiceConnectionID: m.ServiceConnectionID.ValueString()}
+	return identity.New(identity.Spec{Platform: m.WorkloadIdentity.ValueString(), Audience: m.Audience.ValueString(),
+		ServiceConnectionID: m.ServiceConnectionID.ValueString(), Tag: m.Tag.ValueString(),
+		ClientID: m.ClientID.ValueString(), SigningAlgorithm: m.SigningAlgorithm.ValueString(),
+		// Handed to a tool that may use it for a while, unlike an assertion.
+		Lifetime: identityResourceLifetime})
 }
 
 // identityArgs renames the token resource's workload arguments to this one's.
 var identityArgs = map[string]string{oauth.ArgWorkloadIdentity: "workload_identity", oauth.ArgWorkloadAudience: "audience",
-	oauth.ArgWorkloadConnection: "service_connection_id"}
+	oauth.ArgWorkloadConnection: "service_connection_id", identity.ArgTag: "tag", identity.ArgClientID: "client_id",
+	identity.ArgSigningAlgorithm: "signing_algorithm"}
 
 func identityDiag(err error) diag.Diagnostic {
 	var ae *oauth.ArgError
@@ -98,8 +112,13 @@ func identityDiag(err error) diag.Diagnostic {
 func (e *identityEphemeral) ValidateConfig(ctx context.Context, req ephemeral.ValidateConfigRequest, resp *ephemeral.ValidateConfigResponse) {
 	var m identityModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() || m.WorkloadIdentity.IsUnknown() || m.Audience.IsUnknown() || m.ServiceConnectionID.IsUnknown() {
+	if resp.Diagnostics.HasError() {
 		return
+	}
+	for _, v := range []types.String{m.WorkloadIdentity, m.Audience, m.ServiceConnectionID, m.Tag, m.ClientID, m.SigningAlgorithm} {
+		if v.IsUnknown() {
+			return
+		}
 	}
 	if err := m.source().Check(); err != nil {
 		resp.Diagnostics.Append(identityDiag(err))
