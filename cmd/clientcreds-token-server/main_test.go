@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -143,7 +144,7 @@ func TestServeAndStop(t *testing.T) {
 	cmd.Env = append(os.Environ(), "TEST_SECRET=s3cr'et")
 	stdout, err := cmd.StdoutPipe()
 	must(t, err)
-	var stderr bytes.Buffer
+	var stderr syncBuffer
 	cmd.Stderr = &stderr
 	must(t, cmd.Start())
 	defer func() { _ = cmd.Process.Kill() }()
@@ -226,7 +227,7 @@ func TestServeAndStop(t *testing.T) {
 // Told to listen beyond loopback, it says so loudly (and still serves).
 func TestWarnsBeyondLoopback(t *testing.T) {
 	cmd := exec.Command(bin, "-addr", "0.0.0.0:0")
-	var stderr bytes.Buffer
+	var stderr syncBuffer
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
 	must(t, err)
@@ -235,9 +236,33 @@ func TestWarnsBeyondLoopback(t *testing.T) {
 	if _, err := bufio.NewReader(stdout).ReadString('\n'); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(stderr.String(), "WARNING: "+name+" listens on 0.0.0.0:0") {
+	// The warning precedes the issuer, but stderr is copied by another
+	// goroutine: give it a moment.
+	want := "WARNING: " + name + " listens on 0.0.0.0:0"
+	for i := 0; i < 100 && !strings.Contains(stderr.String(), want); i++ {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !strings.Contains(stderr.String(), want) {
 		t.Errorf("no warning: %s", stderr.String())
 	}
+}
+
+// syncBuffer is a bytes.Buffer a running command writes while the test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // sourceEnv reads the env file through sh, as a CI step would.
