@@ -53,6 +53,7 @@ type issuerConfig struct {
 type settings struct {
 	addr, issuerFile, envFile string
 	opts                      oauthtest.Options
+	written                   []string // the files this run wrote
 }
 
 // listFlag collects a repeatable flag.

@@ -119,7 +119,7 @@ func start(args []string, stdout io.Writer) (*oauthtest.Server, settings, error)
 		}
 		return nil, s, usageError{fmt.Errorf("-addr %s: %v", s.addr, err)}
 	}
-	if err := writeFiles(srv, s); err != nil {
+	if err := writeFiles(srv, &s); err != nil {
 		srv.Close()
 		removeFiles(s)
 		return nil, s, usageError{err}
@@ -128,12 +128,14 @@ func start(args []string, stdout io.Writer) (*oauthtest.Server, settings, error)
 }
 
 // writeFiles writes the issuer and env files, each whole or not at all (a
-// temporary file renamed), so a reader polling for them never sees half.
-func writeFiles(srv *oauthtest.Server, s settings) error {
+// temporary file renamed), so a reader polling for them never sees half. It
+// records what it wrote in s.written, which is what removeFiles removes.
+func writeFiles(srv *oauthtest.Server, s *settings) error {
 	if s.issuerFile != "" {
 		if err := writeAtomic(s.issuerFile, srv.Issuer+"\n"); err != nil {
 			return fmt.Errorf("-issuer-file: %v", unwrapPath(err))
 		}
+		s.written = append(s.written, s.issuerFile)
 	}
 	if s.envFile != "" {
 		var b strings.Builder
@@ -144,6 +146,7 @@ func writeFiles(srv *oauthtest.Server, s settings) error {
 		if err := writeAtomic(s.envFile, b.String()); err != nil {
 			return fmt.Errorf("-env-file: %v", unwrapPath(err))
 		}
+		s.written = append(s.written, s.envFile)
 	}
 	return nil
 }
@@ -168,10 +171,8 @@ func writeAtomic(path, content string) error {
 }
 
 func removeFiles(s settings) {
-	for _, p := range []string{s.issuerFile, s.envFile} {
-		if p != "" {
-			_ = os.Remove(p)
-		}
+	for _, p := range s.written {
+		_ = os.Remove(p)
 	}
 }
 
