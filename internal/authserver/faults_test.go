@@ -90,9 +90,11 @@ func TestFaultsRateLimitPerClient(t *testing.T) {
 
 func TestFaultsRevokeOlder(t *testing.T) {
 	s := startTest(t, Options{Faults: Faults{RevokeOlder: true}})
-	first := post(t, s, "a", nil).body["access_token"].(string)
-	other := post(t, s, "b", nil).body["access_token"].(string)
-	second := post(t, s, "a", nil).body["access_token"].(string)
+	token := func(client string) string {
+		tok, _ := post(t, s, client, nil).body["access_token"].(string)
+		return tok
+	}
+	first, other, second := token("a"), token("b"), token("a")
 	if s.Issued(first) || !s.Issued(second) || !s.Issued(other) {
 		t.Errorf("after a second token: first valid %v, second %v, other client's %v", s.Issued(first), s.Issued(second), s.Issued(other))
 	}
