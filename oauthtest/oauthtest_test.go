@@ -1,8 +1,17 @@
 package oauthtest
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
 )
 
 func TestValidate(t *testing.T) {
@@ -36,5 +45,43 @@ func TestDefaultsAndEnv(t *testing.T) {
 	}
 	if got := strings.Join(names, " "); got != "CLIENTCREDS_ISSUER CLIENTCREDS_TOKEN_URL CLIENTCREDS_DISCOVERY_URL CLIENTCREDS_API_URL CLIENTCREDS_CLIENT_ID CLIENTCREDS_CLIENT_SECRET CLIENTCREDS_STATS_URL" {
 		t.Errorf("Env names: %s", got)
+	}
+}
+
+// A client registered with a public key authenticates with private_key_jwt.
+func TestPrivateKeyJWT(t *testing.T) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := Start(t, Options{
+		Clients:     []Client{{ID: "signer", PublicKey: key.Public()}},
+		AuthMethods: []string{"private_key_jwt"},
+	})
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: key}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	assertion, err := jwt.Signed(signer).Claims(jwt.Claims{Issuer: "signer", Subject: "signer", Audience: jwt.Audience{s.TokenURL()},
+		ID: "jti-1", IssuedAt: jwt.NewNumericDate(now), NotBefore: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(now.Add(time.Minute))}).Serialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.PostForm(s.TokenURL(), url.Values{
+		"grant_type":            {"client_credentials"},
+		"client_id":             {"signer"},
+		"client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"},
+		"client_assertion":      {assertion},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || s.Stats().ByClient["signer"].TokensIssued != 1 {
+		t.Errorf("private_key_jwt: %d, stats %+v", resp.StatusCode, s.Stats())
+	}
+	if s.ClientSecret != "" {
+		t.Errorf("a key-only client has a secret")
 	}
 }

@@ -3,7 +3,12 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"net"
@@ -292,5 +297,32 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A client with a public key alone (-client-key ID=PEMFILE, a PUBLIC KEY or
+// a CERTIFICATE block) is registered; the env file then has no secret.
+func TestKeyOnlyClient(t *testing.T) {
+	dir := t.TempDir()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	must(t, err)
+	der, err := x509.MarshalPKIXPublicKey(key.Public())
+	must(t, err)
+	pub := filepath.Join(dir, "signer.pub.pem")
+	must(t, os.WriteFile(pub, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o600))
+	env := filepath.Join(dir, "server.env")
+	cmd := exec.Command(bin, "-client-key", "signer="+pub, "-env-file", env)
+	stdout, err := cmd.StdoutPipe()
+	must(t, err)
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	must(t, cmd.Start())
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	if _, err := bufio.NewReader(stdout).ReadString('\n'); err != nil {
+		t.Fatalf("did not start: %v; stderr %s", err, stderr.String())
+	}
+	vars := sourceEnv(t, env)
+	if vars["CLIENTCREDS_CLIENT_ID"] != "signer" || vars["CLIENTCREDS_CLIENT_SECRET"] != "" {
+		t.Errorf("env file: %v", vars)
 	}
 }
