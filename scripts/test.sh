@@ -54,6 +54,7 @@ done
 
 step "docs check"
 ./scripts/docs-check.sh || fail=1
+step "examples: terraform test and tofu test, the token server, examples/acceptance"; ./scripts/test-examples.sh || fail=1
 
 cat "$summary"
 rm -f "$summary" "$summary.bin"

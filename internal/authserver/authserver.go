@@ -6,6 +6,7 @@
 package authserver
 
 import (
+	"context"
 	"crypto"
 	"crypto/rand"
 	"crypto/tls"
@@ -95,6 +96,18 @@ type Options struct {
 	// server's own logic (after the request is counted), for tests of
 	// misbehaving servers.
 	TokenHandler http.HandlerFunc
+	// Faults are the failures in force from the start; see SetFaults.
+	Faults Faults
+	// ClientScopes and ClientAudiences, for the clients they name, are the
+	// only scopes and audiences those clients may request; other clients
+	// may request any.
+	ClientScopes, ClientAudiences map[string][]string
+	// ScopesSupported is published in the discovery document; "read" and
+	// "write" by default.
+	ScopesSupported []string
+	// Admin serves GET /stats (Stats as JSON) and GET or PUT /faults (the
+	// Faults in force) at the root of the server.
+	Admin bool
 }
 
 // Request is what the token endpoint received, for assertions.
@@ -135,6 +148,12 @@ type Server struct {
 	issuedAt   map[string]time.Time
 	apiCalls   int
 	dpop       dpopState
+	faults     Faults
+	stats      Stats
+	// issuedTo holds, per client, when its recent tokens were issued (for
+	// the rate limit); clientTokens its valid tokens (for RevokeOlder).
+	issuedTo     map[string][]time.Time
+	clientTokens map[string][]string
 }
 
 // Start listens on 127.0.0.1 on a free port and serves until Close.
@@ -161,7 +180,9 @@ func StartOn(addr string, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: opts, listener: l, tokens: map[string]string{}, jtis: map[string]bool{}, dpop: dpop}
+	s := &Server{opts: opts, listener: l, tokens: map[string]string{}, jtis: map[string]bool{}, dpop: dpop,
+		faults: opts.Faults, stats: Stats{ByClient: map[string]ClientStats{}},
+		issuedTo: map[string][]time.Time{}, clientTokens: map[string][]string{}}
 	s.URL = "http://" + l.Addr().String()
 	if opts.TLS != nil {
 		cfg := opts.TLS.Clone()
@@ -180,6 +201,11 @@ func StartOn(addr string, opts Options) (*Server, error) {
 	mux.HandleFunc("POST "+opts.IssuerPath+"/mtls"+opts.TokenPath, s.token)
 	mux.HandleFunc("POST "+opts.IssuerPath+"/revoke", s.revoke)
 	mux.HandleFunc("GET /api/whoami", s.whoami)
+	if opts.Admin {
+		mux.HandleFunc("GET /stats", s.statsHandler)
+		mux.HandleFunc("GET /faults", s.faultsHandler)
+		mux.HandleFunc("PUT /faults", s.faultsHandler)
+	}
 	s.srv = &http.Server{Handler: s.delayed(mux), ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
 	go s.srv.Serve(l) //nolint:errcheck // returns on Close
 	return s, nil
@@ -187,6 +213,20 @@ func StartOn(addr string, opts Options) (*Server, error) {
 
 // Close stops the server.
 func (s *Server) Close() { _ = s.srv.Close() }
+
+// Shutdown stops the server gracefully: it stops listening, lets requests
+// in flight finish, and gives up on them when ctx ends.
+func (s *Server) Shutdown(ctx context.Context) error { return s.srv.Shutdown(ctx) }
+
+// StatsURL is the stats endpoint's URL (served with Options.Admin).
+func (s *Server) StatsURL() string { return s.URL + "/stats" }
+
+// FaultsURL is the faults endpoint's URL (served with Options.Admin).
+func (s *Server) FaultsURL() string { return s.URL + "/faults" }
+
+// APIURL is the protected API's URL: it answers 200 with the client id to a
+// token the server issued and has not revoked, 401 otherwise.
+func (s *Server) APIURL() string { return s.URL + "/api/whoami" }
 
 // TokenURL is the token endpoint's URL.
 func (s *Server) TokenURL() string { return s.Issuer + s.opts.TokenPath }
@@ -260,7 +300,7 @@ func (s *Server) discovery(w http.ResponseWriter, _ *http.Request) {
 		"jwks_uri":                              s.Issuer + "/.well-known/jwks",
 		"grant_types_supported":                 []string{"client_credentials"},
 		"token_endpoint_auth_methods_supported": s.opts.AuthMethods,
-		"scopes_supported":                      []string{"read", "write"},
+		"scopes_supported":                      s.scopesSupported(),
 		"response_types_supported":              []string{"token"},
 	}
 	if s.opts.MTLSAliases {
@@ -272,7 +312,49 @@ func (s *Server) discovery(w http.ResponseWriter, _ *http.Request) {
 // MTLSTokenURL is the token endpoint published as the mTLS alias.
 func (s *Server) MTLSTokenURL() string { return s.Issuer + "/mtls" + s.opts.TokenPath }
 
+func (s *Server) scopesSupported() []string {
+	if len(s.opts.ScopesSupported) > 0 {
+		return s.opts.ScopesSupported
+	}
+	return []string{"read", "write"}
+}
+
+// statusRecorder remembers the status a handler answered.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	fault  bool // the answer is an injected fault
+}
+
+func markFault(w http.ResponseWriter) {
+	if r, ok := w.(*statusRecorder); ok {
+		r.fault = true
+	}
+}
+
+func (r *statusRecorder) WriteHeader(status int) {
+	r.status = status
+	r.ResponseWriter.WriteHeader(status)
+}
+
 func (s *Server) token(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.stats.TokenRequests++
+	latency := time.Duration(s.faults.Latency)
+	s.mu.Unlock()
+	if latency > 0 {
+		time.Sleep(latency)
+	}
+	rw := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	s.answerToken(rw, r)
+	s.mu.Lock()
+	if rw.status >= 400 && !rw.fault {
+		s.stats.Refused++
+	}
+	s.mu.Unlock()
+}
+
+func (s *Server) answerToken(w http.ResponseWriter, r *http.Request) {
 	if s.opts.TokenHandler != nil {
 		s.mu.Lock()
 		s.requests = append(s.requests, Request{ContentType: r.Header.Get("Content-Type"), Header: r.Header.Clone()})
@@ -283,15 +365,28 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	rec, params, ok := s.readTokenRequest(w, r)
 	s.mu.Lock()
 	s.requests = append(s.requests, rec)
+	cs := s.stats.ByClient[rec.ClientID]
+	cs.TokenRequests++
+	s.stats.ByClient[rec.ClientID] = cs
 	s.mu.Unlock()
 	if !ok {
 		return
 	}
 	s.mu.Lock()
 	failing := len(s.requests) <= s.opts.FailFirst
+	if failing {
+		s.stats.Faulted++
+	}
 	s.mu.Unlock()
 	if failing {
+		markFault(w)
 		oauthError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "try again")
+		return
+	}
+	if s.injectFault(w, rec.ClientID) {
+		return
+	}
+	if !s.checkPolicy(w, rec.ClientID, params.Get("scope"), params.Get("audience")) {
 		return
 	}
 	exchange, bearer := params.Get("grant_type") == tokenExchange, params.Get("grant_type") == jwtBearerGrant
@@ -349,6 +444,21 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		s.issuedAt = map[string]time.Time{}
 	}
 	s.issuedAt[tok] = s.opts.Now()
+	s.issuedTo[rec.ClientID] = append(s.issuedTo[rec.ClientID], s.opts.Now())
+	s.stats.TokensIssued++
+	cs = s.stats.ByClient[rec.ClientID]
+	cs.TokensIssued++
+	s.stats.ByClient[rec.ClientID] = cs
+	if s.faults.RevokeOlder {
+		for _, old := range s.clientTokens[rec.ClientID] {
+			if _, valid := s.tokens[old]; valid {
+				delete(s.tokens, old)
+				s.stats.RevokedByNewer++
+			}
+		}
+		s.clientTokens[rec.ClientID] = nil
+	}
+	s.clientTokens[rec.ClientID] = append(s.clientTokens[rec.ClientID], tok)
 	s.mu.Unlock()
 	resp := map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": s.opts.ExpiresIn}
 	if jkt != "" {

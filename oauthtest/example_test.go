@@ -1,0 +1,73 @@
+package oauthtest_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/oauthtest"
+)
+
+// A test starts the server, points the code under test at Issuer or
+// TokenURL with ClientID and ClientSecret, and checks what the server saw.
+// The server stops when the test ends.
+func ExampleStart() {
+	testTokenEndpoint := func(t *testing.T) {
+		srv := oauthtest.Start(t, oauthtest.Options{IssuerPath: "/identity"})
+
+		resp, err := http.PostForm(srv.TokenURL(), url.Values{
+			"grant_type":    {"client_credentials"},
+			"client_id":     {srv.ClientID},
+			"client_secret": {srv.ClientSecret},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var tok struct {
+			AccessToken string `json:"access_token"`
+			ExpiresIn   int    `json:"expires_in"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil {
+			t.Fatal(err)
+		}
+		if !srv.Issued(tok.AccessToken) || tok.ExpiresIn != 43200 || srv.Stats().TokensIssued != 1 {
+			t.Errorf("unexpected token answer")
+		}
+	}
+	_ = testTokenEndpoint // a func TestX(t *testing.T) in real code
+}
+
+// Faults make the next requests fail; here Epicollect5's limits: JSON bodies
+// only, ten tokens an hour, and each token revoking the one before.
+func ExampleServer_SetFaults() {
+	srv, err := oauthtest.Listen("127.0.0.1:0", oauthtest.Options{
+		Clients:       []oauthtest.Client{{ID: "1234", Secret: "s3cret"}},
+		Body:          oauthtest.BodyJSON,
+		TokenLifetime: 2 * time.Hour,
+		Faults:        oauthtest.Faults{RateLimit: 10, RevokeOlder: true},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer srv.Close()
+	srv.SetFaults(oauthtest.Faults{TooManyRequests: 1, RetryAfter: oauthtest.Duration(30 * time.Second)})
+	body := `{"grant_type":"client_credentials","client_id":1234,"client_secret":"s3cret"}`
+	for range 2 {
+		resp, err := http.Post(srv.TokenURL(), "application/vnd.api+json", strings.NewReader(body))
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		resp.Body.Close()
+		fmt.Println(resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	// Output:
+	// 429 30
+	// 200
+}
