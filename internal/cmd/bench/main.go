@@ -46,6 +46,7 @@ func main() {
 	latency := flag.Duration("latency", 100*time.Millisecond, "added server latency for the second column")
 	stepsOnly := flag.Bool("steps-only", false, "print only what a one-token plan pays each provider process, request by request, beside the floor provider, and the binary sizes")
 	compare := flag.String("compare", "", "a directory holding another build of terraform-provider-clientcreds (an older version, say) whose plan steps to print beside this one's")
+	untracedEnv := flag.String("untraced-env", "", "space-separated NAME=VALUE settings added to the environment of the untraced plans (to try one, e.g. 'TF_LOG_SDK=off')")
 	flag.Parse()
 
 	tf, err := exec.LookPath("terraform")
@@ -61,7 +62,7 @@ func main() {
 	rc := cliConfig(work, "terraformrc", map[string]string{"clientcreds": b.providerDir})
 
 	if *stepsOnly {
-		printSteps(tf, work, b, *compare, *runs)
+		printSteps(tf, work, b, *compare, strings.Fields(*untracedEnv), *runs)
 		printSizes(work, b)
 		return
 	}
@@ -85,7 +86,7 @@ func main() {
 	}
 	cachedPlanApply(tf, rc, work)
 	fleet(tf, rc, work)
-	printSteps(tf, work, b, *compare, *runs)
+	printSteps(tf, work, b, *compare, strings.Fields(*untracedEnv), *runs)
 	printSizes(work, b)
 }
 

@@ -63,9 +63,10 @@ func summarise(all map[string][]time.Duration, runs int) steps {
 
 // planner runs one configuration's plans, traced or timed.
 type planner struct {
-	tf, dir, bin string // bin: the plugin's binary name, to find its lines in the trace
-	traceRC      string // CLI configuration with the release-like builds
-	timedRC      string // CLI configuration with the builds that time themselves
+	tf, dir, bin string   // bin: the plugin's binary name, to find its lines in the trace
+	traceRC      string   // CLI configuration with the release-like builds
+	timedRC      string   // CLI configuration with the builds that time themselves
+	timedEnv     []string // more environment for the timed plans
 	traced       map[string][]time.Duration
 	timed        map[string][]time.Duration
 }
@@ -88,7 +89,7 @@ func (p *planner) runTraced(i int) {
 
 func (p *planner) runTimed(i int) {
 	logPath := filepath.Join(p.dir, fmt.Sprintf("rpc-%d.log", i))
-	p.plan(p.timedRC, rpctime.EnvVar+"="+logPath)
+	p.plan(p.timedRC, append([]string{rpctime.EnvVar + "=" + logPath}, p.timedEnv...)...)
 	for name, ds := range readRPCLog(logPath) {
 		p.timed[name] = append(p.timed[name], ds...)
 	}
@@ -97,8 +98,9 @@ func (p *planner) runTimed(i int) {
 // printSteps plans one token with this provider and one GET with the floor,
 // runs times each, alternating, and prints the table; with compare (a
 // directory holding another build of terraform-provider-clientcreds), that
-// build's traced steps too.
-func printSteps(tf, work string, b builds, compare string, runs int) {
+// build's traced steps too. untracedEnv is added to the environment of the
+// untraced plans (to try a setting, such as TF_LOG_SDK=off).
+func printSteps(tf, work string, b builds, compare string, untracedEnv []string, runs int) {
 	srv, err := authserver.Start(authserver.Options{IssuerPath: "/identity", Clients: map[string]string{"client-0": secret}})
 	check(err)
 	defer srv.Close()
@@ -108,7 +110,7 @@ func printSteps(tf, work string, b builds, compare string, runs int) {
 		dir := filepath.Join(work, name)
 		check(os.MkdirAll(dir, 0o700))
 		check(os.WriteFile(filepath.Join(dir, "main.tf"), []byte(config), 0o600))
-		return &planner{tf: tf, dir: dir, bin: bin, traceRC: traceRC, timedRC: timedRC,
+		return &planner{tf: tf, dir: dir, bin: bin, traceRC: traceRC, timedRC: timedRC, timedEnv: untracedEnv,
 			traced: map[string][]time.Duration{}, timed: map[string][]time.Duration{}}
 	}
 	token := fmt.Sprintf("terraform {\n  required_providers {\n    clientcreds = { source = \"clientcreds/clientcreds\" }\n  }\n}\n"+
@@ -141,6 +143,9 @@ func printSteps(tf, work string, b builds, compare string, runs int) {
 	fmt.Printf("\nwhat a one-token plan pays each provider process, per request (median of %d plans; ×N: requests per plan)\n", runs)
 	fmt.Printf("trace: from TF_LOG=trace stamps (ms resolution, logging included); untraced: timed in the process, no logging\n")
 	fmt.Printf("floor: cmd/bench/floor, one framework data source making one GET to the same server; target: each request within %v of the floor's\n\n", rpcTarget)
+	if len(untracedEnv) > 0 {
+		fmt.Printf("untraced plans with %s\n\n", strings.Join(untracedEnv, " "))
+	}
 	printStepTable(cols)
 }
 
