@@ -42,4 +42,4 @@ echo "release-check: goreleaser release --snapshot --clean, RELEASE_CHECK_VERSIO
 built=$(cd dist && ls -- *.zip)
 [ "$built" = "terraform-provider-clientcreds_${check_version}_linux_amd64.zip" ] ||
   fail "with RELEASE_CHECK_VERSION set, .goreleaser.yml should build one linux_amd64 zip; dist/ holds: $built"
-go run ./internal/cmd/releasecheck -dist dist -version "$check_version" -terraform "$tf" -tofu "$tofu"
+go run ./internal/cmd/releasecheck -dist "$PWD/dist" -version "$check_version" -terraform "$tf" -tofu "$tofu"
