@@ -3,7 +3,10 @@
 // rpctime when BENCH_RPC_LOG is set, and with BENCH_CPU_PROFILE set to a
 // directory, the whole process is CPU-profiled at 1 kHz into
 // DIR/cpu-PID.pprof (merge a plan's three processes, or many plans', with
-// `go tool pprof DIR/*.pprof`).
+// `go tool pprof DIR/*.pprof`); with BENCH_GO_TRACE set to a directory, it
+// writes a runtime/trace execution trace into DIR/trace-PID.out, whose
+// waits `go tool trace -pprof=net|sync|syscall|sched FILE` turns into
+// profiles (where a request spends wall time off the CPU).
 package main
 
 import (
@@ -13,6 +16,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
@@ -37,6 +41,19 @@ func main() {
 		}
 		defer func() {
 			pprof.StopCPUProfile()
+			_ = f.Close()
+		}()
+	}
+	if dir := os.Getenv("BENCH_GO_TRACE"); dir != "" {
+		f, err := os.Create(filepath.Join(dir, fmt.Sprintf("trace-%d.out", os.Getpid())))
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := trace.Start(f); err != nil {
+			log.Fatal(err)
+		}
+		defer func() {
+			trace.Stop()
 			_ = f.Close()
 		}()
 	}
