@@ -40,17 +40,24 @@ summary=$(mktemp)
 go build -o "$summary.bin" ./internal/cmd/testsummary || fail=1
 go test -race -count=1 -json -parallel 4 -timeout 30m ./... 2>&1 | "$summary.bin" -label tests -summary "$summary" || fail=1
 
-# Fuzz each parser and the sanitiser for a bounded number of executions; a
-# crasher is saved under the package's testdata/fuzz and fails the run. A
-# count, not a duration: with -fuzztime 10s Go 1.26's fuzz coordinator can
-# fail a target with "context deadline exceeded" and no crasher when the
-# deadline races a busy worker (golang/go#75804, fixed in Go 1.27).
-for target in oauth:FuzzParseTokenAnswer oauth:FuzzParseMetadata oauth:FuzzParsePrivateKey \
-  redact:FuzzSanitize redact:FuzzSanitizeEncodedEcho; do
-  step "fuzz ${target#*:} (${FUZZTIME:-10000x})"
-  out=$(go test -run '^$' -parallel 1 -fuzz "^${target#*:}\$" -fuzztime "${FUZZTIME:-10000x}" "./internal/${target%%:*}" 2>&1) &&
-    echo "$out" | tail -2 || { echo "$out"; fail=1; }
-done
+# Fuzz every target that `go test -list '^Fuzz'` finds, for a bounded number
+# of executions each; a crasher is saved under the package's testdata/fuzz
+# and fails the run. A count, not a duration: with -fuzztime 10s Go 1.26's
+# fuzz coordinator can fail a target with "context deadline exceeded" and no
+# crasher when the deadline races a busy worker (golang/go#75804, fixed in
+# Go 1.27).
+step "go test -list '^Fuzz' ./..."
+# One line per package with fuzz targets: the import path, then the targets
+# (-race: the test binaries are the ones the run above built).
+fuzz=$(go test -race -list '^Fuzz' ./... | awk '/^Fuzz/ { names = names " " $1 } /^(ok|FAIL)[ \t]/ { if (names != "") print $2 names; names = "" }') || fail=1
+[ -n "$fuzz" ] || { echo "test: go test -list found no fuzz target"; fail=1; }
+while read -r pkg targets; do
+  for target in $targets; do
+    step "fuzz $target in ${pkg#*/internal/} (${FUZZTIME:-10000x})"
+    out=$(go test -run '^$' -parallel 1 -fuzz "^$target\$" -fuzztime "${FUZZTIME:-10000x}" "$pkg" 2>&1) &&
+      echo "$out" | tail -2 || { echo "$out"; fail=1; }
+  done
+done <<< "$fuzz"
 
 step "docs check"
 ./scripts/docs-check.sh || fail=1

@@ -44,8 +44,9 @@ type result struct {
 func main() {
 	runs := flag.Int("runs", 5, "terraform plan runs per scenario and latency")
 	latency := flag.Duration("latency", 100*time.Millisecond, "added server latency for the second column")
-	stepsOnly := flag.Bool("steps-only", false, "print only what a plan pays the provider process, step by step")
+	stepsOnly := flag.Bool("steps-only", false, "print only what a one-token plan pays each provider process, request by request, beside the floor provider, and the binary sizes")
 	compare := flag.String("compare", "", "a directory holding another build of terraform-provider-clientcreds (an older version, say) whose plan steps to print beside this one's")
+	untracedEnv := flag.String("untraced-env", "", "space-separated NAME=VALUE settings added to the environment of the untraced plans (to try one, e.g. 'TF_LOG_SDK=off')")
 	flag.Parse()
 
 	tf, err := exec.LookPath("terraform")
@@ -57,15 +58,12 @@ func main() {
 		log.Fatal(err)
 	}
 	defer func() { _ = os.RemoveAll(work) }()
-	bin := filepath.Join(work, "bin")
-	if out, err := exec.Command("go", "build", "-o", filepath.Join(bin, "terraform-provider-clientcreds"), ".").CombinedOutput(); err != nil {
-		log.Fatalf("bench: go build: %v\n%s", err, out)
-	}
-	rc := filepath.Join(work, "terraformrc")
-	check(os.WriteFile(rc, []byte(fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"clientcreds/clientcreds\" = %q\n  }\n  direct {}\n}\n", bin)), 0o600))
+	b := buildAll(work)
+	rc := cliConfig(work, "terraformrc", map[string]string{"clientcreds": b.providerDir})
 
 	if *stepsOnly {
-		printSteps(tf, rc, work, *compare, *runs)
+		printSteps(tf, work, b, *compare, strings.Fields(*untracedEnv), *runs)
+		printSizes(work, b)
 		return
 	}
 	scenarios := []scenario{
@@ -88,31 +86,8 @@ func main() {
 	}
 	cachedPlanApply(tf, rc, work)
 	fleet(tf, rc, work)
-	printSteps(tf, rc, work, *compare, *runs)
-}
-
-// printSteps measures this build's plan steps and, with compare, another's.
-func printSteps(tf, rc, work, compare string, runs int) {
-	rows := map[string]map[string]time.Duration{"this build": planSteps(tf, rc, work, "steps", runs)}
-	names := []string{"this build"}
-	if compare != "" {
-		other := filepath.Join(work, "compare-terraformrc")
-		check(os.WriteFile(other, []byte(fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"clientcreds/clientcreds\" = %q\n  }\n  direct {}\n}\n", compare)), 0o600))
-		rows["compared"] = planSteps(tf, other, work, "steps-compared", runs)
-		names = append(names, "compared")
-	}
-	printPhases(rows, names)
-}
-
-// planSteps measures the steps of a one-token plan (see providerPhases).
-func planSteps(tf, rc, work, name string, runs int) map[string]time.Duration {
-	srv, err := authserver.Start(authserver.Options{IssuerPath: "/identity", Clients: map[string]string{"client-0": secret}})
-	check(err)
-	defer srv.Close()
-	dir := filepath.Join(work, name)
-	check(os.MkdirAll(dir, 0o700))
-	check(os.WriteFile(filepath.Join(dir, "main.tf"), []byte(config(scenario{n: 1, kind: "data"}, srv.Issuer)), 0o600))
-	return providerPhases(tf, rc, dir, "terraform-provider-clientcreds", runs)
+	printSteps(tf, work, b, *compare, strings.Fields(*untracedEnv), *runs)
+	printSizes(work, b)
 }
 
 // measure runs terraform plan runs times against a fresh server.

@@ -8,48 +8,202 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/authserver"
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/cmd/bench/rpctime"
 )
 
-// What one plan pays for the provider process, step by step, read from
-// Terraform's trace log: from starting the plugin to the first request it
-// serves (process start, Go initialisation, the plugin handshake), and how
-// long it takes to serve GetProviderSchema, ValidateDataResourceConfig and
-// ReadDataSource. Terraform starts the plugin three times per plan. Trace
-// logging slows every step (the framework logs each validator), so the
-// figures are for comparing providers or versions on one machine, not
-// absolute costs; the Go benchmark BenchmarkProtocol measures the same
-// requests in-process without logging.
+// What one plan of one token pays each provider process, request by
+// request, for this provider and for the floor (cmd/bench/floor: a
+// terraform-plugin-framework provider with one data source that makes one
+// GET to the same local server). Terraform starts the plugin three times
+// per plan. Two measures:
+//
+//   - trace: read from Terraform's TF_LOG=trace log (millisecond stamps),
+//     from starting the plugin to the first request it serves (process
+//     start, Go initialisation, the plugin handshake) and from each request
+//     received to served. Trace logging slows every request (the framework
+//     logs each validator), so these are for comparing, not absolute.
+//   - untraced: no TF_LOG; each request timed inside the process by
+//     rpctime (the timed build of this provider, cmd/bench/timed, and the
+//     floor itself), from the server receiving the request to its answer.
+//
+// The target, printed beside the figures, is each request within 2 ms of
+// the floor's.
 
 var (
-	logTime    = regexp.MustCompile(`^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z) `)
-	rpcName    = regexp.MustCompile(`tf_rpc=([A-Za-z]+)`)
-	phaseOrder = []string{"start to first RPC", "GetProviderSchema", "ValidateDataResourceConfig", "ReadDataSource"}
+	logTime = regexp.MustCompile(`^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z) `)
+	rpcName = regexp.MustCompile(`tf_rpc=([A-Za-z]+)`)
+	// The steps in the order a plan takes them.
+	stepOrder = []string{"start to first RPC", "GetProviderSchema", "ValidateProviderConfig", "ConfigureProvider",
+		"ValidateDataResourceConfig", "ReadDataSource"}
 )
 
-// providerPhases runs plan runs times on dir (with one data source of the
-// provider whose binary name is bin) and returns the median of each phase.
-func providerPhases(tf, rc, dir, bin string, runs int) map[string]time.Duration {
-	all := map[string][]time.Duration{}
-	for i := range runs {
-		logPath := filepath.Join(dir, fmt.Sprintf("trace-%d.log", i))
-		cmd := exec.Command(tf, "-chdir="+dir, "plan", "-input=false", "-no-color", "-lock=false", "-refresh=false")
-		cmd.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+rc, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1",
-			"TF_LOG=trace", "TF_LOG_PATH="+logPath)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			check(fmt.Errorf("terraform plan with trace: %v\n%s", err, out))
-		}
-		for name, ds := range readPhases(logPath, bin) {
-			all[name] = append(all[name], ds...)
-		}
-	}
-	med := map[string]time.Duration{}
+const rpcTarget = 2 * time.Millisecond
+
+// steps are one column of the table: each step's median and how many
+// times a plan takes it.
+type steps struct {
+	median  map[string]time.Duration
+	perPlan map[string]float64
+}
+
+func summarise(all map[string][]time.Duration, runs int) steps {
+	s := steps{median: map[string]time.Duration{}, perPlan: map[string]float64{}}
 	for name, ds := range all {
 		slices.Sort(ds)
-		med[name] = ds[len(ds)/2]
+		s.median[name] = ds[len(ds)/2]
+		s.perPlan[name] = float64(len(ds)) / float64(runs)
 	}
-	return med
+	return s
+}
+
+// planner runs one configuration's plans, traced or timed.
+type planner struct {
+	tf, dir, bin string   // bin: the plugin's binary name, to find its lines in the trace
+	traceRC      string   // CLI configuration with the release-like builds
+	timedRC      string   // CLI configuration with the builds that time themselves
+	timedEnv     []string // more environment for the timed plans
+	traced       map[string][]time.Duration
+	timed        map[string][]time.Duration
+}
+
+func (p *planner) plan(rc string, env ...string) {
+	cmd := exec.Command(p.tf, "-chdir="+p.dir, "plan", "-input=false", "-no-color", "-lock=false", "-refresh=false")
+	cmd.Env = append(append(os.Environ(), "TF_CLI_CONFIG_FILE="+rc, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1"), env...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		check(fmt.Errorf("terraform plan in %s: %v\n%s", p.dir, err, out))
+	}
+}
+
+func (p *planner) runTraced(i int) {
+	logPath := filepath.Join(p.dir, fmt.Sprintf("trace-%d.log", i))
+	p.plan(p.traceRC, "TF_LOG=trace", "TF_LOG_PATH="+logPath)
+	for name, ds := range readPhases(logPath, p.bin) {
+		p.traced[name] = append(p.traced[name], ds...)
+	}
+}
+
+func (p *planner) runTimed(i int) {
+	logPath := filepath.Join(p.dir, fmt.Sprintf("rpc-%d.log", i))
+	p.plan(p.timedRC, append([]string{rpctime.EnvVar + "=" + logPath}, p.timedEnv...)...)
+	for name, ds := range readRPCLog(logPath) {
+		p.timed[name] = append(p.timed[name], ds...)
+	}
+}
+
+// printSteps plans one token with this provider and one GET with the floor,
+// runs times each, alternating, and prints the table; with compare (a
+// directory holding another build of terraform-provider-clientcreds), that
+// build's traced steps too. untracedEnv is added to the environment of the
+// untraced plans (to try a setting, such as TF_LOG_SDK=off).
+func printSteps(tf, work string, b builds, compare string, untracedEnv []string, runs int) {
+	srv, err := authserver.Start(authserver.Options{IssuerPath: "/identity", Clients: map[string]string{"client-0": secret}})
+	check(err)
+	defer srv.Close()
+	traceRC := cliConfig(work, "steps-trace.tfrc", map[string]string{"clientcreds": b.providerDir, "floor": b.floorDir})
+	timedRC := cliConfig(work, "steps-timed.tfrc", map[string]string{"clientcreds": b.timedDir, "floor": b.floorDir})
+	newPlanner := func(name, bin, config string) *planner {
+		dir := filepath.Join(work, name)
+		check(os.MkdirAll(dir, 0o700))
+		check(os.WriteFile(filepath.Join(dir, "main.tf"), []byte(config), 0o600))
+		return &planner{tf: tf, dir: dir, bin: bin, traceRC: traceRC, timedRC: timedRC, timedEnv: untracedEnv,
+			traced: map[string][]time.Duration{}, timed: map[string][]time.Duration{}}
+	}
+	token := fmt.Sprintf("terraform {\n  required_providers {\n    clientcreds = { source = \"clientcreds/clientcreds\" }\n  }\n}\n"+
+		"data \"clientcreds_token\" \"t\" {\n  token_url     = %q\n  client_id     = \"client-0\"\n  client_secret = %q\n}\n", srv.TokenURL(), secret)
+	get := fmt.Sprintf("terraform {\n  required_providers {\n    floor = { source = \"clientcreds/floor\" }\n  }\n}\n"+
+		"data \"floor_get\" \"t\" {\n  url = %q\n}\n", srv.Issuer+"/.well-known/openid-configuration")
+	this := newPlanner("steps-clientcreds", "terraform-provider-clientcreds", token)
+	floor := newPlanner("steps-floor", "terraform-provider-floor", get)
+	var other *planner
+	if compare != "" {
+		other = newPlanner("steps-compared", "terraform-provider-clientcreds", token)
+		other.traceRC = cliConfig(work, "steps-compared.tfrc", map[string]string{"clientcreds": compare})
+	}
+	for i := range runs {
+		this.runTraced(i)
+		floor.runTraced(i)
+		this.runTimed(i)
+		floor.runTimed(i)
+		if other != nil {
+			other.runTraced(i)
+		}
+	}
+	cols := []column{
+		{"clientcreds trace", summarise(this.traced, runs)}, {"floor trace", summarise(floor.traced, runs)},
+		{"clientcreds", summarise(this.timed, runs)}, {"floor", summarise(floor.timed, runs)},
+	}
+	if other != nil {
+		cols = append(cols, column{"compared trace", summarise(other.traced, runs)})
+	}
+	fmt.Printf("\nwhat a one-token plan pays each provider process, per request (median of %d plans; ×N: requests per plan)\n", runs)
+	fmt.Printf("trace: from TF_LOG=trace stamps (ms resolution, logging included); untraced: timed in the process, no logging\n")
+	fmt.Printf("floor: cmd/bench/floor, one framework data source making one GET to the same server; target: each request within %v of the floor's\n\n", rpcTarget)
+	if len(untracedEnv) > 0 {
+		fmt.Printf("untraced plans with %s\n\n", strings.Join(untracedEnv, " "))
+	}
+	printStepTable(cols)
+}
+
+type column struct {
+	name string
+	s    steps
+}
+
+func printStepTable(cols []column) {
+	fmt.Printf("| %-32s |", "step")
+	for _, c := range cols {
+		fmt.Printf(" %17s |", c.name)
+	}
+	fmt.Printf(" %-42s |\n|%s|", "target: within 2 ms of the floor", dashes(34))
+	for range cols {
+		fmt.Printf("%s|", dashes(19))
+	}
+	fmt.Printf("%s|\n", dashes(44))
+	for _, step := range stepOrder {
+		label := step
+		if n := cols[0].s.perPlan[step]; n > 1 {
+			label = fmt.Sprintf("%s ×%g", step, n)
+		}
+		fmt.Printf("| %-32s |", label)
+		for _, c := range cols {
+			if d, ok := c.s.median[step]; ok {
+				fmt.Printf(" %14.2f ms |", float64(d.Microseconds())/1000)
+			} else {
+				fmt.Printf(" %17s |", "-")
+			}
+		}
+		fmt.Printf(" %-42s |\n", verdict(step, cols))
+	}
+}
+
+// verdict compares this provider with the floor, traced and untraced.
+func verdict(step string, cols []column) string {
+	if step == "start to first RPC" {
+		return "(not a request)"
+	}
+	var parts []string
+	for _, pair := range [][2]int{{0, 1}, {2, 3}} {
+		a, okA := cols[pair[0]].s.median[step]
+		b, okB := cols[pair[1]].s.median[step]
+		if !okA || !okB {
+			continue
+		}
+		word := "met"
+		if a-b > rpcTarget {
+			word = "MISSED"
+		}
+		kind := "trace"
+		if pair[0] == 2 {
+			kind = "untraced"
+		}
+		parts = append(parts, fmt.Sprintf("%s %+.1f %s", kind, float64((a-b).Microseconds())/1000, word))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // readPhases reads one trace log: each start of the plugin named bin to
@@ -96,26 +250,18 @@ func readPhases(path, bin string) map[string][]time.Duration {
 	return out
 }
 
-func printPhases(rows map[string]map[string]time.Duration, names []string) {
-	fmt.Printf("\nwhat one plan pays the provider process (median under TF_LOG=trace; slower than without, for comparison)\n\n")
-	fmt.Printf("| %-28s |", "step")
-	for _, n := range names {
-		fmt.Printf(" %14s |", n)
-	}
-	fmt.Printf("\n|%s|", dashes(30))
-	for range names {
-		fmt.Printf("%s|", dashes(16))
-	}
-	fmt.Println()
-	for _, step := range phaseOrder {
-		fmt.Printf("| %-28s |", step)
-		for _, n := range names {
-			if d, ok := rows[n][step]; ok {
-				fmt.Printf(" %11.1f ms |", float64(d.Microseconds())/1000)
-			} else {
-				fmt.Printf(" %14s |", "-")
-			}
+// readRPCLog reads the lines rpctime appended: "NAME NANOSECONDS".
+func readRPCLog(path string) map[string][]time.Duration {
+	data, err := os.ReadFile(path)
+	check(err)
+	out := map[string][]time.Duration{}
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		name, ns, ok := strings.Cut(line, " ")
+		n, err := strconv.ParseInt(ns, 10, 64)
+		if !ok || err != nil {
+			check(fmt.Errorf("%s: unreadable line %q", path, line))
 		}
-		fmt.Println()
+		out[name] = append(out[name], time.Duration(n))
 	}
+	return out
 }

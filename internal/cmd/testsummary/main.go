@@ -5,6 +5,8 @@
 // "LABEL: N passed, N failed, N skipped". Events carry their test's name, so
 // parallel tests' output is never attributed to the wrong test. It exits 1
 // when anything failed, a build included.
+//
+// Not gotestsum (v1.13.0): it prints what passing tests log (the leak tests' evidence lines) only in its full -v format, and closes with "DONE N tests, N skipped, N failures", not "N passed, N failed, N skipped".
 package main
 
 import (
