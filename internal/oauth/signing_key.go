@@ -74,9 +74,15 @@ func (r *resolvedRequest) signingKey(ctx context.Context) (crypto.Signer, string
 		}
 		return nil, "", err
 	}
-	alg := r.SigningAlgorithm
+	alg, fixed := r.SigningAlgorithm, fixedAlgorithm(key)
 	if alg == "" && r.KeyService != nil {
-		alg = AlgorithmFor(key.Public())
+		alg = fixed
+		if alg == "" {
+			alg = AlgorithmFor(key.Public())
+		}
+	}
+	if fixed != "" && alg != fixed {
+		return nil, "", argErr(ArgSigningAlgorithm, "The key %s signs with %s only; set signing_algorithm to %s, or leave it out.", r.KeyService.URI(), fixed, fixed)
 	}
 	if alg == "" {
 		alg = r.keyAlgorithm()
@@ -89,6 +95,24 @@ func (r *resolvedRequest) signingKey(ctx context.Context) (crypto.Signer, string
 		return nil, "", err
 	}
 	return key, alg, nil
+}
+
+// fixedAlgorithm is the algorithm a key allows alone (a Cloud KMS key
+// version fixes padding and hash), "" when the key takes several.
+func fixedAlgorithm(key crypto.Signer) string {
+	if f, ok := key.(interface{ JWSAlgorithm() string }); ok {
+		return f.JWSAlgorithm()
+	}
+	return ""
+}
+
+// DefaultAlgorithm is the algorithm a key signs with when none is
+// configured: the one it fixes, or the one its type implies.
+func DefaultAlgorithm(key crypto.Signer) string {
+	if a := fixedAlgorithm(key); a != "" {
+		return a
+	}
+	return AlgorithmFor(key.Public())
 }
 
 // AlgorithmFor is the JWS algorithm a public key signs with by default:

@@ -38,14 +38,24 @@ func (m *tokenModel) baseRequest(pd *providerData) (oauth.TokenRequest, diag.Dia
 		SigningAlgorithm:  m.SigningAlgorithm.ValueString(),
 		KeyID:             m.KeyID.ValueString(),
 		AssertionAudience: m.AssertionAudience.ValueString(),
+		AssertionProfile:  m.AssertionProfile.ValueString(),
+		Issuer:            m.Issuer.ValueString(),
 		ClientAssertion:   secretOf(m.ClientAssertion, m.ClientAssertionFile, m.ClientAssertionEnv),
+	}
+	if uri := m.PrivateKeyKMS.ValueString(); uri != "" {
+		key, err := pd.keyService(uri)
+		if err != nil {
+			diags.AddAttributeError(path.Root(oauth.ArgPrivateKeyKMS), "Invalid Key URI", err.Error())
+			return r, diags
+		}
+		r.KeyService = key
 	}
 	if w := m.WorkloadIdentity.ValueString(); w != "" {
 		r.WorkloadIdentity = &oauth.IdentitySource{Platform: oauth.Platform(w), Audience: m.WorkloadAudience.ValueString(),
 			ServiceConnectionID: m.WorkloadConnection.ValueString()}
 	}
 	readFile(m.CertificateFile, oauth.ArgCertificateFile, &r.CertificatePEM, &diags)
-	if pd != nil && r.AuthMethod.IsMutualTLS() && len(r.CertificatePEM) == 0 && !r.PrivateKey.IsSet() {
+	if pd != nil && r.AuthMethod.IsMutualTLS() && len(r.CertificatePEM) == 0 && !r.PrivateKey.IsSet() && r.KeyService == nil {
 		r.CertificatePEM, r.PrivateKey = pd.clientCertPEM, pd.clientKey
 	}
 	return r, diags

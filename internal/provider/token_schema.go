@@ -74,6 +74,17 @@ var tokenAttrs = map[string]dschema.Attribute{
 		MarkdownDescription: secretEnvDesc("the PEM private key"),
 		Validators:          oneFormOf(oauth.ArgPrivateKeyEnv, privateKeyForms),
 	},
+	oauth.ArgPrivateKeyKMS: dschema.StringAttribute{Optional: true,
+		MarkdownDescription: kmsDescription,
+		Validators:          append(oneFormOf(oauth.ArgPrivateKeyKMS, privateKeyForms), keyURIValidator{}),
+	},
+	oauth.ArgAssertionProfile: dschema.StringAttribute{Optional: true,
+		MarkdownDescription: "Shape of the client assertions the provider signs (`private_key_jwt`, `client_secret_jwt`). `rfc7523` " +
+			"(the default): `aud` the token endpoint (or `assertion_audience`), header `typ` `JWT`. `rfc7523bis`: as " +
+			"draft-ietf-oauth-rfc7523bis and FAPI 2.0 ask, `aud` the authorization server's issuer identifier as a single string " +
+			"(`assertion_audience` when set, otherwise `issuer`) and header `typ` `client-authentication+jwt`.",
+		Validators: []validator.String{stringvalidator.OneOf(oauth.AssertionProfiles()...)},
+	},
 	oauth.ArgCertificatePEM: dschema.StringAttribute{Optional: true,
 		MarkdownDescription: "PEM client certificate: the mTLS certificate for `tls_client_auth` and `self_signed_tls_client_auth` (defaults " +
 			"to the provider's `client_certificate_pem`), or, with `private_key_jwt`, the certificate whose SHA-256 thumbprint is sent " +
@@ -85,12 +96,14 @@ var tokenAttrs = map[string]dschema.Attribute{
 	},
 	oauth.ArgSigningAlgorithm: dschema.StringAttribute{Optional: true,
 		MarkdownDescription: "Algorithm of the signed client assertion: for `private_key_jwt` one of `RS256`, `RS384`, `RS512`, `PS256`, `PS384`, " +
-			"`PS512` (RSA keys), `ES256`, `ES384`, `ES512` (ECDSA keys on the matching curve) or `EdDSA` (Ed25519), default `RS256`; for " +
+			"`PS512` (RSA keys), `ES256`, `ES384`, `ES512` (ECDSA keys on the matching curve) or `EdDSA` (Ed25519), default `RS256` " +
+			"(for a `private_key_kms` key, the algorithm the key implies: `RS256` for RSA, `ES256`/`ES384` by curve, the key version's own for Cloud KMS); for " +
 			"`client_secret_jwt` one of `HS256`, `HS384`, `HS512`, default `HS256`.",
 		Validators: []validator.String{stringvalidator.OneOf(append(oauth.KeyAlgorithms(), oauth.SecretAlgorithms()...)...)},
 	},
 	oauth.ArgKeyID: dschema.StringAttribute{Optional: true,
-		MarkdownDescription: "`kid` header of `private_key_jwt` assertions, naming the key among those registered for the client.",
+		MarkdownDescription: "`kid` header of `private_key_jwt` assertions, naming the key among those registered for the client. " +
+			"Defaults, for a `private_key_kms` key, to the key's RFC 7638 JWK thumbprint (the `kid` `clientcreds_signing_key` reports); none otherwise.",
 	},
 	oauth.ArgAssertionAudience: dschema.StringAttribute{Optional: true,
 		MarkdownDescription: "`aud` claim of signed assertions. Defaults to the token endpoint URL; some servers (Okta's org server, some " +
@@ -198,6 +211,8 @@ type tokenModel struct {
 	PrivateKeyPEM       types.String `tfsdk:"private_key_pem"`
 	PrivateKeyFile      types.String `tfsdk:"private_key_file"`
 	PrivateKeyEnv       types.String `tfsdk:"private_key_env"`
+	PrivateKeyKMS       types.String `tfsdk:"private_key_kms"`
+	AssertionProfile    types.String `tfsdk:"assertion_profile"`
 	CertificatePEM      types.String `tfsdk:"certificate_pem"`
 	CertificateFile     types.String `tfsdk:"certificate_file"`
 	SigningAlgorithm    types.String `tfsdk:"signing_algorithm"`
@@ -224,7 +239,7 @@ type tokenResult struct {
 // The forms each secret can take, of which at most one may be set.
 var (
 	clientSecretForms = oauth.ClientSecretArgs.All()
-	privateKeyForms   = oauth.PrivateKeyArgs.All()
+	privateKeyForms   = append(oauth.PrivateKeyArgs.All(), oauth.ArgPrivateKeyKMS)
 	assertionForms    = append(oauth.ClientAssertionArgs.All(), oauth.ArgWorkloadIdentity)
 	providerKeyForms  = []string{"client_private_key_pem", "client_private_key_file", "client_private_key_env"}
 )

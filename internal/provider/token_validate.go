@@ -58,7 +58,7 @@ func validateRequest(ctx context.Context, cfg tfsdk.Config, creds map[string]*ty
 	r.SetDefaults(nil)
 	// With mTLS and no pair of its own, the provider's client certificate
 	// may serve; whether it does is known when the token is requested.
-	pairFromProvider := r.AuthMethod.IsMutualTLS() && len(r.CertificatePEM) == 0 && !r.PrivateKey.IsSet()
+	pairFromProvider := r.AuthMethod.IsMutualTLS() && len(r.CertificatePEM) == 0 && !r.PrivateKey.IsSet() && r.KeyService == nil
 	if err := r.ValidateConfig(pairFromProvider); err != nil {
 		diags.Append(errorDiag(err))
 	}
@@ -77,6 +77,7 @@ func (m *tokenModel) credentials() map[string]*types.String {
 		oauth.ArgClientSecretFile: &m.ClientSecretFile, oauth.ArgClientSecretEnv: &m.ClientSecretEnv, oauth.ArgPrivateKeyEnv: &m.PrivateKeyEnv,
 		oauth.ArgClientAssertionEnv: &m.ClientAssertionEnv, oauth.ArgWorkloadIdentity: &m.WorkloadIdentity,
 		oauth.ArgWorkloadAudience: &m.WorkloadAudience, oauth.ArgWorkloadConnection: &m.WorkloadConnection,
+		oauth.ArgPrivateKeyKMS: &m.PrivateKeyKMS, oauth.ArgAssertionProfile: &m.AssertionProfile, "issuer": &m.Issuer,
 	}
 }
 
