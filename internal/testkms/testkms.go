@@ -1,7 +1,8 @@
-// Package testkms starts local-kms, the AWS KMS emulator in Go, for the
-// tests of keys held by AWS KMS: on a free loopback port, with its data in
-// the test's temporary directory, stopped when the test ends. A test that
-// cannot find the binary skips, naming how to install it.
+// Package testkms gives the tests key services to sign with: local-kms,
+// the AWS KMS emulator in Go, started on a free loopback port with its data
+// in the test's temporary directory (a test that cannot find the binary
+// skips, naming how to install it); and small servers for Vault Transit,
+// Cloud KMS and Key Vault written from their API documentation (fakes.go).
 package testkms
 
 import (
