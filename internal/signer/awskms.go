@@ -1,3 +1,5 @@
+//go:build !no_awskms
+
 package signer
 
 import (
@@ -24,6 +26,8 @@ import (
 // web identity, the instance or task role); a key ARN gives the region
 // when the chain gives none. Signs with KMS Sign on a digest; the key needs
 // key usage SIGN_VERIFY, and the caller kms:Sign and kms:GetPublicKey.
+
+func init() { register(awsScheme) }
 
 var awsScheme = scheme{name: "awskms", form: "awskms://[ENDPOINT]/KEY",
 	check: func(rest string) error { _, _, err := parseAWS(rest); return err },

@@ -1,3 +1,5 @@
+//go:build !no_awskms
+
 package signer
 
 import (

@@ -41,6 +41,8 @@ import (
 
 const azureAPIVersion = "7.4"
 
+func init() { register(azureScheme) }
+
 var azureScheme = scheme{name: "azurekms", form: "azurekms://VAULT.vault.azure.net/KEY[/VERSION]",
 	check: func(rest string) error { _, _, _, err := parseAzure(rest); return err },
 	open: func(rest string, env Env) (service, error) {

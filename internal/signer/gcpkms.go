@@ -36,6 +36,8 @@ import (
 
 var gcpName = regexp.MustCompile(`^projects/[^/]+/locations/[^/]+/keyRings/[^/]+/cryptoKeys/[^/]+/cryptoKeyVersions/[^/]+$`)
 
+func init() { register(gcpScheme) }
+
 var gcpScheme = scheme{name: "gcpkms", form: "gcpkms://projects/P/locations/L/keyRings/R/cryptoKeys/K/cryptoKeyVersions/V",
 	check: func(rest string) error {
 		if !gcpName.MatchString(rest) {

@@ -30,6 +30,8 @@ import (
 // whose shape is documented (https://developer.hashicorp.com/vault/api-docs/secret/transit),
 // against a client library with a large dependency tree.
 
+func init() { register(vaultScheme) }
+
 var vaultScheme = scheme{name: "hashivault", form: "hashivault://KEY",
 	check: func(rest string) error {
 		if rest == "" || strings.ContainsAny(rest, "/?#") {
