@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/authserver"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/testkms"
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/testpki"
 )
 
 const (
@@ -118,6 +120,53 @@ data "clientcreds_token" "t" {
   private_key_kms = "hashivault://ci-signer"
 }`, srv.TokenURL()),
 			ExpectError: regexp.MustCompile(`(?s)could not use\s+hashivault://ci-signer.*HTTP\s+403:\s+permission\s+denied`),
+		}},
+	})
+}
+
+// The client certificate's key held in Vault Transit: the mutual-TLS
+// handshake signs through crypto.Signer, in Vault, and the server takes
+// the certificate.
+func TestAccSigningKeyMutualTLSInVault(t *testing.T) {
+	vault := testkms.StartVault(t, accVaultToken, "transit")
+	key := testkms.ECKey(t, elliptic.P256())
+	vault.AddKey("mtls", key)
+	t.Setenv("VAULT_ADDR", vault.URL)
+	t.Setenv("VAULT_TOKEN", accVaultToken)
+	ca := testpki.NewCA(t)
+	der := ca.Issue(t, "", time.Hour, key.Public())
+	srv := startServer(t, authserver.Options{AuthMethods: jwtMethods, TLS: ca.ServerTLS(t, "127.0.0.1", time.Hour),
+		ClientCerts: map[string][32]byte{"svc": testpki.CertSum(der)}})
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(),
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+provider "clientcreds" {
+  ca_cert_pem = %q
+}
+data "clientcreds_token" "mtls" {
+  token_url       = %q
+  client_id       = "svc"
+  auth_method     = "tls_client_auth"
+  certificate_pem = %q
+  private_key_kms = "hashivault://mtls"
+}`, ca.PEM, srv.TokenURL(), testpki.CertPEM(der)),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.clientcreds_token.mtls", tfjsonpath.New("access_token"), issuedBy(srv)),
+			},
+			Check: func(*terraform.State) error {
+				r, err := onlyRequest(srv)
+				if err != nil {
+					return err
+				}
+				if r.Error != "" || r.AuthMethod != "tls_client_auth" {
+					return fmt.Errorf("the server saw %s (%s); want tls_client_auth", r.AuthMethod, r.Error)
+				}
+				if !strings.Contains(strings.Join(vault.Requests(), "\n"), "POST /v1/transit/sign/mtls/") {
+					return fmt.Errorf("the handshake was not signed in Vault: %v", vault.Requests())
+				}
+				return nil
+			},
 		}},
 	})
 }
