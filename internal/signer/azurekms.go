@@ -201,7 +201,7 @@ func (e Env) postForm(ctx context.Context, target string, form url.Values, out a
 		req.Header.Set("Accept", "application/json")
 		resp, err := e.HTTP.Do(req)
 		if err != nil {
-			last = fmt.Errorf("unreachable (POST %s)", redactQuery(target))
+			last = fmt.Errorf("%s is unreachable: %v", hostOf(target), errors.Unwrap(err))
 		} else {
 			var b json.RawMessage
 			dec := json.NewDecoder(http.MaxBytesReader(nil, resp.Body, maxAnswer))

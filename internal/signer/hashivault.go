@@ -3,6 +3,7 @@ package signer
 import (
 	"context"
 	"crypto"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
@@ -21,6 +22,7 @@ import (
 // Vault or OpenBao Transit: hashivault://KEY, KEY the name of a Transit
 // key. The server is VAULT_ADDR (https://127.0.0.1:8200 by default), the
 // token VAULT_TOKEN (or ~/.vault-token), the namespace VAULT_NAMESPACE, the
+// CA bundle VAULT_CACERT (the system's roots by default), the
 // mount TRANSIT_SECRET_ENGINE_PATH ("transit" by default). The key's
 // latest version signs, named explicitly so that a rotation between reading
 // the public key and signing cannot mismatch them. The token needs the
@@ -47,6 +49,13 @@ var vaultScheme = scheme{name: "hashivault", form: "hashivault://KEY",
 		u, err := checkHTTPURL("VAULT_ADDR", addr)
 		if err != nil {
 			return nil, err
+		}
+		if ca := env.Getenv("VAULT_CACERT"); ca != "" {
+			hc, err := withCA(env.HTTP, ca)
+			if err != nil {
+				return nil, fmt.Errorf("VAULT_CACERT: %v", err)
+			}
+			env.HTTP = hc
 		}
 		mount := strings.Trim(env.Getenv("TRANSIT_SECRET_ENGINE_PATH"), "/")
 		if mount == "" {
@@ -169,4 +178,26 @@ func (v *vaultKey) sign(ctx context.Context, digest []byte, h crypto.Hash, pss b
 		return nil, errors.New("the Transit signature is not base64")
 	}
 	return sig, nil
+}
+
+// withCA is hc trusting the PEM certificates in file instead of the
+// system's roots.
+func withCA(hc *http.Client, file string) (*http.Client, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, errors.Unwrap(err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(b) {
+		return nil, errors.New("the file holds no PEM certificate")
+	}
+	base, ok := http.DefaultTransport.(*http.Transport)
+	if !ok {
+		return nil, errors.New("http.DefaultTransport has been replaced")
+	}
+	tr := base.Clone()
+	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: pool}
+	cp := *hc
+	cp.Transport = tr
+	return &cp, nil
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 )
@@ -80,7 +81,7 @@ func (e Env) once(ctx context.Context, c call, payload []byte, out any) (retry b
 	resp, err := e.HTTP.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			return false, 0, fmt.Errorf("%s %s: %v", c.method, redactQuery(c.url), ctx.Err())
+			return false, 0, fmt.Errorf("no answer from %s: %v", hostOf(c.url), ctx.Err())
 		}
 		// The URL error quotes the URL; ours carries no secret but is
 		// said once, plainly.
@@ -88,12 +89,12 @@ func (e Env) once(ctx context.Context, c call, payload []byte, out any) (retry b
 		if errors.As(err, &ue) && ue.Unwrap() != nil {
 			err = ue.Unwrap()
 		}
-		return true, 0, fmt.Errorf("the service is unreachable (%s %s): %v", c.method, redactQuery(c.url), err)
+		return true, 0, fmt.Errorf("the service at %s is unreachable: %v", hostOf(c.url), err)
 	}
 	defer func() { _ = resp.Body.Close() }()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
 	if err != nil {
-		return true, 0, fmt.Errorf("reading the answer of %s failed: %v", redactQuery(c.url), err)
+		return true, 0, fmt.Errorf("reading the answer of %s failed: %v", hostOf(c.url), err)
 	}
 	if resp.StatusCode/100 != 2 {
 		se := c.errShape(resp.StatusCode, b)
@@ -111,18 +112,17 @@ func (e Env) once(ctx context.Context, c call, payload []byte, out any) (retry b
 	}
 	if out != nil {
 		if err := json.Unmarshal(b, out); err != nil {
-			return false, 0, fmt.Errorf("the answer of %s is not the JSON expected: %v", redactQuery(c.url), err)
+			return false, 0, fmt.Errorf("the answer of %s is not the JSON expected: %v", hostOf(c.url), err)
 		}
 	}
 	return false, 0, nil
 }
 
-// redactQuery leaves a URL's query out of messages.
-func redactQuery(u string) string {
-	for i := 0; i < len(u); i++ {
-		if u[i] == '?' {
-			return u[:i]
-		}
+// hostOf is the host a URL names: messages name the service's host, not
+// the path (the key's URI says which key) or the query.
+func hostOf(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.Host != "" {
+		return u.Host
 	}
-	return u
+	return "the service"
 }

@@ -10,6 +10,8 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -138,6 +140,19 @@ func TestVaultTransit(t *testing.T) {
 	wantFailure(t, "hashivault://rsa", envOf(bad), "permission denied", "hvs.wrong-token-0123456789")
 	wantFailure(t, "hashivault://rsa", envOf(map[string]string{"VAULT_ADDR": "http://127.0.0.1:1", "VAULT_TOKEN": vaultToken}), "unreachable", vaultToken)
 	wantFailure(t, "hashivault://rsa", envOf(map[string]string{"VAULT_ADDR": "http://vault.example:8200", "VAULT_TOKEN": vaultToken}), "plain http")
+}
+
+// VAULT_CACERT: a Vault with a certificate of its own is trusted through
+// the bundle, and refused without it.
+func TestVaultTransitCACert(t *testing.T) {
+	v := testkms.StartVaultTLS(t, vaultToken, "transit")
+	v.AddKey("rsa", testkms.RSAKey(t))
+	ca := filepath.Join(t.TempDir(), "vault-ca.pem")
+	if err := os.WriteFile(ca, []byte(v.CAPEM), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	verify(t, "hashivault://rsa", openWith(t, "hashivault://rsa", envOf(map[string]string{"VAULT_ADDR": v.URL, "VAULT_TOKEN": vaultToken, "VAULT_CACERT": ca})), false)
+	wantFailure(t, "hashivault://rsa", envOf(map[string]string{"VAULT_ADDR": v.URL, "VAULT_TOKEN": vaultToken}), "certificate", vaultToken)
 }
 
 func TestCloudKMS(t *testing.T) {

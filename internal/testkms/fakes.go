@@ -46,7 +46,8 @@ import (
 
 // Fake is one fake service: its URL, and what it was asked.
 type Fake struct {
-	URL string
+	URL   string
+	CAPEM string // the server's certificate, when it serves https
 
 	mu       sync.Mutex
 	requests []string // "METHOD path", for assertions
@@ -103,15 +104,23 @@ func (f *Fake) key(name string) (crypto.Signer, string) {
 	return f.keys[name], f.purpose[name]
 }
 
-func newFake(t testing.TB, h func(f *Fake) http.Handler) *Fake {
+func newFake(t testing.TB, h func(f *Fake) http.Handler) *Fake { return newFakeOn(t, false, h) }
+
+func newFakeOn(t testing.TB, useTLS bool, h func(f *Fake) http.Handler) *Fake {
 	f := &Fake{keys: map[string]crypto.Signer{}, purpose: map[string]string{}, fail: map[string]int{}}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s := f.record(r); s != 0 {
 			w.WriteHeader(s)
 			return
 		}
 		h(f).ServeHTTP(w, r)
 	}))
+	if useTLS {
+		srv.StartTLS()
+		f.CAPEM = string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}))
+	} else {
+		srv.Start()
+	}
 	t.Cleanup(srv.Close)
 	f.URL = srv.URL
 	return f
@@ -163,8 +172,14 @@ func signDigest(k crypto.Signer, digest []byte, h crypto.Hash, pss bool) ([]byte
 
 // StartVault runs a Vault Transit API that accepts only token, mounted at
 // mount.
-func StartVault(t testing.TB, token, mount string) *Fake {
-	return newFake(t, func(f *Fake) http.Handler {
+func StartVault(t testing.TB, token, mount string) *Fake { return startVault(t, false, token, mount) }
+
+// StartVaultTLS is StartVault over https, with a certificate of its own
+// (CAPEM).
+func StartVaultTLS(t testing.TB, token, mount string) *Fake { return startVault(t, true, token, mount) }
+
+func startVault(t testing.TB, useTLS bool, token, mount string) *Fake {
+	return newFakeOn(t, useTLS, func(f *Fake) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Header.Get("X-Vault-Token") != token {
 				writeJSON(w, http.StatusForbidden, map[string]any{"errors": []string{"permission denied"}})
