@@ -62,11 +62,10 @@ func (c *Client) postClient(r *resolvedRequest) (*http.Client, error) {
 	// called under its own bounded retries, not a request's context.
 	signer, err := r.keySource().Signer(context.Background())
 	if err != nil {
-		if r.KeyService == nil && r.privateKey == "" {
-			signer, err = nil, nil // reported as a missing key below
-		} else {
+		if r.KeyService != nil || r.privateKey != "" {
 			return nil, err
 		}
+		signer = nil // no key: tlsCertificate says what is missing
 	}
 	cert, err := tlsCertificate(r.CertificatePEM, signer)
 	if err != nil {

@@ -166,7 +166,7 @@ data "clientcreds_token" "grant" {
 							if !strings.Contains(r.RawAssertion, ".") {
 								return fmt.Errorf("no raw assertion")
 							}
-							h, err := jose.ParseSigned(r.RawAssertion, []jose.SignatureAlgorithm{jose.ES256})
+							h, err := jose.ParseSignedCompact(r.RawAssertion, []jose.SignatureAlgorithm{jose.ES256})
 							if err != nil || h.Signatures[0].Header.ExtraHeaders["typ"] != "client-authentication+jwt" {
 								return fmt.Errorf("rfc7523bis typ header: %v %v", h, err)
 							}

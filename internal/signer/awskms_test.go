@@ -35,7 +35,10 @@ func TestAWSKMSSignsWithLocalKMS(t *testing.T) {
 
 	for _, uri := range []string{"awskms://" + srv.Endpoint + "/" + rsaID, "awskms://" + srv.Endpoint + "/alias/terraform-client"} {
 		s := signerOf(t, uri)
-		pub := s.Public().(*rsa.PublicKey)
+		pub, ok := s.Public().(*rsa.PublicKey)
+		if !ok {
+			t.Fatalf("%s: public key %T", uri, s.Public())
+		}
 		sig, err := s.Sign(rand.Reader, digest[:], crypto.SHA256)
 		if err != nil {
 			t.Fatalf("%s: %v", uri, err)
@@ -55,12 +58,13 @@ func TestAWSKMSSignsWithLocalKMS(t *testing.T) {
 	}
 	s := signerOf(t, "awskms://"+srv.Endpoint+"/"+ecID)
 	sig, err := s.Sign(rand.Reader, digest[:], crypto.SHA256)
-	if err != nil || !ecdsa.VerifyASN1(s.Public().(*ecdsa.PublicKey), digest[:], sig) {
+	if pub, ok := s.Public().(*ecdsa.PublicKey); err != nil || !ok || !ecdsa.VerifyASN1(pub, digest[:], sig) {
 		t.Errorf("P-256 signature does not verify (%v)", err)
 	}
 	d384 := sha512.Sum384([]byte("header.payload"))
 	s = signerOf(t, "awskms://"+srv.Endpoint+"/"+ec384ID)
-	if sig, err = s.Sign(rand.Reader, d384[:], crypto.SHA384); err != nil || !ecdsa.VerifyASN1(s.Public().(*ecdsa.PublicKey), d384[:], sig) {
+	sig, err = s.Sign(rand.Reader, d384[:], crypto.SHA384)
+	if pub, ok := s.Public().(*ecdsa.PublicKey); err != nil || !ok || !ecdsa.VerifyASN1(pub, d384[:], sig) {
 		t.Errorf("P-384 signature does not verify (%v)", err)
 	}
 

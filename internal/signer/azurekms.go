@@ -151,7 +151,7 @@ func (a *azureKey) fetchToken(ctx context.Context) (string, time.Duration, error
 		}
 		target := strings.TrimRight(u.String(), "/") + "/" + url.PathEscape(tenant) + "/oauth2/v2.0/token"
 		if err := a.env.postForm(ctx, target, form, &out); err != nil {
-			return "", 0, fmt.Errorf("Microsoft Entra ID refused a Key Vault token: %w", err)
+			return "", 0, fmt.Errorf("no Key Vault token from Microsoft Entra ID: %w", err)
 		}
 	case get("IDENTITY_ENDPOINT") != "" && get("IDENTITY_HEADER") != "":
 		a.env.Redact.Remember(get("IDENTITY_HEADER"))

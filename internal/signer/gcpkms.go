@@ -142,7 +142,7 @@ func (g *gcpKey) publicKey(ctx context.Context) (crypto.PublicKey, string, error
 	}
 	block, _ := pem.Decode([]byte(out.PEM))
 	if block == nil {
-		return nil, "", errors.New("Cloud KMS returned no PEM public key")
+		return nil, "", errors.New("no PEM public key in Cloud KMS's answer")
 	}
 	pub, err := x509.ParsePKIXPublicKey(block.Bytes)
 	if err != nil {
@@ -166,7 +166,7 @@ func (g *gcpKey) sign(ctx context.Context, digest []byte, h crypto.Hash, _ bool)
 	}
 	sig, err := base64.StdEncoding.DecodeString(out.Signature)
 	if err != nil || len(sig) == 0 {
-		return nil, errors.New("Cloud KMS returned no base64 signature")
+		return nil, errors.New("no base64 signature in Cloud KMS's answer")
 	}
 	return sig, nil
 }

@@ -42,16 +42,17 @@ func verify(t *testing.T, uri string, s crypto.Signer, pss bool) {
 	switch pub := s.Public().(type) {
 	case *rsa.PublicKey:
 		d := sha256.Sum256(msg)
+		pssOpts := &rsa.PSSOptions{Hash: crypto.SHA256, SaltLength: rsa.PSSSaltLengthEqualsHash}
 		var opts crypto.SignerOpts = crypto.SHA256
 		if pss {
-			opts = &rsa.PSSOptions{Hash: crypto.SHA256, SaltLength: rsa.PSSSaltLengthEqualsHash}
+			opts = pssOpts
 		}
 		sig, err := s.Sign(rand.Reader, d[:], opts)
 		if err != nil {
 			t.Fatalf("%s: %v", uri, err)
 		}
 		if pss {
-			err = rsa.VerifyPSS(pub, crypto.SHA256, d[:], sig, opts.(*rsa.PSSOptions))
+			err = rsa.VerifyPSS(pub, crypto.SHA256, d[:], sig, pssOpts)
 		} else {
 			err = rsa.VerifyPKCS1v15(pub, crypto.SHA256, d[:], sig)
 		}
@@ -166,7 +167,11 @@ func TestCloudKMS(t *testing.T) {
 	for name, want := range map[string]string{"rsa/cryptoKeyVersions/1": "RS256", "pss/cryptoKeyVersions/1": "PS256", "ec/cryptoKeyVersions/3": "ES256"} {
 		uri := "gcpkms://" + base + name
 		s := openWith(t, uri, env)
-		if alg := s.(interface{ JWSAlgorithm() string }).JWSAlgorithm(); alg != want {
+		if a, ok := s.(interface{ JWSAlgorithm() string }); !ok || a.JWSAlgorithm() != want {
+			alg := ""
+			if ok {
+				alg = a.JWSAlgorithm()
+			}
 			t.Errorf("%s: algorithm %s; want %s", uri, alg, want)
 		}
 		verify(t, uri, s, want == "PS256")

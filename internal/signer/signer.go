@@ -23,7 +23,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -163,7 +162,7 @@ func (k *Key) Public(ctx context.Context) (crypto.PublicKey, string, error) {
 	}
 	pub, alg, err := k.svc.publicKey(ctx)
 	if err != nil {
-		return nil, "", k.wrap("read the public key of", err)
+		return nil, "", k.wrap(err)
 	}
 	switch pub.(type) {
 	case *rsa.PublicKey, *ecdsa.PublicKey, ed25519.PublicKey:
@@ -201,15 +200,15 @@ func (s *boundSigner) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) (
 	if h == 0 || len(digest) != h.Size() {
 		return nil, &Error{URI: s.k.uri, Reason: "a key service signs digests only (SHA-256, SHA-384 or SHA-512)", san: s.k.env.Redact}
 	}
-	_, pss := opts.(*rsa.PSSOptions)
+	p, pss := opts.(*rsa.PSSOptions)
 	if pss {
-		if p := opts.(*rsa.PSSOptions); p.SaltLength != rsa.PSSSaltLengthEqualsHash && p.SaltLength != h.Size() && p.SaltLength != rsa.PSSSaltLengthAuto {
+		if p.SaltLength != rsa.PSSSaltLengthEqualsHash && p.SaltLength != h.Size() && p.SaltLength != rsa.PSSSaltLengthAuto {
 			return nil, &Error{URI: s.k.uri, Reason: "a key service signs RSASSA-PSS with a salt as long as the hash only", san: s.k.env.Redact}
 		}
 	}
 	sig, err := s.k.svc.sign(s.ctx, digest, h, pss)
 	if err != nil {
-		return nil, s.k.wrap("sign with", err)
+		return nil, s.k.wrap(err)
 	}
 	return sig, nil
 }
@@ -226,7 +225,8 @@ func (e *Error) Error() string {
 	return e.san.Sanitize(fmt.Sprintf("the key service could not use %s: %s", e.URI, e.Reason), 1000)
 }
 
-func (k *Key) wrap(what string, err error) error {
+// wrap names the key's URI in a service's error.
+func (k *Key) wrap(err error) error {
 	var se *Error
 	if errors.As(err, &se) {
 		return err
@@ -298,5 +298,3 @@ func checkHTTPURL(name, raw string) (*url.URL, error) {
 }
 
 var hashNames = map[crypto.Hash]string{crypto.SHA256: "sha2-256", crypto.SHA384: "sha2-384", crypto.SHA512: "sha2-512"}
-
-func oneOf[T comparable](v T, in ...T) bool { return slices.Contains(in, v) }

@@ -423,8 +423,10 @@ func StartKeyVault(t testing.TB, tenant, clientID, secret, token string) *Fake {
 					case *rsa.PublicKey:
 						jwk["kty"], jwk["n"], jwk["e"] = "RSA-HSM", b64(p.N.Bytes()), b64(big.NewInt(int64(p.E)).Bytes())
 					case *ecdsa.PublicKey:
-						size := (p.Curve.Params().BitSize + 7) / 8
-						jwk["kty"], jwk["crv"], jwk["x"], jwk["y"] = "EC", p.Curve.Params().Name, b64(p.X.FillBytes(make([]byte, size))), b64(p.Y.FillBytes(make([]byte, size)))
+						// The uncompressed point: 0x04 || x || y.
+						raw, _ := p.Bytes()
+						size := (len(raw) - 1) / 2
+						jwk["kty"], jwk["crv"], jwk["x"], jwk["y"] = "EC", p.Curve.Params().Name, b64(raw[1:1+size]), b64(raw[1+size:])
 					}
 				}
 				writeJSON(w, 200, map[string]any{"key": jwk, "attributes": map[string]any{"enabled": true}})

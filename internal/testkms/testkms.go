@@ -75,7 +75,11 @@ func Start(t testing.TB) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := l.Addr().(*net.TCPAddr).Port
+	addr, ok := l.Addr().(*net.TCPAddr)
+	if !ok {
+		t.Fatalf("listener address %v", l.Addr())
+	}
+	port := addr.Port
 	_ = l.Close()
 	dir := t.TempDir()
 	cmd := exec.Command(bin)
