@@ -131,7 +131,7 @@ func (g *JWTBearer) checkArgs(r *TokenRequest) error {
 		return argErr(ArgAssertionIssuer, "The jwt_bearer grant needs assertion_issuer (or client_id, its default), or a service-account key.")
 	}
 	if !r.hasKey() {
-		return argErr(ArgGrantType, "The jwt_bearer grant needs a key to sign with: private_key_pem, private_key_file or private_key_env, private_key_kms, or a service-account key.")
+		return argErr(ArgGrantType, "The jwt_bearer grant needs a key to sign with: private_key_pem, private_key_file, private_key_env or private_key_kms, or a service-account key.")
 	}
 	for k := range g.Claims {
 		if slices.Contains(reservedClaims, k) {

@@ -170,7 +170,10 @@ func (a *azureKey) fetchToken(ctx context.Context) (string, time.Duration, error
 			header: http.Header{"Metadata": {"true"}}, errShape: azureErrors}
 	}
 	if c.url != "" {
-		if err := a.env.do(ctx, c, &out); err != nil {
+		// Off Azure nothing answers the metadata address: give up soon.
+		mctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		if err := a.env.do(mctx, c, &out); err != nil {
 			return "", 0, fmt.Errorf("no Azure credentials (no service principal or workload identity in the environment, and managed identity answered: %w)", err)
 		}
 	}
