@@ -52,7 +52,7 @@ var tokenAttrs = map[string]dschema.Attribute{
 	oauth.ArgAuthMethod: dschema.StringAttribute{Optional: true, Computed: true,
 		MarkdownDescription: "Client authentication. `client_secret_basic`: HTTP Basic, credentials form-encoded as RFC 6749 §2.3.1 says. " +
 			"`client_secret_post`: credentials in the body. `client_secret_jwt`: an assertion signed with the secret. " +
-			"`private_key_jwt`: an assertion signed with `private_key_pem`/`private_key_file` (RFC 7523). " +
+			"`private_key_jwt`: an assertion signed with `private_key_pem`/`private_key_file`/`private_key_env`, or in a key service with `private_key_kms` (RFC 7523). " +
 			"`client_assertion`: an assertion you supply in `client_assertion`/`client_assertion_file`, such as a federated identity token. " +
 			"`tls_client_auth` and `self_signed_tls_client_auth`: mutual TLS with a client certificate (RFC 8705). " +
 			"Defaults to the method the credentials given imply (`client_assertion` for an assertion, `private_key_jwt` for a key without a " +
@@ -63,7 +63,7 @@ var tokenAttrs = map[string]dschema.Attribute{
 	},
 	oauth.ArgPrivateKeyPEM: dschema.StringAttribute{Optional: true, Sensitive: true,
 		MarkdownDescription: "PEM private key (PKCS#1, PKCS#8 or SEC 1; RSA of at least 2048 bits, ECDSA P-256/384/521 or Ed25519) that signs " +
-			"`private_key_jwt` assertions, or the key of the mTLS client certificate. Sensitive. At most one of `private_key_pem`, `private_key_file` and `private_key_env`.",
+			"`private_key_jwt` assertions, or the key of the mTLS client certificate. Sensitive. At most one of `private_key_pem`, `private_key_file`, `private_key_env` and `private_key_kms`.",
 		Validators: oneFormOf(oauth.ArgPrivateKeyPEM, privateKeyForms),
 	},
 	oauth.ArgPrivateKeyFile: dschema.StringAttribute{Optional: true,
