@@ -55,8 +55,12 @@ func (keyURIValidator) ValidateString(_ context.Context, req validator.StringReq
 		return
 	}
 	if err := signer.CheckURI(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Key URI", "The "+req.Path.String()+" "+err.Error()+".")
+		resp.Diagnostics.Append(keyURIError(req.Path, err))
 	}
+}
+
+func keyURIError(at path.Path, err error) diag.Diagnostic {
+	return diag.NewAttributeErrorDiagnostic(at, "Invalid Key URI", "The "+at.String()+" "+err.Error()+".")
 }
 
 // keyRing is a provider instance's open key-service keys, by URI.
@@ -146,7 +150,7 @@ func (m *signingKeyModel) read(ctx context.Context, pd *providerData) diag.Diagn
 	if uri := m.KMS.ValueString(); uri != "" {
 		k, err := pd.keyService(uri)
 		if err != nil {
-			diags.AddAttributeError(path.Root(blame), "Invalid Key URI", err.Error())
+			diags.Append(keyURIError(path.Root(blame), err))
 			return diags
 		}
 		src = k

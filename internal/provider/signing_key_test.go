@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -21,7 +23,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/authserver"
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/testkms"
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/testpki"
 )
 
 // trustJWKS registers with srv, for each client (or grant issuer) named,
@@ -222,14 +226,14 @@ data "clientcreds_token" "t" {
   private_key_kms = "pkcs11:token=ci;object=signing"
 }`,
 			PlanOnly:    true,
-			ExpectError: regexp.MustCompile(`(?s)Invalid Key URI.*names no key service this provider knows`),
+			ExpectError: regexp.MustCompile(`(?s)Invalid Key URI.*names\s+no\s+key\s+service\s+this\s+provider\s+knows`),
 		}, {
 			Config: `
 data "clientcreds_signing_key" "k" {
   private_key_kms = "gcpkms://projects/p/locations/global/keyRings/r/cryptoKeys/k"
 }`,
 			PlanOnly:    true,
-			ExpectError: regexp.MustCompile(`(?s)Invalid Key URI.*must name a key version`),
+			ExpectError: regexp.MustCompile(`(?s)Invalid Key URI.*must\s+name\s+a\s+key\s+version`),
 		}},
 	})
 }
@@ -243,6 +247,43 @@ func TestAccSigningKeyAWSKMSMissingKey(t *testing.T) {
 		Steps: []resource.TestStep{{
 			Config:      fmt.Sprintf("data \"clientcreds_signing_key\" \"k\" {\n  private_key_kms = %q\n}\n", uri),
 			ExpectError: regexp.MustCompile(`(?s)could not use\s+` + regexp.QuoteMeta(uri) + `.*NotFoundException`),
+		}},
+	})
+}
+
+// A PEM key in a file: its public half, the alg its curve implies and its
+// thumbprint as kid; the private key is nowhere in the state. Two forms of
+// the key are refused at validate.
+func TestAccSigningKeyFromPEMFile(t *testing.T) {
+	key, keyPEM := testpki.ECKey(t)
+	file := filepath.Join(t.TempDir(), "client.key")
+	must(t, os.WriteFile(file, keyPEM, 0o600))
+	kid, err := oauth.Thumbprint(key.Public())
+	must(t, err)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(),
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+data "clientcreds_signing_key" "k" {
+  private_key_file = %q
+  private_key_pem  = "also"
+}`, file),
+			PlanOnly:    true,
+			ExpectError: regexp.MustCompile(`(?s)Invalid Attribute Combination`),
+		}, {
+			Config: fmt.Sprintf("data \"clientcreds_signing_key\" \"k\" {\n  private_key_file = %q\n}\n", file),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.clientcreds_signing_key.k", tfjsonpath.New("alg"), knownvalue.StringExact("ES256")),
+				statecheck.ExpectKnownValue("data.clientcreds_signing_key.k", tfjsonpath.New("kid"), knownvalue.StringExact(kid)),
+			},
+			Check: func(s *terraform.State) error {
+				for k, v := range s.RootModule().Resources["data.clientcreds_signing_key.k"].Primary.Attributes {
+					if strings.Contains(v, strings.Split(string(keyPEM), "\n")[1]) {
+						return fmt.Errorf("%s holds the private key", k)
+					}
+				}
+				return nil
+			},
 		}},
 	})
 }

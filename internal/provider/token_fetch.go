@@ -45,7 +45,8 @@ func (m *tokenModel) baseRequest(pd *providerData) (oauth.TokenRequest, diag.Dia
 	if uri := m.PrivateKeyKMS.ValueString(); uri != "" {
 		key, err := pd.keyService(uri)
 		if err != nil {
-			diags.AddAttributeError(path.Root(oauth.ArgPrivateKeyKMS), "Invalid Key URI", err.Error())
+			// The words of the attribute's validator: at validate, the two are one diagnostic.
+			diags.Append(keyURIError(path.Root(oauth.ArgPrivateKeyKMS), err))
 			return r, diags
 		}
 		r.KeyService = key
