@@ -32,6 +32,9 @@ step "golangci-lint"
 step "terraform fmt -check examples"
 "$tf" fmt -check -recursive examples || fail=1
 
+step "test tools (scripts/install-test-tools.sh)"
+./scripts/install-test-tools.sh || echo "test: test tools could not be installed; the tests that need them skip, naming them"
+
 step "go test -race (unit and acceptance)"
 summary=$(mktemp)
 # Acceptance tests own their servers and run in parallel; they mostly wait on

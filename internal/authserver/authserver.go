@@ -145,6 +145,7 @@ type Server struct {
 	discovered int
 	revoked    []string
 	jtis       map[string]bool
+	trusted    map[string]crypto.PublicKey // keys registered by TrustKey
 	issuedAt   map[string]time.Time
 	apiCalls   int
 	dpop       dpopState

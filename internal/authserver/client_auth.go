@@ -1,6 +1,7 @@
 package authserver
 
 import (
+	"crypto"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -91,7 +92,7 @@ func (s *Server) verifyAssertion(raw, clientID, audience string) (string, string
 	if clientID == "" {
 		clientID = unverified.Subject
 	}
-	method, key := "private_key_jwt", any(s.opts.ClientKeys[clientID])
+	method, key := "private_key_jwt", any(s.publicKey(s.opts.ClientKeys, clientID))
 	if strings.HasPrefix(h.Algorithm, "HS") {
 		method, key = "client_secret_jwt", []byte(s.opts.Clients[clientID])
 	}
@@ -135,4 +136,27 @@ func (s *Server) assertionAudience() string {
 		return s.opts.AssertionAudience
 	}
 	return s.TokenURL()
+}
+
+// TrustKey registers, while the server runs, the public key that verifies
+// the assertions of a client (private_key_jwt) and of a JWT bearer grant's
+// issuer: for tests that learn the key from the provider under test (its
+// clientcreds_signing_key) between two steps.
+func (s *Server) TrustKey(id string, pub crypto.PublicKey) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.trusted == nil {
+		s.trusted = map[string]crypto.PublicKey{}
+	}
+	s.trusted[id] = pub
+}
+
+// publicKey is id's key in the configured keys, or one trusted since.
+func (s *Server) publicKey(configured map[string]crypto.PublicKey, id string) crypto.PublicKey {
+	if k, ok := configured[id]; ok {
+		return k
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.trusted[id]
 }

@@ -54,8 +54,8 @@ func (s *Server) verifyGrant(params url.Values) (*GrantClaims, error) {
 	if err := tok.UnsafeClaimsWithoutVerification(&unverified); err != nil {
 		return nil, err
 	}
-	key, ok := g.Keys[unverified.Issuer]
-	if !ok {
+	key := s.publicKey(g.Keys, unverified.Issuer)
+	if key == nil {
 		return nil, fmt.Errorf("no key registered for issuer %q", unverified.Issuer)
 	}
 	c := &GrantClaims{Kid: tok.Headers[0].KeyID}

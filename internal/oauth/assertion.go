@@ -19,6 +19,7 @@ import (
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/cryptosigner"
 	"github.com/go-jose/go-jose/v4/jwt"
 )
 
@@ -80,27 +81,29 @@ func ParsePrivateKey(data []byte) (crypto.Signer, error) {
 	}
 }
 
-// checkKeyAlgorithm reports whether alg can sign with key.
-func checkKeyAlgorithm(key crypto.Signer, alg string) error {
-	switch k := key.(type) {
-	case *rsa.PrivateKey:
+// checkKeyAlgorithm reports whether alg can sign with the key whose public
+// half is pub: it looks at the public key only, so a key held by a key
+// service is checked like one read from PEM.
+func checkKeyAlgorithm(pub crypto.PublicKey, alg string) error {
+	switch k := pub.(type) {
+	case *rsa.PublicKey:
 		if !slices.Contains(rsaAlgs, alg) {
 			return argErr(ArgSigningAlgorithm, "The signing_algorithm %s does not fit an RSA key; use one of %s.", alg, strings.Join(rsaAlgs, ", "))
 		}
 		if k.N.BitLen() < 2048 {
 			return argErr(ArgPrivateKeyPEM, "The RSA key has %d bits; at least 2048 are required.", k.N.BitLen())
 		}
-	case *ecdsa.PrivateKey:
+	case *ecdsa.PublicKey:
 		want, ok := ecAlgs[alg]
 		if !ok || want != k.Curve {
 			return argErr(ArgSigningAlgorithm, "The signing_algorithm %s does not fit an ECDSA key on curve %s; use %s.", alg, k.Curve.Params().Name, ecAlgFor(k.Curve))
 		}
-	case ed25519.PrivateKey:
+	case ed25519.PublicKey:
 		if alg != edDSAAlg {
 			return argErr(ArgSigningAlgorithm, "The signing_algorithm %s does not fit an Ed25519 key; use EdDSA.", alg)
 		}
 	default:
-		return argErr(ArgPrivateKeyPEM, "The private key's type %T is not supported.", key)
+		return argErr(ArgPrivateKeyPEM, "The private key's type %T is not supported.", pub)
 	}
 	return nil
 }
@@ -142,7 +145,8 @@ func certificateThumbprint(certPEM []byte, key crypto.Signer) (string, error) {
 // assertionSpec is everything needed to sign one client assertion.
 type assertionSpec struct {
 	alg      string
-	key      any // crypto.Signer, or []byte for HMAC
+	key      any    // crypto.Signer, or []byte for HMAC
+	typ      string // the typ header; JWT when empty
 	keyID    string
 	x5tS256  string
 	clientID string
@@ -158,14 +162,23 @@ type assertionSpec struct {
 // token endpoint (or the configured audience), a random jti, iat, nbf and an
 // exp assertionLifetime later.
 func (a assertionSpec) sign() (string, error) {
-	opts := (&jose.SignerOptions{}).WithType("JWT")
+	typ := a.typ
+	if typ == "" {
+		typ = "JWT"
+	}
+	opts := (&jose.SignerOptions{}).WithType(jose.ContentType(typ))
 	if a.keyID != "" {
 		opts = opts.WithHeader("kid", a.keyID)
 	}
 	if a.x5tS256 != "" {
 		opts = opts.WithHeader("x5t#S256", a.x5tS256)
 	}
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.SignatureAlgorithm(a.alg), Key: a.key}, opts)
+	key := a.key
+	if s, ok := key.(crypto.Signer); ok {
+		// Every private key signs through crypto.Signer, wherever it is held.
+		key = cryptosigner.Opaque(s)
+	}
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.SignatureAlgorithm(a.alg), Key: key}, opts)
 	if err != nil {
 		return "", fmt.Errorf("cannot sign the client assertion with %s: %v", a.alg, err)
 	}

@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"context"
 	"crypto/sha256"
 	"errors"
 	"net/http"
@@ -40,8 +41,7 @@ func (c credential) name() string {
 var (
 	credSecret = credential{ArgClientSecret, "client_secret_file or client_secret_env", func(r *TokenRequest) bool { return r.ClientSecret.IsSet() },
 		func(r *TokenRequest) string { return r.ClientSecret.Arg(ClientSecretArgs) }}
-	credKey = credential{ArgPrivateKeyPEM, "private_key_file or private_key_env", func(r *TokenRequest) bool { return r.PrivateKey.IsSet() },
-		func(r *TokenRequest) string { return r.PrivateKey.Arg(PrivateKeyArgs) }}
+	credKey  = credential{ArgPrivateKeyPEM, "private_key_file or private_key_env", (*TokenRequest).hasKey, (*TokenRequest).keyArg}
 	credCert = credential{ArgCertificatePEM, ArgCertificateFile, func(r *TokenRequest) bool { return len(r.CertificatePEM) > 0 },
 		(*TokenRequest).certificateArg}
 	credAlg       = credential{ArgSigningAlgorithm, "", func(r *TokenRequest) bool { return r.SigningAlgorithm != "" }, nil}
@@ -69,7 +69,7 @@ type clientAuth struct {
 	mtls bool
 	// decorate gives an attempt's authentication parameters and headers,
 	// its secrets as read: a signed assertion is made anew.
-	decorate func(r *resolvedRequest, c *Client) ([][2]string, http.Header, error)
+	decorate func(ctx context.Context, r *resolvedRequest, c *Client) ([][2]string, http.Header, error)
 	// values checks the credentials' values where they are known.
 	values func(r *resolvedRequest) error
 	// storeSecret is the client's own secret that keys the persistent
@@ -83,12 +83,12 @@ var methodOrder = []AuthMethod{ClientSecretBasic, ClientSecretPost, ClientSecret
 
 var clientAuths = map[AuthMethod]clientAuth{
 	ClientSecretBasic: {needs: []credential{credSecret}, storeSecret: secretKey,
-		decorate: func(r *resolvedRequest, _ *Client) ([][2]string, http.Header, error) {
+		decorate: func(_ context.Context, r *resolvedRequest, _ *Client) ([][2]string, http.Header, error) {
 			// RFC 6749 §2.3.1: each part is form-urlencoded before the Basic encoding.
 			return nil, http.Header{"Authorization": {"Basic " + basicCredentials(r.ClientID, r.clientSecret)}}, nil
 		}},
 	ClientSecretPost: {needs: []credential{credSecret}, storeSecret: secretKey,
-		decorate: func(r *resolvedRequest, _ *Client) ([][2]string, http.Header, error) {
+		decorate: func(_ context.Context, r *resolvedRequest, _ *Client) ([][2]string, http.Header, error) {
 			return [][2]string{{"client_id", r.ClientID}, {"client_secret", r.clientSecret}}, nil, nil
 		}},
 	ClientSecretJWT: {needs: []credential{credSecret}, allows: []credential{credAlg, credAudience}, storeSecret: secretKey,
@@ -101,35 +101,46 @@ var clientAuths = map[AuthMethod]clientAuth{
 			"key's public key registered for the client (and key_id names it), the signing_algorithm, and the assertion audience " +
 			"(assertion_audience; the token endpoint by default)."},
 	ClientAssertion: {needs: []credential{credAssertion},
-		decorate: func(r *resolvedRequest, _ *Client) ([][2]string, http.Header, error) {
+		decorate: func(_ context.Context, r *resolvedRequest, _ *Client) ([][2]string, http.Header, error) {
 			return assertionParams(r.ClientID, r.clientAssertion), nil, nil
 		},
 		hint: "The server rejected the client assertion. Check that it is current (not expired), issued for this client_id and " +
 			"for this server as audience, and that the server trusts its issuer (a federated credential, for Entra ID)."},
 	TLSClientAuth:           mutualTLS,
 	SelfSignedTLSClientAuth: mutualTLS,
-	None:                    {decorate: func(*resolvedRequest, *Client) ([][2]string, http.Header, error) { return nil, nil, nil }},
+	None: {decorate: func(context.Context, *resolvedRequest, *Client) ([][2]string, http.Header, error) {
+		return nil, nil, nil
+	}},
 }
 
 // mutualTLS is RFC 8705 §2: the certificate authenticates, client_id
 // identifies.
 var mutualTLS = clientAuth{needs: []credential{credKey, credCert}, mtls: true, storeSecret: keyKey, values: checkPair,
-	decorate: func(r *resolvedRequest, _ *Client) ([][2]string, http.Header, error) {
+	decorate: func(_ context.Context, r *resolvedRequest, _ *Client) ([][2]string, http.Header, error) {
 		return [][2]string{{"client_id", r.ClientID}}, nil, nil
 	},
 	hint: "The server rejected the client certificate. Check that it is the one registered for this client_id, and that the " +
 		"request went to the server's mutual-TLS endpoint (discovery's mtls_endpoint_aliases)."}
 
 func secretKey(r *resolvedRequest) []byte { return []byte(r.clientSecret) }
-func keyKey(r *resolvedRequest) []byte    { return []byte(r.privateKey) }
+
+// keyKey is the PEM key; a key service's key is no secret the provider
+// holds, so its tokens are not kept across runs.
+func keyKey(r *resolvedRequest) []byte {
+	if r.KeyService != nil {
+		return nil
+	}
+	return []byte(r.privateKey)
+}
 
 func assertionParams(clientID, assertion string) [][2]string {
 	return [][2]string{{"client_id", clientID}, {"client_assertion_type", jwtBearerAssertionType}, {"client_assertion", assertion}}
 }
 
 // signedAssertion is an RFC 7523 client assertion signed for this attempt
-// with the client secret (client_secret_jwt) or the private key.
-func signedAssertion(r *resolvedRequest, c *Client) ([][2]string, http.Header, error) {
+// with the client secret (client_secret_jwt) or the private key, wherever
+// it is held.
+func signedAssertion(ctx context.Context, r *resolvedRequest, c *Client) ([][2]string, http.Header, error) {
 	spec := assertionSpec{alg: r.keyAlgorithm(), keyID: r.KeyID, clientID: r.ClientID, audience: r.AssertionAudience, now: c.cfg.Now()}
 	if spec.audience == "" {
 		spec.audience = r.TokenURL
@@ -137,16 +148,24 @@ func signedAssertion(r *resolvedRequest, c *Client) ([][2]string, http.Header, e
 	if r.AuthMethod == ClientSecretJWT {
 		spec.key = []byte(r.clientSecret)
 	} else {
-		key, err := ParsePrivateKey([]byte(r.privateKey))
+		key, alg, err := r.signingKey(ctx)
 		if err != nil {
 			return nil, nil, err
 		}
-		spec.key = key
+		spec.key, spec.alg = key, alg
+		if spec.keyID == "" && r.KeyService != nil {
+			if spec.keyID, err = Thumbprint(key.Public()); err != nil {
+				return nil, nil, err
+			}
+		}
 		if len(r.CertificatePEM) > 0 {
 			if spec.x5tS256, err = certificateThumbprint(r.CertificatePEM, key); err != nil {
 				return nil, nil, err
 			}
 		}
+	}
+	if err := r.applyProfile(&spec); err != nil {
+		return nil, nil, err
 	}
 	a, err := spec.sign()
 	if err != nil {
@@ -157,16 +176,17 @@ func signedAssertion(r *resolvedRequest, c *Client) ([][2]string, http.Header, e
 }
 
 // checkSigningKey: a key that parses and fits the algorithm, a
-// certificate that fits the key.
+// certificate that fits the key. A key service's key is checked when it
+// is first used.
 func checkSigningKey(r *resolvedRequest) error {
-	if r.privateKey == "" {
+	if r.privateKey == "" || r.KeyService != nil {
 		return nil // in a file or variable not read yet: checked when it is
 	}
 	key, err := ParsePrivateKey([]byte(r.privateKey))
 	if err != nil {
 		return argErr(r.PrivateKey.Arg(PrivateKeyArgs), "The private key cannot be used: %v.", err)
 	}
-	if err := checkKeyAlgorithm(key, r.keyAlgorithm()); err != nil {
+	if err := checkKeyAlgorithm(key.Public(), r.keyAlgorithm()); err != nil {
 		var ae *ArgError
 		if errors.As(err, &ae) && ae.Arg == ArgPrivateKeyPEM {
 			ae.Arg = r.PrivateKey.Arg(PrivateKeyArgs) // the form that gave the key
@@ -194,8 +214,12 @@ func checkSecretLength(r *resolvedRequest) error {
 
 // checkPair: a certificate and key that form a pair.
 func checkPair(r *resolvedRequest) error {
-	if r.privateKey != "" && len(r.CertificatePEM) > 0 {
-		if _, err := tlsCertificate(r.CertificatePEM, []byte(r.privateKey)); err != nil {
+	if r.privateKey != "" && r.KeyService == nil && len(r.CertificatePEM) > 0 {
+		key, err := ParsePrivateKey([]byte(r.privateKey))
+		if err == nil {
+			_, err = tlsCertificate(r.CertificatePEM, key)
+		}
+		if err != nil {
 			return argErr(r.certificateArg(), "The certificate cannot be used for mutual TLS: %v.", err)
 		}
 	}
@@ -275,7 +299,7 @@ func (r *TokenRequest) checkAuth(pairFromProvider bool) error {
 			return argErr(ArgSigningAlgorithm, "The signing_algorithm %s does not fit client_secret_jwt; use one of %s.", alg, strings.Join(hmacAlgs, ", "))
 		}
 	}
-	return nil
+	return r.checkProfile()
 }
 
 // checkValues checks the secrets' values, where they are known, against the
@@ -311,12 +335,12 @@ func (r *TokenRequest) keyAlgorithm() string {
 
 // authParams are the client authentication parameters and headers of one
 // attempt, its secrets as read.
-func (r *resolvedRequest) authParams(c *Client) ([][2]string, http.Header, error) {
+func (r *resolvedRequest) authParams(ctx context.Context, c *Client) ([][2]string, http.Header, error) {
 	a, ok := r.auth()
 	if !ok {
 		return nil, nil, argErr(ArgAuthMethod, "The auth_method %q is not supported.", r.AuthMethod)
 	}
-	return a.decorate(r, c)
+	return a.decorate(ctx, r, c)
 }
 
 // shareSecret is what proves the client's identity in memory: tokens are
@@ -327,7 +351,7 @@ func (r *resolvedRequest) shareSecret() []byte {
 	if w := r.WorkloadIdentity; w != nil {
 		identity = []byte(w.Key())
 	}
-	for _, part := range [][]byte{[]byte(r.clientSecret), []byte(r.privateKey), r.CertificatePEM, []byte(r.clientAssertion), identity, []byte(r.grant().identity(r))} {
+	for _, part := range [][]byte{[]byte(r.clientSecret), []byte(r.privateKey), r.CertificatePEM, []byte(r.clientAssertion), identity, []byte(r.grant().identity(r)), r.keyServiceID()} {
 		h.Write(strconv.AppendInt(nil, int64(len(part)), 10))
 		h.Write([]byte{':'})
 		h.Write(part)
@@ -341,7 +365,7 @@ func (r *resolvedRequest) shareSecret() []byte {
 // tokens are not kept on disk (nil: no secret, no entry).
 func (r *resolvedRequest) cacheSecret() []byte {
 	if r.grant().signsWithKey() {
-		return []byte(r.privateKey)
+		return keyKey(r)
 	}
 	if a, ok := r.auth(); ok && a.storeSecret != nil {
 		return a.storeSecret(r)

@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/cryptosigner"
 	"github.com/go-jose/go-jose/v4/jwt"
 )
 
@@ -37,7 +39,18 @@ func NewDPoPKey(now func() time.Time) (*DPoPKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: k}, (&jose.SignerOptions{EmbedJWK: true}).WithType("dpop+jwt"))
+	return NewDPoPKeyFrom(k, now)
+}
+
+// NewDPoPKeyFrom signs proofs with key, through crypto.Signer like every
+// other signature, with the algorithm the key implies.
+func NewDPoPKeyFrom(key crypto.Signer, now func() time.Time) (*DPoPKey, error) {
+	alg := AlgorithmFor(key.Public())
+	if alg == "" {
+		return nil, fmt.Errorf("a DPoP key of type %T cannot sign proofs", key.Public())
+	}
+	s, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.SignatureAlgorithm(alg), Key: cryptosigner.Opaque(key)},
+		(&jose.SignerOptions{EmbedJWK: true}).WithType("dpop+jwt"))
 	if err != nil {
 		return nil, err
 	}

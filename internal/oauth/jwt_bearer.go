@@ -122,7 +122,7 @@ func (g *JWTBearer) checkArgs(r *TokenRequest) error {
 		return err
 	}
 	if g.ServiceAccountKey.IsSet() {
-		if r.PrivateKey.IsSet() {
+		if r.hasKey() {
 			return argErr(ArgServiceAccountKey, "Set either a service-account key or private_key_pem: the key file holds the key.")
 		}
 		return nil
@@ -130,8 +130,8 @@ func (g *JWTBearer) checkArgs(r *TokenRequest) error {
 	if g.Issuer == "" && r.ClientID == "" {
 		return argErr(ArgAssertionIssuer, "The jwt_bearer grant needs assertion_issuer (or client_id, its default), or a service-account key.")
 	}
-	if !r.PrivateKey.IsSet() {
-		return argErr(ArgGrantType, "The jwt_bearer grant needs a key to sign with: private_key_pem, private_key_file or private_key_env, or a service-account key.")
+	if !r.hasKey() {
+		return argErr(ArgGrantType, "The jwt_bearer grant needs a key to sign with: private_key_pem, private_key_file, private_key_env or private_key_kms, or a service-account key.")
 	}
 	for k := range g.Claims {
 		if slices.Contains(reservedClaims, k) {
@@ -163,15 +163,20 @@ func (g *JWTBearer) summary() string                   { return tokenFailed }
 func (g *JWTBearer) action() string                    { return "" }
 func (g *JWTBearer) issues(string) bool                { return false }
 
-// params are the grant's parameters for one attempt: a freshly signed
-// assertion.
-func (g *JWTBearer) params(_ context.Context, c *Client, res *resolvedRequest) ([][2]string, error) {
-	key, err := ParsePrivateKey([]byte(res.privateKey))
+// params are the grant's parameters for one attempt: an assertion freshly
+// signed with the request's key, wherever it is held.
+func (g *JWTBearer) params(ctx context.Context, c *Client, res *resolvedRequest) ([][2]string, error) {
+	key, alg, err := res.signingKey(ctx)
 	if err != nil {
-		return nil, argErr(res.PrivateKey.Arg(PrivateKeyArgs), "The private key cannot be used: %v.", err)
+		return nil, err
 	}
-	spec := assertionSpec{alg: res.keyAlgorithm(), key: key, keyID: res.KeyID, issuer: g.Issuer, subject: g.Subject,
+	spec := assertionSpec{alg: alg, key: key, keyID: res.KeyID, issuer: g.Issuer, subject: g.Subject,
 		audience: g.Audience, now: c.cfg.Now(), claims: map[string]any{}}
+	if spec.keyID == "" && res.KeyService != nil {
+		if spec.keyID, err = Thumbprint(key.Public()); err != nil {
+			return nil, err
+		}
+	}
 	if spec.issuer == "" {
 		spec.issuer = res.ClientID
 	}

@@ -1,22 +1,46 @@
 package oauth
 
 import (
+	"context"
+	"crypto"
 	"crypto/sha256"
 	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"net/http"
 )
 
-// tlsCertificate pairs a PEM client certificate with its key.
-func tlsCertificate(certPEM, keyPEM []byte) (tls.Certificate, error) {
-	if len(certPEM) == 0 || len(keyPEM) == 0 {
+// tlsCertificate pairs a PEM client certificate (and the chain after it)
+// with its key, which signs the handshake through crypto.Signer wherever
+// it is held.
+func tlsCertificate(certPEM []byte, key crypto.Signer) (tls.Certificate, error) {
+	if len(certPEM) == 0 || key == nil {
 		return tls.Certificate{}, errors.New("mutual TLS needs both a client certificate and its private key")
 	}
-	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	var cert tls.Certificate
+	for rest := certPEM; ; {
+		var block *pem.Block
+		if block, rest = pem.Decode(rest); block == nil {
+			break
+		}
+		if block.Type == "CERTIFICATE" {
+			cert.Certificate = append(cert.Certificate, block.Bytes)
+		}
+	}
+	if len(cert.Certificate) == 0 {
+		return tls.Certificate{}, errors.New("the client certificate and private key do not form a pair: no PEM certificate found")
+	}
+	leaf, err := x509.ParseCertificate(cert.Certificate[0])
 	if err != nil {
 		return tls.Certificate{}, fmt.Errorf("the client certificate and private key do not form a pair: %v", err)
 	}
+	type equaler interface{ Equal(crypto.PublicKey) bool }
+	if pk, ok := key.Public().(equaler); !ok || !pk.Equal(leaf.PublicKey) {
+		return tls.Certificate{}, errors.New("the client certificate and private key do not form a pair: the certificate's public key is not the key's")
+	}
+	cert.PrivateKey, cert.Leaf = key, leaf
 	return cert, nil
 }
 
@@ -27,14 +51,23 @@ func (c *Client) postClient(r *resolvedRequest) (*http.Client, error) {
 	if !r.AuthMethod.IsMutualTLS() {
 		return c.credentialed, nil
 	}
-	sum := sha256.Sum256(append(append([]byte{}, r.CertificatePEM...), r.privateKey...))
+	sum := sha256.Sum256(append(append(append([]byte{}, r.CertificatePEM...), r.privateKey...), r.keyServiceID()...))
 	key := string(sum[:])
 	c.mtlsMu.Lock()
 	defer c.mtlsMu.Unlock()
 	if hc, ok := c.mtls[key]; ok {
 		return hc, nil
 	}
-	cert, err := tlsCertificate(r.CertificatePEM, []byte(r.privateKey))
+	// The handshake signs outside any one request: a key service is
+	// called under its own bounded retries, not a request's context.
+	signer, err := r.keySource().Signer(context.Background())
+	if err != nil {
+		if r.KeyService != nil || r.privateKey != "" {
+			return nil, err
+		}
+		signer = nil // no key: tlsCertificate says what is missing
+	}
+	cert, err := tlsCertificate(r.CertificatePEM, signer)
 	if err != nil {
 		return nil, err
 	}

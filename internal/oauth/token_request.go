@@ -70,6 +70,9 @@ type TokenRequest struct {
 	// PrivateKey, PEM, signs private_key_jwt assertions, and is the mTLS
 	// key.
 	PrivateKey Secret
+	// KeyService, instead of PrivateKey, holds the key in a key service:
+	// it signs there, and the key never reaches the provider.
+	KeyService KeyService
 	// CertificatePEM is the mTLS client certificate; with private_key_jwt
 	// it gives the assertion's x5t#S256 header.
 	CertificatePEM []byte
@@ -82,6 +85,12 @@ type TokenRequest struct {
 	KeyID            string // the assertion's kid header
 	// AssertionAudience is the assertion's aud; the token endpoint by default.
 	AssertionAudience string
+	// AssertionProfile shapes the client assertions the provider signs:
+	// ProfileRFC7523 (the default) or ProfileRFC7523bis.
+	AssertionProfile string
+	// Issuer is the authorization server's issuer identifier, when the
+	// configuration names it: the aud of an rfc7523bis assertion.
+	Issuer string
 	// ClientAssertion, or the file or environment variable named, read at
 	// request time, is a caller-supplied assertion (a federated identity
 	// token); or WorkloadIdentity fetches one from the CI platform for
@@ -290,7 +299,7 @@ func (r *TokenRequest) encodeBody(ctx context.Context, c *Client, lead leadFunc)
 				return nil, nil, err
 			}
 		}
-		ap, auth, err := res.authParams(c)
+		ap, auth, err := res.authParams(ctx, c)
 		if err != nil {
 			return nil, nil, err
 		}

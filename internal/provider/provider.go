@@ -73,6 +73,8 @@ type providerData struct {
 	storeWarning func() string
 	// proxies are the open clientcreds_proxy listeners.
 	proxies handles[openProxy]
+	// keyRing holds the key-service keys opened, by URI.
+	keyRing keyRing
 }
 
 func (p *Provider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -138,7 +140,7 @@ func (p *Provider) Configure(ctx context.Context, req provider.ConfigureRequest,
 func (p *Provider) Resources(context.Context) []func() resource.Resource { return nil }
 
 func (p *Provider) DataSources(context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{newTokenDataSource, newDiscoveryDataSource, newExchangeDataSource}
+	return []func() datasource.DataSource{newTokenDataSource, newDiscoveryDataSource, newExchangeDataSource, newSigningKeyDataSource}
 }
 
 func (p *Provider) Functions(context.Context) []func() function.Function {
@@ -147,5 +149,5 @@ func (p *Provider) Functions(context.Context) []func() function.Function {
 
 func (p *Provider) EphemeralResources(context.Context) []func() ephemeral.EphemeralResource {
 	return []func() ephemeral.EphemeralResource{newTokenEphemeral, newDiscoveryEphemeral, newIdentityEphemeral, newExchangeEphemeral,
-		newProxyEphemeral}
+		newProxyEphemeral, newSigningKeyEphemeral}
 }

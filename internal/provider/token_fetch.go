@@ -39,7 +39,18 @@ func (m *tokenModel) baseRequest(pd *providerData) (oauth.TokenRequest, diag.Dia
 		SigningAlgorithm:  m.SigningAlgorithm.ValueString(),
 		KeyID:             m.KeyID.ValueString(),
 		AssertionAudience: m.AssertionAudience.ValueString(),
+		AssertionProfile:  m.AssertionProfile.ValueString(),
+		Issuer:            m.Issuer.ValueString(),
 		ClientAssertion:   secretOf(m.ClientAssertion, m.ClientAssertionFile, m.ClientAssertionEnv),
+	}
+	if uri := m.PrivateKeyKMS.ValueString(); uri != "" {
+		key, err := pd.keyService(uri)
+		if err != nil {
+			// The words of the attribute's validator: at validate, the two are one diagnostic.
+			diags.Append(keyURIError(path.Root(oauth.ArgPrivateKeyKMS), err))
+			return r, diags
+		}
+		r.KeyService = key
 	}
 	if w := m.WorkloadIdentity.ValueString(); w != "" {
 		r.WorkloadIdentity = identity.New(identity.Spec{Platform: w, Audience: m.WorkloadAudience.ValueString(),
@@ -47,7 +58,7 @@ func (m *tokenModel) baseRequest(pd *providerData) (oauth.TokenRequest, diag.Dia
 			ClientID: m.WorkloadClientID.ValueString(), SigningAlgorithm: m.WorkloadAlgorithm.ValueString()})
 	}
 	readFile(m.CertificateFile, oauth.ArgCertificateFile, &r.CertificatePEM, &diags)
-	if pd != nil && r.AuthMethod.IsMutualTLS() && len(r.CertificatePEM) == 0 && !r.PrivateKey.IsSet() {
+	if pd != nil && r.AuthMethod.IsMutualTLS() && len(r.CertificatePEM) == 0 && !r.PrivateKey.IsSet() && r.KeyService == nil {
 		r.CertificatePEM, r.PrivateKey = pd.clientCertPEM, pd.clientKey
 	}
 	return r, diags

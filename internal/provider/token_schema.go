@@ -53,7 +53,7 @@ var tokenAttrs = map[string]dschema.Attribute{
 	oauth.ArgAuthMethod: dschema.StringAttribute{Optional: true, Computed: true,
 		MarkdownDescription: "Client authentication. `client_secret_basic`: HTTP Basic, credentials form-encoded as RFC 6749 §2.3.1 says. " +
 			"`client_secret_post`: credentials in the body. `client_secret_jwt`: an assertion signed with the secret. " +
-			"`private_key_jwt`: an assertion signed with `private_key_pem`/`private_key_file` (RFC 7523). " +
+			"`private_key_jwt`: an assertion signed with `private_key_pem`/`private_key_file`/`private_key_env`, or in a key service with `private_key_kms` (RFC 7523). " +
 			"`client_assertion`: an assertion you supply in `client_assertion`/`client_assertion_file`, such as a federated identity token. " +
 			"`tls_client_auth` and `self_signed_tls_client_auth`: mutual TLS with a client certificate (RFC 8705). " +
 			"Defaults to the method the credentials given imply (`client_assertion` for an assertion, `private_key_jwt` for a key without a " +
@@ -64,7 +64,7 @@ var tokenAttrs = map[string]dschema.Attribute{
 	},
 	oauth.ArgPrivateKeyPEM: dschema.StringAttribute{Optional: true, Sensitive: true,
 		MarkdownDescription: "PEM private key (PKCS#1, PKCS#8 or SEC 1; RSA of at least 2048 bits, ECDSA P-256/384/521 or Ed25519) that signs " +
-			"`private_key_jwt` assertions, or the key of the mTLS client certificate. Sensitive. At most one of `private_key_pem`, `private_key_file` and `private_key_env`.",
+			"`private_key_jwt` assertions, or the key of the mTLS client certificate. Sensitive. At most one of `private_key_pem`, `private_key_file`, `private_key_env` and `private_key_kms`.",
 		Validators: oneFormOf(oauth.ArgPrivateKeyPEM, privateKeyForms),
 	},
 	oauth.ArgPrivateKeyFile: dschema.StringAttribute{Optional: true,
@@ -74,6 +74,17 @@ var tokenAttrs = map[string]dschema.Attribute{
 	oauth.ArgPrivateKeyEnv: dschema.StringAttribute{Optional: true,
 		MarkdownDescription: secretEnvDesc("the PEM private key"),
 		Validators:          oneFormOf(oauth.ArgPrivateKeyEnv, privateKeyForms),
+	},
+	oauth.ArgPrivateKeyKMS: dschema.StringAttribute{Optional: true,
+		MarkdownDescription: kmsDescription,
+		Validators:          append(oneFormOf(oauth.ArgPrivateKeyKMS, privateKeyForms), keyURIValidator{}),
+	},
+	oauth.ArgAssertionProfile: dschema.StringAttribute{Optional: true,
+		MarkdownDescription: "Shape of the client assertions the provider signs (`private_key_jwt`, `client_secret_jwt`). `rfc7523` " +
+			"(the default): `aud` the token endpoint (or `assertion_audience`), header `typ` `JWT`. `rfc7523bis`: as " +
+			"draft-ietf-oauth-rfc7523bis and FAPI 2.0 ask, `aud` the authorization server's issuer identifier as a single string " +
+			"(`assertion_audience` when set, otherwise `issuer`) and header `typ` `client-authentication+jwt`.",
+		Validators: []validator.String{stringvalidator.OneOf(oauth.AssertionProfiles()...)},
 	},
 	oauth.ArgCertificatePEM: dschema.StringAttribute{Optional: true,
 		MarkdownDescription: "PEM client certificate: the mTLS certificate for `tls_client_auth` and `self_signed_tls_client_auth` (defaults " +
@@ -86,12 +97,14 @@ var tokenAttrs = map[string]dschema.Attribute{
 	},
 	oauth.ArgSigningAlgorithm: dschema.StringAttribute{Optional: true,
 		MarkdownDescription: "Algorithm of the signed client assertion: for `private_key_jwt` one of `RS256`, `RS384`, `RS512`, `PS256`, `PS384`, " +
-			"`PS512` (RSA keys), `ES256`, `ES384`, `ES512` (ECDSA keys on the matching curve) or `EdDSA` (Ed25519), default `RS256`; for " +
+			"`PS512` (RSA keys), `ES256`, `ES384`, `ES512` (ECDSA keys on the matching curve) or `EdDSA` (Ed25519), default `RS256` " +
+			"(for a `private_key_kms` key, the algorithm the key implies: `RS256` for RSA, `ES256`/`ES384` by curve, the key version's own for Cloud KMS); for " +
 			"`client_secret_jwt` one of `HS256`, `HS384`, `HS512`, default `HS256`.",
 		Validators: []validator.String{stringvalidator.OneOf(append(oauth.KeyAlgorithms(), oauth.SecretAlgorithms()...)...)},
 	},
 	oauth.ArgKeyID: dschema.StringAttribute{Optional: true,
-		MarkdownDescription: "`kid` header of `private_key_jwt` assertions, naming the key among those registered for the client.",
+		MarkdownDescription: "`kid` header of `private_key_jwt` assertions, naming the key among those registered for the client. " +
+			"Defaults, for a `private_key_kms` key, to the key's RFC 7638 JWK thumbprint (the `kid` `clientcreds_signing_key` reports); none otherwise.",
 	},
 	oauth.ArgAssertionAudience: dschema.StringAttribute{Optional: true,
 		MarkdownDescription: "`aud` claim of signed assertions. Defaults to the token endpoint URL; some servers (Okta's org server, some " +
@@ -206,6 +219,8 @@ type tokenModel struct {
 	PrivateKeyPEM       types.String `tfsdk:"private_key_pem"`
 	PrivateKeyFile      types.String `tfsdk:"private_key_file"`
 	PrivateKeyEnv       types.String `tfsdk:"private_key_env"`
+	PrivateKeyKMS       types.String `tfsdk:"private_key_kms"`
+	AssertionProfile    types.String `tfsdk:"assertion_profile"`
 	CertificatePEM      types.String `tfsdk:"certificate_pem"`
 	CertificateFile     types.String `tfsdk:"certificate_file"`
 	SigningAlgorithm    types.String `tfsdk:"signing_algorithm"`
@@ -235,7 +250,7 @@ type tokenResult struct {
 // The forms each secret can take, of which at most one may be set.
 var (
 	clientSecretForms = oauth.ClientSecretArgs.All()
-	privateKeyForms   = oauth.PrivateKeyArgs.All()
+	privateKeyForms   = append(oauth.PrivateKeyArgs.All(), oauth.ArgPrivateKeyKMS)
 	assertionForms    = append(oauth.ClientAssertionArgs.All(), oauth.ArgWorkloadIdentity)
 	providerKeyForms  = []string{"client_private_key_pem", "client_private_key_file", "client_private_key_env"}
 )

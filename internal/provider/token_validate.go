@@ -78,7 +78,7 @@ func validateRequest(ctx context.Context, cfg tfsdk.Config, creds map[string]*ty
 	r.SetDefaults(nil)
 	// With mTLS and no pair of its own, the provider's client certificate
 	// may serve; whether it does is known when the token is requested.
-	pairFromProvider := r.AuthMethod.IsMutualTLS() && len(r.CertificatePEM) == 0 && !r.PrivateKey.IsSet()
+	pairFromProvider := r.AuthMethod.IsMutualTLS() && len(r.CertificatePEM) == 0 && !r.PrivateKey.IsSet() && r.KeyService == nil
 	if err := r.ValidateConfig(pairFromProvider); err != nil {
 		diags.Append(errorDiag(err))
 	}
@@ -99,6 +99,7 @@ func (m *tokenModel) credentials() map[string]*types.String {
 		oauth.ArgWorkloadAudience: &m.WorkloadAudience, oauth.ArgWorkloadConnection: &m.WorkloadConnection,
 		identity.ArgTag: &m.WorkloadTag, identity.ArgClientID: &m.WorkloadClientID,
 		identity.ArgSigningAlgorithm: &m.WorkloadAlgorithm,
+		oauth.ArgPrivateKeyKMS:       &m.PrivateKeyKMS, oauth.ArgAssertionProfile: &m.AssertionProfile, "issuer": &m.Issuer,
 	}
 }
 

@@ -1,0 +1,284 @@
+package provider
+
+import (
+	"context"
+	"crypto"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"strings"
+	"sync"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	dschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	eschema "github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/signer"
+)
+
+// Keys held by key services: the private_key_kms argument, the keys a
+// provider instance has opened (each public key is fetched once per run),
+// and clientcreds_signing_key, which gives a key's public half to register
+// with an identity provider in the same apply.
+
+const kmsDescription = "URI of a private key held by a key service, which signs there: the key never reaches the provider. " +
+	"`awskms://[ENDPOINT]/KEY` (AWS KMS; KEY a key id, key ARN or `alias/NAME`; credentials and region from the AWS SDK's default chain; " +
+	"needs `kms:Sign` and `kms:GetPublicKey`), `hashivault://KEY` (Vault or OpenBao Transit; `VAULT_ADDR`, `VAULT_TOKEN`, " +
+	"`VAULT_NAMESPACE`, `TRANSIT_SECRET_ENGINE_PATH` default `transit`), " +
+	"`gcpkms://projects/P/locations/L/keyRings/R/cryptoKeys/K/cryptoKeyVersions/V` (Google Cloud KMS; Application Default Credentials) or " +
+	"`azurekms://VAULT.vault.azure.net/KEY[/VERSION]` (Azure Key Vault; a service principal or workload identity from the environment, " +
+	"or managed identity). Signs `private_key_jwt` assertions, the `jwt_bearer` grant's assertion, or the mutual-TLS handshake. The " +
+	"algorithm follows the key unless `signing_algorithm` is set, and `key_id` defaults to the key's RFC 7638 thumbprint. " +
+	"Tokens signed with a key-service key are not kept in the persistent cache. At most one of `private_key_pem`, `private_key_file`, " +
+	"`private_key_env` and `private_key_kms`."
+
+// keyURIValidator refuses, at validate, a URI of no known key service or
+// of the wrong shape.
+type keyURIValidator struct{}
+
+func (keyURIValidator) Description(context.Context) string {
+	return "must be a key URI: " + strings.Join(signer.Schemes(), ", ")
+}
+
+func (v keyURIValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (keyURIValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if err := signer.CheckURI(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.Append(keyURIError(req.Path, err))
+	}
+}
+
+func keyURIError(at path.Path, err error) diag.Diagnostic {
+	return diag.NewAttributeErrorDiagnostic(at, "Invalid Key URI", "The "+at.String()+" "+err.Error()+".")
+}
+
+// keyRing is a provider instance's open key-service keys, by URI.
+type keyRing struct {
+	mu   sync.Mutex
+	keys map[string]*signer.Key
+}
+
+// keyService is the key uri names, opened once per provider instance with
+// its sanitiser; without an instance (validate), opened alone, which calls
+// nothing.
+func (pd *providerData) keyService(uri string) (oauth.KeyService, error) {
+	if pd == nil {
+		return signer.Open(uri, signer.Env{})
+	}
+	pd.keyRing.mu.Lock()
+	defer pd.keyRing.mu.Unlock()
+	if k, ok := pd.keyRing.keys[uri]; ok {
+		return k, nil
+	}
+	k, err := signer.Open(uri, signer.Env{Redact: pd.client.Redact()})
+	if err != nil {
+		return nil, err
+	}
+	if pd.keyRing.keys == nil {
+		pd.keyRing.keys = map[string]*signer.Key{}
+	}
+	pd.keyRing.keys[uri] = k
+	return k, nil
+}
+
+const signingKeyDescription = "The public half of a signing key, for registering it with an identity provider (an Okta app's JWKS, an " +
+	"Entra ID certificate credential, a Keycloak client's JWKS) in the same apply that uses it: a key held by a key service " +
+	"(`private_key_kms`), or a PEM private key in any of its three forms. The private key is never part of the results."
+
+var signingKeyAttrs = map[string]dschema.Attribute{
+	oauth.ArgPrivateKeyKMS: dschema.StringAttribute{Optional: true, MarkdownDescription: "URI of a key held by a key service, as " +
+		"`clientcreds_token`'s `private_key_kms`: " + strings.Join(signer.Schemes(), ", ") + ". Exactly one of `private_key_kms`, " +
+		"`private_key_pem`, `private_key_file` and `private_key_env`.",
+		Validators: []validator.String{keyURIValidator{}, stringvalidator.ExactlyOneOf(path.MatchRoot(oauth.ArgPrivateKeyPEM),
+			path.MatchRoot(oauth.ArgPrivateKeyFile), path.MatchRoot(oauth.ArgPrivateKeyEnv))}},
+	oauth.ArgPrivateKeyPEM: dschema.StringAttribute{Optional: true, Sensitive: true,
+		MarkdownDescription: "PEM private key whose public half is wanted. Sensitive; the `_file` and `_env` forms keep it out of state."},
+	oauth.ArgPrivateKeyFile: dschema.StringAttribute{Optional: true, MarkdownDescription: secretFileDesc("the PEM private key")},
+	oauth.ArgPrivateKeyEnv:  dschema.StringAttribute{Optional: true, MarkdownDescription: secretEnvDesc("the PEM private key")},
+	oauth.ArgKeyID: dschema.StringAttribute{Optional: true,
+		MarkdownDescription: "`kid` to publish. Defaults to the key's RFC 7638 JWK thumbprint (SHA-256), which is also the `kid` " +
+			"`clientcreds_token` sends for a `private_key_kms` key without `key_id`."},
+	oauth.ArgSigningAlgorithm: dschema.StringAttribute{Optional: true,
+		MarkdownDescription: "`alg` to publish. Defaults to the algorithm the key implies: `RS256` for RSA, `ES256`, `ES384` or " +
+			"`ES512` by curve, `EdDSA` for Ed25519, and a Cloud KMS key version's own algorithm.",
+		Validators: []validator.String{stringvalidator.OneOf(oauth.KeyAlgorithms()...)}},
+	"public_key_pem": dschema.StringAttribute{Computed: true, MarkdownDescription: "The public key, PEM (`PUBLIC KEY`, SubjectPublicKeyInfo)."},
+	"jwk": dschema.StringAttribute{Computed: true,
+		MarkdownDescription: "The public key as a JWK (JSON), with `kid`, `alg` and `use` = `sig`."},
+	"jwks": dschema.StringAttribute{Computed: true,
+		MarkdownDescription: "A JWK Set (JSON, `{\"keys\": [...]}`) holding `jwk`: what an identity provider's JWKS field or URL takes."},
+	"kid": dschema.StringAttribute{Computed: true, MarkdownDescription: "The `kid`: `key_id`, or the RFC 7638 thumbprint."},
+	"alg": dschema.StringAttribute{Computed: true, MarkdownDescription: "The `alg`: `signing_algorithm`, or the one the key implies."},
+}
+
+type signingKeyModel struct {
+	KMS              types.String `tfsdk:"private_key_kms"`
+	PEM              types.String `tfsdk:"private_key_pem"`
+	File             types.String `tfsdk:"private_key_file"`
+	Env              types.String `tfsdk:"private_key_env"`
+	KeyID            types.String `tfsdk:"key_id"`
+	SigningAlgorithm types.String `tfsdk:"signing_algorithm"`
+	PublicKeyPEM     types.String `tfsdk:"public_key_pem"`
+	JWK              types.String `tfsdk:"jwk"`
+	JWKS             types.String `tfsdk:"jwks"`
+	Kid              types.String `tfsdk:"kid"`
+	Alg              types.String `tfsdk:"alg"`
+}
+
+// read fills the results from the key: a key service is asked for its
+// public key (once per run); a PEM is read, registered with the sanitiser,
+// and only its public half kept.
+func (m *signingKeyModel) read(ctx context.Context, pd *providerData) diag.Diagnostics {
+	var diags diag.Diagnostics
+	if pd == nil {
+		diags.Append(notConfigured())
+		return diags
+	}
+	var src oauth.KeySource
+	blame := oauth.ArgPrivateKeyKMS
+	if uri := m.KMS.ValueString(); uri != "" {
+		k, err := pd.keyService(uri)
+		if err != nil {
+			diags.Append(keyURIError(path.Root(blame), err))
+			return diags
+		}
+		src = k
+	} else {
+		secret := secretOf(m.PEM, m.File, m.Env)
+		blame = secret.Arg(oauth.PrivateKeyArgs)
+		ctx = maskSecrets(ctx, m.PEM.ValueString())
+		v, err := secret.Read(oauth.PrivateKeyArgs, pd.client.Redact())
+		if err != nil {
+			diags.Append(errorDiag(err))
+			return diags
+		}
+		src = pemSource(v)
+	}
+	key, err := src.Signer(ctx)
+	if err != nil {
+		diags.AddAttributeError(path.Root(blame), "Signing Key Unavailable", pd.client.Redact().Sanitize(err.Error(), 1000))
+		return diags
+	}
+	alg := m.SigningAlgorithm.ValueString()
+	if alg == "" {
+		alg = oauth.DefaultAlgorithm(key)
+	}
+	if err := oauth.CheckKeyAlgorithm(key.Public(), alg); err != nil {
+		diags.AddAttributeError(path.Root(oauth.ArgSigningAlgorithm), "Invalid Signing Algorithm", err.Error())
+		return diags
+	}
+	kid := m.KeyID.ValueString()
+	if kid == "" {
+		if kid, err = oauth.Thumbprint(key.Public()); err != nil {
+			diags.AddError("Signing Key Unavailable", err.Error())
+			return diags
+		}
+	}
+	pubPEM, jwk, jwks, err := publish(key.Public(), kid, alg)
+	if err != nil {
+		diags.AddError("Signing Key Unavailable", "The public key cannot be encoded: "+err.Error()+".")
+		return diags
+	}
+	m.PublicKeyPEM, m.JWK, m.JWKS = types.StringValue(pubPEM), types.StringValue(jwk), types.StringValue(jwks)
+	m.Kid, m.Alg = types.StringValue(kid), types.StringValue(alg)
+	return diags
+}
+
+// pemSource is a PEM key as read.
+type pemSource string
+
+func (p pemSource) Signer(context.Context) (crypto.Signer, error) {
+	return oauth.ParsePrivateKey([]byte(p))
+}
+
+// publish encodes a public key as PEM, a JWK and a JWK Set.
+func publish(pub crypto.PublicKey, kid, alg string) (pubPEM, jwk, jwks string, err error) {
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return "", "", "", err
+	}
+	k := jose.JSONWebKey{Key: pub, KeyID: kid, Algorithm: alg, Use: "sig"}
+	one, err := k.MarshalJSON()
+	if err != nil {
+		return "", "", "", err
+	}
+	set, err := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{k}})
+	if err != nil {
+		return "", "", "", err
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})), string(one), string(set), nil
+}
+
+var (
+	_ datasource.DataSourceWithConfigure       = (*signingKeyDataSource)(nil)
+	_ ephemeral.EphemeralResourceWithConfigure = (*signingKeyEphemeral)(nil)
+)
+
+type signingKeyDataSource struct{ pd *providerData }
+
+func newSigningKeyDataSource() datasource.DataSource { return &signingKeyDataSource{} }
+
+func (d *signingKeyDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_signing_key"
+}
+
+func (d *signingKeyDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	resp.Schema = dschema.Schema{MarkdownDescription: signingKeyDescription, Attributes: signingKeyAttrs}
+}
+
+func (d *signingKeyDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	d.pd = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (d *signingKeyDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var m signingKeyModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if resp.Diagnostics.Append(m.read(ctx, d.pd)...); resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+// signingKeyEphemeral is clientcreds_signing_key as an ephemeral resource,
+// for configurations that keep even the PEM form's path out of state.
+type signingKeyEphemeral struct{ pd *providerData }
+
+func newSigningKeyEphemeral() ephemeral.EphemeralResource { return &signingKeyEphemeral{} }
+
+func (e *signingKeyEphemeral) Metadata(_ context.Context, req ephemeral.MetadataRequest, resp *ephemeral.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_signing_key"
+}
+
+func (e *signingKeyEphemeral) Schema(_ context.Context, _ ephemeral.SchemaRequest, resp *ephemeral.SchemaResponse) {
+	resp.Schema = eschema.Schema{MarkdownDescription: signingKeyDescription, Attributes: ephemeralAttributes(signingKeyAttrs)}
+}
+
+func (e *signingKeyEphemeral) Configure(_ context.Context, req ephemeral.ConfigureRequest, resp *ephemeral.ConfigureResponse) {
+	e.pd = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (e *signingKeyEphemeral) Open(ctx context.Context, req ephemeral.OpenRequest, resp *ephemeral.OpenResponse) {
+	var m signingKeyModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if resp.Diagnostics.Append(m.read(ctx, e.pd)...); resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.Result.Set(ctx, &m)...)
+}

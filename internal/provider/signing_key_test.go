@@ -1,0 +1,289 @@
+package provider
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"crypto"
+
+	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/hashicorp/terraform-plugin-testing/compare"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/authserver"
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/testkms"
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/testpki"
+)
+
+// trustJWKS registers with srv, for each client (or grant issuer) named,
+// the key of the jwks a clientcreds_signing_key put in the state: what an
+// administrator does when registering the public key with the IdP. It
+// returns the kids, by data source.
+func trustJWKS(srv *authserver.Server, kids map[string]string, byDataSource map[string]string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		for ds, client := range byDataSource {
+			r := s.RootModule().Resources["data.clientcreds_signing_key."+ds]
+			if r == nil {
+				return fmt.Errorf("no data.clientcreds_signing_key.%s in the state", ds)
+			}
+			var set jose.JSONWebKeySet
+			if err := json.Unmarshal([]byte(r.Primary.Attributes["jwks"]), &set); err != nil || len(set.Keys) != 1 {
+				return fmt.Errorf("%s: jwks %q is not a set of one key (%v)", ds, r.Primary.Attributes["jwks"], err)
+			}
+			k := set.Keys[0]
+			if k.Use != "sig" || k.KeyID != r.Primary.Attributes["kid"] || k.Algorithm != r.Primary.Attributes["alg"] {
+				return fmt.Errorf("%s: jwk use %q kid %q alg %q; the data source says kid %q alg %q", ds, k.Use, k.KeyID, k.Algorithm,
+					r.Primary.Attributes["kid"], r.Primary.Attributes["alg"])
+			}
+			if !strings.Contains(r.Primary.Attributes["public_key_pem"], "BEGIN PUBLIC KEY") {
+				return fmt.Errorf("%s: public_key_pem %q", ds, r.Primary.Attributes["public_key_pem"])
+			}
+			srv.TrustKey(client, crypto.PublicKey(k.Key))
+			kids[ds] = k.KeyID
+		}
+		return nil
+	}
+}
+
+// Keys held by AWS KMS (local-kms, the emulator, on a free port) sign
+// private_key_jwt assertions and a JWT bearer grant through real
+// Terraform. Step 1 reads each key's public half with
+// clientcreds_signing_key and registers it with the authorization server;
+// step 2 gets tokens, and the server verifies every assertion against the
+// key the data source returned: RS256 for the RSA key, ES256 for the P-256
+// key (the algorithm follows the key), the kid the data source reported,
+// and the rfc7523bis profile's aud and typ. AWS credentials appear nowhere
+// in the state.
+func TestAccSigningKeyAWSKMS(t *testing.T) {
+	kmsSrv := testkms.Start(t)
+	testkms.Env(t)
+	rsaID := kmsSrv.CreateKey(t, types.KeySpecRsa2048, types.KeyUsageTypeSignVerify)
+	ecID := kmsSrv.CreateKey(t, types.KeySpecEccNistP256, types.KeyUsageTypeSignVerify)
+	kmsSrv.Alias(t, "alias/terraform-ci", rsaID)
+	rsaURI := "awskms://" + kmsSrv.Endpoint + "/alias/terraform-ci"
+	ecURI := "awskms://" + kmsSrv.Endpoint + "/" + ecID
+	srv := startServer(t, authserver.Options{AuthMethods: jwtMethods, JWTBearer: &authserver.JWTBearer{}})
+	// An rfc7523bis server takes only its issuer identifier as aud.
+	bis := startBisServer(t, "/oauth2/default")
+	keys := fmt.Sprintf(`
+data "clientcreds_signing_key" "rsa" {
+  private_key_kms = %q
+}
+data "clientcreds_signing_key" "ec" {
+  private_key_kms = %q
+}
+ephemeral "clientcreds_signing_key" "ec" {
+  private_key_kms = %q
+  key_id          = "ec-2026"
+}
+provider "echo" {
+  data = {
+    kid = ephemeral.clientcreds_signing_key.ec.kid
+    alg = ephemeral.clientcreds_signing_key.ec.alg
+    pem = ephemeral.clientcreds_signing_key.ec.public_key_pem
+  }
+}
+resource "echo" "ec" {}
+`, rsaURI, ecURI, ecURI)
+	tokens := fmt.Sprintf(`
+data "clientcreds_token" "rsa" {
+  token_url       = %[1]q
+  client_id       = "rsa-client"
+  private_key_kms = %[2]q
+}
+data "clientcreds_token" "ec" {
+  issuer            = %[3]q
+  client_id         = "ec-client"
+  private_key_kms   = %[4]q
+  assertion_profile = "rfc7523bis"
+}
+data "clientcreds_token" "grant" {
+  token_url        = %[1]q
+  grant_type       = "jwt_bearer"
+  assertion_issuer = "grant-issuer"
+  private_key_kms  = %[4]q
+  key_id           = "chosen-kid"
+}
+`, srv.TokenURL(), rsaURI, bis.Issuer, ecURI)
+	kids := map[string]string{}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(),
+		Steps: []resource.TestStep{
+			{
+				Config: keys,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("data.clientcreds_signing_key.rsa", tfjsonpath.New("alg"), knownvalue.StringExact("RS256")),
+					statecheck.ExpectKnownValue("data.clientcreds_signing_key.ec", tfjsonpath.New("alg"), knownvalue.StringExact("ES256")),
+					// The ephemeral twin: the same key, the kid given.
+					statecheck.ExpectKnownValue("echo.ec", tfjsonpath.New("data").AtMapKey("kid"), knownvalue.StringExact("ec-2026")),
+					statecheck.ExpectKnownValue("echo.ec", tfjsonpath.New("data").AtMapKey("alg"), knownvalue.StringExact("ES256")),
+					statecheck.CompareValuePairs("echo.ec", tfjsonpath.New("data").AtMapKey("pem"), "data.clientcreds_signing_key.ec",
+						tfjsonpath.New("public_key_pem"), compare.ValuesSame()),
+				},
+				Check: resource.ComposeTestCheckFunc(trustJWKS(srv, kids, map[string]string{"rsa": "rsa-client", "ec": "grant-issuer"}),
+					trustJWKS(bis, kids, map[string]string{"ec": "ec-client"})),
+			},
+			{
+				Config: keys + tokens,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("data.clientcreds_token.rsa", tfjsonpath.New("access_token"), issuedBy(srv)),
+					statecheck.ExpectKnownValue("data.clientcreds_token.rsa", tfjsonpath.New("auth_method"), knownvalue.StringExact("private_key_jwt")),
+					statecheck.ExpectKnownValue("data.clientcreds_token.ec", tfjsonpath.New("access_token"), issuedBy(bis)),
+					statecheck.ExpectKnownValue("data.clientcreds_token.grant", tfjsonpath.New("access_token"), issuedBy(srv)),
+				},
+				Check: func(s *terraform.State) error {
+					seen := map[string]bool{}
+					for _, r := range append(srv.TokenRequests(), bis.TokenRequests()...) {
+						if r.Error != "" {
+							return fmt.Errorf("a request of %s was refused: %s", r.ClientID, r.Error)
+						}
+						a := r.Assertion
+						switch {
+						case r.Grant != nil:
+							seen["grant"] = true
+							if r.Grant.Kid != "chosen-kid" || r.Grant.Issuer != "grant-issuer" {
+								return fmt.Errorf("grant assertion kid %q iss %q", r.Grant.Kid, r.Grant.Issuer)
+							}
+						case r.ClientID == "rsa-client":
+							seen["rsa"] = true
+							if a.Alg != "RS256" || a.KeyID != kids["rsa"] {
+								return fmt.Errorf("rsa-client's assertion: alg %s kid %s; want RS256 %s", a.Alg, a.KeyID, kids["rsa"])
+							}
+						case r.ClientID == "ec-client":
+							seen["ec"] = true
+							if a.Alg != "ES256" || a.KeyID != kids["ec"] {
+								return fmt.Errorf("ec-client's assertion: alg %s kid %s; want ES256 %s", a.Alg, a.KeyID, kids["ec"])
+							}
+							if !strings.Contains(r.RawAssertion, ".") {
+								return fmt.Errorf("no raw assertion")
+							}
+							h, err := jose.ParseSignedCompact(r.RawAssertion, []jose.SignatureAlgorithm{jose.ES256})
+							if err != nil || h.Signatures[0].Header.ExtraHeaders["typ"] != "client-authentication+jwt" {
+								return fmt.Errorf("rfc7523bis typ header: %v %v", h, err)
+							}
+							var claims map[string]any
+							if err := json.Unmarshal(h.UnsafePayloadWithoutVerification(), &claims); err != nil || claims["aud"] != bis.Issuer {
+								return fmt.Errorf("rfc7523bis aud %v; want the issuer %q as a single string", claims["aud"], bis.Issuer)
+							}
+						}
+					}
+					if len(seen) != 3 {
+						return fmt.Errorf("the server saw %v; want rsa, ec and grant", seen)
+					}
+					for name, r := range s.RootModule().Resources {
+						for k, v := range r.Primary.Attributes {
+							if strings.Contains(v, testkms.SecretAccessKey) {
+								return fmt.Errorf("%s.%s holds the AWS secret access key", name, k)
+							}
+						}
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+// startBisServer runs an authorization server that takes, as
+// draft-ietf-oauth-rfc7523bis has it, only its issuer identifier as a
+// client assertion's aud.
+func startBisServer(t *testing.T, issuerPath string) *authserver.Server {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	addr := l.Addr().String()
+	must(t, l.Close())
+	s, err := authserver.StartOn(addr, authserver.Options{IssuerPath: issuerPath, AuthMethods: jwtMethods,
+		AssertionAudience: "http://" + addr + issuerPath, Now: func() time.Time { return testNow }})
+	must(t, err)
+	t.Cleanup(s.Close)
+	return s
+}
+
+// A key URI of no known scheme fails at validate, on the attribute; a key
+// that does not exist fails with the URI and KMS's error code.
+func TestAccSigningKeyErrors(t *testing.T) {
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(),
+		Steps: []resource.TestStep{{
+			Config: `
+data "clientcreds_token" "t" {
+  token_url       = "https://idp.example/token"
+  client_id       = "c"
+  private_key_kms = "pkcs11:token=ci;object=signing"
+}`,
+			PlanOnly:    true,
+			ExpectError: regexp.MustCompile(`(?s)Invalid Key URI.*names\s+no\s+key\s+service\s+this\s+provider\s+knows`),
+		}, {
+			Config: `
+data "clientcreds_signing_key" "k" {
+  private_key_kms = "gcpkms://projects/p/locations/global/keyRings/r/cryptoKeys/k"
+}`,
+			PlanOnly:    true,
+			ExpectError: regexp.MustCompile(`(?s)Invalid Key URI.*must\s+name\s+a\s+key\s+version`),
+		}},
+	})
+}
+
+func TestAccSigningKeyAWSKMSMissingKey(t *testing.T) {
+	kmsSrv := testkms.Start(t)
+	testkms.Env(t)
+	uri := "awskms://" + kmsSrv.Endpoint + "/alias/does-not-exist"
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(),
+		Steps: []resource.TestStep{{
+			Config:      fmt.Sprintf("data \"clientcreds_signing_key\" \"k\" {\n  private_key_kms = %q\n}\n", uri),
+			ExpectError: regexp.MustCompile(`(?s)could not use\s+` + regexp.QuoteMeta(uri) + `.*NotFoundException`),
+		}},
+	})
+}
+
+// A PEM key in a file: its public half, the alg its curve implies and its
+// thumbprint as kid; the private key is nowhere in the state. Two forms of
+// the key are refused at validate.
+func TestAccSigningKeyFromPEMFile(t *testing.T) {
+	key, keyPEM := testpki.ECKey(t)
+	file := filepath.Join(t.TempDir(), "client.key")
+	must(t, os.WriteFile(file, keyPEM, 0o600))
+	kid, err := oauth.Thumbprint(key.Public())
+	must(t, err)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(),
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+data "clientcreds_signing_key" "k" {
+  private_key_file = %q
+  private_key_pem  = "also"
+}`, file),
+			PlanOnly:    true,
+			ExpectError: regexp.MustCompile(`(?s)Invalid Attribute Combination`),
+		}, {
+			Config: fmt.Sprintf("data \"clientcreds_signing_key\" \"k\" {\n  private_key_file = %q\n}\n", file),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.clientcreds_signing_key.k", tfjsonpath.New("alg"), knownvalue.StringExact("ES256")),
+				statecheck.ExpectKnownValue("data.clientcreds_signing_key.k", tfjsonpath.New("kid"), knownvalue.StringExact(kid)),
+			},
+			Check: func(s *terraform.State) error {
+				for k, v := range s.RootModule().Resources["data.clientcreds_signing_key.k"].Primary.Attributes {
+					if strings.Contains(v, strings.Split(string(keyPEM), "\n")[1]) {
+						return fmt.Errorf("%s holds the private key", k)
+					}
+				}
+				return nil
+			},
+		}},
+	})
+}

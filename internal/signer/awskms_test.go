@@ -1,0 +1,131 @@
+//go:build !no_awskms
+
+package signer
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/sha512"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/redact"
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/testkms"
+)
+
+// AWS KMS against local-kms, the emulator: RSA (PKCS#1 v1.5 and PSS) and
+// P-256 signatures verify with the public key KMS returns; a missing key
+// and a key for encryption fail with KMS's own words, without the secret
+// access key.
+func TestAWSKMSSignsWithLocalKMS(t *testing.T) {
+	srv := testkms.Start(t)
+	testkms.Env(t)
+	rsaID := srv.CreateKey(t, types.KeySpecRsa2048, types.KeyUsageTypeSignVerify)
+	ecID := srv.CreateKey(t, types.KeySpecEccNistP256, types.KeyUsageTypeSignVerify)
+	ec384ID := srv.CreateKey(t, types.KeySpecEccNistP384, types.KeyUsageTypeSignVerify)
+	srv.Alias(t, "alias/terraform-client", rsaID)
+	ctx := context.Background()
+	digest := sha256.Sum256([]byte("header.payload"))
+
+	for _, uri := range []string{"awskms://" + srv.Endpoint + "/" + rsaID, "awskms://" + srv.Endpoint + "/alias/terraform-client"} {
+		s := signerOf(t, uri)
+		pub, ok := s.Public().(*rsa.PublicKey)
+		if !ok {
+			t.Fatalf("%s: public key %T", uri, s.Public())
+		}
+		sig, err := s.Sign(rand.Reader, digest[:], crypto.SHA256)
+		if err != nil {
+			t.Fatalf("%s: %v", uri, err)
+		}
+		if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, digest[:], sig); err != nil {
+			t.Errorf("%s: PKCS#1 v1.5 signature does not verify: %v", uri, err)
+		}
+		pss := &rsa.PSSOptions{Hash: crypto.SHA256, SaltLength: rsa.PSSSaltLengthEqualsHash}
+		if sig, err = s.Sign(rand.Reader, digest[:], pss); err != nil {
+			t.Fatalf("%s PSS: %v", uri, err)
+		}
+		// AWS KMS salts PSS with the hash's length; local-kms with the
+		// most that fits. JWS verifiers (go-jose among them) take either.
+		if err := rsa.VerifyPSS(pub, crypto.SHA256, digest[:], sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthAuto}); err != nil {
+			t.Errorf("%s: PSS signature does not verify: %v", uri, err)
+		}
+	}
+	s := signerOf(t, "awskms://"+srv.Endpoint+"/"+ecID)
+	sig, err := s.Sign(rand.Reader, digest[:], crypto.SHA256)
+	if pub, ok := s.Public().(*ecdsa.PublicKey); err != nil || !ok || !ecdsa.VerifyASN1(pub, digest[:], sig) {
+		t.Errorf("P-256 signature does not verify (%v)", err)
+	}
+	d384 := sha512.Sum384([]byte("header.payload"))
+	s = signerOf(t, "awskms://"+srv.Endpoint+"/"+ec384ID)
+	sig, err = s.Sign(rand.Reader, d384[:], crypto.SHA384)
+	if pub, ok := s.Public().(*ecdsa.PublicKey); err != nil || !ok || !ecdsa.VerifyASN1(pub, d384[:], sig) {
+		t.Errorf("P-384 signature does not verify (%v)", err)
+	}
+
+	encID := srv.CreateKey(t, types.KeySpecRsa2048, types.KeyUsageTypeEncryptDecrypt)
+	symID := srv.CreateKey(t, types.KeySpecSymmetricDefault, types.KeyUsageTypeEncryptDecrypt)
+	for uri, want := range map[string]string{
+		"awskms://" + srv.Endpoint + "/alias/nobody":                "NotFoundException",
+		"awskms://" + srv.Endpoint + "/" + encID:                    "ENCRYPT_DECRYPT",
+		"awskms://" + srv.Endpoint + "/" + symID:                    "UnsupportedOperationException",
+		"awskms://127.0.0.1:1/0b1e4f2c-1111-4222-8333-944455556666": "unreachable",
+	} {
+		reg := redact.New()
+		k, err := Open(uri, Env{Redact: reg, Attempts: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = k.Signer(ctx)
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), uri) {
+			t.Errorf("%s: error %v; want the URI and %q", uri, err, want)
+		}
+		if err != nil && strings.Contains(err.Error(), testkms.SecretAccessKey) {
+			t.Errorf("%s: the error shows the secret access key", uri)
+		}
+	}
+}
+
+func signerOf(t *testing.T, uri string) crypto.Signer {
+	t.Helper()
+	k, err := Open(uri, Env{Redact: redact.New()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := k.Signer(context.Background())
+	if err != nil {
+		t.Fatalf("%s: %v", uri, err)
+	}
+	return s
+}
+
+func TestCheckURI(t *testing.T) {
+	for uri, want := range map[string]string{
+		"awskms:///alias/x":                     "",
+		"awskms://localhost:4566/1234abcd-12ab": "",
+		"awskms://kms.eu-west-1.amazonaws.com/arn:aws:kms:eu-west-1:111122223333:key/1234abcd": "",
+		"awskms://host":       "missing",
+		"hashivault://my-key": "",
+		"hashivault://a/b":    "holds a '/'",
+		"gcpkms://projects/p/locations/global/keyRings/r/cryptoKeys/k/cryptoKeyVersions/1": "",
+		"gcpkms://projects/p/locations/global/keyRings/r/cryptoKeys/k":                     "key version",
+		"azurekms://myvault.vault.azure.net/signing-key":                                   "",
+		"azurekms://myvault.vault.azure.net/signing-key/0123abcd":                          "",
+		"azurekms://myvault.vault.azure.net":                                               "VAULT.vault.azure.net/KEY",
+		"pkcs11:token=x":                                                                   "names no key service",
+		"kms://x":                                                                          "names no key service",
+	} {
+		err := CheckURI(uri)
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("%s: %v", uri, err)
+		case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+			t.Errorf("%s: error %v; want %q", uri, err, want)
+		}
+	}
+}
