@@ -2,6 +2,7 @@ package identity
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -108,8 +109,10 @@ func (a auto) Token(ctx context.Context, h oauth.PlatformHTTP) (string, error) {
 // detected says which platform auto found in a plain error; the client's
 // own errors and refusals name the request already.
 func detected(platform string, err error) error {
-	switch err.(type) {
-	case *oauth.Error, *oauth.Refusal, *oauth.ArgError:
+	var oe *oauth.Error
+	var re *oauth.Refusal
+	var ae *oauth.ArgError
+	if errors.As(err, &oe) || errors.As(err, &re) || errors.As(err, &ae) {
 		return err
 	}
 	return fmt.Errorf("workload_identity \"auto\" found %s: %w", platform, err)

@@ -132,7 +132,7 @@ func (b base) onlyFor() error {
 
 func validTag(t string) bool {
 	for _, r := range t {
-		if !(r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+		if r != '_' && (r < '0' || r > '9') && (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') {
 			return false
 		}
 	}

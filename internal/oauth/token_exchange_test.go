@@ -51,7 +51,7 @@ func TestTokenExchangeChain(t *testing.T) {
 // Google's STS takes the CI platform's identity token with no client
 // authentication at all: no client_id, no Authorization header.
 func TestTokenExchangeWithoutClientAuthentication(t *testing.T) {
-	ci := startCI(t, ciserver.Options{})
+	ci := startCI(t)
 	setEnv(t, ci.GitHubEnv())
 	srv := startAuth(t, authserver.Options{AnonymousExchange: true,
 		Subjects: &authserver.Federation{Issuer: ciserver.GitHubIssuer, Subject: ciserver.GitHubSubject, Audience: gcpAudience, JWKSURL: ci.JWKSURL()}})
@@ -151,7 +151,7 @@ func TestWorkloadIdentityExchangeIsNeverSharedThroughTheCache(t *testing.T) {
 		Grant: &Exchange{SubjectIdentity: ciSource{"github_actions", gcpAudience}}}
 	var got []string
 	for _, job := range []string{"a", "b"} {
-		ci := startCI(t, ciserver.Options{})
+		ci := startCI(t)
 		setEnv(t, ci.GitHubEnv())
 		tok, err := newClient(t, realClock, func(c *Config) { c.Store = store }).Token(context.Background(), req)
 		if err != nil {

@@ -14,9 +14,9 @@ import (
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/ciserver"
 )
 
-func startCI(t *testing.T, opts ciserver.Options) *ciserver.Server {
+func startCI(t *testing.T) *ciserver.Server {
 	t.Helper()
-	s, err := ciserver.Start(opts)
+	s, err := ciserver.Start(ciserver.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +36,7 @@ func setEnv(t *testing.T, kvs []string) {
 // proxy in the environment.
 func TestMetadataServerIsNeverProxied(t *testing.T) {
 	proxied := proxyRecorder(t)
-	ci := startCI(t, ciserver.Options{})
+	ci := startCI(t)
 	t.Setenv("GCE_METADATA_HOST", strings.TrimPrefix(ci.URL, "http://"))
 	if _, err := newClient(t).IdentityToken(context.Background(), ciSource{"gcp_metadata", "aud"}); err != nil {
 		t.Fatal(err)
@@ -51,7 +51,7 @@ func TestMetadataServerIsNeverProxied(t *testing.T) {
 // fetches a fresh identity token; fifty identical reads cost one identity
 // token and one access token; the identity token never reaches the disk.
 func TestWorkloadIdentityTokenRequest(t *testing.T) {
-	ci := startCI(t, ciserver.Options{})
+	ci := startCI(t)
 	setEnv(t, ci.GitHubEnv())
 	srv := startAuth(t, authserver.Options{AuthMethods: []string{"client_assertion"},
 		Federated: map[string]authserver.Federation{"app-1": {Issuer: ciserver.GitHubIssuer, Subject: ciserver.GitHubSubject,

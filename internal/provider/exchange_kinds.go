@@ -52,7 +52,7 @@ func (d *exchangeDataSource) Read(ctx context.Context, req datasource.ReadReques
 }
 
 func (d *exchangeDataSource) ValidateConfig(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
-	resp.Diagnostics.Append(validateExchangeConfig(ctx, req.Config)...)
+	resp.Diagnostics.Append(validateExchangeConfig(req.Config)...)
 }
 
 func (e *exchangeEphemeral) Metadata(_ context.Context, req ephemeral.MetadataRequest, resp *ephemeral.MetadataResponse) {
@@ -81,5 +81,5 @@ func (e *exchangeEphemeral) Open(ctx context.Context, req ephemeral.OpenRequest,
 }
 
 func (e *exchangeEphemeral) ValidateConfig(ctx context.Context, req ephemeral.ValidateConfigRequest, resp *ephemeral.ValidateConfigResponse) {
-	resp.Diagnostics.Append(validateExchangeConfig(ctx, req.Config)...)
+	resp.Diagnostics.Append(validateExchangeConfig(req.Config)...)
 }

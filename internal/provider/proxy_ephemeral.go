@@ -93,7 +93,7 @@ func (e *proxyEphemeral) Configure(_ context.Context, req ephemeral.ConfigureReq
 }
 
 func (e *proxyEphemeral) ValidateConfig(ctx context.Context, req ephemeral.ValidateConfigRequest, resp *ephemeral.ValidateConfigResponse) {
-	resp.Diagnostics.Append(validateTokenConfig(ctx, req.Config)...)
+	resp.Diagnostics.Append(validateTokenConfig(req.Config)...)
 }
 
 // proxyModel is the proxy's configuration and result: the token's

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -264,8 +265,7 @@ func TestAccSharedCacheClusterRedirectOutsideConfiguredNodes(t *testing.T) {
 			return testredis.Error("ERR unknown command 'HELLO'")
 		case "CLUSTER":
 			host, port, _ := strings.Cut(seedAddr, ":")
-			n := int64(0)
-			fmt.Sscan(port, &n)
+			n, _ := strconv.ParseInt(port, 10, 64)
 			return testredis.Array(testredis.Array(testredis.Int(0), testredis.Int(16383),
 				testredis.Array(testredis.Bulk(host), testredis.Int(n), testredis.Bulk("node-id"))))
 		case "GET", "SET", "EXISTS", "WATCH", "EVALSHA", "EVAL", "DEL":
@@ -322,8 +322,7 @@ func TestAccSharedCacheRedisClientLogsNothing(t *testing.T) {
 			return testredis.Error("ERR " + marker)
 		case "CLUSTER":
 			host, port, _ := strings.Cut(seedAddr, ":")
-			n := int64(0)
-			fmt.Sscan(port, &n)
+			n, _ := strconv.ParseInt(port, 10, 64)
 			return testredis.Array(testredis.Array(testredis.Int(0), testredis.Int(16383),
 				testredis.Array(testredis.Bulk(host), testredis.Int(n), testredis.Bulk("node-id"))))
 		case "GET":

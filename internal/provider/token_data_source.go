@@ -50,5 +50,5 @@ func (d *tokenDataSource) Read(ctx context.Context, req datasource.ReadRequest, 
 }
 
 func (d *tokenDataSource) ValidateConfig(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
-	resp.Diagnostics.Append(validateTokenConfig(ctx, req.Config)...)
+	resp.Diagnostics.Append(validateTokenConfig(req.Config)...)
 }

@@ -122,5 +122,5 @@ func (e *tokenEphemeral) Close(ctx context.Context, req ephemeral.CloseRequest, 
 }
 
 func (e *tokenEphemeral) ValidateConfig(ctx context.Context, req ephemeral.ValidateConfigRequest, resp *ephemeral.ValidateConfigResponse) {
-	resp.Diagnostics.Append(validateTokenConfig(ctx, req.Config)...)
+	resp.Diagnostics.Append(validateTokenConfig(req.Config)...)
 }

@@ -22,16 +22,16 @@ import (
 // not, and a key fits its algorithm. Each error is attached to the argument
 // to change. It runs for the data source and the ephemeral resource alike,
 // and skips while any credential is unknown.
-func validateTokenConfig(ctx context.Context, cfg tfsdk.Config) diag.Diagnostics {
+func validateTokenConfig(cfg tfsdk.Config) diag.Diagnostics {
 	var m tokenDataModel
 	creds := m.tokenModel.credentials()
 	maps.Copy(creds, m.grantModel.credentials())
-	return validateRequest(ctx, cfg, creds, grantRequest(&m.tokenModel, &m.grantModel))
+	return validateRequest(cfg, creds, grantRequest(&m.tokenModel, &m.grantModel))
 }
 
 // validateExchangeConfig is validateTokenConfig for the token exchange,
 // which adds its subject and actor tokens.
-func validateExchangeConfig(ctx context.Context, cfg tfsdk.Config) diag.Diagnostics {
+func validateExchangeConfig(cfg tfsdk.Config) diag.Diagnostics {
 	var m exchangeModel
 	creds := m.credentials()
 	for name, dst := range map[string]*types.String{oauth.ArgSubjectToken: &m.SubjectToken, oauth.ArgSubjectTokenFile: &m.SubjectTokenFile,
@@ -39,12 +39,12 @@ func validateExchangeConfig(ctx context.Context, cfg tfsdk.Config) diag.Diagnost
 		oauth.ArgActorTokenEnv: &m.ActorTokenEnv, oauth.ArgActorTokenType: &m.ActorTokenType} {
 		creds[name] = dst
 	}
-	return validateRequest(ctx, cfg, creds, m.baseRequest)
+	return validateRequest(cfg, creds, m.baseRequest)
 }
 
 // validateRequest reads the credential attributes into the model behind
 // creds, builds the request with build and checks it offline.
-func validateRequest(ctx context.Context, cfg tfsdk.Config, creds map[string]*types.String, build requestBuilder) diag.Diagnostics {
+func validateRequest(cfg tfsdk.Config, creds map[string]*types.String, build requestBuilder) diag.Diagnostics {
 	var diags diag.Diagnostics
 	// One read of the raw configuration: the framework's GetAttribute walks
 	// the schema (copying its attribute map) for every attribute read,

@@ -46,6 +46,7 @@ func TestCloseEndsUpgradedConnections(t *testing.T) {
 	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
 		t.Fatalf("upgrade: %v %v", resp, err)
 	}
+	defer func() { _ = resp.Body.Close() }()
 	if line, err := br.ReadString('\n'); line != "hello\n" {
 		t.Fatalf("read %q, %v through the upgraded connection", line, err)
 	}
@@ -64,7 +65,7 @@ func TestCloseEndsUpgradedConnections(t *testing.T) {
 		t.Errorf("the client's upgraded connection is still open after Close (read: %v)", err)
 	}
 	select {
-	case <-upstreamDone:
+	case <-upstreamDone: //nolint:errcheck // a signal; its value is not an error to check
 	case <-time.After(2 * time.Second):
 		t.Error("the upstream's side of the upgraded connection is still open after Close")
 	}

@@ -67,6 +67,7 @@ func TestMethodsOutsideTheAPIVocabularyAreRefused(t *testing.T) {
 			t.Fatalf("%s: %v", m, err)
 		}
 		body, _ := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
 		_ = c.Close()
 		if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS" ||
 			bytes.Contains(body, []byte("tok-")) {
@@ -113,7 +114,7 @@ func echo(w http.ResponseWriter, r *http.Request) {
 		h := dump.String()
 		for i := 0; i < len(h); i += 7 {
 			_, _ = io.WriteString(w, h[i:min(i+7, len(h))])
-			w.(http.Flusher).Flush()
+			http.NewResponseController(w).Flush() //nolint:errcheck // the test server's writer flushes
 		}
 	case "/api/gzip": // compressed though nobody asked
 		w.Header().Set("Content-Encoding", "gzip")
