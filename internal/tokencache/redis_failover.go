@@ -1,0 +1,87 @@
+package tokencache
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Riding out a failover. Behind Sentinel and in a cluster, the primary
+// holding an entry can die and a replica take its place: for a few seconds
+// calls are refused, cut, or answered READONLY, CLUSTERDOWN, TRYAGAIN,
+// LOADING or MASTERDOWN, and then the new primary answers. Giving up at the
+// first such error would send every run of a fleet to the token server at
+// once, which is what the cache is for preventing. So in those two
+// topologies a run waits a failover out, looking again every failoverPoll,
+// but never past the time it would have waited for another run's token
+// anyway: Lock's deadline (lock_wait), which Save then shares, so that a run
+// takes at most lock_wait plus its token request plus one call's timeout.
+// A single server (or a primary endpoint) keeps the first failure's rule:
+// it is a miss for the rest of the run, at once.
+
+// failoverPoll is how often a run waiting out a failover tries again.
+const failoverPoll = 100 * time.Millisecond
+
+// failoverCodes are Redis' answers while a primary is being replaced.
+var failoverCodes = []string{"READONLY", "CLUSTERDOWN", "TRYAGAIN", "LOADING", "MASTERDOWN"}
+
+// inFailover reports whether err is what a call meets while a primary is
+// being replaced: a connection refused, cut or timed out, or one of the
+// answers above. Authentication, TLS and the node guard's refusals are not.
+func (r *Redis) inFailover(err error) bool {
+	if r.topology == topologySingle || err == nil || r.refused.Load() != nil || r.authFailed.Load() {
+		return false
+	}
+	if redis.IsAuthError(err) {
+		return false
+	}
+	var redisErr redis.Error
+	if errors.As(err, &redisErr) {
+		code, _, _ := strings.Cut(err.Error(), " ")
+		for _, c := range failoverCodes {
+			if code == c {
+				return true
+			}
+		}
+		return false
+	}
+	var netErr net.Error
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.As(err, &netErr) && netErr.Timeout() ||
+		strings.HasPrefix(err.Error(), "redis: client is closed") || strings.Contains(err.Error(), "connection pool timeout")
+}
+
+// retry runs call, and again after each failover error while the next try
+// would start before deadline; it returns the last error.
+func (r *Redis) retry(deadline time.Time, call func(ctx context.Context) error) error {
+	for {
+		ctx, cancel := r.call()
+		err := call(ctx)
+		cancel()
+		if !r.inFailover(err) || time.Now().Add(failoverPoll).After(deadline) {
+			return err
+		}
+		r.failovers.Add(1)
+		time.Sleep(failoverPoll)
+	}
+}
+
+// budget is until when a call for the entry name may wait out a failover:
+// the deadline of this run's Lock for it, or now (one try).
+func (r *Redis) budget(name string) time.Time {
+	if v, ok := r.budgets.Load(name); ok {
+		return v.(time.Time) //nolint:forcetypeassert // only times are stored
+	}
+	return time.Now()
+}
+
+// Failovers is how many calls met a failover and were tried again, for
+// tests and benchmarks.
+func (r *Redis) Failovers() int64 { return r.failovers.Load() }
