@@ -183,11 +183,12 @@ func NewRedis(o RedisOptions) (*Redis, error) {
 		r.client = c
 	case topologySentinel:
 		fo := uo.Failover()
-		fo.SentinelUsername, fo.SentinelPassword = o.Sentinel.Username, o.Sentinel.Password
+		fo.MasterName, fo.SentinelUsername, fo.SentinelPassword = o.Sentinel.MasterName, o.Sentinel.Username, o.Sentinel.Password
+		// The failover client's hooks see its own name, not the address a
+		// sentinel named: the guard sits in its dialer, which dials the
+		// sentinels (the URL's hosts) and the primary.
+		fo.Dialer = guard.dialer(fo.TLSConfig, r.timeout)
 		c := redis.NewFailoverClient(fo)
-		// The hooks see the dials to the primary the sentinels name; the
-		// sentinels themselves are the URL's hosts.
-		c.AddHook(guard)
 		c.AddHook(authHook{r})
 		r.client = c
 	default:
@@ -374,7 +375,7 @@ func (r *Redis) Lock(ctx context.Context, k oauth.StoreKey) (func(), bool) {
 		wait := lockPoll
 		switch {
 		case err != nil && r.inFailover(err) && time.Now().Add(failoverPoll).Before(deadline):
-			r.failovers.Add(1)
+			r.sawFailover()
 			wait = failoverPoll
 		case err != nil:
 			r.fail("locking", err)

@@ -2,10 +2,12 @@ package tokencache
 
 import (
 	"context"
+	"crypto/tls"
 	"net"
 	"net/netip"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -86,6 +88,18 @@ func (g *clusterGuard) DialHook(next redis.DialHook) redis.DialHook {
 		}
 		return nil, g.refuse(addr)
 	}
+}
+
+// dialer is the guard as a whole dialer, TLS included (a dialer given to
+// go-redis replaces its TLS handshake too).
+func (g *clusterGuard) dialer(tc *tls.Config, timeout time.Duration) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return g.DialHook(func(ctx context.Context, network, addr string) (net.Conn, error) {
+		d := &net.Dialer{Timeout: timeout, KeepAlive: 5 * time.Minute}
+		if tc == nil {
+			return d.DialContext(ctx, network, addr)
+		}
+		return (&tls.Dialer{NetDialer: d, Config: tc}).DialContext(ctx, network, addr)
+	})
 }
 
 func (g *clusterGuard) refuse(addr string) error {

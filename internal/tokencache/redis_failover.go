@@ -38,8 +38,8 @@ func (r *Redis) inFailover(err error) bool {
 	if r.topology == topologySingle || err == nil || r.refused.Load() != nil || r.authFailed.Load() {
 		return false
 	}
-	if redis.IsAuthError(err) {
-		return false
+	if redis.IsAuthError(err) || strings.HasPrefix(err.Error(), noSentinelPrefix) {
+		return false // the sentinels do not fail over: all of them failing is an outage
 	}
 	var redisErr redis.Error
 	if errors.As(err, &redisErr) {
@@ -68,8 +68,19 @@ func (r *Redis) retry(deadline time.Time, call func(ctx context.Context) error) 
 		if !r.inFailover(err) || time.Now().Add(failoverPoll).After(deadline) {
 			return err
 		}
-		r.failovers.Add(1)
+		r.sawFailover()
 		time.Sleep(failoverPoll)
+	}
+}
+
+// sawFailover counts a call that met a failover and, in a cluster, has
+// the client read the slot map again: the dead primary's slots have moved
+// to its replica, and nothing else would tell the client before its next
+// periodic reload (a dead node sends no MOVED).
+func (r *Redis) sawFailover() {
+	r.failovers.Add(1)
+	if c, ok := r.client.(*redis.ClusterClient); ok {
+		c.ReloadState(context.Background()) // in the background, at most one at a time
 	}
 }
 
