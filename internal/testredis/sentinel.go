@@ -226,3 +226,16 @@ func (s *Sentinel) Stop() {
 		n.Kill()
 	}
 }
+
+// Keys returns the keys matching pattern on the primary the sentinels
+// name now.
+func (s *Sentinel) Keys(ctx context.Context, pattern string) []string {
+	p, err := s.Primary(ctx)
+	if err != nil || !p.Alive() {
+		return nil
+	}
+	a := admin(p.Addr, s.opts.Password, s.opts.TLS)
+	defer func() { _ = a.Close() }()
+	ks, _ := a.Keys(ctx, pattern).Result()
+	return ks
+}

@@ -157,7 +157,7 @@ func NewRedis(o RedisOptions) (*Redis, error) {
 			return nil, err
 		}
 	} else if len(o.ClientCertPEM) > 0 || len(o.ClientKeyPEM) > 0 {
-		return nil, errors.New("a client certificate needs rediss:// (TLS)")
+		return nil, fmt.Errorf("%w: a client certificate needs rediss:// (TLS)", ErrClientCert)
 	}
 	r := &Redis{topology: top, prefix: o.KeyPrefix, lockWait: o.LockWait, timeout: o.Timeout, server: server, san: o.Redact}
 	if r.prefix == "" {

@@ -50,6 +50,10 @@ type SentinelOptions struct {
 // DefaultSentinelPort is the port of a sentinel named without one.
 const DefaultSentinelPort = "26379"
 
+// ErrClientCert is NewRedis' refusal of a client certificate or key it
+// cannot use.
+var ErrClientCert = errors.New("unusable Redis client certificate")
+
 func topologyOf(u *url.URL, o RedisOptions) topology {
 	switch {
 	case o.Sentinel != nil:
@@ -151,15 +155,15 @@ func configureTLS(c *tls.Config, o RedisOptions, top topology) error {
 	switch {
 	case len(o.ClientCertPEM) == 0 && len(o.ClientKeyPEM) == 0:
 	case len(o.ClientCertPEM) == 0:
-		return errors.New("a Redis client key needs its certificate (client_cert_file)")
+		return fmt.Errorf("%w: a client key needs its certificate (client_cert_file)", ErrClientCert)
 	case len(o.ClientKeyPEM) == 0:
-		return errors.New("a Redis client certificate needs its key (client_key, client_key_file or client_key_env)")
+		return fmt.Errorf("%w: a client certificate needs its key (client_key, client_key_file or client_key_env)", ErrClientCert)
 	default:
 		cert, err := tls.X509KeyPair(o.ClientCertPEM, o.ClientKeyPEM)
 		if err != nil {
 			// The parser's text names neither the key nor its bytes, but it
 			// is not ours: say what is wrong in our words.
-			return errors.New("the Redis client certificate and key do not form a pair (each must be PEM, the key unencrypted, and the key must match the certificate)")
+			return fmt.Errorf("%w: the certificate and key do not form a pair (each must be PEM, the key unencrypted, and the key must match the certificate)", ErrClientCert)
 		}
 		c.Certificates = []tls.Certificate{cert}
 	}
