@@ -21,7 +21,7 @@ type topoPKI struct {
 	clientCert, clientKeyPEM []byte
 }
 
-func newTopoPKI(t *testing.T) topoPKI {
+func newTopoPKI(t testing.TB) topoPKI {
 	t.Helper()
 	ca := testpki.NewCA(t)
 	skey, skeyPEM := testpki.ECKey(t)
