@@ -151,7 +151,8 @@ func redisSchema() schema.SingleNestedBlock {
 		Attributes: map[string]schema.Attribute{
 			"url": schema.StringAttribute{Optional: true,
 				MarkdownDescription: "`redis://host:port[/db]` or `rediss://host:port[/db]` (TLS), as the Go client for Redis parses " +
-					"it, with a username if the server has users; `?addr=host:port` (repeated) names further nodes of a cluster. " +
+					"it, with a username if the server has users; `?addr=host:port` (repeated) names further nodes of a cluster, or, with a " +
+					"`sentinel` block, further sentinels. " +
 					"Plain `redis://` is accepted only to `localhost`, `127.0.0.0/8` and `[::1]` unless `" + redisPlainName + "` is set; " +
 					"`?skip_verify=true` only with `" + redisSkipVerifyName + "`. Defaults to `" + redisURLEnv + "`."},
 			redisPasswordName: schema.StringAttribute{Optional: true, Sensitive: true,
