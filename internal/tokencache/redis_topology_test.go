@@ -3,7 +3,6 @@ package tokencache_test
 import (
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -123,4 +122,80 @@ func checkTopology(t *testing.T, o tokencache.RedisOptions, keys func(context.Co
 	}
 }
 
-var _ = sync.Mutex{}
+
+// A sentinel names a primary outside the hosts of the URL: the client does
+// not connect there (the password stays), and the warning names the
+// address; the sentinels' own password reaches only the sentinel.
+func TestRedisSentinelPrimaryOutsideConfiguredNodes(t *testing.T) {
+	const password = "data-pw-Vb5Nq2Lx"
+	outside := testredis.StartFake(t, "127.0.0.2", func(cmd []string) string {
+		switch strings.ToUpper(cmd[0]) {
+		case "HELLO":
+			return testredis.Error("ERR unknown command 'HELLO'")
+		case "GET":
+			return testredis.Nil()
+		}
+		return testredis.Simple("OK")
+	})
+	host, port, _ := strings.Cut(outside.Addr, ":")
+	sentinel := testredis.StartFake(t, "127.0.0.1", func(cmd []string) string {
+		switch strings.ToUpper(cmd[0]) {
+		case "HELLO":
+			return testredis.Error("ERR unknown command 'HELLO'")
+		case "AUTH", "PING":
+			return testredis.Simple("OK")
+		case "SENTINEL":
+			if len(cmd) > 1 && strings.EqualFold(cmd[1], "get-master-addr-by-name") {
+				return testredis.Array(testredis.Bulk(host), testredis.Bulk(port))
+			}
+			return testredis.Array()
+		}
+		return ""
+	})
+	store, err := tokencache.NewRedis(tokencache.RedisOptions{URL: "redis://" + sentinel.Addr + "/0", Password: password,
+		Sentinel: &tokencache.SentinelOptions{MasterName: "m", Password: "sentinel-" + password}, Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = store.Close() })
+	k := oauth.StoreKey{Fingerprint: []byte("fp"), Secret: []byte(redisSecret), Salt: []byte("sentinel")}
+	store.Load(k, time.Now())
+	if len(outside.Commands()) > 0 {
+		t.Errorf("the client talked to %s, outside the configured nodes: %q", outside.Addr, outside.Commands())
+	}
+	if sentinel.Received(password) && !sentinel.Received("sentinel-"+password) {
+		t.Errorf("the data nodes' password went to the sentinel")
+	}
+	if w := store.Warning(); !strings.Contains(w, outside.Addr) || !strings.Contains(w, "outside the configured nodes") {
+		t.Errorf("warning %q; want it to name the refused address %s", w, outside.Addr)
+	}
+}
+
+// The Sentinel URL's own rules, and a client certificate without TLS or
+// without its key, are refused before any connection.
+func TestRedisTopologyOptionsRefused(t *testing.T) {
+	p := newTopoPKI(t)
+	for _, tc := range []struct {
+		name string
+		o    tokencache.RedisOptions
+		want string
+	}{
+		{"sentinel without master name", tokencache.RedisOptions{URL: "rediss://127.0.0.1:26379", Sentinel: &tokencache.SentinelOptions{}}, "master_name"},
+		{"sentinel URL with another parameter", tokencache.RedisOptions{URL: "rediss://127.0.0.1:26379?dial_timeout=3", Sentinel: &tokencache.SentinelOptions{MasterName: "m"}}, "dial_timeout"},
+		{"sentinel URL with a named database", tokencache.RedisOptions{URL: "rediss://127.0.0.1:26379/zero", Sentinel: &tokencache.SentinelOptions{MasterName: "m"}}, "number"},
+		{"plaintext sentinel off the machine", tokencache.RedisOptions{URL: "redis://10.0.0.1:26379?addr=127.0.0.1:26379", Sentinel: &tokencache.SentinelOptions{MasterName: "m"}}, "not loopback"},
+		{"client certificate without TLS", tokencache.RedisOptions{URL: "redis://127.0.0.1:6379", ClientCertPEM: p.clientCert, ClientKeyPEM: p.clientKeyPEM}, "needs rediss://"},
+		{"client certificate without its key", tokencache.RedisOptions{URL: "rediss://127.0.0.1:6379", ClientCertPEM: p.clientCert}, "needs its key"},
+		{"client key that is not the certificate's", tokencache.RedisOptions{URL: "rediss://127.0.0.1:6379", ClientCertPEM: p.tls.CertPEM, ClientKeyPEM: p.clientKeyPEM}, "do not form a pair"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := tokencache.NewRedis(tc.o)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v; want one naming %q", err, tc.want)
+			}
+			if err != nil && strings.Contains(err.Error(), "PRIVATE KEY") {
+				t.Errorf("the error shows the key: %v", err)
+			}
+		})
+	}
+}
