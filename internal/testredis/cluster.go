@@ -197,3 +197,15 @@ func (c *Cluster) Stop() {
 		n.Kill()
 	}
 }
+
+// CommandCalls is how many times the live nodes ran the command name, in
+// all.
+func (c *Cluster) CommandCalls(ctx context.Context, name string) int {
+	n := 0
+	for _, node := range c.Nodes {
+		if node.Alive() {
+			n += commandCalls(ctx, node.Addr, c.opts.Password, c.opts.TLS, name)
+		}
+	}
+	return n
+}

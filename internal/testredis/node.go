@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -174,4 +175,21 @@ func skipWithout(t testing.TB, bins ...string) {
 			t.Skipf("SKIP: needs %s on PATH (Debian's %s package; .ci/run installs it with apt-get)", b, pkg)
 		}
 	}
+}
+
+// commandCalls is how many times the server at addr ran the command name
+// (INFO commandstats).
+func commandCalls(ctx context.Context, addr, password string, t *TLS, name string) int {
+	a := admin(addr, password, t)
+	defer func() { _ = a.Close() }()
+	info, err := a.Info(ctx, "commandstats").Result()
+	if err != nil {
+		return 0
+	}
+	_, rest, ok := strings.Cut(info, "cmdstat_"+strings.ToLower(name)+":calls=")
+	if !ok {
+		return 0
+	}
+	n, _ := strconv.Atoi(strings.SplitN(rest, ",", 2)[0])
+	return n
 }

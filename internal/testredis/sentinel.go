@@ -239,3 +239,15 @@ func (s *Sentinel) Keys(ctx context.Context, pattern string) []string {
 	ks, _ := a.Keys(ctx, pattern).Result()
 	return ks
 }
+
+// CommandCalls is how many times the live data nodes ran the command
+// name, in all.
+func (s *Sentinel) CommandCalls(ctx context.Context, name string) int {
+	n := 0
+	for _, node := range s.Data {
+		if node.Alive() {
+			n += commandCalls(ctx, node.Addr, s.opts.Password, s.opts.TLS, name)
+		}
+	}
+	return n
+}

@@ -63,6 +63,11 @@ type Redis struct {
 	budgets sync.Map
 	// failovers counts the calls that met a failover and were tried again.
 	failovers atomic.Int64
+	// unconfirmed is set when no replica confirmed an entry this run
+	// stored (redis_failover.go).
+	unconfirmed atomic.Bool
+	// noWait is set when the server refused ROLE or WAIT.
+	noWait atomic.Bool
 }
 
 // RedisOptions configure a Redis store.
@@ -291,6 +296,9 @@ func (r *Redis) Save(k oauth.StoreKey, t *oauth.Token) error {
 				p.Set(ctx, rkey, out, ttl)
 				return nil
 			})
+			if err == nil {
+				r.awaitReplica(ctx, tx)
+			}
 			return err
 		}, rkey)
 	})
@@ -422,7 +430,14 @@ func (r *Redis) fail(doing string, err error) {
 func (r *Redis) Warning() string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.warned || r.warning == "" {
+	if r.warned {
+		return ""
+	}
+	if r.warning == "" && r.unconfirmed.Load() && r.failovers.Load() > 0 {
+		r.warning = fmt.Sprintf("The shared token cache at %s failed over during this run, and no replica had confirmed the token "+
+			"this run stored there; if the failover lost it, other runs request their own.", r.server)
+	}
+	if r.warning == "" {
 		return ""
 	}
 	r.warned = true

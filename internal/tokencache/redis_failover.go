@@ -25,6 +25,41 @@ import (
 // A single server (or a primary endpoint) keeps the first failure's rule:
 // it is a miss for the rest of the run, at once.
 
+// A primary copies writes to its replicas after answering them: an entry
+// stored just before the primary dies may not be on the replica that takes
+// its place. So behind Sentinel and in a cluster, a run that stores an
+// entry waits, on the same connection and at most replicaWait, until a
+// replica confirms it (WAIT 1), when the primary has one (ROLE). An entry
+// no replica confirmed is noted; if the run then meets a failover, its
+// warning says that the entry may be lost. Neither command is a reason to
+// fail: a server that refuses them (an ACL, a managed service) is simply
+// not asked again in this run.
+const replicaWait = 250 * time.Millisecond
+
+func (r *Redis) awaitReplica(ctx context.Context, tx *redis.Tx) {
+	if r.topology == topologySingle || r.noWait.Load() {
+		return
+	}
+	role, err := tx.Do(ctx, "ROLE").Slice()
+	if err != nil {
+		r.noWait.Store(true)
+		return
+	}
+	if len(role) < 3 || role[0] != "master" {
+		return
+	}
+	if replicas, _ := role[2].([]any); len(replicas) == 0 {
+		return
+	}
+	n, err := tx.Do(ctx, "WAIT", 1, replicaWait.Milliseconds()).Int64()
+	switch {
+	case err != nil:
+		r.noWait.Store(true)
+	case n == 0:
+		r.unconfirmed.Store(true)
+	}
+}
+
 // failoverPoll is how often a run waiting out a failover tries again.
 const failoverPoll = 100 * time.Millisecond
 

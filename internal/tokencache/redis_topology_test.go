@@ -49,7 +49,7 @@ func TestRedisClusterOverTLS(t *testing.T) {
 	p := newTopoPKI(t)
 	cl := testredis.StartCluster(t, testredis.ClusterOptions{Password: topoPassword, TLS: p.tls})
 	t.Logf("cluster up in %v", time.Since(started).Round(time.Millisecond))
-	checkTopology(t, p.options(cl.URL, topoPassword), func(ctx context.Context, pattern string) []string { return cl.Keys(ctx, pattern) },
+	checkTopology(t, p.options(cl.URL, topoPassword), cl.CommandCalls, func(ctx context.Context, pattern string) []string { return cl.Keys(ctx, pattern) },
 		func(ctx context.Context, key string) string {
 			n, err := cl.PrimaryFor(ctx, key)
 			if err != nil {
@@ -68,7 +68,7 @@ func TestRedisSentinelOverTLS(t *testing.T) {
 	t.Logf("sentinels up in %v", time.Since(started).Round(time.Millisecond))
 	o := p.options(s.URL, topoPassword)
 	o.Sentinel = &tokencache.SentinelOptions{MasterName: testredis.MasterName, Password: "sentinel-" + topoPassword}
-	checkTopology(t, o, nil, nil)
+	checkTopology(t, o, s.CommandCalls, nil, nil)
 
 	// The wrong sentinel password: a warning, and the run goes on.
 	o.Sentinel = &tokencache.SentinelOptions{MasterName: testredis.MasterName, Password: "not-it"}
@@ -82,7 +82,7 @@ func TestRedisSentinelOverTLS(t *testing.T) {
 	}
 }
 
-func checkTopology(t *testing.T, o tokencache.RedisOptions, keys func(context.Context, string) []string, slotOwner func(context.Context, string) string) {
+func checkTopology(t *testing.T, o tokencache.RedisOptions, calls func(context.Context, string) int, keys func(context.Context, string) []string, slotOwner func(context.Context, string) string) {
 	t.Helper()
 	ctx := context.Background()
 	ts := startTokenServer(t, 0, false)
@@ -97,6 +97,10 @@ func checkTopology(t *testing.T, o tokencache.RedisOptions, keys func(context.Co
 	}
 	if n := ts.n.Load(); n != 1 {
 		t.Errorf("two machines made %d token requests; want 1", n)
+	}
+	// The machine that stored the entry waited for a replica to have it.
+	if n := calls(ctx, "wait"); n != 1 {
+		t.Errorf("the primaries ran WAIT %d times; want once, after the one entry was stored", n)
 	}
 	if keys != nil {
 		ks := keys(ctx, "topo:*")
@@ -121,7 +125,6 @@ func checkTopology(t *testing.T, o tokencache.RedisOptions, keys func(context.Co
 		t.Errorf("warning %q; want a TLS failure named", w)
 	}
 }
-
 
 // A sentinel names a primary outside the hosts of the URL: the client does
 // not connect there (the password stays), and the warning names the
