@@ -155,15 +155,29 @@ func (c *Cluster) PrimaryFor(ctx context.Context, key string) (*Node, error) {
 			_ = a.Close()
 			continue
 		}
-		slots, err := a.ClusterSlots(ctx).Result()
+		shards, err := a.ClusterShards(ctx).Result()
 		_ = a.Close()
 		if err != nil {
 			continue
 		}
-		for _, s := range slots {
-			if int64(s.Start) <= slot && slot <= int64(s.End) && len(s.Nodes) > 0 {
+		for _, sh := range shards {
+			serves := false
+			for _, r := range sh.Slots {
+				serves = serves || r.Start <= slot && slot <= r.End
+			}
+			if !serves {
+				continue
+			}
+			for _, sn := range sh.Nodes {
+				port := sn.TLSPort
+				if port == 0 {
+					port = sn.Port
+				}
+				if sn.Role != "master" || sn.Health != "online" {
+					continue
+				}
 				for _, m := range c.Nodes {
-					if m.Addr == s.Nodes[0].Addr {
+					if m.Port == int(port) && m.Alive() {
 						return m, nil
 					}
 				}
