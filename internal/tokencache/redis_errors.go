@@ -27,7 +27,7 @@ import (
 var redisCodes = map[string]string{
 	"WRONGPASS":   "the server refused the username or password",
 	"NOAUTH":      "the server requires a password and none was given",
-	"NOPERM":      "the Redis user lacks permission for the cache's commands (GET, SET, EXISTS, DEL, EVALSHA, EVAL)",
+	"NOPERM":      "the Redis user lacks permission for the cache's commands (GET, SET, EXISTS, DEL, WATCH, MULTI, EXEC, EVALSHA, EVAL)",
 	"READONLY":    "the server is a read-only replica",
 	"OOM":         "the server is out of memory",
 	"LOADING":     "the server is still loading its data",
