@@ -166,15 +166,24 @@ func freePorts(n int) ([]int, error) {
 
 func skipWithout(t testing.TB, bins ...string) {
 	t.Helper()
+	if why := Missing(bins...); why != "" {
+		t.Skip("SKIP: " + why)
+	}
+}
+
+// Missing says which of the programs is not on PATH and which Debian
+// package has it, or "" when all are there.
+func Missing(bins ...string) string {
 	for _, b := range bins {
 		if _, err := exec.LookPath(b); err != nil {
 			pkg := b
 			if b == "redis-cli" {
 				pkg = "redis-tools"
 			}
-			t.Skipf("SKIP: needs %s on PATH (Debian's %s package; .ci/run installs it with apt-get)", b, pkg)
+			return fmt.Sprintf("needs %s on PATH (Debian's %s package; .ci/run installs it with apt-get)", b, pkg)
 		}
 	}
+	return ""
 }
 
 // commandCalls is how many times the server at addr ran the command name
