@@ -31,7 +31,9 @@ import (
 // garbled store is a miss, every call is bounded by a short timeout, and the
 // first failure is kept for one warning (Warning), which names the cause in
 // the provider's own words (see describe) and the server, never the
-// password nor any text the server sent.
+// password nor any text the server sent. Behind Sentinel and in a cluster
+// (redis_topology.go), the errors of a failover are first waited out, within
+// the run's lock_wait (redis_failover.go).
 type Redis struct {
 	client   redis.UniversalClient
 	topology topology
