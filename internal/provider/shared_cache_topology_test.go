@@ -184,3 +184,33 @@ data "clientcreds_token" "t" {
 		t.Errorf("the key shows in the output:\n%s", out)
 	}
 }
+
+// A sentinel block without master_name is an error on it, before any
+// connection.
+func TestAccSharedCacheSentinelNeedsMasterName(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t, "1.0.0", `
+provider "clientcreds" {
+  cache {
+    redis {
+      url = "rediss://127.0.0.1:26379/0"
+      sentinel {
+        password = "s3ntinel-pw"
+      }
+    }
+  }
+}
+data "clientcreds_token" "t" {
+  token_url     = "https://127.0.0.1:1/token"
+  client_id     = "client-1"
+  client_secret = "x"
+}
+`)
+	out := c.runFail(nil, "plan", "-input=false", "-no-color")
+	if !phrase("Missing Sentinel Master Name", "master_name").MatchString(out) {
+		t.Errorf("no error naming master_name:\n%s", out)
+	}
+	if strings.Contains(out, "s3ntinel-pw") {
+		t.Errorf("the sentinels' password shows:\n%s", out)
+	}
+}
