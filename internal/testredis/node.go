@@ -53,6 +53,13 @@ func (n *Node) Kill() {
 	<-n.done
 }
 
+// Pause stops the node's process (SIGSTOP), as a node that hangs would:
+// its connections stay open and nothing is answered. Resume continues it.
+func (n *Node) Pause() { _ = syscall.Kill(n.PID(), syscall.SIGSTOP) }
+
+// Resume continues a paused node (SIGCONT).
+func (n *Node) Resume() { _ = syscall.Kill(n.PID(), syscall.SIGCONT) }
+
 // Alive reports whether the process still runs.
 func (n *Node) Alive() bool {
 	select {

@@ -163,3 +163,45 @@ func TestRedisClusterFailover(t *testing.T) {
 		})
 	}
 }
+
+// An entry no replica confirmed, then a failover in the same run: the
+// run's warning says the entry may be lost. The replicas hang while the
+// entry is stored (so WAIT 1 times out), the primary is then killed and
+// the replicas resume, and the run's next token meets the failover.
+func TestRedisSentinelUnconfirmedEntryThenFailoverWarns(t *testing.T) {
+	p := newTopoPKI(t)
+	s := testredis.StartSentinel(t, testredis.SentinelOptions{Password: topoPassword, TLS: p.tls})
+	o := p.options(s.URL, topoPassword)
+	o.Sentinel = &tokencache.SentinelOptions{MasterName: testredis.MasterName}
+	ctx := context.Background()
+	primary, err := s.Primary(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var replicas []*testredis.Node
+	for _, n := range s.Data {
+		if n != primary {
+			replicas = append(replicas, n)
+		}
+	}
+	ts := startTokenServer(t, 0, false)
+	c, store := machine(t, o)
+	for _, r := range replicas {
+		r.Pause()
+	}
+	if _, err := c.Token(ctx, fleetRequest(ts.url)); err != nil {
+		t.Fatal(err)
+	}
+	primary.Kill()
+	for _, r := range replicas {
+		r.Resume()
+	}
+	other := fleetRequest(ts.url)
+	other.ClientSecret = oauth.Inline(redisSecret + "-after-the-failover")
+	if _, err := c.Token(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	if w := store.Warning(); !strings.Contains(w, "no replica had confirmed") || store.Failovers() == 0 {
+		t.Errorf("warning %q after %d calls met the failover; want it to say the entry may be lost", w, store.Failovers())
+	}
+}
