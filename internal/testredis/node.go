@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -49,16 +48,16 @@ func (n *Node) Kill() {
 		return
 	default:
 	}
-	_ = syscall.Kill(n.PID(), syscall.SIGKILL)
+	kill(n.cmd.Process)
 	<-n.done
 }
 
 // Pause stops the node's process (SIGSTOP), as a node that hangs would:
 // its connections stay open and nothing is answered. Resume continues it.
-func (n *Node) Pause() { _ = syscall.Kill(n.PID(), syscall.SIGSTOP) }
+func (n *Node) Pause() { pause(n.cmd.Process) }
 
 // Resume continues a paused node (SIGCONT).
-func (n *Node) Resume() { _ = syscall.Kill(n.PID(), syscall.SIGCONT) }
+func (n *Node) Resume() { resume(n.cmd.Process) }
 
 // Alive reports whether the process still runs.
 func (n *Node) Alive() bool {
@@ -93,6 +92,7 @@ func tlsArgs(dir string, port int, t *TLS) ([]string, error) {
 func startNode(bin string, port int, args ...string) (*Node, error) {
 	n := &Node{Addr: fmt.Sprintf("127.0.0.1:%d", port), Port: port, done: make(chan struct{})}
 	n.cmd = exec.Command(bin, args...)
+	n.cmd.SysProcAttr = childAttr()       // on Linux, killed with the test binary
 	n.cmd.Stdout, n.cmd.Stderr = nil, nil // their logs go to files in their directories
 	if err := n.cmd.Start(); err != nil {
 		return nil, err
