@@ -37,6 +37,20 @@ type redisModel struct {
 	AllowPlaintext     types.Bool `tfsdk:"allow_plaintext"`
 	InsecureSkipVerify types.Bool `tfsdk:"insecure_skip_verify"`
 	ClusterNetworks    types.List `tfsdk:"cluster_networks"`
+	// TLS client authentication, for servers that ask for it.
+	ClientCertFile types.String   `tfsdk:"client_cert_file"`
+	ClientKey      types.String   `tfsdk:"client_key"`
+	ClientKeyFile  types.String   `tfsdk:"client_key_file"`
+	ClientKeyEnv   types.String   `tfsdk:"client_key_env"`
+	Sentinel       *sentinelModel `tfsdk:"sentinel"`
+}
+
+type sentinelModel struct {
+	MasterName   types.String `tfsdk:"master_name"`
+	Username     types.String `tfsdk:"username"`
+	Password     types.String `tfsdk:"password"`
+	PasswordFile types.String `tfsdk:"password_file"`
+	PasswordEnv  types.String `tfsdk:"password_env"`
 }
 
 // The environment turns the caches on without a cache block, so that a
@@ -51,9 +65,14 @@ const (
 	redisPlainName      = "allow_plaintext"
 	redisSkipVerifyName = "insecure_skip_verify"
 	redisNetworksName   = "cluster_networks"
+	redisSentinelPath   = "sentinel"
 )
 
-var redisPasswordArgs = oauth.SecretArgs{Inline: redisPasswordName, File: "password_file", Env: "password_env"}
+var (
+	redisPasswordArgs         = oauth.SecretArgs{Inline: redisPasswordName, File: "password_file", Env: "password_env"}
+	redisClientKeyArgs        = oauth.SecretArgs{Inline: "client_key", File: "client_key_file", Env: "client_key_env"}
+	redisSentinelPasswordArgs = redisPasswordArgs
+)
 
 // configureCache sets up the persistent token cache when asked for, and the
 // reuse margin in any case. It returns the shared store's warning source
@@ -62,6 +81,8 @@ func configureCache(m *cacheModel, cfg *oauth.Config, diags *diag.Diagnostics) (
 	dir := os.Getenv(cacheDirEnv)
 	ro := tokencache.RedisOptions{URL: os.Getenv(redisURLEnv)}
 	password := oauth.Secret{Value: os.Getenv(redisPasswordEnv)}
+	var clientKey, sentinelPassword oauth.Secret
+	var sentinel *sentinelModel
 	redisPath := path.Root(cacheBlockPath).AtName(redisBlockPath)
 	if m != nil {
 		if v := m.MinRemaining.ValueString(); v != "" {
@@ -85,6 +106,17 @@ func configureCache(m *cacheModel, cfg *oauth.Config, diags *diag.Diagnostics) (
 			ro.InsecureSkipVerify = r.InsecureSkipVerify.ValueBool()
 			ro.ClusterNetworks = clusterNetworks(r.ClusterNetworks, redisPath.AtName(redisNetworksName), diags)
 			readFile(r.CACertFile, "ca_cert_file", &ro.CACertPEM, diags)
+			readFile(r.ClientCertFile, "client_cert_file", &ro.ClientCertPEM, diags)
+			clientKey = secretOf(r.ClientKey, r.ClientKeyFile, r.ClientKeyEnv)
+			if sentinel = r.Sentinel; sentinel != nil {
+				if sentinel.MasterName.ValueString() == "" {
+					diags.AddAttributeError(redisPath.AtName(redisSentinelPath).AtName("master_name"), "Missing Sentinel Master Name",
+						"The sentinel block needs master_name: the primary's name as the sentinels know it.")
+					return nil, false
+				}
+				ro.Sentinel = &tokencache.SentinelOptions{MasterName: sentinel.MasterName.ValueString(), Username: sentinel.Username.ValueString()}
+				sentinelPassword = secretOf(sentinel.Password, sentinel.PasswordFile, sentinel.PasswordEnv)
+			}
 		}
 		if dir == "" && ro.URL == "" {
 			diags.AddAttributeError(path.Root(cacheBlockPath).AtName("directory"), "No Cache Configured",
@@ -109,6 +141,22 @@ func configureCache(m *cacheModel, cfg *oauth.Config, diags *diag.Diagnostics) (
 			return nil, false
 		}
 		ro.Password, ro.Redact = pw, cfg.Redact
+		if clientKey.IsSet() {
+			key, err := clientKey.Read(redisClientKeyArgs, cfg.Redact)
+			if err != nil {
+				diags.Append(errorDiagAt(redisPath, err))
+				return nil, false
+			}
+			ro.ClientKeyPEM = []byte(key)
+		}
+		if ro.Sentinel != nil && sentinelPassword.IsSet() {
+			spw, err := sentinelPassword.Read(redisSentinelPasswordArgs, cfg.Redact)
+			if err != nil {
+				diags.Append(errorDiagAt(redisPath.AtName(redisSentinelPath), err))
+				return nil, false
+			}
+			ro.Sentinel.Password = spw
+		}
 		shared, err := tokencache.NewRedis(ro)
 		if err != nil {
 			diags.Append(redisURLDiag(redisPath, err))
@@ -154,6 +202,9 @@ func redisURLDiag(redisPath path.Path, err error) diag.Diagnostic {
 		return diag.NewAttributeErrorDiagnostic(redisPath.AtName(redisSkipVerifyName), "Insecure Skip Verify Without TLS",
 			redisSkipVerifyName+" applies to rediss:// URLs only; this URL is plain redis://. Remove "+redisSkipVerifyName+
 				", or use rediss://.")
+	case errors.Is(err, tokencache.ErrClientCert):
+		return diag.NewAttributeErrorDiagnostic(redisPath.AtName("client_cert_file"), "Unusable Redis Client Certificate",
+			"The Redis client certificate cannot be used: "+strings.TrimPrefix(err.Error(), tokencache.ErrClientCert.Error()+": ")+".")
 	}
 	return diag.NewAttributeErrorDiagnostic(urlPath, "Unusable Redis URL", err.Error()+".")
 }

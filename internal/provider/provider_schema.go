@@ -151,7 +151,8 @@ func redisSchema() schema.SingleNestedBlock {
 		Attributes: map[string]schema.Attribute{
 			"url": schema.StringAttribute{Optional: true,
 				MarkdownDescription: "`redis://host:port[/db]` or `rediss://host:port[/db]` (TLS), as the Go client for Redis parses " +
-					"it, with a username if the server has users; `?addr=host:port` (repeated) names further nodes of a cluster. " +
+					"it, with a username if the server has users; `?addr=host:port` (repeated) names further nodes of a cluster, or, with a " +
+					"`sentinel` block, further sentinels. " +
 					"Plain `redis://` is accepted only to `localhost`, `127.0.0.0/8` and `[::1]` unless `" + redisPlainName + "` is set; " +
 					"`?skip_verify=true` only with `" + redisSkipVerifyName + "`. Defaults to `" + redisURLEnv + "`."},
 			redisPasswordName: schema.StringAttribute{Optional: true, Sensitive: true,
@@ -163,7 +164,8 @@ func redisSchema() schema.SingleNestedBlock {
 			"password_env": schema.StringAttribute{Optional: true, MarkdownDescription: secretEnvDesc("the Redis password"),
 				Validators: oneFormOf("password_env", redisPasswordArgs.All())},
 			"ca_cert_file": schema.StringAttribute{Optional: true,
-				MarkdownDescription: "Path of a PEM file of certificate authorities to trust for `rediss://`, added to the system's roots."},
+				MarkdownDescription: "Path of a PEM file of certificate authorities to trust for `rediss://` (every node and sentinel), " +
+					"added to the system's roots. `rediss://` checks certificates by default."},
 			redisPlainName: schema.BoolAttribute{Optional: true,
 				MarkdownDescription: "Allow plain `redis://` (no TLS) to nodes that are not loopback. Without it such a URL is an " +
 					"error, with a password or without: the password (`AUTH`) would cross the network in clear, and whoever can see " +
@@ -174,18 +176,57 @@ func redisSchema() schema.SingleNestedBlock {
 					"`?skip_verify=true` in the URL without it is an error). Each run that sets it warns. Prefer `ca_cert_file`. " +
 					"Defaults to `false`."},
 			redisNetworksName: schema.ListAttribute{Optional: true, ElementType: types.StringType,
-				MarkdownDescription: "For a cluster: networks (CIDR ranges such as `10.0.0.0/16`, or single addresses) where its nodes may " +
+				MarkdownDescription: "For a cluster or Sentinel: networks (CIDR ranges such as `10.0.0.0/16`, or single addresses) where its nodes may " +
 					"be besides the hosts named in `url`. A cluster tells the client where each key lives (`MOVED` and `ASK` answers, " +
-					"and its slot map), and the client would connect, and send the password, to any address it is told. So it connects " +
+					"and its slot map), a sentinel where the primary is, and the client would connect, and send the password, to any address it is told. So it connects " +
 					"only to the hosts in `url` (its own and every `?addr=`, on any port) and to addresses in these networks; any other " +
 					"address is refused, with a warning naming it. A host name outside `url` is resolved and must resolve into one of " +
 					"these networks. Defaults to none."},
+			"client_cert_file": schema.StringAttribute{Optional: true,
+				MarkdownDescription: "Path of a PEM file holding the client certificate (and any intermediates) to present to a " +
+					"`rediss://` server that asks for one (`tls-auth-clients`), the sentinels and every cluster node included. Needs " +
+					"the key in `client_key`, `client_key_file` or `client_key_env`. Defaults to none."},
+			redisClientKeyArgs.Inline: schema.StringAttribute{Optional: true, Sensitive: true,
+				MarkdownDescription: "The client certificate's private key, PEM, unencrypted. Sensitive. At most one of `client_key`, " +
+					"`client_key_file` and `client_key_env`.",
+				Validators: oneFormOf(redisClientKeyArgs.Inline, redisClientKeyArgs.All())},
+			redisClientKeyArgs.File: schema.StringAttribute{Optional: true, MarkdownDescription: secretFileDesc("the client certificate's private key (PEM)"),
+				Validators: oneFormOf(redisClientKeyArgs.File, redisClientKeyArgs.All())},
+			redisClientKeyArgs.Env: schema.StringAttribute{Optional: true, MarkdownDescription: secretEnvDesc("the client certificate's private key (PEM)"),
+				Validators: oneFormOf(redisClientKeyArgs.Env, redisClientKeyArgs.All())},
 			"key_prefix": schema.StringAttribute{Optional: true,
-				MarkdownDescription: "Prefix of every key the cache writes. Defaults to `" + tokencache.DefaultKeyPrefix + "`."},
+				MarkdownDescription: "Prefix of every key the cache writes. Each credential set's keys carry its entry's name as a " +
+					"hash tag (`{...}`), so that a cluster keeps the entry and its lock in one slot. Defaults to `" + tokencache.DefaultKeyPrefix + "`."},
 			"lock_wait": schema.StringAttribute{Optional: true,
 				MarkdownDescription: "Longest wait for another run's token, as a Go duration; then the run fetches its own. Defaults to " +
 					durationDoc(tokencache.DefaultLockWait) + ".",
 				Validators: []validator.String{durationValidator{}}},
+		},
+		Blocks: map[string]schema.Block{redisSentinelPath: sentinelSchema()},
+	}
+}
+
+func sentinelSchema() schema.SingleNestedBlock {
+	return schema.SingleNestedBlock{
+		MarkdownDescription: "Find the primary through Redis Sentinel. With this block, the hosts of `url` (its own and every " +
+			"`?addr=`, port " + tokencache.DefaultSentinelPort + " when none is given) are the sentinels, and the URL's scheme, " +
+			"username, password and database are the data nodes': `rediss://sentinel-1:26379/0?addr=sentinel-2:26379&addr=sentinel-3:26379`. " +
+			"The client asks the sentinels for the primary, connects there, and asks again after a failover. The primary's " +
+			"address, as the sentinels give it, must be a host named in `url` or inside `cluster_networks`; `rediss://` checks " +
+			"each server's certificate against the address dialled.",
+		Attributes: map[string]schema.Attribute{
+			"master_name": schema.StringAttribute{Optional: true,
+				MarkdownDescription: "Name of the primary as the sentinels know it (`sentinel monitor NAME ...`). Required in this block."},
+			"username": schema.StringAttribute{Optional: true,
+				MarkdownDescription: "Username for the sentinels themselves, where they have users (ACL). Defaults to none."},
+			redisSentinelPasswordArgs.Inline: schema.StringAttribute{Optional: true, Sensitive: true,
+				MarkdownDescription: "Password of the sentinels themselves (their own `requirepass`), not of the data nodes. Sensitive. " +
+					"At most one of `password`, `password_file` and `password_env`. Defaults to none.",
+				Validators: oneFormOf(redisSentinelPasswordArgs.Inline, redisSentinelPasswordArgs.All())},
+			redisSentinelPasswordArgs.File: schema.StringAttribute{Optional: true, MarkdownDescription: secretFileDesc("the sentinels' password"),
+				Validators: oneFormOf(redisSentinelPasswordArgs.File, redisSentinelPasswordArgs.All())},
+			redisSentinelPasswordArgs.Env: schema.StringAttribute{Optional: true, MarkdownDescription: secretEnvDesc("the sentinels' password"),
+				Validators: oneFormOf(redisSentinelPasswordArgs.Env, redisSentinelPasswordArgs.All())},
 		},
 	}
 }

@@ -3,8 +3,6 @@ package tokencache
 import (
 	"context"
 	"crypto/rand"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -33,9 +31,12 @@ import (
 // garbled store is a miss, every call is bounded by a short timeout, and the
 // first failure is kept for one warning (Warning), which names the cause in
 // the provider's own words (see describe) and the server, never the
-// password nor any text the server sent.
+// password nor any text the server sent. Behind Sentinel and in a cluster
+// (redis_topology.go), the errors of a failover are first waited out, within
+// the run's lock_wait (redis_failover.go).
 type Redis struct {
 	client   redis.UniversalClient
+	topology topology
 	prefix   string
 	lockWait time.Duration
 	timeout  time.Duration
@@ -58,18 +59,38 @@ type Redis struct {
 
 	// seen is the rollback floor of each entry (rollback.go).
 	seen floors
+
+	// budgets holds, per entry name, until when this run may wait out a
+	// failover (redis_failover.go): set by Lock, used by Save.
+	budgets sync.Map
+	// failovers counts the calls that met a failover and were tried again.
+	failovers atomic.Int64
+	// unconfirmed is set when no replica confirmed an entry this run
+	// stored (redis_failover.go).
+	unconfirmed atomic.Bool
+	// noWait is set when the server refused ROLE or WAIT.
+	noWait atomic.Bool
 }
 
 // RedisOptions configure a Redis store.
 type RedisOptions struct {
 	// URL is redis:// or rediss:// as the Go client for Redis parses it
 	// (host, port, database, username); ?addr=host:port, repeated, names
-	// further nodes of a cluster.
+	// further nodes of a cluster. With Sentinel, the URL's hosts (its own
+	// and every ?addr=) are the sentinels, and its username, password and
+	// database are the data nodes'.
 	URL string
 	// Password, when set, replaces the URL's.
 	Password string
+	// Sentinel, when set, finds the primary through Sentinel
+	// (redis_topology.go).
+	Sentinel *SentinelOptions
 	// CACertPEM is added to the system's roots for rediss://.
 	CACertPEM []byte
+	// ClientCertPEM and ClientKeyPEM are the client certificate (with any
+	// intermediates) and its key, for servers that ask for one
+	// (tls-auth-clients); both or neither.
+	ClientCertPEM, ClientKeyPEM []byte
 	// KeyPrefix starts every key; DefaultKeyPrefix when empty.
 	KeyPrefix string
 	// LockWait bounds how long a run waits for another's token;
@@ -123,7 +144,15 @@ func NewRedis(o RedisOptions) (*Redis, error) {
 	if err := checkTransport(u, o); err != nil {
 		return nil, err
 	}
-	uo, err := universalOptions(o.URL, u)
+	top := topologyOf(u, o)
+	if top == topologySentinel && o.Sentinel.MasterName == "" {
+		return nil, errors.New("the Sentinel configuration needs the primary's name (master_name)")
+	}
+	o.Redact.Remember(string(o.ClientKeyPEM))
+	if o.Sentinel != nil {
+		o.Redact.Remember(o.Sentinel.Password)
+	}
+	uo, err := universalOptions(o.URL, u, top)
 	if err != nil {
 		return nil, fmt.Errorf("the Redis URL %s cannot be used: %s", server, o.Redact.Sanitize(err.Error(), 200))
 	}
@@ -131,20 +160,13 @@ func NewRedis(o RedisOptions) (*Redis, error) {
 		uo.Password = o.Password
 	}
 	if uo.TLSConfig != nil {
-		uo.TLSConfig.MinVersion = tls.VersionTLS12
-		uo.TLSConfig.InsecureSkipVerify = o.InsecureSkipVerify
-		if len(o.CACertPEM) > 0 {
-			pool, err := x509.SystemCertPool()
-			if err != nil || pool == nil {
-				pool = x509.NewCertPool()
-			}
-			if !pool.AppendCertsFromPEM(o.CACertPEM) {
-				return nil, errors.New("the Redis CA bundle holds no PEM certificate")
-			}
-			uo.TLSConfig.RootCAs = pool
+		if err := configureTLS(uo.TLSConfig, o, top); err != nil {
+			return nil, err
 		}
+	} else if len(o.ClientCertPEM) > 0 || len(o.ClientKeyPEM) > 0 {
+		return nil, fmt.Errorf("%w: a client certificate needs rediss:// (TLS)", ErrClientCert)
 	}
-	r := &Redis{prefix: o.KeyPrefix, lockWait: o.LockWait, timeout: o.Timeout, server: server, san: o.Redact}
+	r := &Redis{topology: top, prefix: o.KeyPrefix, lockWait: o.LockWait, timeout: o.Timeout, server: server, san: o.Redact}
 	if r.prefix == "" {
 		r.prefix = DefaultKeyPrefix
 	}
@@ -160,13 +182,26 @@ func NewRedis(o RedisOptions) (*Redis, error) {
 	uo.DialerRetries = 1 // one attempt per dial, for the same reason
 	quietClient.Do(func() { redis.SetLogger(discardLogger{}) })
 	uo.DisableIdentity = true
-	r.client = redis.NewUniversalClient(uo)
-	switch c := r.client.(type) {
-	case *redis.ClusterClient:
-		guard := newClusterGuard(r, u, o.ClusterNetworks)
+	guard := newNodeGuard(r, u, o)
+	switch top {
+	case topologyCluster:
+		c := redis.NewClusterClient(uo.Cluster())
 		c.OnNewNode(func(node *redis.Client) { node.AddHook(guard); node.AddHook(authHook{r}) })
+		r.client = c
+	case topologySentinel:
+		fo := uo.Failover()
+		fo.MasterName, fo.SentinelUsername, fo.SentinelPassword = o.Sentinel.MasterName, o.Sentinel.Username, o.Sentinel.Password
+		// The failover client's hooks see its own name, not the address a
+		// sentinel named: the guard sits in its dialer, which dials the
+		// sentinels (the URL's hosts) and the primary.
+		fo.Dialer = guard.dialer(fo.TLSConfig, r.timeout)
+		c := redis.NewFailoverClient(fo)
+		c.AddHook(authHook{r})
+		r.client = c
 	default:
-		r.client.AddHook(authHook{r})
+		c := redis.NewClient(uo.Simple())
+		c.AddHook(authHook{r})
+		r.client = c
 	}
 	return r, nil
 }
@@ -180,23 +215,6 @@ var quietClient sync.Once
 type discardLogger struct{}
 
 func (discardLogger) Printf(context.Context, string, ...any) {}
-
-// universalOptions parses a single-node URL (with its database) or, with
-// ?addr=, a cluster's.
-func universalOptions(raw string, u *url.URL) (*redis.UniversalOptions, error) {
-	if u.Query().Has("addr") {
-		co, err := redis.ParseClusterURL(raw)
-		if err != nil {
-			return nil, err
-		}
-		return &redis.UniversalOptions{Addrs: co.Addrs, Username: co.Username, Password: co.Password, TLSConfig: co.TLSConfig, IsClusterMode: true}, nil
-	}
-	o, err := redis.ParseURL(raw)
-	if err != nil {
-		return nil, err
-	}
-	return &redis.UniversalOptions{Addrs: []string{o.Addr}, DB: o.DB, Username: o.Username, Password: o.Password, TLSConfig: o.TLSConfig}, nil
-}
 
 // Close releases the connections.
 func (r *Redis) Close() error { return r.client.Close() }
@@ -215,11 +233,15 @@ func (r *Redis) Load(k oauth.StoreKey, now time.Time) (*oauth.Token, bool) {
 	if err != nil {
 		return nil, false
 	}
-	ctx, cancel := r.call()
-	defer cancel()
-	raw, err := r.client.Get(ctx, r.prefix+name).Bytes()
+	var raw []byte
+	err = r.retry(r.budget(name), func(ctx context.Context) (err error) {
+		raw, err = r.client.Get(ctx, r.entryKey(name)).Bytes()
+		return err
+	})
 	if err != nil {
-		if !errors.Is(err, redis.Nil) {
+		// A failover met before this run's Lock is a miss for now: Lock
+		// waits it out.
+		if !errors.Is(err, redis.Nil) && !r.inFailover(err) {
 			r.fail("reading", err)
 		}
 		return nil, false
@@ -251,31 +273,37 @@ func (r *Redis) Save(k oauth.StoreKey, t *oauth.Token) error {
 	if ttl <= 0 {
 		return nil
 	}
-	ctx, cancel := r.call()
-	defer cancel()
 	// Never replace a newer entry: a run that fetched earlier but saves
 	// later (a slow answer, a lock that timed out) would otherwise put back
 	// a token that a server revoking on issue has already revoked. WATCH
 	// makes the compare and the write one step; a concurrent write wins.
+	// Through a failover it is tried again within this run's budget.
 	var newer *oauth.Token
-	err = r.client.Watch(ctx, func(tx *redis.Tx) error {
-		cur, err := tx.Get(ctx, r.prefix+name).Bytes()
-		switch {
-		case errors.Is(err, redis.Nil):
-		case err != nil:
-			return err
-		case len(cur) <= maxEntrySize:
-			if old, state := unsealEntry(name, key, cur, time.Time{}); state == entryValid && old.IssuedAt.After(t.IssuedAt) {
-				newer = old
-				return nil
+	rkey := r.entryKey(name)
+	err = r.retry(r.budget(name), func(ctx context.Context) error {
+		newer = nil
+		return r.client.Watch(ctx, func(tx *redis.Tx) error {
+			cur, err := tx.Get(ctx, rkey).Bytes()
+			switch {
+			case errors.Is(err, redis.Nil):
+			case err != nil:
+				return err
+			case len(cur) <= maxEntrySize:
+				if old, state := unsealEntry(name, key, cur, time.Time{}); state == entryValid && old.IssuedAt.After(t.IssuedAt) {
+					newer = old
+					return nil
+				}
 			}
-		}
-		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
-			p.Set(ctx, r.prefix+name, out, ttl)
-			return nil
-		})
-		return err
-	}, r.prefix+name)
+			_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+				p.Set(ctx, rkey, out, ttl)
+				return nil
+			})
+			if err == nil {
+				r.awaitReplica(ctx, tx)
+			}
+			return err
+		}, rkey)
+	})
 	if err != nil && !errors.Is(err, redis.TxFailedErr) {
 		r.fail("writing", err)
 		return err
@@ -304,7 +332,7 @@ func (r *Redis) Forget(k oauth.StoreKey, accessToken string) error {
 	}
 	ctx, cancel := r.call()
 	defer cancel()
-	raw, err := r.client.Get(ctx, r.prefix+name).Bytes()
+	raw, err := r.client.Get(ctx, r.entryKey(name)).Bytes()
 	switch {
 	case errors.Is(err, redis.Nil):
 		return nil
@@ -319,7 +347,7 @@ func (r *Redis) Forget(k oauth.StoreKey, accessToken string) error {
 		return nil
 	}
 	r.seen.forgot(name, t.IssuedAt)
-	if err := forgetScript.Run(ctx, r.client, []string{r.prefix + name}, raw).Err(); err != nil {
+	if err := forgetScript.Run(ctx, r.client, []string{r.entryKey(name)}, raw).Err(); err != nil {
 		r.fail("forgetting", err)
 		return err
 	}
@@ -339,20 +367,26 @@ func (r *Redis) Lock(ctx context.Context, k oauth.StoreKey) (func(), bool) {
 	if err != nil {
 		return nil, false
 	}
-	lockKey := r.prefix + name + ".lock"
+	lockKey, entryKey := r.lockKey(name), r.entryKey(name)
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	owner := hex.EncodeToString(b[:])
 	deadline := time.Now().Add(r.lockWait)
+	// Until then this run may also wait out a failover to save its token.
+	r.budgets.Store(name, deadline)
 	for {
 		cctx, cancel := r.call()
 		got, err := r.client.SetNX(cctx, lockKey, owner, lockTTL).Result()
 		var appeared int64
 		if err == nil && !got {
-			appeared, err = r.client.Exists(cctx, r.prefix+name).Result()
+			appeared, err = r.client.Exists(cctx, entryKey).Result()
 		}
 		cancel()
+		wait := lockPoll
 		switch {
+		case err != nil && r.inFailover(err) && time.Now().Add(failoverPoll).Before(deadline):
+			r.sawFailover()
+			wait = failoverPoll
 		case err != nil:
 			r.fail("locking", err)
 			return nil, false
@@ -368,7 +402,7 @@ func (r *Redis) Lock(ctx context.Context, k oauth.StoreKey) (func(), bool) {
 		select {
 		case <-ctx.Done():
 			return nil, false
-		case <-time.After(lockPoll):
+		case <-time.After(wait):
 		}
 	}
 }
@@ -384,8 +418,12 @@ func (r *Redis) fail(doing string, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.warning == "" {
-		r.warning = fmt.Sprintf("The shared token cache at %s could not be used (%s: %s); tokens are requested from the server directly.",
-			r.server, doing, describe(err, r.san))
+		stored := "none is stored there"
+		if doing == "writing" {
+			stored = "the token this run fetched was not stored there, so other runs request their own"
+		}
+		r.warning = fmt.Sprintf("The shared token cache at %s could not be used (%s: %s); tokens are requested from the server directly and %s.",
+			r.server, doing, describe(err, r.san), stored)
 	}
 }
 
@@ -394,7 +432,14 @@ func (r *Redis) fail(doing string, err error) {
 func (r *Redis) Warning() string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.warned || r.warning == "" {
+	if r.warned {
+		return ""
+	}
+	if r.warning == "" && r.unconfirmed.Load() && r.failovers.Load() > 0 {
+		r.warning = fmt.Sprintf("The shared token cache at %s failed over during this run, and no replica had confirmed the token "+
+			"this run stored there; if the failover lost it, other runs request their own.", r.server)
+	}
+	if r.warning == "" {
 		return ""
 	}
 	r.warned = true

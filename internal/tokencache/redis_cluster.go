@@ -2,33 +2,40 @@ package tokencache
 
 import (
 	"context"
+	"crypto/tls"
 	"net"
 	"net/netip"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
 
-// Where a cluster client may connect. A cluster tells its clients where its
-// keys live, in a MOVED or ASK answer and in its slot map (CLUSTER SLOTS),
-// and go-redis connects to whatever address it is told, sending the
-// password there (HELLO ... AUTH, then AUTH). A node that lies, or anyone
-// who can answer in its place, could so collect the password at an address
-// of its choice. The client connects only to the hosts named in the URL (the
+// Where a cluster or Sentinel client may connect. A cluster tells its
+// clients where its keys live, in a MOVED or ASK answer and in its slot map
+// (CLUSTER SLOTS), and a sentinel tells them where the primary is (SENTINEL
+// GET-MASTER-ADDR-BY-NAME, and again after each failover); go-redis
+// connects to whatever address it is told, sending the password there
+// (HELLO ... AUTH, then AUTH). A node or sentinel that lies, or anyone who
+// can answer in its place, could so collect the password at an address of
+// its choice. The client connects only to the hosts named in the URL (the
 // URL's own and every ?addr=, on any port) and to addresses in
 // ClusterNetworks; any other address is refused before connecting, and the
-// warning names it.
+// warning names it. Plain redis:// without AllowPlaintext is refused to any
+// address that is not loopback, wherever it came from.
 
-// clusterGuard is the dial hook of every node client of a cluster.
+// clusterGuard is the dial hook of every node client of a cluster, and of
+// the primary's client behind Sentinel.
 type clusterGuard struct {
-	r        *Redis
-	hosts    map[string]bool // names, lower-cased, and IP addresses, as netip prints them
-	networks []netip.Prefix
+	r         *Redis
+	hosts     map[string]bool // names, lower-cased, and IP addresses, as netip prints them
+	networks  []netip.Prefix
+	plainOnly bool // redis:// without AllowPlaintext: loopback only
 }
 
-func newClusterGuard(r *Redis, u *url.URL, networks []netip.Prefix) *clusterGuard {
-	g := &clusterGuard{r: r, hosts: map[string]bool{}, networks: networks}
+func newNodeGuard(r *Redis, u *url.URL, o RedisOptions) *clusterGuard {
+	g := &clusterGuard{r: r, hosts: map[string]bool{}, networks: o.ClusterNetworks, plainOnly: u.Scheme == "redis" && !o.AllowPlaintext}
 	for _, h := range nodeHosts(u) {
 		g.hosts[canonicalHost(h)] = true
 	}
@@ -61,6 +68,9 @@ func (g *clusterGuard) DialHook(next redis.DialHook) redis.DialHook {
 		if g.hosts[canonicalHost(host)] {
 			return next(ctx, network, addr)
 		}
+		if g.plainOnly && !isLoopback(host) {
+			return nil, g.refuse(addr)
+		}
 		if len(g.networks) > 0 {
 			// Not a host of the URL: an address in the allowed networks,
 			// dialled as the address checked (a name is resolved once here).
@@ -71,13 +81,25 @@ func (g *clusterGuard) DialHook(next redis.DialHook) redis.DialHook {
 				return nil, err
 			}
 			for _, ip := range ips {
-				if g.inNetworks(ip) {
+				if g.inNetworks(ip) && (!g.plainOnly || ip.IsLoopback()) {
 					return next(ctx, network, net.JoinHostPort(ip.Unmap().String(), port))
 				}
 			}
 		}
 		return nil, g.refuse(addr)
 	}
+}
+
+// dialer is the guard as a whole dialer, TLS included (a dialer given to
+// go-redis replaces its TLS handshake too).
+func (g *clusterGuard) dialer(tc *tls.Config, timeout time.Duration) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return g.DialHook(func(ctx context.Context, network, addr string) (net.Conn, error) {
+		d := &net.Dialer{Timeout: timeout, KeepAlive: 5 * time.Minute}
+		if tc == nil {
+			return d.DialContext(ctx, network, addr)
+		}
+		return (&tls.Dialer{NetDialer: d, Config: tc}).DialContext(ctx, network, addr)
+	})
 }
 
 func (g *clusterGuard) refuse(addr string) error {

@@ -27,7 +27,7 @@ import (
 var redisCodes = map[string]string{
 	"WRONGPASS":   "the server refused the username or password",
 	"NOAUTH":      "the server requires a password and none was given",
-	"NOPERM":      "the Redis user lacks permission for the cache's commands (GET, SET, EXISTS, DEL, EVALSHA, EVAL)",
+	"NOPERM":      "the Redis user lacks permission for the cache's commands (GET, SET, EXISTS, DEL, WATCH, MULTI, EXEC, EVALSHA, EVAL)",
 	"READONLY":    "the server is a read-only replica",
 	"OOM":         "the server is out of memory",
 	"LOADING":     "the server is still loading its data",
@@ -38,6 +38,11 @@ var redisCodes = map[string]string{
 	"MISCONF":     "the server cannot persist data and refuses writes",
 	"NOSCRIPT":    "the server lost the cache's script",
 }
+
+// noSentinelPrefix starts go-redis' error when no sentinel could name the
+// primary (each unreachable, refusing the password, or not knowing the
+// name); the sentinels' own errors are joined under it.
+const noSentinelPrefix = "redis: all sentinels specified in configuration are unreachable"
 
 // errAddressRefused is the cluster dialer's refusal (see dialer.go).
 type errAddressRefused struct{ addr string }
@@ -90,6 +95,16 @@ func describe(err error, san *redact.Registry) string {
 	var netErr net.Error
 	var redisErr redis.Error
 	switch {
+	case strings.HasPrefix(err.Error(), noSentinelPrefix):
+		// go-redis joins each sentinel's error: the first one says why.
+		var first error
+		if j, ok := errors.Unwrap(err).(interface{ Unwrap() []error }); ok && len(j.Unwrap()) > 0 {
+			first = j.Unwrap()[0]
+		}
+		if first == nil {
+			return "no sentinel named the primary"
+		}
+		return "no sentinel named the primary: " + describe(first, san)
 	case errors.As(err, &refused):
 		return "the cluster sent the client to " + san.Sanitize(refused.addr, 100) + ", which is outside the configured nodes, " +
 			"and the client did not connect there; name that node in the URL (?addr=host:port) or its network in cluster_networks " +
@@ -102,8 +117,8 @@ func describe(err error, san *redact.Registry) string {
 		return "TLS failed: the server's certificate is not for the host in the URL"
 	case errors.As(err, &recordErr):
 		return "TLS failed: the server does not answer in TLS (is it plain redis://?)"
-	case errors.As(err, &alertErr):
-		return "TLS failed: the server ended the TLS handshake"
+	case errors.As(err, &alertErr), remoteTLSAlert(err):
+		return "TLS failed: the server ended the TLS handshake (if it asks for a client certificate, give one in client_cert_file and client_key_file)"
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
 		return "timed out"
 	case errors.Is(err, syscall.ECONNREFUSED):
@@ -120,6 +135,14 @@ func describe(err error, san *redact.Registry) string {
 		return "the server's answer is not the Redis protocol the client expects"
 	}
 	return "an unexpected error"
+}
+
+// remoteTLSAlert reports whether err is an alert the server sent during or
+// right after the handshake (a missing or refused client certificate, in
+// TLS 1.3, arrives at the first read). The text tested is Go's own.
+func remoteTLSAlert(err error) bool {
+	var opErr *net.OpError
+	return errors.As(err, &opErr) && opErr.Op == "remote error" && opErr.Err != nil && strings.HasPrefix(opErr.Err.Error(), "tls: ")
 }
 
 // codeMeaning names a Redis error answer by its code when the code is one
