@@ -21,6 +21,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/authserver"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
@@ -120,6 +121,8 @@ data "clientcreds_token" "grant" {
 `, srv.TokenURL(), rsaURI, bis.Issuer, ecURI)
 	kids := map[string]string{}
 	resource.Test(t, resource.TestCase{
+		// The first step reads the ephemeral twin too.
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
 		ProtoV6ProviderFactories: factories(),
 		Steps: []resource.TestStep{
 			{
