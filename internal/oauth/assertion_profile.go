@@ -55,7 +55,7 @@ func (r *TokenRequest) checkProfile() error {
 	if !slices.Contains(AssertionProfiles(), r.AssertionProfile) {
 		return argErr(ArgAssertionProfile, "The assertion_profile %q is not supported; use %s or %s.", r.AssertionProfile, ProfileRFC7523, ProfileRFC7523bis)
 	}
-	if r.AuthMethod != PrivateKeyJWT && r.AuthMethod != ClientSecretJWT {
+	if a, _ := r.auth(); !a.assertion {
 		return argErr(ArgAssertionProfile, "The assertion_profile shapes the client assertions the provider signs (private_key_jwt, client_secret_jwt); the auth_method %q signs none.", r.AuthMethod)
 	}
 	if r.AssertionAudience == "" && r.Issuer == "" {

@@ -75,42 +75,56 @@ type clientAuth struct {
 	// storeSecret is the client's own secret that keys the persistent
 	// store; nil: tokens of this method are not kept across runs.
 	storeSecret func(r *resolvedRequest) []byte
-	hint        string
+	// assertion: the method signs an assertion whose aud is the endpoint
+	// it is sent to (the token endpoint, or the revocation endpoint).
+	assertion bool
+	// algs are the signing algorithms the method takes, the default first;
+	// nil: the key decides (private_key_jwt).
+	algs []string
+	hint string
 }
 
 // methodOrder is the order methods are listed in messages and docs.
 var methodOrder = []AuthMethod{ClientSecretBasic, ClientSecretPost, ClientSecretJWT, PrivateKeyJWT, ClientAssertion, TLSClientAuth, SelfSignedTLSClientAuth}
 
-var clientAuths = map[AuthMethod]clientAuth{
-	ClientSecretBasic: {needs: []credential{credSecret}, storeSecret: secretKey,
-		decorate: func(_ context.Context, r *resolvedRequest, _ *Client) ([][2]string, http.Header, error) {
-			// RFC 6749 §2.3.1: each part is form-urlencoded before the Basic encoding.
-			return nil, http.Header{"Authorization": {"Basic " + basicCredentials(r.ClientID, r.clientSecret)}}, nil
+// clientAuths is filled in by init: its methods' functions read it back
+// (an algorithm's default), which a plain initializer would make a cycle.
+var clientAuths map[AuthMethod]clientAuth
+
+func init() { clientAuths = methods() }
+
+func methods() map[AuthMethod]clientAuth {
+	return map[AuthMethod]clientAuth{
+		ClientSecretBasic: {needs: []credential{credSecret}, storeSecret: secretKey,
+			decorate: func(_ context.Context, r *resolvedRequest, _ *Client) ([][2]string, http.Header, error) {
+				// RFC 6749 §2.3.1: each part is form-urlencoded before the Basic encoding.
+				return nil, http.Header{"Authorization": {"Basic " + basicCredentials(r.ClientID, r.clientSecret)}}, nil
+			}},
+		ClientSecretPost: {needs: []credential{credSecret}, storeSecret: secretKey,
+			decorate: func(_ context.Context, r *resolvedRequest, _ *Client) ([][2]string, http.Header, error) {
+				return [][2]string{{"client_id", r.ClientID}, {"client_secret", r.clientSecret}}, nil, nil
+			}},
+		ClientSecretJWT: {needs: []credential{credSecret}, allows: []credential{credAlg, credAudience}, storeSecret: secretKey,
+			decorate: secretAssertion, values: checkSecretLength, assertion: true, algs: hmacAlgs,
+			hint: "The server rejected the client assertion signed with the client secret. Check client_id and client_secret, " +
+				"that the server accepts client_secret_jwt with this signing_algorithm, and the assertion audience (assertion_audience; the token endpoint by default)."},
+		PrivateKeyJWT: {needs: []credential{credKey}, allows: []credential{credCert, credAlg, credKeyID, credAudience}, storeSecret: keyKey,
+			decorate: keyAssertion, values: checkSigningKey, assertion: true,
+			hint: "The server rejected the client assertion signed with the private key. Check client_id, that the server has this " +
+				"key's public key registered for the client (and key_id names it), the signing_algorithm, and the assertion audience " +
+				"(assertion_audience; the token endpoint by default)."},
+		ClientAssertion: {needs: []credential{credAssertion},
+			decorate: func(_ context.Context, r *resolvedRequest, _ *Client) ([][2]string, http.Header, error) {
+				return assertionParams(r.ClientID, r.clientAssertion), nil, nil
+			},
+			hint: "The server rejected the client assertion. Check that it is current (not expired), issued for this client_id and " +
+				"for this server as audience, and that the server trusts its issuer (a federated credential, for Entra ID)."},
+		TLSClientAuth:           mutualTLS,
+		SelfSignedTLSClientAuth: mutualTLS,
+		None: {decorate: func(context.Context, *resolvedRequest, *Client) ([][2]string, http.Header, error) {
+			return nil, nil, nil
 		}},
-	ClientSecretPost: {needs: []credential{credSecret}, storeSecret: secretKey,
-		decorate: func(_ context.Context, r *resolvedRequest, _ *Client) ([][2]string, http.Header, error) {
-			return [][2]string{{"client_id", r.ClientID}, {"client_secret", r.clientSecret}}, nil, nil
-		}},
-	ClientSecretJWT: {needs: []credential{credSecret}, allows: []credential{credAlg, credAudience}, storeSecret: secretKey,
-		decorate: signedAssertion, values: checkSecretLength,
-		hint: "The server rejected the client assertion signed with the client secret. Check client_id and client_secret, " +
-			"that the server accepts client_secret_jwt with this signing_algorithm, and the assertion audience (assertion_audience; the token endpoint by default)."},
-	PrivateKeyJWT: {needs: []credential{credKey}, allows: []credential{credCert, credAlg, credKeyID, credAudience}, storeSecret: keyKey,
-		decorate: signedAssertion, values: checkSigningKey,
-		hint: "The server rejected the client assertion signed with the private key. Check client_id, that the server has this " +
-			"key's public key registered for the client (and key_id names it), the signing_algorithm, and the assertion audience " +
-			"(assertion_audience; the token endpoint by default)."},
-	ClientAssertion: {needs: []credential{credAssertion},
-		decorate: func(_ context.Context, r *resolvedRequest, _ *Client) ([][2]string, http.Header, error) {
-			return assertionParams(r.ClientID, r.clientAssertion), nil, nil
-		},
-		hint: "The server rejected the client assertion. Check that it is current (not expired), issued for this client_id and " +
-			"for this server as audience, and that the server trusts its issuer (a federated credential, for Entra ID)."},
-	TLSClientAuth:           mutualTLS,
-	SelfSignedTLSClientAuth: mutualTLS,
-	None: {decorate: func(context.Context, *resolvedRequest, *Client) ([][2]string, http.Header, error) {
-		return nil, nil, nil
-	}},
+	}
 }
 
 // mutualTLS is RFC 8705 §2: the certificate authenticates, client_id
@@ -137,33 +151,48 @@ func assertionParams(clientID, assertion string) [][2]string {
 	return [][2]string{{"client_id", clientID}, {"client_assertion_type", jwtBearerAssertionType}, {"client_assertion", assertion}}
 }
 
-// signedAssertion is an RFC 7523 client assertion signed for this attempt
-// with the client secret (client_secret_jwt) or the private key, wherever
-// it is held.
-func signedAssertion(ctx context.Context, r *resolvedRequest, c *Client) ([][2]string, http.Header, error) {
+// secretAssertion is an RFC 7523 client assertion signed for this attempt
+// with the client secret (client_secret_jwt).
+func secretAssertion(_ context.Context, r *resolvedRequest, c *Client) ([][2]string, http.Header, error) {
+	spec := r.assertionSpec(c)
+	spec.key = []byte(r.clientSecret)
+	return r.signAssertion(spec, c)
+}
+
+// keyAssertion is an RFC 7523 client assertion signed for this attempt
+// with the private key, wherever it is held (private_key_jwt).
+func keyAssertion(ctx context.Context, r *resolvedRequest, c *Client) ([][2]string, http.Header, error) {
+	spec := r.assertionSpec(c)
+	key, alg, err := r.signingKey(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	spec.key, spec.alg = key, alg
+	if spec.keyID == "" && r.KeyService != nil {
+		if spec.keyID, err = Thumbprint(key.Public()); err != nil {
+			return nil, nil, err
+		}
+	}
+	if len(r.CertificatePEM) > 0 {
+		if spec.x5tS256, err = certificateThumbprint(r.CertificatePEM, key); err != nil {
+			return nil, nil, err
+		}
+	}
+	return r.signAssertion(spec, c)
+}
+
+// assertionSpec is what every client assertion of this request names.
+func (r *resolvedRequest) assertionSpec(c *Client) assertionSpec {
 	spec := assertionSpec{alg: r.keyAlgorithm(), keyID: r.KeyID, clientID: r.ClientID, audience: r.AssertionAudience, now: c.cfg.Now()}
 	if spec.audience == "" {
 		spec.audience = r.TokenURL
 	}
-	if r.AuthMethod == ClientSecretJWT {
-		spec.key = []byte(r.clientSecret)
-	} else {
-		key, alg, err := r.signingKey(ctx)
-		if err != nil {
-			return nil, nil, err
-		}
-		spec.key, spec.alg = key, alg
-		if spec.keyID == "" && r.KeyService != nil {
-			if spec.keyID, err = Thumbprint(key.Public()); err != nil {
-				return nil, nil, err
-			}
-		}
-		if len(r.CertificatePEM) > 0 {
-			if spec.x5tS256, err = certificateThumbprint(r.CertificatePEM, key); err != nil {
-				return nil, nil, err
-			}
-		}
-	}
+	return spec
+}
+
+// signAssertion signs spec under the request's assertion profile and
+// registers the assertion before it is sent.
+func (r *resolvedRequest) signAssertion(spec assertionSpec, c *Client) ([][2]string, http.Header, error) {
 	if err := r.applyProfile(&spec); err != nil {
 		return nil, nil, err
 	}
@@ -294,10 +323,8 @@ func (r *TokenRequest) checkAuth(pairFromProvider bool) error {
 			return argErr(blame, "The auth_method %q needs %s.", r.AuthMethod, c.name())
 		}
 	}
-	if r.AuthMethod == ClientSecretJWT {
-		if alg := r.keyAlgorithm(); !slices.Contains(hmacAlgs, alg) {
-			return argErr(ArgSigningAlgorithm, "The signing_algorithm %s does not fit client_secret_jwt; use one of %s.", alg, strings.Join(hmacAlgs, ", "))
-		}
+	if alg := r.keyAlgorithm(); a.algs != nil && !slices.Contains(a.algs, alg) {
+		return argErr(ArgSigningAlgorithm, "The signing_algorithm %s does not fit %s; use one of %s.", alg, r.AuthMethod, strings.Join(a.algs, ", "))
 	}
 	return r.checkProfile()
 }
@@ -321,16 +348,16 @@ func (r *TokenRequest) certificateArg() string {
 	return ArgCertificatePEM
 }
 
-// keyAlgorithm is the signing algorithm, defaulted by method.
+// keyAlgorithm is the signing algorithm: the configured one, else the
+// method's first (HS256 for client_secret_jwt), else RS256.
 func (r *TokenRequest) keyAlgorithm() string {
-	switch {
-	case r.SigningAlgorithm != "":
+	if r.SigningAlgorithm != "" {
 		return r.SigningAlgorithm
-	case r.AuthMethod == ClientSecretJWT:
-		return "HS256"
-	default:
-		return "RS256"
 	}
+	if a, ok := r.auth(); ok && len(a.algs) > 0 {
+		return a.algs[0]
+	}
+	return "RS256"
 }
 
 // authParams are the client authentication parameters and headers of one

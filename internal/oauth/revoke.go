@@ -29,7 +29,7 @@ func (c *Client) Revoke(ctx context.Context, req RevokeRequest) error {
 	tr.Scopes, tr.Audience, tr.Resources = nil, "", nil
 	tr.ExtraParams = map[string]string{"token_type_hint": "access_token"}
 	tr.Format, tr.ContentType = FormatForm, "" // RFC 7009 §2.1: always form-encoded
-	if tr.AuthMethod == ClientSecretJWT || tr.AuthMethod == PrivateKeyJWT {
+	if a, _ := tr.auth(); a.assertion {
 		tr.AssertionAudience = "" // aud is the endpoint the assertion is sent to
 		tr.TokenURL = u.String()
 	}
