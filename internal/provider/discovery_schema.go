@@ -186,3 +186,14 @@ func sanitisedWarning(from string, changed []string) diag.Diagnostic {
 			"check the server, and consider rotating the credential.",
 			redact.URL(from), strings.Join(names, ", "), more))
 }
+
+// discoveryTwin is clientcreds_oidc_discovery as a data source and as an
+// ephemeral resource, for configurations that keep the whole token flow out
+// of state.
+var discoveryTwin = &twin[discoveryModel]{
+	typeName:             "_oidc_discovery",
+	attrs:                discoveryAttrs,
+	dataDescription:      discoveryDescription,
+	ephemeralDescription: discoveryDescription,
+	read:                 (*discoveryModel).fetch,
+}
