@@ -113,13 +113,10 @@ type discoveryModel struct {
 	RawJSON                            types.String      `tfsdk:"raw_json"`
 }
 
-// fetch runs discovery for the data source and the ephemeral resource alike.
+// fetch runs discovery for the data source and the ephemeral resource alike;
+// pd is configured (twin.open checks).
 func (m *discoveryModel) fetch(ctx context.Context, pd *providerData) diag.Diagnostics {
 	var diags diag.Diagnostics
-	if pd == nil {
-		diags.Append(notConfigured())
-		return diags
-	}
 	raw, err := pd.client.Discover(ctx, oauth.DiscoveryRequest{
 		Issuer:          m.Issuer.ValueString(),
 		DiscoveryURL:    m.DiscoveryURL.ValueString(),

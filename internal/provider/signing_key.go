@@ -135,13 +135,9 @@ type signingKeyModel struct {
 
 // read fills the results from the key: a key service is asked for its
 // public key (once per run); a PEM is read, registered with the sanitiser,
-// and only its public half kept.
+// and only its public half kept. pd is configured (twin.open checks).
 func (m *signingKeyModel) read(ctx context.Context, pd *providerData) diag.Diagnostics {
 	var diags diag.Diagnostics
-	if pd == nil {
-		diags.Append(notConfigured())
-		return diags
-	}
 	var src oauth.KeySource
 	blame := oauth.ArgPrivateKeyKMS
 	if uri := m.KMS.ValueString(); uri != "" {

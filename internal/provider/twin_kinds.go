@@ -23,7 +23,8 @@ type twin[M any] struct {
 	// dataDescription and ephemeralDescription are each kind's
 	// MarkdownDescription.
 	dataDescription, ephemeralDescription string
-	// read fills the results of a model that holds the configuration.
+	// read fills the results of a model that holds the configuration,
+	// with the provider configured.
 	read func(m *M, ctx context.Context, pd *providerData) diag.Diagnostics
 	// validate checks a configuration beyond the schema; nil for none.
 	validate func(cfg tfsdk.Config) diag.Diagnostics
@@ -39,6 +40,10 @@ func (t *twin[M]) open(ctx context.Context, cfg tfsdk.Config, pd *providerData, 
 	var m M
 	diags.Append(cfg.Get(ctx, &m)...)
 	if diags.HasError() {
+		return nil
+	}
+	if pd == nil {
+		diags.Append(notConfigured())
 		return nil
 	}
 	if diags.Append(t.read(&m, ctx, pd)...); diags.HasError() {
