@@ -14,13 +14,7 @@ import (
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/testpki"
 )
 
-func startCI(t *testing.T) *ciserver.Server {
-	t.Helper()
-	ci, err := ciserver.Start(ciserver.Options{})
-	must(t, err)
-	t.Cleanup(ci.Close)
-	return ci
-}
+func startCI(t *testing.T) *ciserver.Server { return ciserver.StartT(t, ciserver.Options{}) }
 
 // A GitHub Actions job with id-token: write and no secret at all: the data
 // source fetches the job's identity token and a token endpoint that checks
