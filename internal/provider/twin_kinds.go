@@ -67,8 +67,8 @@ var (
 
 // twinDataSource is a twin as a data source: its results go to state.
 type twinDataSource[M any] struct {
-	t  *twin[M]
-	pd *providerData
+	dataSourceConfigured
+	t *twin[M]
 }
 
 func (d *twinDataSource[M]) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -77,10 +77,6 @@ func (d *twinDataSource[M]) Metadata(_ context.Context, req datasource.MetadataR
 
 func (d *twinDataSource[M]) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = dschema.Schema{MarkdownDescription: d.t.dataDescription, Attributes: d.t.attrs}
-}
-
-func (d *twinDataSource[M]) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.pd = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *twinDataSource[M]) ValidateConfig(_ context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
@@ -96,8 +92,8 @@ func (d *twinDataSource[M]) Read(ctx context.Context, req datasource.ReadRequest
 // twinEphemeral is a twin as an ephemeral resource (Terraform 1.10+): its
 // results are never written to state or a plan.
 type twinEphemeral[M any] struct {
-	t  *twin[M]
-	pd *providerData
+	ephemeralConfigured
+	t *twin[M]
 }
 
 func (e *twinEphemeral[M]) Metadata(_ context.Context, req ephemeral.MetadataRequest, resp *ephemeral.MetadataResponse) {
@@ -106,10 +102,6 @@ func (e *twinEphemeral[M]) Metadata(_ context.Context, req ephemeral.MetadataReq
 
 func (e *twinEphemeral[M]) Schema(_ context.Context, _ ephemeral.SchemaRequest, resp *ephemeral.SchemaResponse) {
 	resp.Schema = eschema.Schema{MarkdownDescription: e.t.ephemeralDescription, Attributes: ephemeralAttributes(e.t.attrs)}
-}
-
-func (e *twinEphemeral[M]) Configure(_ context.Context, req ephemeral.ConfigureRequest, resp *ephemeral.ConfigureResponse) {
-	e.pd = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (e *twinEphemeral[M]) ValidateConfig(_ context.Context, req ephemeral.ValidateConfigRequest, resp *ephemeral.ValidateConfigResponse) {
