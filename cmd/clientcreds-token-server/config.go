@@ -248,13 +248,9 @@ func (f *flags) settings() (settings, error) {
 		o.Clients = append(o.Clients, oauthtest.Client{ID: id, Secret: secret, Scopes: scopes, Audiences: audiences})
 	}
 	for _, v := range f.clientKeys {
-		id, file, ok := strings.Cut(v, "=")
-		if !ok || id == "" || file == "" {
-			return s, fmt.Errorf("-client-key %q: want ID=PEMFILE", v)
-		}
-		k, err := readPublicKey(file)
+		id, k, err := namedKey("-client-key", "ID", v)
 		if err != nil {
-			return s, fmt.Errorf("-client-key %s: %v", id, err)
+			return s, err
 		}
 		i, known := index[id]
 		if !known {
@@ -278,13 +274,9 @@ func (f *flags) settings() (settings, error) {
 		o.JWTBearerIssuers[c.Issuer] = k
 	}
 	for _, v := range f.bearerIssuer {
-		iss, file, ok := strings.Cut(v, "=")
-		if !ok || iss == "" || file == "" {
-			return s, fmt.Errorf("-jwt-bearer-issuer %q: want ISSUER=PEMFILE", v)
-		}
-		k, err := readPublicKey(file)
+		iss, k, err := namedKey("-jwt-bearer-issuer", "ISSUER", v)
 		if err != nil {
-			return s, fmt.Errorf("-jwt-bearer-issuer %s: %v", iss, err)
+			return s, err
 		}
 		o.JWTBearerIssuers[iss] = k
 	}
@@ -388,4 +380,18 @@ func readPublicKey(file string) (crypto.PublicKey, error) {
 		return c.PublicKey, nil
 	}
 	return nil, fmt.Errorf("%s: a %q PEM block is not a public key or certificate (never give the server a private key)", file, block.Type)
+}
+
+// namedKey parses a flag's NAME=PEMFILE value (what names NAME in the
+// error) and reads the public key in the file.
+func namedKey(flag, what, v string) (string, crypto.PublicKey, error) {
+	name, file, ok := strings.Cut(v, "=")
+	if !ok || name == "" || file == "" {
+		return "", nil, fmt.Errorf("%s %q: want %s=PEMFILE", flag, v, what)
+	}
+	k, err := readPublicKey(file)
+	if err != nil {
+		return "", nil, fmt.Errorf("%s %s: %v", flag, name, err)
+	}
+	return name, k, nil
 }

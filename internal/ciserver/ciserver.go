@@ -35,6 +35,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -93,6 +94,18 @@ type Server struct {
 	mu       sync.Mutex
 	requests []Request
 	issued   []string
+}
+
+// StartT is Start for a test: an error fails it, and the server closes
+// when it ends.
+func StartT(t testing.TB, opts Options) *Server {
+	t.Helper()
+	s, err := Start(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
 }
 
 // Start runs a server on 127.0.0.1.

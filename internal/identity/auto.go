@@ -57,8 +57,6 @@ func dmi(name string) string {
 
 type auto struct{ base }
 
-func (a auto) Check() error { return a.onlyFor() }
-
 // detect is the source of the first platform found, with the arguments
 // that platform reads.
 func (a auto) detect() (oauth.IdentitySource, error) {

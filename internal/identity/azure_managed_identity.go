@@ -22,8 +22,6 @@ const AzureManagedIdentity = "azure_managed_identity"
 
 type azureManagedIdentity struct{ base }
 
-func (p azureManagedIdentity) Check() error { return p.onlyFor() }
-
 const managedIdentityHint = "Check that the Azure resource has a managed identity: the system-assigned one, or the user-assigned " +
 	"identity that workload_identity_client_id names, attached to it."
 

@@ -14,8 +14,6 @@ const Buildkite = "buildkite"
 
 type buildkite struct{ base }
 
-func (p buildkite) Check() error { return p.onlyFor() }
-
 const buildkiteNeed = "Run in a Buildkite job, whose agent puts buildkite-agent on the PATH and BUILDKITE_AGENT_ACCESS_TOKEN in the environment, on an agent recent enough to have `buildkite-agent oidc request-token`"
 
 func (p buildkite) Token(ctx context.Context, h oauth.PlatformHTTP) (string, error) {

@@ -18,8 +18,6 @@ const CircleCI = "circleci"
 
 type circleCI struct{ base }
 
-func (p circleCI) Check() error { return p.onlyFor() }
-
 const circleNeed = "CircleCI issues OIDC tokens to jobs that use at least one context: add a context to the job in the workflow"
 
 func (p circleCI) Token(ctx context.Context, _ oauth.PlatformHTTP) (string, error) {

@@ -18,10 +18,7 @@ type gcpMetadata struct{ base }
 
 // Check: the metadata server has no default audience.
 func (g gcpMetadata) Check() error {
-	if g.Audience == "" {
-		return argErr(oauth.ArgWorkloadAudience, "The gcp_metadata identity token needs workload_identity_audience: the metadata server has no default audience.")
-	}
-	return g.onlyFor()
+	return g.needAudience("The gcp_metadata identity token needs workload_identity_audience: the metadata server has no default audience.")
 }
 
 func (g gcpMetadata) Token(ctx context.Context, h oauth.PlatformHTTP) (string, error) {

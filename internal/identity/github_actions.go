@@ -13,10 +13,9 @@ import (
 // &audience=) answers {"value": "<jwt>"}.
 const GitHubActions = "github_actions"
 
+// githubActions takes any audience; GitHub's default (the owner's URL)
+// when empty.
 type githubActions struct{ base }
-
-// Check: any audience, GitHub's default (the owner's URL) when empty.
-func (g githubActions) Check() error { return g.onlyFor() }
 
 func (g githubActions) Token(ctx context.Context, h oauth.PlatformHTTP) (string, error) {
 	env, err := needEnv("the workflow (or job) needs `permissions: id-token: write`",

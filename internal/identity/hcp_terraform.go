@@ -18,8 +18,6 @@ const HCPTerraform = "hcp_terraform"
 
 type hcpTerraform struct{ base }
 
-func (p hcpTerraform) Check() error { return p.onlyFor() }
-
 func (p hcpTerraform) variables() (token, audience string) {
 	if p.Tag == "" {
 		return "TFC_WORKLOAD_IDENTITY_TOKEN", "TFC_WORKLOAD_IDENTITY_AUDIENCE"

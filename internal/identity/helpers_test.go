@@ -1,14 +1,12 @@
 package identity
 
 import (
-	"errors"
-	"net/http"
-	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/ciserver"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/testhelp"
 )
 
 // newClient is an oauth client with short waits, as the oauth tests use.
@@ -26,22 +24,13 @@ func newClient(t *testing.T, mods ...func(*oauth.Config)) *oauth.Client {
 	return c
 }
 
-func serve(t *testing.T, h http.HandlerFunc) *httptest.Server {
-	t.Helper()
-	s := httptest.NewServer(h)
-	t.Cleanup(s.Close)
-	return s
-}
-
-func answerWith(status int, ct, body string) http.HandlerFunc {
-	return func(w http.ResponseWriter, _ *http.Request) {
-		if ct != "" {
-			w.Header().Set("Content-Type", ct)
-		}
-		w.WriteHeader(status)
-		_, _ = w.Write([]byte(body))
-	}
-}
+// The shared test helpers, under the names these tests use.
+var (
+	serve      = testhelp.Serve
+	answerWith = testhelp.AnswerWith
+	setEnv     = testhelp.SetEnv
+	startCI    = ciserver.StartT
+)
 
 func mustFail(t *testing.T, err error, want ...string) {
 	t.Helper()
@@ -51,18 +40,5 @@ func mustFail(t *testing.T, err error, want ...string) {
 // failure asserts err is the client's *oauth.Error and holds every want.
 func failure(t *testing.T, err error, want ...string) *oauth.Error {
 	t.Helper()
-	if err == nil {
-		t.Fatalf("expected an error containing %q, got none", want)
-	}
-	var oe *oauth.Error
-	if !errors.As(err, &oe) {
-		t.Fatalf("expected *oauth.Error, got %T: %v", err, err)
-	}
-	msg := oe.Error()
-	for _, w := range want {
-		if !strings.Contains(msg, w) {
-			t.Errorf("error does not contain %q:\n%s", w, msg)
-		}
-	}
-	return oe
+	return testhelp.Failure[*oauth.Error](t, err, want...)
 }

@@ -109,6 +109,20 @@ func (b base) Key() string {
 	return k
 }
 
+// Check is the check of a platform that takes any audience, or none: it
+// refuses only the arguments another platform uses. A platform with rules
+// of its own has its own Check, which ends in onlyFor.
+func (b base) Check() error { return b.onlyFor() }
+
+// needAudience is the Check of a platform that issues tokens only for the
+// audience asked; missing is the error when none is.
+func (b base) needAudience(missing string) error {
+	if b.Audience == "" {
+		return argErr(oauth.ArgWorkloadAudience, "%s", missing)
+	}
+	return b.onlyFor()
+}
+
 // onlyFor refuses the arguments that only another platform uses; auto
 // takes them all, for whichever platform it finds.
 func (b base) onlyFor() error {

@@ -11,24 +11,6 @@ import (
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
 )
 
-func startCI(t *testing.T, opts ciserver.Options) *ciserver.Server {
-	t.Helper()
-	s, err := ciserver.Start(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	return s
-}
-
-func setEnv(t *testing.T, kvs []string) {
-	t.Helper()
-	for _, kv := range kvs {
-		k, v, _ := strings.Cut(kv, "=")
-		t.Setenv(k, v)
-	}
-}
-
 // Each fetcher asks as its platform's documentation says, and returns the
 // token the platform issued.
 func TestIdentityTokenFetchers(t *testing.T) {

@@ -22,10 +22,7 @@ type spiffe struct{ base }
 
 // Check: a JWT-SVID is always for an audience the workload names.
 func (p spiffe) Check() error {
-	if p.Audience == "" {
-		return argErr(oauth.ArgWorkloadAudience, "The spiffe identity token needs workload_identity_audience: a JWT-SVID is issued for the audience asked.")
-	}
-	return p.onlyFor()
+	return p.needAudience("The spiffe identity token needs workload_identity_audience: a JWT-SVID is issued for the audience asked.")
 }
 
 // spiffeTimeout bounds one call to the Workload API.

@@ -2,12 +2,11 @@ package oauth
 
 import (
 	"encoding/json"
-	"errors"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/testhelp"
 )
 
 // fixedNow is the clock of every test client, so expires_at is exact.
@@ -36,25 +35,12 @@ func newClient(t *testing.T, mods ...func(*Config)) *Client {
 	return c
 }
 
-// serve starts an httptest server on 127.0.0.1 for the duration of the test.
-func serve(t *testing.T, h http.HandlerFunc) *httptest.Server {
-	t.Helper()
-	s := httptest.NewServer(h)
-	t.Cleanup(s.Close)
-	return s
-}
-
-// answerWith is a handler giving one fixed answer: the one HTTP-answer
-// helper of these tests.
-func answerWith(status int, ct, body string) http.HandlerFunc {
-	return func(w http.ResponseWriter, _ *http.Request) {
-		if ct != "" {
-			w.Header().Set("Content-Type", ct)
-		}
-		w.WriteHeader(status)
-		_, _ = w.Write([]byte(body))
-	}
-}
+// The shared test helpers, under the names these tests use.
+var (
+	serve      = testhelp.Serve
+	answerWith = testhelp.AnswerWith
+	setEnv     = testhelp.SetEnv
+)
 
 // mustFail asserts err is an *Error whose text holds every want, and never
 // the client secret.
@@ -66,19 +52,8 @@ func mustFail(t *testing.T, err error, want ...string) {
 // failure is mustFail returning the *Error, for tests that look further.
 func failure(t *testing.T, err error, want ...string) *Error {
 	t.Helper()
-	if err == nil {
-		t.Fatalf("expected an error containing %q, got none", want)
-	}
-	var oe *Error
-	if !errors.As(err, &oe) {
-		t.Fatalf("expected *oauth.Error, got %T: %v", err, err)
-	}
+	oe := testhelp.Failure[*Error](t, err, want...)
 	msg := oe.Error()
-	for _, w := range want {
-		if !strings.Contains(msg, w) {
-			t.Errorf("error does not contain %q:\n%s", w, msg)
-		}
-	}
 	if strings.Contains(msg, testSecret) {
 		t.Errorf("error contains the client secret:\n%s", msg)
 	}

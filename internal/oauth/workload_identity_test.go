@@ -14,23 +14,7 @@ import (
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/ciserver"
 )
 
-func startCI(t *testing.T) *ciserver.Server {
-	t.Helper()
-	s, err := ciserver.Start(ciserver.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	return s
-}
-
-func setEnv(t *testing.T, kvs []string) {
-	t.Helper()
-	for _, kv := range kvs {
-		k, v, _ := strings.Cut(kv, "=")
-		t.Setenv(k, v)
-	}
-}
+func startCI(t *testing.T) *ciserver.Server { return ciserver.StartT(t, ciserver.Options{}) }
 
 // The metadata server is reached directly, over plain http, even with a
 // proxy in the environment.

@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/authserver"
 )
@@ -46,6 +47,30 @@ func factories() map[string]func() (tfprotov6.ProviderServer, error) {
 		"clientcreds": providerserver.NewProtocol6WithError(&Provider{version: "test", now: func() time.Time { return testNow }}),
 		"echo":        echoprovider.NewProviderServer(),
 	}
+}
+
+// accTest runs the steps of a parallel acceptance test against this
+// provider and the echo provider.
+func accTest(t *testing.T, steps []resource.TestStep) {
+	t.Helper()
+	resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: factories(), Steps: steps})
+}
+
+// ephemeralAccTest is accTest for configurations with ephemeral resources,
+// which Terraform has from 1.10: older versions skip the test.
+func ephemeralAccTest(t *testing.T, steps []resource.TestStep) {
+	t.Helper()
+	ephemeralAccTestOn(t, factories(), steps)
+}
+
+// ephemeralAccTestOn is ephemeralAccTest with other providers.
+func ephemeralAccTestOn(t *testing.T, providers map[string]func() (tfprotov6.ProviderServer, error), steps []resource.TestStep) {
+	t.Helper()
+	resource.ParallelTest(t, resource.TestCase{
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+		ProtoV6ProviderFactories: providers,
+		Steps:                    steps,
+	})
 }
 
 // startServer runs the local authorization server for one test.

@@ -33,10 +33,8 @@ func TestAccTokenSignedAssertions(t *testing.T) {
 	keyFile := filepath.Join(dir, "client.key")
 	must(t, os.WriteFile(keyFile, keyPEM, 0o600))
 
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(),
-		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf(`
+	accTest(t, []resource.TestStep{{
+		Config: fmt.Sprintf(`
 data "clientcreds_token" "keycloak" {
   issuer            = %q
   client_id         = "terraform"
@@ -53,27 +51,26 @@ data "clientcreds_token" "hmac" {
   auth_method       = "client_secret_jwt"
   signing_algorithm = "HS384"
 }`, srv.Issuer, keyFile, testpki.CertPEM(certDER), srv.TokenURL(), hmacSecret),
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("data.clientcreds_token.keycloak", tfjsonpath.New("access_token"), issuedBy(srv)),
-				statecheck.ExpectKnownValue("data.clientcreds_token.keycloak", tfjsonpath.New("auth_method"), knownvalue.StringExact("private_key_jwt")),
-				statecheck.ExpectKnownValue("data.clientcreds_token.hmac", tfjsonpath.New("access_token"), issuedBy(srv)),
-			},
-			Check: func(*terraform.State) error {
-				for _, r := range srv.TokenRequests() {
-					a := r.Assertion
-					switch {
-					case r.Error != "" || a == nil:
-						return fmt.Errorf("request %s refused: %s", r.AuthMethod, r.Error)
-					case r.ClientID == "terraform" && (a.Alg != "ES256" || a.KeyID != "tf-2026" || a.X5tS256 == ""):
-						return fmt.Errorf("private_key_jwt header %+v", a)
-					case r.ClientID == "hmac-client" && (r.AuthMethod != "client_secret_jwt" || a.Alg != "HS384"):
-						return fmt.Errorf("client_secret_jwt as %s %s", r.AuthMethod, a.Alg)
-					}
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue("data.clientcreds_token.keycloak", tfjsonpath.New("access_token"), issuedBy(srv)),
+			statecheck.ExpectKnownValue("data.clientcreds_token.keycloak", tfjsonpath.New("auth_method"), knownvalue.StringExact("private_key_jwt")),
+			statecheck.ExpectKnownValue("data.clientcreds_token.hmac", tfjsonpath.New("access_token"), issuedBy(srv)),
+		},
+		Check: func(*terraform.State) error {
+			for _, r := range srv.TokenRequests() {
+				a := r.Assertion
+				switch {
+				case r.Error != "" || a == nil:
+					return fmt.Errorf("request %s refused: %s", r.AuthMethod, r.Error)
+				case r.ClientID == "terraform" && (a.Alg != "ES256" || a.KeyID != "tf-2026" || a.X5tS256 == ""):
+					return fmt.Errorf("private_key_jwt header %+v", a)
+				case r.ClientID == "hmac-client" && (r.AuthMethod != "client_secret_jwt" || a.Alg != "HS384"):
+					return fmt.Errorf("client_secret_jwt as %s %s", r.AuthMethod, a.Alg)
 				}
-				return nil
-			},
-		}},
-	})
+			}
+			return nil
+		},
+	}})
 }
 
 // Entra ID workload identity federation: a token from another identity
@@ -93,39 +90,36 @@ data "clientcreds_token" "entra" {
   client_assertion_file = %q
   scopes                = ["api://backend/.default"]
 }`, srv.TokenURL(), file)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(),
-		Steps: []resource.TestStep{
-			{
-				// Written when the step starts, not before the parallel test
-				// waits for its turn: the assertion lives a minute.
-				PreConfig: writeAssertion,
-				Config:    cfg,
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue("data.clientcreds_token.entra", tfjsonpath.New("access_token"), issuedBy(srv)),
-					statecheck.ExpectKnownValue("data.clientcreds_token.entra", tfjsonpath.New("auth_method"), knownvalue.StringExact("client_assertion")),
-				},
+	accTest(t, []resource.TestStep{
+		{
+			// Written when the step starts, not before the parallel test
+			// waits for its turn: the assertion lives a minute.
+			PreConfig: writeAssertion,
+			Config:    cfg,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.clientcreds_token.entra", tfjsonpath.New("access_token"), issuedBy(srv)),
+				statecheck.ExpectKnownValue("data.clientcreds_token.entra", tfjsonpath.New("auth_method"), knownvalue.StringExact("client_assertion")),
 			},
-			{
-				// The file is read anew for each request, so rotation is picked up.
-				PreConfig: writeAssertion,
-				Config:    cfg,
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue("data.clientcreds_token.entra", tfjsonpath.New("access_token"), issuedBy(srv)),
-				},
-				Check: func(*terraform.State) error {
-					jtis := map[string]bool{}
-					for _, r := range srv.TokenRequests() {
-						if r.Assertion == nil || r.Error != "" {
-							return fmt.Errorf("a request was refused: %s", r.Error)
-						}
-						jtis[r.Assertion.Claims.ID] = true
+		},
+		{
+			// The file is read anew for each request, so rotation is picked up.
+			PreConfig: writeAssertion,
+			Config:    cfg,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.clientcreds_token.entra", tfjsonpath.New("access_token"), issuedBy(srv)),
+			},
+			Check: func(*terraform.State) error {
+				jtis := map[string]bool{}
+				for _, r := range srv.TokenRequests() {
+					if r.Assertion == nil || r.Error != "" {
+						return fmt.Errorf("a request was refused: %s", r.Error)
 					}
-					if len(jtis) != 2 {
-						return fmt.Errorf("the server saw %d distinct assertions; want 2, before and after rotation", len(jtis))
-					}
-					return nil
-				},
+					jtis[r.Assertion.Claims.ID] = true
+				}
+				if len(jtis) != 2 {
+					return fmt.Errorf("the server saw %d distinct assertions; want 2, before and after rotation", len(jtis))
+				}
+				return nil
 			},
 		},
 	})
@@ -142,10 +136,8 @@ func TestAccTokenMutualTLS(t *testing.T) {
 	selfDER := testpki.NewCA(t).Issue(t, "", time.Hour, selfKey.Public()) // a CA nobody trusts: self-signed in effect
 	srv := startServer(t, authserver.Options{IssuerPath: "/identity", AuthMethods: append(jwtMethods, "self_signed_tls_client_auth"), MTLSAliases: true,
 		TLS: ca.ServerTLS(t, "127.0.0.1", time.Hour), ClientCerts: map[string][32]byte{"svc": testpki.CertSum(der), "self": testpki.CertSum(selfDER)}})
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(),
-		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf(`
+	accTest(t, []resource.TestStep{{
+		Config: fmt.Sprintf(`
 provider "clientcreds" {
   ca_cert_pem            = %q
   client_certificate_pem = %q
@@ -163,20 +155,19 @@ data "clientcreds_token" "self_signed" {
   certificate_pem = %q
   private_key_pem = %q
 }`, ca.PEM, testpki.CertPEM(der), keyPEM, srv.Issuer, testpki.CertPEM(selfDER), selfKeyPEM),
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("data.clientcreds_token.mtls", tfjsonpath.New("access_token"), issuedBy(srv)),
-				statecheck.ExpectKnownValue("data.clientcreds_token.self_signed", tfjsonpath.New("access_token"), issuedBy(srv)),
-			},
-			Check: func(*terraform.State) error {
-				for _, r := range srv.TokenRequests() {
-					if r.Error != "" || r.AuthMethod != "tls_client_auth" || r.Path != "/identity/mtls/token" {
-						return fmt.Errorf("server saw %s from %s at %s (%s); want mTLS at the alias", r.AuthMethod, r.ClientID, r.Path, r.Error)
-					}
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue("data.clientcreds_token.mtls", tfjsonpath.New("access_token"), issuedBy(srv)),
+			statecheck.ExpectKnownValue("data.clientcreds_token.self_signed", tfjsonpath.New("access_token"), issuedBy(srv)),
+		},
+		Check: func(*terraform.State) error {
+			for _, r := range srv.TokenRequests() {
+				if r.Error != "" || r.AuthMethod != "tls_client_auth" || r.Path != "/identity/mtls/token" {
+					return fmt.Errorf("server saw %s from %s at %s (%s); want mTLS at the alias", r.AuthMethod, r.ClientID, r.Path, r.Error)
 				}
-				return nil
-			},
-		}},
-	})
+			}
+			return nil
+		},
+	}})
 }
 
 // Plan-time validation: each method's needs, what it ignores, key fit.
@@ -185,21 +176,18 @@ func TestAccTokenAuthValidation(t *testing.T) {
 	cfg := func(body string) string {
 		return "data \"clientcreds_token\" \"t\" {\n  token_url = \"https://idp.example.com/token\"\n  client_id = \"svc\"\n" + body + "}\n"
 	}
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(),
-		Steps: []resource.TestStep{
-			{Config: cfg(fmt.Sprintf("private_key_pem = %q\nsigning_algorithm = \"RS256\"\n", ecPEM)),
-				ExpectError: phrase("Invalid Client Authentication", "RS256 does not fit an ECDSA key on curve P-256; use ES256")},
-			{Config: cfg(fmt.Sprintf("private_key_pem = %q\nclient_secret = \"x\"\nauth_method = \"private_key_jwt\"\n", ecPEM)),
-				ExpectError: phrase(`The auth_method "private_key_jwt" does not use client_secret`)},
-			{Config: cfg("auth_method = \"private_key_jwt\"\n"),
-				ExpectError: phrase(`The auth_method "private_key_jwt" needs private_key_pem, private_key_file or private_key_env.`)},
-			{Config: cfg("client_secret = \"short\"\nauth_method = \"client_secret_jwt\"\n"),
-				ExpectError: phrase(`at least 32 bytes`)},
-			{Config: cfg("client_assertion = \"a.b.c\"\nkey_id = \"k\"\n"),
-				ExpectError: phrase(`The auth_method "client_assertion" does not use key_id`)},
-			{Config: cfg("private_key_file = \"/nonexistent/key.pem\"\n"),
-				ExpectError: phrase(`Token Request Failed`, `The file /nonexistent/key.pem named by private_key_file could not be read: no such file or directory.`)},
-		},
+	accTest(t, []resource.TestStep{
+		{Config: cfg(fmt.Sprintf("private_key_pem = %q\nsigning_algorithm = \"RS256\"\n", ecPEM)),
+			ExpectError: phrase("Invalid Client Authentication", "RS256 does not fit an ECDSA key on curve P-256; use ES256")},
+		{Config: cfg(fmt.Sprintf("private_key_pem = %q\nclient_secret = \"x\"\nauth_method = \"private_key_jwt\"\n", ecPEM)),
+			ExpectError: phrase(`The auth_method "private_key_jwt" does not use client_secret`)},
+		{Config: cfg("auth_method = \"private_key_jwt\"\n"),
+			ExpectError: phrase(`The auth_method "private_key_jwt" needs private_key_pem, private_key_file or private_key_env.`)},
+		{Config: cfg("client_secret = \"short\"\nauth_method = \"client_secret_jwt\"\n"),
+			ExpectError: phrase(`at least 32 bytes`)},
+		{Config: cfg("client_assertion = \"a.b.c\"\nkey_id = \"k\"\n"),
+			ExpectError: phrase(`The auth_method "client_assertion" does not use key_id`)},
+		{Config: cfg("private_key_file = \"/nonexistent/key.pem\"\n"),
+			ExpectError: phrase(`Token Request Failed`, `The file /nonexistent/key.pem named by private_key_file could not be read: no such file or directory.`)},
 	})
 }

@@ -124,6 +124,30 @@ func (c *cli) read(name string) string {
 	return string(b)
 }
 
+// traceLog is a file, outside the working directory, that Terraform and the
+// provider write their trace logs to when run with its env.
+type traceLog struct {
+	t    *testing.T
+	path string
+}
+
+func newTraceLog(t *testing.T) traceLog {
+	return traceLog{t: t, path: filepath.Join(t.TempDir(), "trace.log")}
+}
+
+// env is extra followed by the variables that turn tracing on into the file.
+func (l traceLog) env(extra ...string) []string {
+	return append(append([]string(nil), extra...), "TF_LOG=trace", "TF_LOG_PROVIDER=trace", "TF_LOG_PATH="+l.path)
+}
+
+// text is what has been logged.
+func (l traceLog) text() []byte {
+	l.t.Helper()
+	b, err := os.ReadFile(l.path)
+	must(l.t, err)
+	return b
+}
+
 func terraformVersion(t *testing.T, tf string) *version.Version {
 	t.Helper()
 	out, err := exec.Command(tf, "version", "-json").Output()

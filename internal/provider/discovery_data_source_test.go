@@ -15,27 +15,25 @@ import (
 func TestAccDiscoveryForms(t *testing.T) {
 	srv := startServer(t, authserver.Options{IssuerPath: "/identity"})
 	other := startServer(t, authserver.Options{IssuerPath: "/tenant", IssuerOverride: "https://login.example.com/{tenantid}/v2.0"})
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(),
-		Steps: []resource.TestStep{
-			{
-				Config: fmt.Sprintf(`data "clientcreds_oidc_discovery" "d" {
+	accTest(t, []resource.TestStep{
+		{
+			Config: fmt.Sprintf(`data "clientcreds_oidc_discovery" "d" {
   issuer = %q
 }`, other.Issuer),
-				ExpectError: phrase("Discovery Failed", "does not match the requested issuer", "skip_issuer_check = true"),
-			},
-			{
-				Config: `data "clientcreds_oidc_discovery" "d" {
+			ExpectError: phrase("Discovery Failed", "does not match the requested issuer", "skip_issuer_check = true"),
+		},
+		{
+			Config: `data "clientcreds_oidc_discovery" "d" {
   issuer = "http://login.example.com/identity"
 }`,
-				ExpectError: phrase("Discovery Failed", "plain http://"),
-			},
-			{
-				Config:      `data "clientcreds_oidc_discovery" "d" {}`,
-				ExpectError: phrase("At least one attribute out of", "issuer", "discovery_url"),
-			},
-			{
-				Config: fmt.Sprintf(`
+			ExpectError: phrase("Discovery Failed", "plain http://"),
+		},
+		{
+			Config:      `data "clientcreds_oidc_discovery" "d" {}`,
+			ExpectError: phrase("At least one attribute out of", "issuer", "discovery_url"),
+		},
+		{
+			Config: fmt.Sprintf(`
 data "clientcreds_oidc_discovery" "oidc" {
   issuer = %q
 }
@@ -50,15 +48,14 @@ data "clientcreds_oidc_discovery" "multi_tenant" {
   issuer            = %q
   skip_issuer_check = true
 }`, srv.Issuer, other.Issuer),
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue("data.clientcreds_oidc_discovery.oidc", tfjsonpath.New("token_endpoint"), knownvalue.StringExact(srv.TokenURL())),
-					statecheck.ExpectKnownValue("data.clientcreds_oidc_discovery.oidc", tfjsonpath.New("token_endpoint_auth_methods_supported"),
-						knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("client_secret_basic"), knownvalue.StringExact("client_secret_post")})),
-					statecheck.ExpectKnownValue("data.clientcreds_oidc_discovery.oidc", tfjsonpath.New("raw_json"), knownvalue.StringRegexp(phrase(`"grant_types_supported":["client_credentials"]`))),
-					statecheck.ExpectKnownValue("data.clientcreds_oidc_discovery.rfc8414", tfjsonpath.New("token_endpoint"), knownvalue.StringExact(srv.TokenURL())),
-					statecheck.ExpectKnownValue("data.clientcreds_oidc_discovery.explicit", tfjsonpath.New("issuer"), knownvalue.StringExact(srv.Issuer)),
-					statecheck.ExpectKnownValue("data.clientcreds_oidc_discovery.multi_tenant", tfjsonpath.New("token_endpoint"), knownvalue.StringExact(other.TokenURL())),
-				},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.clientcreds_oidc_discovery.oidc", tfjsonpath.New("token_endpoint"), knownvalue.StringExact(srv.TokenURL())),
+				statecheck.ExpectKnownValue("data.clientcreds_oidc_discovery.oidc", tfjsonpath.New("token_endpoint_auth_methods_supported"),
+					knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("client_secret_basic"), knownvalue.StringExact("client_secret_post")})),
+				statecheck.ExpectKnownValue("data.clientcreds_oidc_discovery.oidc", tfjsonpath.New("raw_json"), knownvalue.StringRegexp(phrase(`"grant_types_supported":["client_credentials"]`))),
+				statecheck.ExpectKnownValue("data.clientcreds_oidc_discovery.rfc8414", tfjsonpath.New("token_endpoint"), knownvalue.StringExact(srv.TokenURL())),
+				statecheck.ExpectKnownValue("data.clientcreds_oidc_discovery.explicit", tfjsonpath.New("issuer"), knownvalue.StringExact(srv.Issuer)),
+				statecheck.ExpectKnownValue("data.clientcreds_oidc_discovery.multi_tenant", tfjsonpath.New("token_endpoint"), knownvalue.StringExact(other.TokenURL())),
 			},
 		},
 	})

@@ -8,7 +8,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
-	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/authserver"
 )
@@ -18,12 +17,9 @@ import (
 // document the same way.
 func TestAccEphemeralDiscovery(t *testing.T) {
 	srv := startServer(t, authserver.Options{IssuerPath: "/identity"})
-	resource.ParallelTest(t, resource.TestCase{
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
-		ProtoV6ProviderFactories: factories(),
-		Steps: []resource.TestStep{
-			{
-				Config: fmt.Sprintf(`
+	ephemeralAccTest(t, []resource.TestStep{
+		{
+			Config: fmt.Sprintf(`
 ephemeral "clientcreds_oidc_discovery" "d" {
   issuer = %q
 }
@@ -37,22 +33,21 @@ provider "echo" {
 }
 resource "echo" "md" {}
 `, srv.Issuer),
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue("echo.md", tfjsonpath.New("data").AtMapKey("token_endpoint"), knownvalue.StringExact(srv.TokenURL())),
-					statecheck.ExpectKnownValue("echo.md", tfjsonpath.New("data").AtMapKey("revocation_endpoint"), knownvalue.StringExact(srv.Issuer+"/revoke")),
-					statecheck.ExpectKnownValue("echo.md", tfjsonpath.New("data").AtMapKey("issuer"), knownvalue.StringExact(srv.Issuer)),
-					statecheck.ExpectKnownValue("echo.md", tfjsonpath.New("data").AtMapKey("grant_types"),
-						knownvalue.ListPartial(map[int]knownvalue.Check{0: knownvalue.StringExact("client_credentials")})),
-				},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("echo.md", tfjsonpath.New("data").AtMapKey("token_endpoint"), knownvalue.StringExact(srv.TokenURL())),
+				statecheck.ExpectKnownValue("echo.md", tfjsonpath.New("data").AtMapKey("revocation_endpoint"), knownvalue.StringExact(srv.Issuer+"/revoke")),
+				statecheck.ExpectKnownValue("echo.md", tfjsonpath.New("data").AtMapKey("issuer"), knownvalue.StringExact(srv.Issuer)),
+				statecheck.ExpectKnownValue("echo.md", tfjsonpath.New("data").AtMapKey("grant_types"),
+					knownvalue.ListPartial(map[int]knownvalue.Check{0: knownvalue.StringExact("client_credentials")})),
 			},
-			{
-				Config: fmt.Sprintf(`
+		},
+		{
+			Config: fmt.Sprintf(`
 ephemeral "clientcreds_oidc_discovery" "d" {
   issuer        = "%s/other"
   discovery_url = "%s/.well-known/openid-configuration"
 }`, srv.Issuer, srv.Issuer),
-				ExpectError: phrase("Discovery Failed", "does not match the requested issuer"),
-			},
+			ExpectError: phrase("Discovery Failed", "does not match the requested issuer"),
 		},
 	})
 }

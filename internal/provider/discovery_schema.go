@@ -113,13 +113,10 @@ type discoveryModel struct {
 	RawJSON                            types.String      `tfsdk:"raw_json"`
 }
 
-// fetch runs discovery for the data source and the ephemeral resource alike.
+// fetch runs discovery for the data source and the ephemeral resource alike;
+// pd is configured (twin.open checks).
 func (m *discoveryModel) fetch(ctx context.Context, pd *providerData) diag.Diagnostics {
 	var diags diag.Diagnostics
-	if pd == nil {
-		diags.Append(notConfigured())
-		return diags
-	}
 	raw, err := pd.client.Discover(ctx, oauth.DiscoveryRequest{
 		Issuer:          m.Issuer.ValueString(),
 		DiscoveryURL:    m.DiscoveryURL.ValueString(),
@@ -185,4 +182,15 @@ func sanitisedWarning(from string, changed []string) diag.Diagnostic {
 			"raw_json is re-serialised from the sanitised document. A server that repeats a client's credential has learned it: "+
 			"check the server, and consider rotating the credential.",
 			redact.URL(from), strings.Join(names, ", "), more))
+}
+
+// discoveryTwin is clientcreds_oidc_discovery as a data source and as an
+// ephemeral resource, for configurations that keep the whole token flow out
+// of state.
+var discoveryTwin = &twin[discoveryModel]{
+	typeName:             "_oidc_discovery",
+	attrs:                discoveryAttrs,
+	dataDescription:      discoveryDescription,
+	ephemeralDescription: discoveryDescription,
+	read:                 (*discoveryModel).fetch,
 }

@@ -7,8 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -47,11 +45,10 @@ data "clientcreds_token" "t" {
   auth_method   = "client_secret_post"
 }
 `, srv.URL))
-	logPath := filepath.Join(t.TempDir(), "trace.log")
-	out := c.runFail([]string{"TF_LOG=trace", "TF_LOG_PROVIDER=trace", "TF_LOG_PATH=" + logPath, "TF_VAR_client_secret=" + secret},
+	trace := newTraceLog(t)
+	out := c.runFail(trace.env("TF_VAR_client_secret="+secret),
 		"plan", "-input=false", "-no-color")
-	logText, err := os.ReadFile(logPath)
-	must(t, err)
+	logText := trace.text()
 	if !phrase("Token Request Failed").MatchString(out) || !strings.Contains(out, "[redacted]") {
 		t.Fatalf("the failure is not reported with the secret redacted:\n%s", out)
 	}

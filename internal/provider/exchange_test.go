@@ -24,10 +24,8 @@ import (
 // audience: every parameter reaches the server, and the results come back.
 func TestAccTokenExchangeChain(t *testing.T) {
 	srv := startServer(t, authserver.Options{IssuerPath: "/identity"})
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(),
-		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf(`
+	accTest(t, []resource.TestStep{{
+		Config: fmt.Sprintf(`
 data "clientcreds_token" "first" {
   issuer        = %[1]q
   client_id     = "client-1"
@@ -44,35 +42,34 @@ data "clientcreds_token_exchange" "orders" {
   scopes               = ["orders.read"]
 }
 `, srv.Issuer, testSecret),
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("data.clientcreds_token_exchange.orders", tfjsonpath.New("access_token"), issuedBy(srv)),
-				statecheck.ExpectKnownValue("data.clientcreds_token_exchange.orders", tfjsonpath.New("issued_token_type"),
-					knownvalue.StringExact("urn:ietf:params:oauth:token-type:access_token")),
-				statecheck.ExpectKnownValue("data.clientcreds_token_exchange.orders", tfjsonpath.New("token_type"), knownvalue.StringExact("Bearer")),
-				statecheck.ExpectKnownValue("data.clientcreds_token_exchange.orders", tfjsonpath.New("auth_method"), knownvalue.StringExact("client_secret_basic")),
-				statecheck.ExpectKnownValue("data.clientcreds_token_exchange.orders", tfjsonpath.New("expires_at"), knownvalue.StringExact("2026-11-23T00:00:00Z")),
-			},
-			Check: func(*terraform.State) error {
-				reqs := srv.TokenRequests()
-				first, exchange := reqs[0], reqs[len(reqs)-1]
-				want := map[string]string{"grant_type": "urn:ietf:params:oauth:grant-type:token-exchange",
-					"subject_token_type": "urn:ietf:params:oauth:token-type:access_token", "requested_token_type": "urn:ietf:params:oauth:token-type:access_token",
-					"audience": "orders-api", "scope": "orders.read"}
-				for k, v := range want {
-					if got := exchange.Params.Get(k); got != v {
-						return fmt.Errorf("%s = %q; want %q", k, got, v)
-					}
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue("data.clientcreds_token_exchange.orders", tfjsonpath.New("access_token"), issuedBy(srv)),
+			statecheck.ExpectKnownValue("data.clientcreds_token_exchange.orders", tfjsonpath.New("issued_token_type"),
+				knownvalue.StringExact("urn:ietf:params:oauth:token-type:access_token")),
+			statecheck.ExpectKnownValue("data.clientcreds_token_exchange.orders", tfjsonpath.New("token_type"), knownvalue.StringExact("Bearer")),
+			statecheck.ExpectKnownValue("data.clientcreds_token_exchange.orders", tfjsonpath.New("auth_method"), knownvalue.StringExact("client_secret_basic")),
+			statecheck.ExpectKnownValue("data.clientcreds_token_exchange.orders", tfjsonpath.New("expires_at"), knownvalue.StringExact("2026-11-23T00:00:00Z")),
+		},
+		Check: func(*terraform.State) error {
+			reqs := srv.TokenRequests()
+			first, exchange := reqs[0], reqs[len(reqs)-1]
+			want := map[string]string{"grant_type": "urn:ietf:params:oauth:grant-type:token-exchange",
+				"subject_token_type": "urn:ietf:params:oauth:token-type:access_token", "requested_token_type": "urn:ietf:params:oauth:token-type:access_token",
+				"audience": "orders-api", "scope": "orders.read"}
+			for k, v := range want {
+				if got := exchange.Params.Get(k); got != v {
+					return fmt.Errorf("%s = %q; want %q", k, got, v)
 				}
-				if exchange.Error != "" || first.Params.Get("grant_type") != "client_credentials" || len(reqs) != 2 {
-					return fmt.Errorf("%d requests; the exchange was refused: %s", len(reqs), exchange.Error)
-				}
-				if !srv.Issued(exchange.Params.Get("subject_token")) {
-					return fmt.Errorf("the subject token is not the first token")
-				}
-				return nil
-			},
-		}},
-	})
+			}
+			if exchange.Error != "" || first.Params.Get("grant_type") != "client_credentials" || len(reqs) != 2 {
+				return fmt.Errorf("%d requests; the exchange was refused: %s", len(reqs), exchange.Error)
+			}
+			if !srv.Issued(exchange.Params.Get("subject_token")) {
+				return fmt.Errorf("the subject token is not the first token")
+			}
+			return nil
+		},
+	}})
 }
 
 // Google Cloud workload identity federation from GitHub Actions, as the

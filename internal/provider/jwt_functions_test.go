@@ -111,11 +111,8 @@ func deepToken(n int) string {
 // provider's configuration.
 func TestAccJWTFunctionsOnEphemeralToken(t *testing.T) {
 	srv := startServer(t, authserver.Options{JWTAccessTokens: true})
-	resource.ParallelTest(t, resource.TestCase{
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
-		ProtoV6ProviderFactories: factories(),
-		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf(`
+	ephemeralAccTest(t, []resource.TestStep{{
+		Config: fmt.Sprintf(`
 ephemeral "clientcreds_token" "t" {
   token_url     = %q
   client_id     = "client-1"
@@ -129,10 +126,9 @@ provider "echo" {
 }
 resource "echo" "claims" {}
 `, srv.TokenURL(), testSecret),
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("echo.claims", tfjsonpath.New("data").AtMapKey("sub"), knownvalue.StringExact("client-1")),
-				statecheck.ExpectKnownValue("echo.claims", tfjsonpath.New("data").AtMapKey("alg"), knownvalue.StringExact("HS256")),
-			},
-		}},
-	})
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue("echo.claims", tfjsonpath.New("data").AtMapKey("sub"), knownvalue.StringExact("client-1")),
+			statecheck.ExpectKnownValue("echo.claims", tfjsonpath.New("data").AtMapKey("alg"), knownvalue.StringExact("HS256")),
+		},
+	}})
 }

@@ -140,7 +140,8 @@ func (p *Provider) Configure(ctx context.Context, req provider.ConfigureRequest,
 func (p *Provider) Resources(context.Context) []func() resource.Resource { return nil }
 
 func (p *Provider) DataSources(context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{newTokenDataSource, newDiscoveryDataSource, newExchangeDataSource, newSigningKeyDataSource}
+	return []func() datasource.DataSource{newTokenDataSource, discoveryTwin.dataSource, exchangeTwin.dataSource,
+		signingKeyTwin.dataSource}
 }
 
 func (p *Provider) Functions(context.Context) []func() function.Function {
@@ -148,6 +149,6 @@ func (p *Provider) Functions(context.Context) []func() function.Function {
 }
 
 func (p *Provider) EphemeralResources(context.Context) []func() ephemeral.EphemeralResource {
-	return []func() ephemeral.EphemeralResource{newTokenEphemeral, newDiscoveryEphemeral, newIdentityEphemeral, newExchangeEphemeral,
-		newProxyEphemeral, newSigningKeyEphemeral}
+	return []func() ephemeral.EphemeralResource{newTokenEphemeral, discoveryTwin.ephemeral, newIdentityEphemeral, exchangeTwin.ephemeral,
+		newProxyEphemeral, signingKeyTwin.ephemeral}
 }

@@ -69,7 +69,7 @@ func tokenArguments(in map[string]dschema.Attribute) map[string]dschema.Attribut
 	return out
 }
 
-type proxyEphemeral struct{ pd *providerData }
+type proxyEphemeral struct{ ephemeralConfigured }
 
 func newProxyEphemeral() ephemeral.EphemeralResource { return &proxyEphemeral{} }
 
@@ -86,10 +86,6 @@ func (e *proxyEphemeral) Schema(_ context.Context, _ ephemeral.SchemaRequest, re
 			"It takes every argument of `clientcreds_token`. See the guide \"Long applies and the authenticating proxy\".",
 		Attributes: ephemeralAttributes(proxyAttrs),
 	}
-}
-
-func (e *proxyEphemeral) Configure(_ context.Context, req ephemeral.ConfigureRequest, resp *ephemeral.ConfigureResponse) {
-	e.pd = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (e *proxyEphemeral) ValidateConfig(ctx context.Context, req ephemeral.ValidateConfigRequest, resp *ephemeral.ValidateConfigResponse) {

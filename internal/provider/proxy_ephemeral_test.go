@@ -24,7 +24,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	tfresource "github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
-	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/authserver"
 )
@@ -41,11 +40,8 @@ func TestAccProxyKeepsTokensFreshThroughALongApply(t *testing.T) {
 	clock := &testClock{t: time.Now()}
 	srv := startServer(t, authserver.Options{Now: clock.Now, ExpiresIn: 2, EnforceExpiry: true})
 	var captured string
-	tfresource.ParallelTest(t, tfresource.TestCase{
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
-		ProtoV6ProviderFactories: proxyFactoriesOn(clock),
-		Steps: []tfresource.TestStep{{
-			Config: fmt.Sprintf(`
+	ephemeralAccTestOn(t, proxyFactoriesOn(clock), []tfresource.TestStep{{
+		Config: fmt.Sprintf(`
 ephemeral "clientcreds_proxy" "api" {
   token_url       = %q
   client_id       = "client-1"
@@ -62,12 +58,11 @@ resource "apicaller_calls" "long" {
   interval_ms = 500
 }
 `, srv.TokenURL(), testSecret, srv.URL+"/api", srv.Issuer+"/revoke"),
-			Check: func(s *terraform.State) error {
-				captured = fmt.Sprint(s)
-				return nil
-			},
-		}},
-	})
+		Check: func(s *terraform.State) error {
+			captured = fmt.Sprint(s)
+			return nil
+		},
+	}})
 	if n := len(srv.IssuedTokens()); n < 3 {
 		t.Errorf("%d tokens issued across 8 s of 2 s tokens; want at least 3", n)
 	}
@@ -214,11 +209,8 @@ func (r *apiCalls) Delete(context.Context, resource.DeleteRequest, *resource.Del
 // call through the proxy succeeds.
 func TestAccProxyDPoP(t *testing.T) {
 	srv := startServer(t, authserver.Options{Now: time.Now, DPoP: &authserver.DPoP{RequireNonce: true}})
-	tfresource.ParallelTest(t, tfresource.TestCase{
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
-		ProtoV6ProviderFactories: proxyFactories(),
-		Steps: []tfresource.TestStep{{
-			Config: fmt.Sprintf(`
+	ephemeralAccTestOn(t, proxyFactories(), []tfresource.TestStep{{
+		Config: fmt.Sprintf(`
 ephemeral "clientcreds_proxy" "api" {
   token_url     = %q
   client_id     = "client-1"
@@ -234,8 +226,7 @@ resource "apicaller_calls" "dpop" {
   interval_ms = 10
 }
 `, srv.TokenURL(), testSecret, srv.URL+"/api"),
-		}},
-	})
+	}})
 	var accepted, nonced int
 	for _, r := range srv.TokenRequests() {
 		switch r.Error {
@@ -268,11 +259,8 @@ func TestAccProxySocketForLocalTools(t *testing.T) {
 	}
 	srv := startServer(t, authserver.Options{Now: time.Now})
 	out := filepath.Join(t.TempDir(), "answer.json")
-	tfresource.ParallelTest(t, tfresource.TestCase{
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
-		ProtoV6ProviderFactories: proxyFactories(),
-		Steps: []tfresource.TestStep{{
-			Config: fmt.Sprintf(`
+	ephemeralAccTestOn(t, proxyFactories(), []tfresource.TestStep{{
+		Config: fmt.Sprintf(`
 ephemeral "clientcreds_proxy" "api" {
   token_url     = %q
   client_id     = "client-1"
@@ -289,8 +277,7 @@ resource "terraform_data" "call" {
   }
 }
 `, srv.TokenURL(), testSecret, srv.URL+"/api", curl, out),
-		}},
-	})
+	}})
 	answer, err := os.ReadFile(out)
 	if err != nil || !strings.Contains(string(answer), "token accepted") || srv.APICalls() != 1 {
 		t.Fatalf("the API answered %q (%v) after %d calls; want the token accepted", answer, err, srv.APICalls())

@@ -101,9 +101,8 @@ output "auth_method" {
   value = data.clientcreds_token.api.auth_method
 }
 `, srv.Issuer, tc.client, tc.args))
-			logPath := filepath.Join(t.TempDir(), "trace.log")
-			env := append(append(append([]string(nil), clearCIEnv...), tc.env(bin)...), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"),
-				"TF_LOG=trace", "TF_LOG_PROVIDER=trace", "TF_LOG_PATH="+logPath)
+			trace := newTraceLog(t)
+			env := trace.env(append(append(append([]string(nil), clearCIEnv...), tc.env(bin)...), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))...)
 			before := len(srv.TokenRequests())
 			out := c.run(env, "plan", "-input=false", "-no-color", "-out=tfplan")
 			t.Logf("terraform plan (%s):\n%s", tc.name, out)
@@ -123,8 +122,7 @@ output "auth_method" {
 					t.Errorf("%s ran with %q; want %q", tc.tool, got, tc.toolArgs)
 				}
 			}
-			logText, err := os.ReadFile(logPath)
-			must(t, err)
+			logText := trace.text()
 			secrets := map[string]string{"Buildkite agent token": ciserver.AgentToken, "managed identity header": ciserver.IdentityHeader,
 				"AWS secret key": ciserver.AWSSecretKey}
 			for i, tok := range ci.Issued() {

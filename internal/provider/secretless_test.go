@@ -14,13 +14,7 @@ import (
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/testpki"
 )
 
-func startCI(t *testing.T) *ciserver.Server {
-	t.Helper()
-	ci, err := ciserver.Start(ciserver.Options{})
-	must(t, err)
-	t.Cleanup(ci.Close)
-	return ci
-}
+func startCI(t *testing.T) *ciserver.Server { return ciserver.StartT(t, ciserver.Options{}) }
 
 // A GitHub Actions job with id-token: write and no secret at all: the data
 // source fetches the job's identity token and a token endpoint that checks
@@ -47,8 +41,8 @@ output "auth_method" {
   value = data.clientcreds_token.api.auth_method
 }
 `, srv.Issuer))
-	logPath := filepath.Join(t.TempDir(), "trace.log")
-	env := append(ci.GitHubEnv(), "TF_LOG=trace", "TF_LOG_PROVIDER=trace", "TF_LOG_PATH="+logPath)
+	trace := newTraceLog(t)
+	env := trace.env(ci.GitHubEnv()...)
 	out := c.run(env, "plan", "-input=false", "-no-color", "-out=tfplan")
 	planJSON := c.run(nil, "show", "-json", "tfplan")
 	out += c.run(env, "apply", "-input=false", "-no-color", "tfplan")
@@ -63,8 +57,7 @@ output "auth_method" {
 	if n := len(ci.Requests()); n != 1 {
 		t.Errorf("%d identity token requests for one plan and apply; want 1 (the data source is read once, at plan)", n)
 	}
-	logText, err := os.ReadFile(logPath)
-	must(t, err)
+	logText := trace.text()
 	secrets := map[string]string{"request token": ciserver.RequestToken}
 	for i, tok := range ci.Issued() {
 		secrets[fmt.Sprintf("identity token %d", i+1)] = tok
@@ -110,8 +103,8 @@ resource "terraform_data" "uses" {
   input = [for t in [data.clientcreds_token.from_env, data.clientcreds_token.from_file, data.clientcreds_token.key_from_env] : sha256(t.access_token)]
 }
 `, srv.Issuer, secretFile))
-	logPath := filepath.Join(t.TempDir(), "trace.log")
-	env := []string{"CLIENT_1_SECRET=" + testSecret, "JWT_CLIENT_KEY=" + string(keyPEM), "TF_LOG=trace", "TF_LOG_PROVIDER=trace", "TF_LOG_PATH=" + logPath}
+	trace := newTraceLog(t)
+	env := trace.env("CLIENT_1_SECRET="+testSecret, "JWT_CLIENT_KEY="+string(keyPEM))
 	c.run(env, "plan", "-input=false", "-no-color", "-out=tfplan")
 	planJSON := c.run(nil, "show", "-json", "tfplan")
 	c.run(env, "apply", "-input=false", "-no-color", "tfplan")
@@ -124,8 +117,7 @@ resource "terraform_data" "uses" {
 	if !strings.Contains(state, `"client_secret_env": "CLIENT_1_SECRET"`) || !strings.Contains(state, "client-2-secret") {
 		t.Fatalf("the state does not name the variable and the file:\n%s", state)
 	}
-	logText, err := os.ReadFile(logPath)
-	must(t, err)
+	logText := trace.text()
 	secrets := map[string]string{"client-1 secret": testSecret, "client-2 secret": testSecret + "-2",
 		"private key": strings.Split(string(keyPEM), "\n")[1]}
 	assertAbsent(t, "terraform.tfstate", state, secrets)

@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -70,11 +68,10 @@ output "expires_in" {
   value = data.clientcreds_token.t.expires_in
 }
 `, srv.Issuer))
-	logPath := filepath.Join(t.TempDir(), "trace.log")
-	out := c.run([]string{"TF_LOG=trace", "TF_LOG_PROVIDER=trace", "TF_LOG_PATH=" + logPath, "TF_VAR_client_secret=" + testSecret,
-		"TF_VAR_private_key=" + string(keyPEM), "TF_VAR_assertion=" + assertion}, "plan", "-input=false", "-no-color")
-	logText, err := os.ReadFile(logPath)
-	must(t, err)
+	trace := newTraceLog(t)
+	out := c.run(trace.env("TF_VAR_client_secret="+testSecret,
+		"TF_VAR_private_key="+string(keyPEM), "TF_VAR_assertion="+assertion), "plan", "-input=false", "-no-color")
+	logText := trace.text()
 
 	tokens := srv.IssuedTokens()
 	if len(tokens) != 4 {
@@ -129,11 +126,10 @@ resource "terraform_data" "use" {
   }
 }
 `, srv.Issuer, srv.URL))
-	logPath := filepath.Join(t.TempDir(), "trace.log")
-	out := c.run([]string{"TF_LOG=trace", "TF_LOG_PROVIDER=trace", "TF_LOG_PATH=" + logPath, "TF_VAR_client_secret=" + testSecret},
+	trace := newTraceLog(t)
+	out := c.run(trace.env("TF_VAR_client_secret="+testSecret),
 		"apply", "-auto-approve", "-input=false", "-no-color")
-	logText, err := os.ReadFile(logPath)
-	must(t, err)
+	logText := trace.text()
 	tokens := srv.IssuedTokens()
 	if len(tokens) != 4 {
 		t.Fatalf("server issued %d tokens; want 4 (two resources, plan and apply)", len(tokens))

@@ -11,11 +11,8 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	dschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
-	eschema "github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -138,13 +135,9 @@ type signingKeyModel struct {
 
 // read fills the results from the key: a key service is asked for its
 // public key (once per run); a PEM is read, registered with the sanitiser,
-// and only its public half kept.
+// and only its public half kept. pd is configured (twin.open checks).
 func (m *signingKeyModel) read(ctx context.Context, pd *providerData) diag.Diagnostics {
 	var diags diag.Diagnostics
-	if pd == nil {
-		diags.Append(notConfigured())
-		return diags
-	}
 	var src oauth.KeySource
 	blame := oauth.ArgPrivateKeyKMS
 	if uri := m.KMS.ValueString(); uri != "" {
@@ -220,65 +213,13 @@ func publish(pub crypto.PublicKey, kid, alg string) (pubPEM, jwk, jwks string, e
 	return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})), string(one), string(set), nil
 }
 
-var (
-	_ datasource.DataSourceWithConfigure       = (*signingKeyDataSource)(nil)
-	_ ephemeral.EphemeralResourceWithConfigure = (*signingKeyEphemeral)(nil)
-)
-
-type signingKeyDataSource struct{ pd *providerData }
-
-func newSigningKeyDataSource() datasource.DataSource { return &signingKeyDataSource{} }
-
-func (d *signingKeyDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_signing_key"
-}
-
-func (d *signingKeyDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
-	resp.Schema = dschema.Schema{MarkdownDescription: signingKeyDescription, Attributes: signingKeyAttrs}
-}
-
-func (d *signingKeyDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.pd = providerDataFrom(req.ProviderData, &resp.Diagnostics)
-}
-
-func (d *signingKeyDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	var m signingKeyModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if resp.Diagnostics.Append(m.read(ctx, d.pd)...); resp.Diagnostics.HasError() {
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
-}
-
-// signingKeyEphemeral is clientcreds_signing_key as an ephemeral resource,
-// for configurations that keep even the PEM form's path out of state.
-type signingKeyEphemeral struct{ pd *providerData }
-
-func newSigningKeyEphemeral() ephemeral.EphemeralResource { return &signingKeyEphemeral{} }
-
-func (e *signingKeyEphemeral) Metadata(_ context.Context, req ephemeral.MetadataRequest, resp *ephemeral.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_signing_key"
-}
-
-func (e *signingKeyEphemeral) Schema(_ context.Context, _ ephemeral.SchemaRequest, resp *ephemeral.SchemaResponse) {
-	resp.Schema = eschema.Schema{MarkdownDescription: signingKeyDescription, Attributes: ephemeralAttributes(signingKeyAttrs)}
-}
-
-func (e *signingKeyEphemeral) Configure(_ context.Context, req ephemeral.ConfigureRequest, resp *ephemeral.ConfigureResponse) {
-	e.pd = providerDataFrom(req.ProviderData, &resp.Diagnostics)
-}
-
-func (e *signingKeyEphemeral) Open(ctx context.Context, req ephemeral.OpenRequest, resp *ephemeral.OpenResponse) {
-	var m signingKeyModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if resp.Diagnostics.Append(m.read(ctx, e.pd)...); resp.Diagnostics.HasError() {
-		return
-	}
-	resp.Diagnostics.Append(resp.Result.Set(ctx, &m)...)
+// signingKeyTwin is clientcreds_signing_key as a data source and as an
+// ephemeral resource, for configurations that keep even the PEM form's path
+// out of state.
+var signingKeyTwin = &twin[signingKeyModel]{
+	typeName:             "_signing_key",
+	attrs:                signingKeyAttrs,
+	dataDescription:      signingKeyDescription,
+	ephemeralDescription: signingKeyDescription,
+	read:                 (*signingKeyModel).read,
 }

@@ -219,26 +219,23 @@ func startBisServer(t *testing.T, issuerPath string) *authserver.Server {
 // A key URI of no known scheme fails at validate, on the attribute; a key
 // that does not exist fails with the URI and KMS's error code.
 func TestAccSigningKeyErrors(t *testing.T) {
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(),
-		Steps: []resource.TestStep{{
-			Config: `
+	accTest(t, []resource.TestStep{{
+		Config: `
 data "clientcreds_token" "t" {
   token_url       = "https://idp.example/token"
   client_id       = "c"
   private_key_kms = "pkcs11:token=ci;object=signing"
 }`,
-			PlanOnly:    true,
-			ExpectError: regexp.MustCompile(`(?s)Invalid Key URI.*names\s+no\s+key\s+service\s+this\s+provider\s+knows`),
-		}, {
-			Config: `
+		PlanOnly:    true,
+		ExpectError: regexp.MustCompile(`(?s)Invalid Key URI.*names\s+no\s+key\s+service\s+this\s+provider\s+knows`),
+	}, {
+		Config: `
 data "clientcreds_signing_key" "k" {
   private_key_kms = "gcpkms://projects/p/locations/global/keyRings/r/cryptoKeys/k"
 }`,
-			PlanOnly:    true,
-			ExpectError: regexp.MustCompile(`(?s)Invalid Key URI.*must\s+name\s+a\s+key\s+version`),
-		}},
-	})
+		PlanOnly:    true,
+		ExpectError: regexp.MustCompile(`(?s)Invalid Key URI.*must\s+name\s+a\s+key\s+version`),
+	}})
 }
 
 func TestAccSigningKeyAWSKMSMissingKey(t *testing.T) {
@@ -263,30 +260,27 @@ func TestAccSigningKeyFromPEMFile(t *testing.T) {
 	must(t, os.WriteFile(file, keyPEM, 0o600))
 	kid, err := oauth.Thumbprint(key.Public())
 	must(t, err)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(),
-		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf(`
+	accTest(t, []resource.TestStep{{
+		Config: fmt.Sprintf(`
 data "clientcreds_signing_key" "k" {
   private_key_file = %q
   private_key_pem  = "also"
 }`, file),
-			PlanOnly:    true,
-			ExpectError: regexp.MustCompile(`(?s)Invalid Attribute Combination`),
-		}, {
-			Config: fmt.Sprintf("data \"clientcreds_signing_key\" \"k\" {\n  private_key_file = %q\n}\n", file),
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("data.clientcreds_signing_key.k", tfjsonpath.New("alg"), knownvalue.StringExact("ES256")),
-				statecheck.ExpectKnownValue("data.clientcreds_signing_key.k", tfjsonpath.New("kid"), knownvalue.StringExact(kid)),
-			},
-			Check: func(s *terraform.State) error {
-				for k, v := range s.RootModule().Resources["data.clientcreds_signing_key.k"].Primary.Attributes {
-					if strings.Contains(v, strings.Split(string(keyPEM), "\n")[1]) {
-						return fmt.Errorf("%s holds the private key", k)
-					}
+		PlanOnly:    true,
+		ExpectError: regexp.MustCompile(`(?s)Invalid Attribute Combination`),
+	}, {
+		Config: fmt.Sprintf("data \"clientcreds_signing_key\" \"k\" {\n  private_key_file = %q\n}\n", file),
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue("data.clientcreds_signing_key.k", tfjsonpath.New("alg"), knownvalue.StringExact("ES256")),
+			statecheck.ExpectKnownValue("data.clientcreds_signing_key.k", tfjsonpath.New("kid"), knownvalue.StringExact(kid)),
+		},
+		Check: func(s *terraform.State) error {
+			for k, v := range s.RootModule().Resources["data.clientcreds_signing_key.k"].Primary.Attributes {
+				if strings.Contains(v, strings.Split(string(keyPEM), "\n")[1]) {
+					return fmt.Errorf("%s holds the private key", k)
 				}
-				return nil
-			},
-		}},
-	})
+			}
+			return nil
+		},
+	}})
 }

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -75,6 +77,21 @@ func errorDiagAt(block path.Path, err error) diag.Diagnostic {
 
 // reportBug is the one wording of "this is our bug".
 const reportBug = "This is a bug in the provider; please report it at https://github.com/clientcreds/terraform-provider-clientcreds/issues."
+
+// dataSourceConfigured and ephemeralConfigured keep what the provider's
+// Configure handed over, nil before it ran: every data source and ephemeral
+// resource embeds one, and with it its Configure.
+type dataSourceConfigured struct{ pd *providerData }
+
+func (c *dataSourceConfigured) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	c.pd = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+type ephemeralConfigured struct{ pd *providerData }
+
+func (c *ephemeralConfigured) Configure(_ context.Context, req ephemeral.ConfigureRequest, resp *ephemeral.ConfigureResponse) {
+	c.pd = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
 
 // providerDataFrom recovers what Configure handed over; nil before Configure.
 func providerDataFrom(data any, diags *diag.Diagnostics) *providerData {

@@ -14,7 +14,7 @@ var (
 
 // tokenDataSource is clientcreds_token as a data source: any Terraform
 // version, the token kept in state.
-type tokenDataSource struct{ pd *providerData }
+type tokenDataSource struct{ dataSourceConfigured }
 
 func newTokenDataSource() datasource.DataSource { return &tokenDataSource{} }
 
@@ -28,10 +28,6 @@ func (d *tokenDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 			"is available, prefer the `clientcreds_token` ephemeral resource, which never stores it.",
 		Attributes: tokenGrantAttrs,
 	}
-}
-
-func (d *tokenDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.pd = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *tokenDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {

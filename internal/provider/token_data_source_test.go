@@ -21,10 +21,8 @@ import (
 // form-encoded POST to the discovered endpoint, and a 12-hour token.
 func TestAccTokenODCFlow(t *testing.T) {
 	srv := startServer(t, authserver.Options{IssuerPath: "/identity", TokenPath: "/connect/token", FormOnly: true, ExpiresIn: 43200})
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(),
-		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf(`
+	accTest(t, []resource.TestStep{{
+		Config: fmt.Sprintf(`
 data "clientcreds_oidc_discovery" "odc" {
   issuer = %q
 }
@@ -33,21 +31,20 @@ data "clientcreds_token" "odc" {
   client_id     = "client-1"
   client_secret = %q
 }`, srv.Issuer, testSecret),
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("data.clientcreds_oidc_discovery.odc", tfjsonpath.New("token_endpoint"), knownvalue.StringExact(srv.Issuer+"/connect/token")),
-				statecheck.ExpectKnownValue("data.clientcreds_oidc_discovery.odc", tfjsonpath.New("revocation_endpoint"), knownvalue.StringExact(srv.Issuer+"/revoke")),
-				statecheck.ExpectKnownValue("data.clientcreds_oidc_discovery.odc", tfjsonpath.New("grant_types_supported"), knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("client_credentials")})),
-				statecheck.ExpectKnownValue("data.clientcreds_oidc_discovery.odc", tfjsonpath.New("userinfo_endpoint"), knownvalue.Null()),
-				statecheck.ExpectKnownValue("data.clientcreds_token.odc", tfjsonpath.New("access_token"), issuedBy(srv)),
-				statecheck.ExpectKnownValue("data.clientcreds_token.odc", tfjsonpath.New("expires_in"), knownvalue.Int64Exact(43200)),
-				statecheck.ExpectKnownValue("data.clientcreds_token.odc", tfjsonpath.New("expires_at"), knownvalue.StringExact(testNow.Add(12*time.Hour).Format(time.RFC3339))),
-				statecheck.ExpectKnownValue("data.clientcreds_token.odc", tfjsonpath.New("token_type"), knownvalue.StringExact("Bearer")),
-				statecheck.ExpectKnownValue("data.clientcreds_token.odc", tfjsonpath.New("auth_method"), knownvalue.StringExact("client_secret_basic")),
-				statecheck.ExpectKnownValue("data.clientcreds_token.odc", tfjsonpath.New("scope"), knownvalue.Null()),
-			},
-			Check: lastRequestWas(srv, "application/x-www-form-urlencoded", "client_secret_basic", "client-1"),
-		}},
-	})
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue("data.clientcreds_oidc_discovery.odc", tfjsonpath.New("token_endpoint"), knownvalue.StringExact(srv.Issuer+"/connect/token")),
+			statecheck.ExpectKnownValue("data.clientcreds_oidc_discovery.odc", tfjsonpath.New("revocation_endpoint"), knownvalue.StringExact(srv.Issuer+"/revoke")),
+			statecheck.ExpectKnownValue("data.clientcreds_oidc_discovery.odc", tfjsonpath.New("grant_types_supported"), knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("client_credentials")})),
+			statecheck.ExpectKnownValue("data.clientcreds_oidc_discovery.odc", tfjsonpath.New("userinfo_endpoint"), knownvalue.Null()),
+			statecheck.ExpectKnownValue("data.clientcreds_token.odc", tfjsonpath.New("access_token"), issuedBy(srv)),
+			statecheck.ExpectKnownValue("data.clientcreds_token.odc", tfjsonpath.New("expires_in"), knownvalue.Int64Exact(43200)),
+			statecheck.ExpectKnownValue("data.clientcreds_token.odc", tfjsonpath.New("expires_at"), knownvalue.StringExact(testNow.Add(12*time.Hour).Format(time.RFC3339))),
+			statecheck.ExpectKnownValue("data.clientcreds_token.odc", tfjsonpath.New("token_type"), knownvalue.StringExact("Bearer")),
+			statecheck.ExpectKnownValue("data.clientcreds_token.odc", tfjsonpath.New("auth_method"), knownvalue.StringExact("client_secret_basic")),
+			statecheck.ExpectKnownValue("data.clientcreds_token.odc", tfjsonpath.New("scope"), knownvalue.Null()),
+		},
+		Check: lastRequestWas(srv, "application/x-www-form-urlencoded", "client_secret_basic", "client-1"),
+	}})
 }
 
 // The Epicollect5 flow: everything in a JSON body with the vnd.api content
@@ -67,24 +64,21 @@ data "clientcreds_token" "ec5" {
   content_type   = "application/vnd.api+json"
 }`, srv.TokenURL(), testSecret, format)
 	}
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(),
-		Steps: []resource.TestStep{
-			{
-				// The same server refuses a form body: the error says so.
-				Config:      strings.Replace(cfg("json"), `"json"`, `"form"`, 1),
-				ExpectError: phrase("HTTP status: 400", "invalid_request"),
+	accTest(t, []resource.TestStep{
+		{
+			// The same server refuses a form body: the error says so.
+			Config:      strings.Replace(cfg("json"), `"json"`, `"form"`, 1),
+			ExpectError: phrase("HTTP status: 400", "invalid_request"),
+		},
+		{
+			Config: cfg("json"),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.clientcreds_token.ec5", tfjsonpath.New("access_token"), issuedBy(srv)),
+				statecheck.ExpectKnownValue("data.clientcreds_token.ec5", tfjsonpath.New("expires_in"), knownvalue.Int64Exact(7200)),
+				statecheck.ExpectKnownValue("data.clientcreds_token.ec5", tfjsonpath.New("expires_at"), knownvalue.StringExact(testNow.Add(2*time.Hour).Format(time.RFC3339))),
+				statecheck.ExpectKnownValue("data.clientcreds_token.ec5", tfjsonpath.New("auth_method"), knownvalue.StringExact("client_secret_post")),
 			},
-			{
-				Config: cfg("json"),
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue("data.clientcreds_token.ec5", tfjsonpath.New("access_token"), issuedBy(srv)),
-					statecheck.ExpectKnownValue("data.clientcreds_token.ec5", tfjsonpath.New("expires_in"), knownvalue.Int64Exact(7200)),
-					statecheck.ExpectKnownValue("data.clientcreds_token.ec5", tfjsonpath.New("expires_at"), knownvalue.StringExact(testNow.Add(2*time.Hour).Format(time.RFC3339))),
-					statecheck.ExpectKnownValue("data.clientcreds_token.ec5", tfjsonpath.New("auth_method"), knownvalue.StringExact("client_secret_post")),
-				},
-				Check: lastRequestWas(srv, "application/vnd.api+json", "client_secret_post", "153"),
-			},
+			Check: lastRequestWas(srv, "application/vnd.api+json", "client_secret_post", "153"),
 		},
 	})
 }
@@ -105,36 +99,33 @@ data "clientcreds_token" "t" {
   %s
 }`, url, testSecret, m)
 	}
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(),
-		Steps: []resource.TestStep{
-			{
-				Config:      cfg(postOnly.TokenURL(), "client_secret_header"),
-				ExpectError: phrase(`value must be one of`),
+	accTest(t, []resource.TestStep{
+		{
+			Config:      cfg(postOnly.TokenURL(), "client_secret_header"),
+			ExpectError: phrase(`value must be one of`),
+		},
+		{
+			// The default (basic) is refused by a post-only server: one
+			// attempt, and the error names the method used and the other.
+			Config: cfg(postOnly.TokenURL(), ""),
+			ExpectError: phrase("Token Request Failed", "auth_method client_secret_basic", "HTTP status: 401",
+				"invalid_client", `may expect auth_method "client_secret_post"`),
+		},
+		{
+			PreConfig: func() {
+				if n := len(postOnly.TokenRequests()); n != 1 {
+					t.Errorf("the refused request was sent %d times; want once, never retried with another method", n)
+				}
 			},
-			{
-				// The default (basic) is refused by a post-only server: one
-				// attempt, and the error names the method used and the other.
-				Config: cfg(postOnly.TokenURL(), ""),
-				ExpectError: phrase("Token Request Failed", "auth_method client_secret_basic", "HTTP status: 401",
-					"invalid_client", `may expect auth_method "client_secret_post"`),
+			Config: cfg(basicOnly.TokenURL(), "client_secret_basic"),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.clientcreds_token.t", tfjsonpath.New("access_token"), issuedBy(basicOnly)),
 			},
-			{
-				PreConfig: func() {
-					if n := len(postOnly.TokenRequests()); n != 1 {
-						t.Errorf("the refused request was sent %d times; want once, never retried with another method", n)
-					}
-				},
-				Config: cfg(basicOnly.TokenURL(), "client_secret_basic"),
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue("data.clientcreds_token.t", tfjsonpath.New("access_token"), issuedBy(basicOnly)),
-				},
-			},
-			{
-				Config: cfg(postOnly.TokenURL(), "client_secret_post"),
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue("data.clientcreds_token.t", tfjsonpath.New("access_token"), issuedBy(postOnly)),
-				},
+		},
+		{
+			Config: cfg(postOnly.TokenURL(), "client_secret_post"),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.clientcreds_token.t", tfjsonpath.New("access_token"), issuedBy(postOnly)),
 			},
 		},
 	})
@@ -143,29 +134,24 @@ data "clientcreds_token" "t" {
 // Discovered metadata that lists only client_secret_post picks it by default.
 func TestAccTokenIssuerDiscoversPostOnly(t *testing.T) {
 	srv := startServer(t, authserver.Options{IssuerPath: "/identity", AuthMethods: []string{"client_secret_post"}})
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(),
-		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf(`
+	accTest(t, []resource.TestStep{{
+		Config: fmt.Sprintf(`
 data "clientcreds_token" "t" {
   issuer        = %q
   client_id     = "client-1"
   client_secret = %q
 }`, srv.Issuer, testSecret),
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("data.clientcreds_token.t", tfjsonpath.New("auth_method"), knownvalue.StringExact("client_secret_post")),
-				statecheck.ExpectKnownValue("data.clientcreds_token.t", tfjsonpath.New("access_token"), issuedBy(srv)),
-			},
-		}},
-	})
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue("data.clientcreds_token.t", tfjsonpath.New("auth_method"), knownvalue.StringExact("client_secret_post")),
+			statecheck.ExpectKnownValue("data.clientcreds_token.t", tfjsonpath.New("access_token"), issuedBy(srv)),
+		},
+	}})
 }
 
 func TestAccTokenParametersReachServer(t *testing.T) {
 	srv := startServer(t, authserver.Options{})
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(),
-		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf(`
+	accTest(t, []resource.TestStep{{
+		Config: fmt.Sprintf(`
 data "clientcreds_token" "t" {
   token_url     = %q
   client_id     = "client-1"
@@ -176,33 +162,30 @@ data "clientcreds_token" "t" {
   extra_params  = { tenant = "t-42" }
   headers       = { "X-Correlation-Id" = "abc" }
 }`, srv.TokenURL(), testSecret),
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("data.clientcreds_token.t", tfjsonpath.New("scope"), knownvalue.StringExact("api://4f7c/.default read")),
-			},
-			Check: func(*terraform.State) error {
-				r, err := onlyRequest(srv)
-				if err != nil {
-					return err
-				}
-				p := r.Params
-				if p.Get("scope") != "api://4f7c/.default read" || p.Get("audience") != "https://api.example.com" ||
-					strings.Join(p["resource"], ",") != "https://r1.example.com,https://r2.example.com" ||
-					p.Get("tenant") != "t-42" || r.Header.Get("X-Correlation-Id") != "abc" {
-					return fmt.Errorf("server saw params %v, headers %v", p, r.Header)
-				}
-				return nil
-			},
-		}},
-	})
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue("data.clientcreds_token.t", tfjsonpath.New("scope"), knownvalue.StringExact("api://4f7c/.default read")),
+		},
+		Check: func(*terraform.State) error {
+			r, err := onlyRequest(srv)
+			if err != nil {
+				return err
+			}
+			p := r.Params
+			if p.Get("scope") != "api://4f7c/.default read" || p.Get("audience") != "https://api.example.com" ||
+				strings.Join(p["resource"], ",") != "https://r1.example.com,https://r2.example.com" ||
+				p.Get("tenant") != "t-42" || r.Header.Get("X-Correlation-Id") != "abc" {
+				return fmt.Errorf("server saw params %v, headers %v", p, r.Header)
+			}
+			return nil
+		},
+	}})
 }
 
 // The token is known at plan time and can configure another provider.
 func TestAccTokenConfiguresAnotherProvider(t *testing.T) {
 	srv := startServer(t, authserver.Options{})
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(),
-		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf(`
+	accTest(t, []resource.TestStep{{
+		Config: fmt.Sprintf(`
 data "clientcreds_token" "t" {
   token_url     = %q
   client_id     = "client-1"
@@ -216,20 +199,19 @@ resource "terraform_data" "header" {
   input = "Bearer ${data.clientcreds_token.t.access_token}"
 }
 `, srv.TokenURL(), testSecret),
-			ConfigPlanChecks: resource.ConfigPlanChecks{
-				// Known in the plan, not "(known after apply)".
-				PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectKnownValue("terraform_data.header", tfjsonpath.New("input"), bearerOf(srv)),
-				},
+		ConfigPlanChecks: resource.ConfigPlanChecks{
+			// Known in the plan, not "(known after apply)".
+			PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectKnownValue("terraform_data.header", tfjsonpath.New("input"), bearerOf(srv)),
 			},
-			// Each plan reads a fresh token, so what depends on it changes.
-			ExpectNonEmptyPlan: true,
-			ConfigStateChecks: []statecheck.StateCheck{
-				// And it reached the other provider's configuration.
-				statecheck.ExpectKnownValue("echo.api", tfjsonpath.New("data"), bearerOf(srv)),
-			},
-		}},
-	})
+		},
+		// Each plan reads a fresh token, so what depends on it changes.
+		ExpectNonEmptyPlan: true,
+		ConfigStateChecks: []statecheck.StateCheck{
+			// And it reached the other provider's configuration.
+			statecheck.ExpectKnownValue("echo.api", tfjsonpath.New("data"), bearerOf(srv)),
+		},
+	}})
 }
 
 func TestAccTokenErrors(t *testing.T) {
@@ -292,7 +274,7 @@ data "clientcreds_token" "t" {
 }`, mismatched.Issuer, testSecret),
 		ExpectError: phrase("Discovery Failed", `"https://other.example/identity" does not match`, "skip_issuer_check"),
 	})
-	resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: factories(), Steps: steps})
+	accTest(t, steps)
 }
 
 // A token that is not a Bearer token is handed back with its type, and the

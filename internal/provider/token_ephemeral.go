@@ -40,7 +40,7 @@ type tokenEphemeralModel struct {
 
 // tokenEphemeral is clientcreds_token as an ephemeral resource (Terraform
 // 1.10+): the token is minted each time Terraform opens it and never stored.
-type tokenEphemeral struct{ pd *providerData }
+type tokenEphemeral struct{ ephemeralConfigured }
 
 func newTokenEphemeral() ephemeral.EphemeralResource { return &tokenEphemeral{} }
 
@@ -54,10 +54,6 @@ func (e *tokenEphemeral) Schema(_ context.Context, _ ephemeral.SchemaRequest, re
 			"to a saved plan: Terraform opens it, and so requests a token, once during `plan` and again during `apply`.",
 		Attributes: ephemeralAttributes(tokenEphemeralAttrs),
 	}
-}
-
-func (e *tokenEphemeral) Configure(_ context.Context, req ephemeral.ConfigureRequest, resp *ephemeral.ConfigureResponse) {
-	e.pd = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 // noRevocationEndpoint explains a revoke_on_close that cannot be honoured.

@@ -12,7 +12,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
-	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/authserver"
 )
@@ -20,11 +19,8 @@ import (
 // The ephemeral token configures another provider.
 func TestAccEphemeralTokenConfiguresProvider(t *testing.T) {
 	srv := startServer(t, authserver.Options{IssuerPath: "/identity", ExpiresIn: 7200})
-	resource.ParallelTest(t, resource.TestCase{
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
-		ProtoV6ProviderFactories: factories(),
-		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf(`
+	ephemeralAccTest(t, []resource.TestStep{{
+		Config: fmt.Sprintf(`
 ephemeral "clientcreds_oidc_discovery" "d" {
   issuer = %q
 }
@@ -45,15 +41,14 @@ provider "echo" {
 }
 resource "echo" "api" {}
 `, srv.Issuer, testSecret),
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("echo.api", tfjsonpath.New("data").AtMapKey("header"), bearerOf(srv)),
-				statecheck.ExpectKnownValue("echo.api", tfjsonpath.New("data").AtMapKey("expires_in"), knownvalue.Int64Exact(7200)),
-				statecheck.ExpectKnownValue("echo.api", tfjsonpath.New("data").AtMapKey("expires_at"), knownvalue.StringExact("2026-11-22T14:00:00Z")),
-				statecheck.ExpectKnownValue("echo.api", tfjsonpath.New("data").AtMapKey("scope"), knownvalue.StringExact("read write")),
-				statecheck.ExpectKnownValue("echo.api", tfjsonpath.New("data").AtMapKey("method"), knownvalue.StringExact("client_secret_basic")),
-			},
-		}},
-	})
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue("echo.api", tfjsonpath.New("data").AtMapKey("header"), bearerOf(srv)),
+			statecheck.ExpectKnownValue("echo.api", tfjsonpath.New("data").AtMapKey("expires_in"), knownvalue.Int64Exact(7200)),
+			statecheck.ExpectKnownValue("echo.api", tfjsonpath.New("data").AtMapKey("expires_at"), knownvalue.StringExact("2026-11-22T14:00:00Z")),
+			statecheck.ExpectKnownValue("echo.api", tfjsonpath.New("data").AtMapKey("scope"), knownvalue.StringExact("read write")),
+			statecheck.ExpectKnownValue("echo.api", tfjsonpath.New("data").AtMapKey("method"), knownvalue.StringExact("client_secret_basic")),
+		},
+	}})
 }
 
 // A saved plan applied later gets a fresh token; the token reaches a

@@ -17,7 +17,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
-	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/authserver"
 )
@@ -78,11 +77,8 @@ func TestAccJWTBearerSalesforceEphemeral(t *testing.T) {
 	pub, keyPEM := rsaKeyPEM(t)
 	srv := startServer(t, authserver.Options{JWTBearer: &authserver.JWTBearer{Salesforce: true,
 		Keys: map[string]crypto.PublicKey{"3MVG9consumer": pub}, Subjects: []string{"ci@example.com"}}})
-	resource.ParallelTest(t, resource.TestCase{
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
-		ProtoV6ProviderFactories: factories(),
-		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf(`
+	ephemeralAccTest(t, []resource.TestStep{{
+		Config: fmt.Sprintf(`
 ephemeral "clientcreds_token" "sf" {
   token_url          = %q
   grant_type         = "jwt_bearer"
@@ -99,12 +95,11 @@ provider "echo" {
 }
 resource "echo" "api" {}
 `, srv.TokenURL(), srv.TokenURL(), keyPEM),
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("echo.api", tfjsonpath.New("data").AtMapKey("instance_url"), knownvalue.StringExact(srv.URL+"/salesforce")),
-				statecheck.ExpectKnownValue("echo.api", tfjsonpath.New("data").AtMapKey("expires_in"), knownvalue.Null()),
-			},
-		}},
-	})
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue("echo.api", tfjsonpath.New("data").AtMapKey("instance_url"), knownvalue.StringExact(srv.URL+"/salesforce")),
+			statecheck.ExpectKnownValue("echo.api", tfjsonpath.New("data").AtMapKey("expires_in"), knownvalue.Null()),
+		},
+	}})
 	for _, r := range srv.TokenRequests() {
 		if r.Error != "" || r.Grant == nil || r.Grant.Subject != "ci@example.com" {
 			t.Errorf("the server refused or misread the grant: %+v (%s)", r.Grant, r.Error)

@@ -27,7 +27,7 @@ var (
 // identityEphemeral is clientcreds_workload_identity_token: the CI
 // platform's identity token itself, for providers and tools that take one.
 // Ephemeral only: an identity token should never reach state.
-type identityEphemeral struct{ pd *providerData }
+type identityEphemeral struct{ ephemeralConfigured }
 
 func newIdentityEphemeral() ephemeral.EphemeralResource { return &identityEphemeral{} }
 
@@ -76,10 +76,6 @@ func (e *identityEphemeral) Schema(_ context.Context, _ ephemeral.SchemaRequest,
 				MarkdownDescription: "The token's `iss`, read from the token **without verifying it**, like `subject`."},
 		},
 	}
-}
-
-func (e *identityEphemeral) Configure(_ context.Context, req ephemeral.ConfigureRequest, resp *ephemeral.ConfigureResponse) {
-	e.pd = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 // identityResourceLifetime is the lifetime asked for where the platform

@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -22,11 +21,7 @@ func BenchmarkProxyOverhead(b *testing.B) {
 	b.Cleanup(up.Close)
 	u, _ := url.Parse(up.URL)
 	src := &tokens{}
-	p, err := Start(Options{Upstream: u, Transport: &http.Transport{MaxIdleConnsPerHost: 128}, Fetch: src.fetch, Usable: src.usable})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = p.Close(context.Background()) })
+	p := startWith(b, Options{Upstream: u, Transport: &http.Transport{MaxIdleConnsPerHost: 128}, Fetch: src.fetch, Usable: src.usable})
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 128}}
 	get := func(target string) time.Duration {
 		start := time.Now()
@@ -65,11 +60,7 @@ func BenchmarkProxyMemory(b *testing.B) {
 	b.Cleanup(up.Close)
 	u, _ := url.Parse(up.URL)
 	src := &tokens{}
-	p, err := Start(Options{Upstream: u, Transport: &http.Transport{}, Fetch: src.fetch, Usable: src.usable})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = p.Close(context.Background()) })
+	p := startWith(b, Options{Upstream: u, Transport: &http.Transport{}, Fetch: src.fetch, Usable: src.usable})
 	for b.Loop() {
 		var before, peak runtime.MemStats
 		runtime.GC()

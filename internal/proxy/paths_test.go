@@ -2,9 +2,6 @@ package proxy
 
 import (
 	"bufio"
-	"context"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -125,23 +122,14 @@ func TestDPoPHtuIsTheRequestedURL(t *testing.T) {
 	}
 	var htu, requested string
 	up := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
-		parts := strings.Split(r.Header.Get("DPoP"), ".")
-		claims := map[string]any{}
-		if len(parts) == 3 {
-			b, _ := base64.RawURLEncoding.DecodeString(parts[1])
-			_ = json.Unmarshal(b, &claims)
-		}
+		claims := proofClaims(r)
 		htu, _ = claims["htu"].(string)
 		requested = "http://" + r.Host + r.URL.EscapedPath()
 	}))
 	t.Cleanup(up.Close)
 	u, _ := url.Parse(up.URL + "/api")
 	src := &tokens{}
-	p, err := Start(Options{Upstream: u, Transport: &http.Transport{}, Fetch: src.fetch, Usable: src.usable, DPoP: key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = p.Close(context.Background()) })
+	p := startWith(t, Options{Upstream: u, Transport: &http.Transport{}, Fetch: src.fetch, Usable: src.usable, DPoP: key})
 	base, prefix := capPath(p)
 	if code := raw(t, base, http.MethodGet, prefix+"/objects/a%2Fb?page=2"); code != http.StatusOK {
 		t.Fatalf("status %d", code)

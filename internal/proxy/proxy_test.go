@@ -38,16 +38,34 @@ func (s *tokens) fetch(context.Context) (*oauth.Token, error) {
 
 func (s *tokens) usable(*oauth.Token) bool { return !s.expired.Load() }
 
+// startWith starts a proxy with o, closed when the test ends.
+func startWith(t testing.TB, o Options) *Proxy {
+	t.Helper()
+	p, err := Start(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close(context.Background()) })
+	return p
+}
+
+// proofClaims are the claims of the request's DPoP proof, read without
+// verifying it; none without a proof.
+func proofClaims(r *http.Request) map[string]any {
+	claims := map[string]any{}
+	if parts := strings.Split(r.Header.Get("DPoP"), "."); len(parts) == 3 {
+		b, _ := base64.RawURLEncoding.DecodeString(parts[1])
+		_ = json.Unmarshal(b, &claims)
+	}
+	return claims
+}
+
 func start(t *testing.T, upstream http.Handler, src *tokens) (*Proxy, *httptest.Server) {
 	t.Helper()
 	up := httptest.NewServer(upstream)
 	t.Cleanup(up.Close)
 	u, _ := url.Parse(up.URL + "/api/v1")
-	p, err := Start(Options{Upstream: u, Transport: &http.Transport{}, Fetch: src.fetch, Usable: src.usable})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = p.Close(context.Background()) })
+	p := startWith(t, Options{Upstream: u, Transport: &http.Transport{}, Fetch: src.fetch, Usable: src.usable})
 	return p, up
 }
 
@@ -262,12 +280,7 @@ func TestDPoPProofsAndResourceServerNonce(t *testing.T) {
 	var mu sync.Mutex
 	var seen []map[string]any
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		parts := strings.Split(r.Header.Get("DPoP"), ".")
-		claims := map[string]any{}
-		if len(parts) == 3 {
-			b, _ := base64.RawURLEncoding.DecodeString(parts[1])
-			_ = json.Unmarshal(b, &claims)
-		}
+		claims := proofClaims(r)
 		claims["authorization"] = r.Header.Get("Authorization")
 		mu.Lock()
 		seen = append(seen, claims)
@@ -281,11 +294,7 @@ func TestDPoPProofsAndResourceServerNonce(t *testing.T) {
 	t.Cleanup(up.Close)
 	u, _ := url.Parse(up.URL + "/api")
 	src := &tokens{}
-	p, err := Start(Options{Upstream: u, Transport: &http.Transport{}, Fetch: src.fetch, Usable: src.usable, DPoP: key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = p.Close(context.Background()) })
+	p := startWith(t, Options{Upstream: u, Transport: &http.Transport{}, Fetch: src.fetch, Usable: src.usable, DPoP: key})
 	resp, err := http.Post(p.URL+"/items?page=2", "text/plain", strings.NewReader("x"))
 	if err != nil {
 		t.Fatal(err)

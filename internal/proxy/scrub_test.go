@@ -155,11 +155,7 @@ func TestInjectedCredentialsNeverComeBack(t *testing.T) {
 			if dpop {
 				o.DPoP, _ = oauth.NewDPoPKey(nil)
 			}
-			p, err := Start(o)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = p.Close(context.Background()) })
+			p := startWith(t, o)
 			client := &http.Client{Transport: &http.Transport{DisableCompression: true}} // the bytes as the proxy sent them
 			for _, path := range []string{"/json", "/base64", "/large", "/stream", "/gzip", "/trailer"} {
 				req, _ := http.NewRequest(http.MethodGet, p.URL+path, nil)

@@ -93,15 +93,7 @@ func TestAWSKMSSignsWithLocalKMS(t *testing.T) {
 
 func signerOf(t *testing.T, uri string) crypto.Signer {
 	t.Helper()
-	k, err := Open(uri, Env{Redact: redact.New()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := k.Signer(context.Background())
-	if err != nil {
-		t.Fatalf("%s: %v", uri, err)
-	}
-	return s
+	return openWith(t, uri, Env{Redact: redact.New()})
 }
 
 func TestCheckURI(t *testing.T) {

@@ -46,32 +46,32 @@ func (t timed) record(name string, start time.Time) {
 	_ = f.Close()
 }
 
+// call times one request: f is the wrapped server's method of that name.
+func call[Req, Resp any](ctx context.Context, r Req, t timed, name string, f func(context.Context, Req) (Resp, error)) (Resp, error) {
+	defer t.record(name, time.Now())
+	return f(ctx, r)
+}
+
 func (t timed) GetMetadata(ctx context.Context, r *tfprotov6.GetMetadataRequest) (*tfprotov6.GetMetadataResponse, error) {
-	defer t.record("GetMetadata", time.Now())
-	return t.ProviderServer.GetMetadata(ctx, r)
+	return call(ctx, r, t, "GetMetadata", t.ProviderServer.GetMetadata)
 }
 
 func (t timed) GetProviderSchema(ctx context.Context, r *tfprotov6.GetProviderSchemaRequest) (*tfprotov6.GetProviderSchemaResponse, error) {
-	defer t.record("GetProviderSchema", time.Now())
-	return t.ProviderServer.GetProviderSchema(ctx, r)
+	return call(ctx, r, t, "GetProviderSchema", t.ProviderServer.GetProviderSchema)
 }
 
 func (t timed) ValidateProviderConfig(ctx context.Context, r *tfprotov6.ValidateProviderConfigRequest) (*tfprotov6.ValidateProviderConfigResponse, error) {
-	defer t.record("ValidateProviderConfig", time.Now())
-	return t.ProviderServer.ValidateProviderConfig(ctx, r)
+	return call(ctx, r, t, "ValidateProviderConfig", t.ProviderServer.ValidateProviderConfig)
 }
 
 func (t timed) ConfigureProvider(ctx context.Context, r *tfprotov6.ConfigureProviderRequest) (*tfprotov6.ConfigureProviderResponse, error) {
-	defer t.record("ConfigureProvider", time.Now())
-	return t.ProviderServer.ConfigureProvider(ctx, r)
+	return call(ctx, r, t, "ConfigureProvider", t.ProviderServer.ConfigureProvider)
 }
 
 func (t timed) ValidateDataResourceConfig(ctx context.Context, r *tfprotov6.ValidateDataResourceConfigRequest) (*tfprotov6.ValidateDataResourceConfigResponse, error) {
-	defer t.record("ValidateDataResourceConfig", time.Now())
-	return t.ProviderServer.ValidateDataResourceConfig(ctx, r)
+	return call(ctx, r, t, "ValidateDataResourceConfig", t.ProviderServer.ValidateDataResourceConfig)
 }
 
 func (t timed) ReadDataSource(ctx context.Context, r *tfprotov6.ReadDataSourceRequest) (*tfprotov6.ReadDataSourceResponse, error) {
-	defer t.record("ReadDataSource", time.Now())
-	return t.ProviderServer.ReadDataSource(ctx, r)
+	return call(ctx, r, t, "ReadDataSource", t.ProviderServer.ReadDataSource)
 }
