@@ -119,11 +119,8 @@ func NewClient(cfg Config) (*Client, error) {
 
 	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12}
 	if len(cfg.CACertPEM) > 0 {
-		pool, err := x509.SystemCertPool()
-		if err != nil || pool == nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(cfg.CACertPEM) {
+		pool, err := RootsWith(cfg.CACertPEM)
+		if err != nil {
 			return nil, errors.New("the CA bundle holds no PEM certificate")
 		}
 		tlsCfg.RootCAs = pool
@@ -168,3 +165,17 @@ func (c *Client) Redact() *redact.Registry { return c.cfg.Redact }
 
 // op names an operation of this client for the errors it may end in.
 func (c *Client) op(summary, action string) op { return op{summary, action, c.cfg.Redact} }
+
+// RootsWith is the system's trusted roots with the PEM certificates added:
+// a CA bundle the user gives for a private CA (the token endpoint's, the
+// shared cache's). It fails when the bundle holds no certificate.
+func RootsWith(bundle []byte) (*x509.CertPool, error) {
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(bundle) {
+		return nil, errors.New("the CA bundle holds no PEM certificate")
+	}
+	return pool, nil
+}

@@ -2,7 +2,6 @@ package tokencache
 
 import (
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -10,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -143,11 +143,8 @@ func configureTLS(c *tls.Config, o RedisOptions, top topology) error {
 		c.ServerName = ""
 	}
 	if len(o.CACertPEM) > 0 {
-		pool, err := x509.SystemCertPool()
-		if err != nil || pool == nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(o.CACertPEM) {
+		pool, err := oauth.RootsWith(o.CACertPEM)
+		if err != nil {
 			return errors.New("the Redis CA bundle holds no PEM certificate")
 		}
 		c.RootCAs = pool
