@@ -3,8 +3,10 @@ package oauth
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -168,4 +170,92 @@ func TestWorkloadIdentityExchangeIsNeverSharedThroughTheCache(t *testing.T) {
 	if calls.Load() != 2 || got[0] == got[1] || len(store.saved()) != 0 {
 		t.Errorf("%d exchanges for two jobs and %d saved; want 2 and none", calls.Load(), len(store.saved()))
 	}
+}
+
+// The actor token from a workload identity (delegation, RFC 8693 §1.1): the
+// platform's identity token is fetched for the attempt and sent as the
+// actor token, typed jwt by default; it is registered with the sanitiser,
+// the exchange is never kept across runs, and an exchange for another
+// actor identity is not shared with it.
+func TestTokenExchangeActorFromWorkloadIdentity(t *testing.T) {
+	ci := startCI(t)
+	setEnv(t, ci.GitHubEnv())
+	srv := startAuth(t, authserver.Options{Clients: map[string]string{"svc": testSecret}})
+	store := &memStore{}
+	c := newClient(t, realClock, func(c *Config) { c.Store = store })
+	first, err := c.Token(context.Background(), TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", ClientSecret: Inline(testSecret), NoShare: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exchange := func(audience string) *Token {
+		t.Helper()
+		tok, err := c.Token(context.Background(), TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", ClientSecret: Inline(testSecret),
+			Grant: &Exchange{SubjectToken: Inline(first.AccessToken), SubjectTokenType: "access_token",
+				ActorIdentity: ciSource{"github_actions", audience}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	tok := exchange("actor-api")
+	reqs := srv.TokenRequests()
+	r := reqs[len(reqs)-1]
+	if r.Error != "" || len(ci.Issued()) != 1 || ci.Requests()[0].Audience != "actor-api" {
+		t.Fatalf("refused (%s), or %d identity tokens fetched; want the actor's, for actor-api", r.Error, len(ci.Issued()))
+	}
+	if r.Params.Get("actor_token") != ci.Issued()[0] || r.Params.Get("actor_token_type") != "urn:ietf:params:oauth:token-type:jwt" {
+		t.Errorf("actor_token is not the platform's identity token sent as a jwt: type %q", r.Params.Get("actor_token_type"))
+	}
+	if r.Params.Get("subject_token") != first.AccessToken {
+		t.Error("the subject token is not the one configured")
+	}
+	if got := c.Redact().Sanitize("actor "+ci.Issued()[0], 1000); strings.Contains(got, ci.Issued()[0]) {
+		t.Error("the actor's identity token was not registered with the sanitiser")
+	}
+	if n := len(store.saved()); n != 0 {
+		t.Errorf("%d tokens saved; an exchange whose actor is a workload identity is never kept across runs", n)
+	}
+	if other := exchange("another-actor-api"); other.AccessToken == tok.AccessToken || len(ci.Issued()) != 2 {
+		t.Error("an exchange for another actor identity was served the first one's token")
+	}
+}
+
+// The actor's workload identity is one form of the actor token, and its
+// argument errors name the actor's arguments.
+func TestTokenExchangeActorWorkloadIdentityChecks(t *testing.T) {
+	srv := startAuth(t, authserver.Options{Clients: map[string]string{"svc": testSecret}})
+	c := newClient(t, func(c *Config) { c.NoRetries = true })
+	for _, tc := range []struct {
+		name    string
+		x       Exchange
+		arg     string
+		wantMsg string
+	}{
+		{"beside actor_token", Exchange{SubjectToken: Inline("s"), ActorToken: Inline("a"), ActorIdentity: ciSource{"github_actions", "x"}},
+			ArgActorWorkloadIdentity, "Set only one of actor_token, actor_token_file, actor_token_env and actor_workload_identity."},
+		{"beside actor_token_env", Exchange{SubjectToken: Inline("s"), ActorToken: Secret{Env: "ACTOR"}, ActorIdentity: ciSource{"github_actions", "x"}},
+			ArgActorWorkloadIdentity, "Set only one of actor_token, actor_token_file, actor_token_env and actor_workload_identity."},
+		{"the source's argument error", Exchange{SubjectToken: Inline("s"), ActorIdentity: refusingSource{}},
+			"actor_workload_identity_audience", "The aws identity token needs actor_workload_identity_audience."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			x := tc.x
+			_, err := c.Token(context.Background(), TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", ClientSecret: Inline(testSecret), Grant: &x})
+			var ae *ArgError
+			if !errors.As(err, &ae) || ae.Arg != tc.arg || ae.Msg != tc.wantMsg {
+				t.Fatalf("got %v (%#v); want %s: %s", err, ae, tc.arg, tc.wantMsg)
+			}
+		})
+	}
+	if n := len(srv.TokenRequests()); n != 0 {
+		t.Errorf("%d requests sent for refused configurations", n)
+	}
+}
+
+// refusingSource is a source whose Check blames its audience, as a
+// platform that needs one does.
+type refusingSource struct{ ciSource }
+
+func (refusingSource) Check() error {
+	return argErr(ArgWorkloadAudience, "The aws identity token needs workload_identity_audience.")
 }

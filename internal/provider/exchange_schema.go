@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"maps"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	dschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -19,7 +18,7 @@ const exchangeDescription = "Exchanges one token for another with the RFC 8693 t
 
 var (
 	subjectForms = append(oauth.SubjectTokenArgs.All(), oauth.ArgWorkloadIdentity)
-	actorForms   = oauth.ActorTokenArgs.All()
+	actorForms   = append(oauth.ActorTokenArgs.All(), oauth.ArgActorWorkloadIdentity)
 )
 
 const tokenTypeDesc = "Short names `jwt`, `id_token`, `access_token`, `refresh_token`, `saml1` and `saml2` are sent as their " +
@@ -27,9 +26,11 @@ const tokenTypeDesc = "Short names `jwt`, `id_token`, `access_token`, `refresh_t
 
 // exchangeAttrs is clientcreds_token's description with the exchange's
 // differences: client authentication optional, workload_identity giving the
-// subject token, and the RFC 8693 arguments and result.
+// subject token, actor_workload_identity (with the token's workload identity
+// arguments, prefixed) the actor token, and the RFC 8693 arguments and
+// result.
 var exchangeAttrs = func() map[string]dschema.Attribute {
-	a := maps.Clone(tokenAttrs)
+	a := withAttrs(tokenAttrs, workloadArgAttrs(oauth.ArgActorPrefix))
 	a[oauth.ArgClientID] = dschema.StringAttribute{Optional: true,
 		MarkdownDescription: "Client identifier, when the server authenticates the client (Keycloak, Okta); with it, every " +
 			"client authentication of `clientcreds_token` and its arguments apply. Without it the request carries no client " +
@@ -52,14 +53,23 @@ var exchangeAttrs = func() map[string]dschema.Attribute {
 		"subject_token_type": dschema.StringAttribute{Optional: true,
 			MarkdownDescription: "Type of the subject token. Defaults to `urn:ietf:params:oauth:token-type:jwt`. " + tokenTypeDesc},
 		oauth.ArgActorToken: dschema.StringAttribute{Optional: true, Sensitive: true,
-			MarkdownDescription: "Token of the party acting on the subject's behalf (delegation, RFC 8693 §1.1). Sensitive. Needs `actor_token_type`.",
-			Validators:          oneFormOf(oauth.ArgActorToken, actorForms)},
+			MarkdownDescription: "Token of the party acting on the subject's behalf (delegation, RFC 8693 §1.1). Sensitive. Needs `actor_token_type`. " +
+				"At most one of `actor_token`, `actor_token_file`, `actor_token_env` and `actor_workload_identity`.",
+			Validators: oneFormOf(oauth.ArgActorToken, actorForms)},
+		oauth.ArgActorWorkloadIdentity: dschema.StringAttribute{Optional: true,
+			MarkdownDescription: "Fetch the actor token from the platform the job runs on, fresh for every attempt, the job itself " +
+				"acting on the subject's behalf: " + platformsDesc + " Its arguments are those of `workload_identity`, prefixed " +
+				"`actor_` (`actor_workload_identity_audience`, ...). `actor_token_type` defaults to `urn:ietf:params:oauth:token-type:jwt`. " +
+				"The identity token is never logged, stored or cached on disk, and neither is a token exchanged with it kept across runs. " +
+				"At most one of `actor_token`, `actor_token_file`, `actor_token_env` and `actor_workload_identity`.",
+			Validators: append(oneFormOf(oauth.ArgActorWorkloadIdentity, actorForms), stringvalidator.OneOf(identity.Platforms()...))},
 		oauth.ArgActorTokenFile: dschema.StringAttribute{Optional: true, MarkdownDescription: secretFileDesc("the actor token"),
 			Validators: oneFormOf(oauth.ArgActorTokenFile, actorForms)},
 		oauth.ArgActorTokenEnv: dschema.StringAttribute{Optional: true, MarkdownDescription: secretEnvDesc("the actor token"),
 			Validators: oneFormOf(oauth.ArgActorTokenEnv, actorForms)},
 		oauth.ArgActorTokenType: dschema.StringAttribute{Optional: true,
-			MarkdownDescription: "Type of the actor token; required with one. " + tokenTypeDesc},
+			MarkdownDescription: "Type of the actor token; required with `actor_token`, `actor_token_file` or `actor_token_env`; " +
+				"defaults to `urn:ietf:params:oauth:token-type:jwt` with `actor_workload_identity`. " + tokenTypeDesc},
 		"requested_token_type": dschema.StringAttribute{Optional: true,
 			MarkdownDescription: "Type of token to issue. Defaults to none (the server's choice, usually an access token). " + tokenTypeDesc},
 		"issued_token_type": dschema.StringAttribute{Computed: true,
@@ -80,27 +90,37 @@ var exchangeAttrs = func() map[string]dschema.Attribute {
 type exchangeModel struct {
 	tokenModel
 	tokenResult
-	SubjectToken       types.String `tfsdk:"subject_token"`
-	SubjectTokenFile   types.String `tfsdk:"subject_token_file"`
-	SubjectTokenEnv    types.String `tfsdk:"subject_token_env"`
-	SubjectTokenType   types.String `tfsdk:"subject_token_type"`
-	ActorToken         types.String `tfsdk:"actor_token"`
-	ActorTokenFile     types.String `tfsdk:"actor_token_file"`
-	ActorTokenEnv      types.String `tfsdk:"actor_token_env"`
-	ActorTokenType     types.String `tfsdk:"actor_token_type"`
-	RequestedTokenType types.String `tfsdk:"requested_token_type"`
-	IssuedTokenType    types.String `tfsdk:"issued_token_type"`
+	SubjectToken     types.String `tfsdk:"subject_token"`
+	SubjectTokenFile types.String `tfsdk:"subject_token_file"`
+	SubjectTokenEnv  types.String `tfsdk:"subject_token_env"`
+	SubjectTokenType types.String `tfsdk:"subject_token_type"`
+	ActorToken       types.String `tfsdk:"actor_token"`
+	ActorTokenFile   types.String `tfsdk:"actor_token_file"`
+	ActorTokenEnv    types.String `tfsdk:"actor_token_env"`
+	ActorTokenType   types.String `tfsdk:"actor_token_type"`
+	// The actor's workload identity, as the token's workload_identity*.
+	ActorWorkloadIdentity   types.String `tfsdk:"actor_workload_identity"`
+	ActorWorkloadAudience   types.String `tfsdk:"actor_workload_identity_audience"`
+	ActorWorkloadConnection types.String `tfsdk:"actor_workload_identity_service_connection_id"`
+	ActorWorkloadTag        types.String `tfsdk:"actor_workload_identity_tag"`
+	ActorWorkloadClientID   types.String `tfsdk:"actor_workload_identity_client_id"`
+	ActorWorkloadAlgorithm  types.String `tfsdk:"actor_workload_identity_signing_algorithm"`
+	RequestedTokenType      types.String `tfsdk:"requested_token_type"`
+	IssuedTokenType         types.String `tfsdk:"issued_token_type"`
 }
 
 // baseRequest is the token's mapping plus the exchange: workload_identity
-// gives the subject token rather than a client assertion.
+// gives the subject token rather than a client assertion, and
+// actor_workload_identity the actor token.
 func (m *exchangeModel) baseRequest(pd *providerData) (oauth.TokenRequest, diag.Diagnostics) {
 	r, diags := m.tokenModel.baseRequest(pd)
 	r.Grant = &oauth.Exchange{
-		SubjectToken:       secretOf(m.SubjectToken, m.SubjectTokenFile, m.SubjectTokenEnv),
-		SubjectIdentity:    r.WorkloadIdentity,
-		SubjectTokenType:   oauth.TokenTypeURN(m.SubjectTokenType.ValueString()),
-		ActorToken:         secretOf(m.ActorToken, m.ActorTokenFile, m.ActorTokenEnv),
+		SubjectToken:     secretOf(m.SubjectToken, m.SubjectTokenFile, m.SubjectTokenEnv),
+		SubjectIdentity:  r.WorkloadIdentity,
+		SubjectTokenType: oauth.TokenTypeURN(m.SubjectTokenType.ValueString()),
+		ActorToken:       secretOf(m.ActorToken, m.ActorTokenFile, m.ActorTokenEnv),
+		ActorIdentity: workloadSource(m.ActorWorkloadIdentity, m.ActorWorkloadAudience, m.ActorWorkloadConnection, m.ActorWorkloadTag,
+			m.ActorWorkloadClientID, m.ActorWorkloadAlgorithm),
 		ActorTokenType:     oauth.TokenTypeURN(m.ActorTokenType.ValueString()),
 		RequestedTokenType: oauth.TokenTypeURN(m.RequestedTokenType.ValueString()),
 	}

@@ -137,6 +137,13 @@ func TestValidateTokenExchange(t *testing.T) {
 			"Invalid Token Exchange", "An actor token needs actor_token_type (RFC 8693 §2.1)."},
 		{"client without credentials", map[string]tftypes.Value{"subject_token": str("s"), "client_id": str("svc")}, "client_secret",
 			"Invalid Client Authentication", `The auth_method "client_secret_basic" needs client_secret, client_secret_file or client_secret_env.`},
+		{"actor from a workload identity, typed jwt by default", map[string]tftypes.Value{"subject_token": str("s"),
+			"actor_workload_identity": str("github_actions"), "actor_workload_identity_audience": str("actor-api")}, "", "", ""},
+		{"actor workload identity beside actor_token", map[string]tftypes.Value{"subject_token": str("s"), "actor_token": str("a"),
+			"actor_token_type": str("jwt"), "actor_workload_identity": str("github_actions")}, "actor_workload_identity",
+			"Conflicting Arguments", "Set only one of actor_token, actor_token_file, actor_token_env and actor_workload_identity"},
+		{"actor workload identity's own rules", map[string]tftypes.Value{"subject_token": str("s"), "actor_workload_identity": str("aws")},
+			"actor_workload_identity_audience", "Invalid Token Exchange", "The aws identity token needs actor_workload_identity_audience"},
 	})
 }
 
@@ -189,6 +196,65 @@ output "issued_token_type" {
 		t.Errorf("issued_token_type not reported:\n%s", out)
 	}
 	secrets := map[string]string{"request token": ciserver.RequestToken, "identity token": ci.Issued()[0], "gateway secret": testSecret}
+	assertAbsent(t, "terraform.tfstate", c.read("terraform.tfstate"), secrets)
+	assertAbsent(t, "terraform show -json of the saved plan", planJSON, secrets)
+}
+
+// Delegation from a GitHub Actions job (RFC 8693 §1.1): the subject is a
+// token the job holds, the actor the job's own identity token, fetched from
+// the platform for the request and sent typed as a jwt. The authorization
+// server receives the actor token exactly as the CI server issued it, for
+// the actor's audience; it is in neither the state nor the saved plan.
+func TestAccTokenExchangeActorFromGitHubActions(t *testing.T) {
+	t.Parallel()
+	ci := startCI(t)
+	srv := startServer(t, authserver.Options{IssuerPath: "/identity", Now: time.Now, Clients: map[string]string{"svc": testSecret}})
+	c := newCLI(t, "1.0.0", fmt.Sprintf(`
+data "clientcreds_token" "subject" {
+  issuer        = %[1]q
+  client_id     = "svc"
+  client_secret = %[2]q
+}
+data "clientcreds_token_exchange" "delegated" {
+  issuer                           = %[1]q
+  client_id                        = "svc"
+  client_secret                    = %[2]q
+  subject_token                    = data.clientcreds_token.subject.access_token
+  subject_token_type               = "access_token"
+  actor_workload_identity          = "github_actions"
+  actor_workload_identity_audience = "orders-actor"
+  audience                         = "orders-api"
+}
+output "issued_token_type" {
+  value = data.clientcreds_token_exchange.delegated.issued_token_type
+}
+`, srv.Issuer, testSecret))
+	env := ci.GitHubEnv()
+	c.run(env, "plan", "-input=false", "-no-color", "-out=tfplan")
+	planJSON := c.run(nil, "show", "-json", "tfplan")
+	c.run(env, "apply", "-input=false", "-no-color", "tfplan")
+	reqs := srv.TokenRequests()
+	if len(reqs) != 2 {
+		t.Fatalf("%d token requests; want the subject's, then the exchange", len(reqs))
+	}
+	x := reqs[1]
+	if x.Error != "" || x.Params.Get("grant_type") != "urn:ietf:params:oauth:grant-type:token-exchange" {
+		t.Fatalf("the exchange was refused: %s", x.Error)
+	}
+	issued, asked := ci.Issued(), ci.Requests()
+	if len(issued) != 1 || len(asked) != 1 || asked[0].Platform != "github_actions" || asked[0].Audience != "orders-actor" {
+		t.Fatalf("%d identity tokens issued for %+v; want one, for the actor's audience orders-actor", len(issued), asked)
+	}
+	if x.Params.Get("actor_token") != issued[0] {
+		t.Error("the authorization server did not receive the actor token the CI server issued")
+	}
+	if got := x.Params.Get("actor_token_type"); got != "urn:ietf:params:oauth:token-type:jwt" {
+		t.Errorf("actor_token_type = %q; want the jwt URN, the default for a workload identity", got)
+	}
+	if x.Params.Get("subject_token") != srv.IssuedTokens()[0] {
+		t.Error("the subject token is not the first token")
+	}
+	secrets := map[string]string{"request token": ciserver.RequestToken, "actor token": issued[0]}
 	assertAbsent(t, "terraform.tfstate", c.read("terraform.tfstate"), secrets)
 	assertAbsent(t, "terraform show -json of the saved plan", planJSON, secrets)
 }

@@ -52,16 +52,24 @@ func (m *tokenModel) baseRequest(pd *providerData) (oauth.TokenRequest, diag.Dia
 		}
 		r.KeyService = key
 	}
-	if w := m.WorkloadIdentity.ValueString(); w != "" {
-		r.WorkloadIdentity = identity.New(identity.Spec{Platform: w, Audience: m.WorkloadAudience.ValueString(),
-			ServiceConnectionID: m.WorkloadConnection.ValueString(), Tag: m.WorkloadTag.ValueString(),
-			ClientID: m.WorkloadClientID.ValueString(), SigningAlgorithm: m.WorkloadAlgorithm.ValueString()})
-	}
+	r.WorkloadIdentity = workloadSource(m.WorkloadIdentity, m.WorkloadAudience, m.WorkloadConnection, m.WorkloadTag,
+		m.WorkloadClientID, m.WorkloadAlgorithm)
 	readFile(m.CertificateFile, oauth.ArgCertificateFile, &r.CertificatePEM, &diags)
 	if pd != nil && r.AuthMethod.IsMutualTLS() && len(r.CertificatePEM) == 0 && !r.PrivateKey.IsSet() && r.KeyService == nil {
 		r.CertificatePEM, r.PrivateKey = pd.clientCertPEM, pd.clientKey
 	}
 	return r, diags
+}
+
+// workloadSource is the identity source a workload identity argument and
+// its arguments (workloadArgAttrs) name; nil when the platform is not set.
+func workloadSource(platform, audience, connection, tag, clientID, algorithm types.String) oauth.IdentitySource {
+	if platform.ValueString() == "" {
+		return nil
+	}
+	return identity.New(identity.Spec{Platform: platform.ValueString(), Audience: audience.ValueString(),
+		ServiceConnectionID: connection.ValueString(), Tag: tag.ValueString(), ClientID: clientID.ValueString(),
+		SigningAlgorithm: algorithm.ValueString()})
 }
 
 // secretOf is a secret argument's three forms as configured.

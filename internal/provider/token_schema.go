@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"maps"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
@@ -19,7 +20,7 @@ const tokenDescription = "Requests an OAuth 2.0 access token with the client-cre
 	"given directly (`token_url`), discovered from an `issuer`, or named by a Google service-account key."
 
 // tokenAttrs is the one description of clientcreds_token's arguments and results.
-var tokenAttrs = map[string]dschema.Attribute{
+var tokenAttrs = withAttrs(workloadArgAttrs(""), map[string]dschema.Attribute{
 	oauth.ArgTokenURL: dschema.StringAttribute{Optional: true,
 		MarkdownDescription: "Token endpoint URL. Exactly one of `token_url` and `issuer` must be set, unless a Google service-account key names it. " +
 			"`http://` is refused except to loopback hosts unless the provider sets `allow_insecure_http`.",
@@ -135,25 +136,6 @@ var tokenAttrs = map[string]dschema.Attribute{
 		Validators: append(oneFormOf(oauth.ArgWorkloadIdentity, assertionForms),
 			stringvalidator.OneOf(identity.Platforms()...)),
 	},
-	oauth.ArgWorkloadAudience: dschema.StringAttribute{Optional: true,
-		MarkdownDescription: "Audience (`aud`) of the identity token `workload_identity` requests. " + audienceDesc,
-		Validators:          []validator.String{stringvalidator.AlsoRequires(path.MatchRoot(oauth.ArgWorkloadIdentity))},
-	},
-	oauth.ArgWorkloadConnection: dschema.StringAttribute{Optional: true,
-		MarkdownDescription: "Azure DevOps service connection whose federated identity `azure_pipelines` requests. Defaults to " +
-			"`AZURESUBSCRIPTION_SERVICE_CONNECTION_ID`, which tasks such as `AzureCLI@2` set.",
-		Validators: []validator.String{stringvalidator.AlsoRequires(path.MatchRoot(oauth.ArgWorkloadIdentity))},
-	},
-	identity.ArgTag: dschema.StringAttribute{Optional: true, MarkdownDescription: tagDesc,
-		Validators: []validator.String{stringvalidator.AlsoRequires(path.MatchRoot(oauth.ArgWorkloadIdentity))},
-	},
-	identity.ArgClientID: dschema.StringAttribute{Optional: true, MarkdownDescription: clientIDDesc,
-		Validators: []validator.String{stringvalidator.AlsoRequires(path.MatchRoot(oauth.ArgWorkloadIdentity))},
-	},
-	identity.ArgSigningAlgorithm: dschema.StringAttribute{Optional: true, MarkdownDescription: awsAlgorithmDesc,
-		Validators: []validator.String{stringvalidator.AlsoRequires(path.MatchRoot(oauth.ArgWorkloadIdentity)),
-			stringvalidator.OneOf(identity.AWSRS256, identity.AWSES384)},
-	},
 	oauth.ArgRequestFormat: dschema.StringAttribute{Optional: true,
 		MarkdownDescription: "Body of the token request: `form` (`application/x-www-form-urlencoded`, the standard) or `json` " +
 			"(every parameter in one JSON object, as Epicollect5 expects). Defaults to `form`.",
@@ -194,7 +176,7 @@ var tokenAttrs = map[string]dschema.Attribute{
 		MarkdownDescription: "RFC 3339 time at which the token expires, counted from when the request was sent; null when the server gave no lifetime."},
 	"scope": dschema.StringAttribute{Computed: true,
 		MarkdownDescription: "Scopes granted, as the server listed them; null when the server did not say (then the requested scopes were granted, RFC 6749 §5.1)."},
-}
+})
 
 // tokenModel is the arguments of clientcreds_token, shared by the data
 // source, the ephemeral resource, the token exchange and the proxy; each
@@ -254,6 +236,43 @@ var (
 	assertionForms    = append(oauth.ClientAssertionArgs.All(), oauth.ArgWorkloadIdentity)
 	providerKeyForms  = []string{"client_private_key_pem", "client_private_key_file", "client_private_key_env"}
 )
+
+// workloadArgAttrs are the arguments beside the workload identity argument
+// prefix+"workload_identity" (the client assertion's, the token exchange
+// actor's "actor_"): the audience and what selects an identity on the
+// platform, each only with that argument. One description for every
+// resource whose workload identity arguments are named so.
+func workloadArgAttrs(prefix string) map[string]dschema.Attribute {
+	platform := prefix + oauth.ArgWorkloadIdentity
+	only := func(more ...validator.String) []validator.String {
+		return append([]validator.String{stringvalidator.AlsoRequires(path.MatchRoot(platform))}, more...)
+	}
+	return map[string]dschema.Attribute{
+		prefix + oauth.ArgWorkloadAudience: dschema.StringAttribute{Optional: true,
+			MarkdownDescription: "Audience (`aud`) of the identity token `" + platform + "` requests. " + audienceDesc,
+			Validators:          only(),
+		},
+		prefix + oauth.ArgWorkloadConnection: dschema.StringAttribute{Optional: true,
+			MarkdownDescription: "Azure DevOps service connection whose federated identity `azure_pipelines` requests. Defaults to " +
+				"`AZURESUBSCRIPTION_SERVICE_CONNECTION_ID`, which tasks such as `AzureCLI@2` set.",
+			Validators: only(),
+		},
+		prefix + identity.ArgTag:      dschema.StringAttribute{Optional: true, MarkdownDescription: tagDesc, Validators: only()},
+		prefix + identity.ArgClientID: dschema.StringAttribute{Optional: true, MarkdownDescription: clientIDDesc, Validators: only()},
+		prefix + identity.ArgSigningAlgorithm: dschema.StringAttribute{Optional: true, MarkdownDescription: awsAlgorithmDesc,
+			Validators: only(stringvalidator.OneOf(identity.AWSRS256, identity.AWSES384)),
+		},
+	}
+}
+
+// withAttrs is the attributes of every map, in one.
+func withAttrs(all ...map[string]dschema.Attribute) map[string]dschema.Attribute {
+	a := map[string]dschema.Attribute{}
+	for _, m := range all {
+		maps.Copy(a, m)
+	}
+	return a
+}
 
 // oneFormOf: self is one of the forms all of a value.
 func oneFormOf(self string, all []string) []validator.String {

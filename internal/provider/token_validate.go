@@ -30,13 +30,18 @@ func validateTokenConfig(cfg tfsdk.Config) diag.Diagnostics {
 }
 
 // validateExchangeConfig is validateTokenConfig for the token exchange,
-// which adds its subject and actor tokens.
+// which adds its subject and actor tokens (the actor's workload identity
+// among them).
 func validateExchangeConfig(cfg tfsdk.Config) diag.Diagnostics {
 	var m exchangeModel
 	creds := m.credentials()
 	for name, dst := range map[string]*types.String{oauth.ArgSubjectToken: &m.SubjectToken, oauth.ArgSubjectTokenFile: &m.SubjectTokenFile,
 		oauth.ArgSubjectTokenEnv: &m.SubjectTokenEnv, oauth.ArgActorToken: &m.ActorToken, oauth.ArgActorTokenFile: &m.ActorTokenFile,
-		oauth.ArgActorTokenEnv: &m.ActorTokenEnv, oauth.ArgActorTokenType: &m.ActorTokenType} {
+		oauth.ArgActorTokenEnv: &m.ActorTokenEnv, oauth.ArgActorTokenType: &m.ActorTokenType,
+		oauth.ArgActorWorkloadIdentity: &m.ActorWorkloadIdentity, oauth.ArgActorPrefix + oauth.ArgWorkloadAudience: &m.ActorWorkloadAudience,
+		oauth.ArgActorPrefix + oauth.ArgWorkloadConnection: &m.ActorWorkloadConnection, oauth.ArgActorPrefix + identity.ArgTag: &m.ActorWorkloadTag,
+		oauth.ArgActorPrefix + identity.ArgClientID:         &m.ActorWorkloadClientID,
+		oauth.ArgActorPrefix + identity.ArgSigningAlgorithm: &m.ActorWorkloadAlgorithm} {
 		creds[name] = dst
 	}
 	return validateRequest(cfg, creds, m.baseRequest)
