@@ -41,6 +41,9 @@ const nodeTimeout = 1000 * time.Millisecond
 // why, where redis-server or redis-cli is not installed.
 func StartCluster(t testing.TB, opts ClusterOptions) *Cluster {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("starts a Redis topology of several servers (seconds each): -short (make unit) leaves it to make test")
+	}
 	skipWithout(t, "redis-server", "redis-cli")
 	c, err := runCluster(t.TempDir(), opts)
 	if c != nil {

@@ -49,6 +49,9 @@ const downAfter = 1000 * time.Millisecond
 // test, saying why, where redis-server or redis-sentinel is not installed.
 func StartSentinel(t testing.TB, opts SentinelOptions) *Sentinel {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("starts a Redis topology of several servers (seconds each): -short (make unit) leaves it to make test")
+	}
 	skipWithout(t, "redis-server", "redis-sentinel")
 	s, err := runSentinel(t.TempDir(), opts)
 	if s != nil {
