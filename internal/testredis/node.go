@@ -98,17 +98,11 @@ func startNode(bin string, port int, args ...string) (*Node, error) {
 		return nil, err
 	}
 	go func() { _ = n.cmd.Wait(); close(n.done) }()
-	for deadline := time.Now().Add(20 * time.Second); ; {
-		if c, err := net.DialTimeout("tcp", n.Addr, time.Second); err == nil {
-			_ = c.Close()
-			return n, nil
-		}
-		if !n.Alive() || time.Now().After(deadline) {
-			n.Kill()
-			return nil, fmt.Errorf("%s did not start listening on %s", filepath.Base(bin), n.Addr)
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !listening(n.Addr, n.Alive) {
+		n.Kill()
+		return nil, fmt.Errorf("%s did not start listening on %s", filepath.Base(bin), n.Addr)
 	}
+	return n, nil
 }
 
 // clientTLS is a TLS configuration that trusts t's CA and presents its

@@ -87,17 +87,23 @@ func Run(dir string, opts Options) (*Server, error) {
 		return nil, err
 	}
 	go func() { _ = s.cmd.Wait(); close(s.done) }()
-	for deadline := time.Now().Add(20 * time.Second); ; {
-		if c, err := net.DialTimeout("tcp", s.Addr, time.Second); err == nil {
-			_ = c.Close()
-			return s, nil
-		}
-		if time.Now().After(deadline) {
-			s.Stop()
-			return nil, fmt.Errorf("redis-server did not start listening on %s", s.Addr)
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !listening(s.Addr, func() bool { return true }) {
+		s.Stop()
+		return nil, fmt.Errorf("redis-server did not start listening on %s", s.Addr)
 	}
+	return s, nil
+}
+
+// listening waits up to 20 s for a server started on addr to accept a
+// connection, while alive says it still runs.
+func listening(addr string, alive func() bool) bool {
+	for deadline := time.Now().Add(20 * time.Second); alive() && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			_ = c.Close()
+			return true
+		}
+	}
+	return false
 }
 
 // Stop ends the server and waits for it to exit.
