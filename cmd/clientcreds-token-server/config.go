@@ -228,7 +228,7 @@ func (f *flags) settings() (settings, error) {
 	for _, v := range f.clients {
 		id, secret, ok := strings.Cut(v, "=")
 		if id == "" {
-			return s, fmt.Errorf("-client %q: want ID=SECRET or ID=env:NAME", v)
+			return s, errors.New("-client: no ID before \"=\"; want ID=SECRET or ID=env:NAME") // never quoted: what follows may be the secret
 		}
 		if env, isEnv := strings.CutPrefix(secret, "env:"); isEnv {
 			if secret = os.Getenv(env); secret == "" {

@@ -105,7 +105,6 @@ output "auth_method" {
 			env := trace.env(append(append(append([]string(nil), clearCIEnv...), tc.env(bin)...), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))...)
 			before := len(srv.TokenRequests())
 			out := c.run(env, "plan", "-input=false", "-no-color", "-out=tfplan")
-			t.Logf("terraform plan (%s):\n%s", tc.name, out)
 			planJSON := c.run(nil, "show", "-json", "tfplan")
 			reqs := srv.TokenRequests()[before:]
 			if len(reqs) != 1 {
@@ -161,7 +160,6 @@ data "clientcreds_token" "api" {
 `, tc.args))
 			env := append(append(append([]string(nil), clearCIEnv...), tc.env...), "PATH="+t.TempDir())
 			out := strings.Join(strings.Fields(c.runFail(env, "plan", "-input=false", "-no-color")), " ")
-			t.Logf("terraform plan (%s):\n%s", tc.name, out)
 			for _, w := range tc.want {
 				if !strings.Contains(out, w) {
 					t.Errorf("the plan's error does not say %q:\n%s", w, out)
@@ -195,8 +193,7 @@ resource "terraform_data" "use" {
   }
 }
 `, seen))
-	out := c.run(append(append([]string(nil), clearCIEnv...), ci.STSEnv()...), "apply", "-auto-approve", "-input=false", "-no-color")
-	t.Logf("terraform apply (aws, ephemeral):\n%s", out)
+	c.run(append(append([]string(nil), clearCIEnv...), ci.STSEnv()...), "apply", "-auto-approve", "-input=false", "-no-color")
 	reqs := ci.Requests()
 	if len(reqs) != 2 || reqs[1].Flavor != "ES384 900" || reqs[1].Audience != "https://keycloak.example.com/realms/ci" {
 		t.Fatalf("STS saw %+v; want two requests (plan, apply) for ES384, 900 s and the audience", reqs)

@@ -86,19 +86,7 @@ data "clientcreds_signing_key" "rsa" {
 data "clientcreds_signing_key" "ec" {
   private_key_kms = %q
 }
-ephemeral "clientcreds_signing_key" "ec" {
-  private_key_kms = %q
-  key_id          = "ec-2026"
-}
-provider "echo" {
-  data = {
-    kid = ephemeral.clientcreds_signing_key.ec.kid
-    alg = ephemeral.clientcreds_signing_key.ec.alg
-    pem = ephemeral.clientcreds_signing_key.ec.public_key_pem
-  }
-}
-resource "echo" "ec" {}
-`, rsaURI, ecURI, ecURI)
+`, rsaURI, ecURI)
 	tokens := fmt.Sprintf(`
 data "clientcreds_token" "rsa" {
   token_url       = %[1]q
@@ -121,8 +109,6 @@ data "clientcreds_token" "grant" {
 `, srv.TokenURL(), rsaURI, bis.Issuer, ecURI)
 	kids := map[string]string{}
 	resource.Test(t, resource.TestCase{
-		// The first step reads the ephemeral twin too.
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
 		ProtoV6ProviderFactories: factories(),
 		Steps: []resource.TestStep{
 			{
@@ -130,11 +116,6 @@ data "clientcreds_token" "grant" {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("data.clientcreds_signing_key.rsa", tfjsonpath.New("alg"), knownvalue.StringExact("RS256")),
 					statecheck.ExpectKnownValue("data.clientcreds_signing_key.ec", tfjsonpath.New("alg"), knownvalue.StringExact("ES256")),
-					// The ephemeral twin: the same key, the kid given.
-					statecheck.ExpectKnownValue("echo.ec", tfjsonpath.New("data").AtMapKey("kid"), knownvalue.StringExact("ec-2026")),
-					statecheck.ExpectKnownValue("echo.ec", tfjsonpath.New("data").AtMapKey("alg"), knownvalue.StringExact("ES256")),
-					statecheck.CompareValuePairs("echo.ec", tfjsonpath.New("data").AtMapKey("pem"), "data.clientcreds_signing_key.ec",
-						tfjsonpath.New("public_key_pem"), compare.ValuesSame()),
 				},
 				Check: resource.ComposeTestCheckFunc(trustJWKS(srv, kids, map[string]string{"rsa": "rsa-client", "ec": "grant-issuer"}),
 					trustJWKS(bis, kids, map[string]string{"ec": "ec-client"})),
@@ -217,6 +198,45 @@ func startBisServer(t *testing.T, issuerPath string) *authserver.Server {
 }
 
 // A key URI of no known scheme fails at validate, on the attribute; a key
+
+// The ephemeral twin reads the same AWS KMS key as the data source: the
+// same public key, the kid given (Terraform 1.10+; the data source's test
+// above runs on every version).
+func TestAccSigningKeyAWSKMSEphemeral(t *testing.T) {
+	kmsSrv := testkms.Start(t)
+	testkms.Env(t)
+	ecURI := "awskms://" + kmsSrv.Endpoint + "/" + kmsSrv.CreateKey(t, types.KeySpecEccNistP256, types.KeyUsageTypeSignVerify)
+	resource.Test(t, resource.TestCase{
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+		ProtoV6ProviderFactories: factories(),
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+data "clientcreds_signing_key" "ec" {
+  private_key_kms = %[1]q
+}
+ephemeral "clientcreds_signing_key" "ec" {
+  private_key_kms = %[1]q
+  key_id          = "ec-2026"
+}
+provider "echo" {
+  data = {
+    kid = ephemeral.clientcreds_signing_key.ec.kid
+    alg = ephemeral.clientcreds_signing_key.ec.alg
+    pem = ephemeral.clientcreds_signing_key.ec.public_key_pem
+  }
+}
+resource "echo" "ec" {}
+`, ecURI),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("echo.ec", tfjsonpath.New("data").AtMapKey("kid"), knownvalue.StringExact("ec-2026")),
+				statecheck.ExpectKnownValue("echo.ec", tfjsonpath.New("data").AtMapKey("alg"), knownvalue.StringExact("ES256")),
+				statecheck.CompareValuePairs("echo.ec", tfjsonpath.New("data").AtMapKey("pem"), "data.clientcreds_signing_key.ec",
+					tfjsonpath.New("public_key_pem"), compare.ValuesSame()),
+			},
+		}},
+	})
+}
+
 // that does not exist fails with the URI and KMS's error code.
 func TestAccSigningKeyErrors(t *testing.T) {
 	accTest(t, []resource.TestStep{{
