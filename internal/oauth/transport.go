@@ -160,7 +160,7 @@ var proxyFromEnvironment = http.ProxyFromEnvironment
 // proxyFor sends a request through the environment's proxy, unless it goes
 // to a loopback host: that request stays on the machine.
 func proxyFor(req *http.Request) (*url.URL, error) {
-	if isLoopback(req.URL.Hostname()) {
+	if IsLoopback(req.URL.Hostname()) {
 		return nil, nil
 	}
 	return proxyFromEnvironment(req)

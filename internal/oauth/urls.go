@@ -44,7 +44,7 @@ func (c *Client) checkURLPolicy(what, raw string) (*url.URL, error) {
 	switch u.Scheme {
 	case "https":
 	case "http":
-		if !c.cfg.AllowInsecureHTTP && !isLoopback(u.Hostname()) {
+		if !c.cfg.AllowInsecureHTTP && !IsLoopback(u.Hostname()) {
 			return nil, fmt.Errorf("%s %q uses plain http:// to a host that is not loopback (localhost, 127.0.0.0/8 or ::1); "+
 				"credentials and tokens would cross the network unencrypted. Use https://, or set "+
 				"allow_insecure_http = true in the provider configuration if you accept that risk", what, redactURL(u))
@@ -99,10 +99,10 @@ func urlProblem(err error) string {
 	return "it cannot be parsed"
 }
 
-// isLoopback is true for localhost and loopback addresses only. Names under
+// IsLoopback is true for localhost and loopback addresses only. Names under
 // .localhost are not: Go resolves them through the network's DNS and sends
 // them through HTTP_PROXY, so plain http to them can leave the machine.
-func isLoopback(host string) bool {
+func IsLoopback(host string) bool {
 	if strings.EqualFold(host, "localhost") {
 		return true
 	}

@@ -61,7 +61,7 @@ func (h *platformHTTP) Do(ctx context.Context, r PlatformRequest) (*PlatformAnsw
 	}
 	// Any host other than the metadata server's own names gets the rule
 	// every other URL gets.
-	if !r.Metadata || !isMetadataServer(u.Hostname()) {
+	if !r.Metadata || !IsMetadataServer(u.Hostname()) {
 		if _, err := c.checkURL("the platform's token request URL", r.URL); err != nil {
 			return nil, o.failWith(err)
 		}
@@ -104,11 +104,11 @@ func (h *platformHTTP) failed(err error) error {
 	return h.o.failWith(err)
 }
 
-// isMetadataServer is true for the names of the cloud metadata servers:
+// IsMetadataServer is true for the names of the cloud metadata servers:
 // Google's, any link-local address (169.254.169.254 that Azure, AWS and
 // Google share, AWS's container endpoints 169.254.170.2 and .23), which no
 // router forwards, and AWS's IPv6 instance and container endpoints.
-func isMetadataServer(host string) bool {
+func IsMetadataServer(host string) bool {
 	if host == "metadata.google.internal" || host == "fd00:ec2::254" || host == "fd00:ec2::23" {
 		return true
 	}
