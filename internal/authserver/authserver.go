@@ -58,8 +58,9 @@ type Options struct {
 	JWTAccessTokens bool
 	// IssuerOverride, when set, is published as the document's issuer.
 	IssuerOverride string
-	// FailFirst answers the first FailFirst token requests 503, after
-	// recording them, to exercise retries.
+	// FailFirst answers the first FailFirst authenticated token requests
+	// 503, after recording them, to exercise retries; it is shorthand for
+	// adding FailFirst to Faults.ServerErrors.
 	FailFirst int
 	// Latency is added before every answer, to model a remote server.
 	Latency time.Duration
@@ -170,6 +171,8 @@ func StartOn(addr string, opts Options) (*Server, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	opts.Faults.ServerErrors += opts.FailFirst
+	opts.FailFirst = 0
 	dpop := dpopState{nonce: newNonce(), jkts: map[string]string{}}
 	if opts.ExpiresIn == 0 {
 		opts.ExpiresIn = 43200
@@ -371,17 +374,6 @@ func (s *Server) answerToken(w http.ResponseWriter, r *http.Request) {
 	s.stats.ByClient[rec.ClientID] = cs
 	s.mu.Unlock()
 	if !ok {
-		return
-	}
-	s.mu.Lock()
-	failing := len(s.requests) <= s.opts.FailFirst
-	if failing {
-		s.stats.Faulted++
-	}
-	s.mu.Unlock()
-	if failing {
-		markFault(w)
-		oauthError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "try again")
 		return
 	}
 	if s.injectFault(w, rec.ClientID) {
