@@ -4,6 +4,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -45,6 +46,33 @@ func TestDefaultsAndEnv(t *testing.T) {
 	}
 	if got := strings.Join(names, " "); got != "CLIENTCREDS_ISSUER CLIENTCREDS_TOKEN_URL CLIENTCREDS_DISCOVERY_URL CLIENTCREDS_API_URL CLIENTCREDS_CLIENT_ID CLIENTCREDS_CLIENT_SECRET CLIENTCREDS_STATS_URL" {
 		t.Errorf("Env names: %s", got)
+	}
+}
+
+// The steps of ExampleStart, which is compiled but not run: the default
+// client gets a token with the default 12-hour lifetime, and the server knows
+// it issued it.
+func TestStartIssuesForTheDefaultClient(t *testing.T) {
+	srv := Start(t, Options{IssuerPath: "/identity"})
+
+	resp, err := http.PostForm(srv.TokenURL(), url.Values{
+		"grant_type":    {"client_credentials"},
+		"client_id":     {srv.ClientID},
+		"client_secret": {srv.ClientSecret},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var tok struct {
+		AccessToken string `json:"access_token"`
+		ExpiresIn   int    `json:"expires_in"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil {
+		t.Fatal(err)
+	}
+	if !srv.Issued(tok.AccessToken) || tok.ExpiresIn != 43200 || srv.Stats().TokensIssued != 1 {
+		t.Errorf("token answer %d: issued %v, expires_in %d, stats %+v", resp.StatusCode, srv.Issued(tok.AccessToken), tok.ExpiresIn, srv.Stats())
 	}
 }
 
