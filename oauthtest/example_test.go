@@ -15,6 +15,10 @@ import (
 // A test starts the server, points the code under test at Issuer or
 // TokenURL with ClientID and ClientSecret, and checks what the server saw.
 // The server stops when the test ends.
+//
+// Start needs a test's *testing.T, which an example does not have, so this
+// example is compiled but not run (it has no Output); the same steps run in
+// TestStartIssuesForTheDefaultClient.
 func ExampleStart() {
 	testTokenEndpoint := func(t *testing.T) {
 		srv := oauthtest.Start(t, oauthtest.Options{IssuerPath: "/identity"})
@@ -43,7 +47,9 @@ func ExampleStart() {
 }
 
 // Faults make the next requests fail; here Epicollect5's limits: JSON bodies
-// only, ten tokens an hour, and each token revoking the one before.
+// only, ten tokens an hour, and each token revoking the one before. SetFaults
+// replaces every fault, so one 429 is added to those in force by changing
+// what Faults returns.
 func ExampleServer_SetFaults() {
 	srv, err := oauthtest.Listen("127.0.0.1:0", oauthtest.Options{
 		Clients:       []oauthtest.Client{{ID: "1234", Secret: "s3cret"}},
@@ -56,7 +62,9 @@ func ExampleServer_SetFaults() {
 		return
 	}
 	defer srv.Close()
-	srv.SetFaults(oauthtest.Faults{TooManyRequests: 1, RetryAfter: oauthtest.Duration(30 * time.Second)})
+	f := srv.Faults()
+	f.TooManyRequests, f.RetryAfter = 1, oauthtest.Duration(30*time.Second)
+	srv.SetFaults(f)
 	body := `{"grant_type":"client_credentials","client_id":1234,"client_secret":"s3cret"}`
 	for range 2 {
 		resp, err := http.Post(srv.TokenURL(), "application/vnd.api+json", strings.NewReader(body))
