@@ -4,7 +4,9 @@
 #   - examples/testing/*/tests: terraform test / tofu test with a mocked
 #     clientcreds provider (no server, no secret);
 #   - examples/testing/*/live: the same modules against
-#     clientcreds-token-server on loopback, started here from its env file;
+#     clientcreds-token-server on loopback, started here from its env file,
+#     and, through the server's /stats, that the ephemeral example's
+#     revoke_on_close revoked its token;
 #   - what a mocked provider does with an ephemeral resource, which the guide
 #     states (Terraform refuses it; OpenTofu makes up values);
 # then the Go module examples/acceptance, which imports only public packages.
@@ -53,6 +55,10 @@ for _ in $(seq 100); do [ -s "$work/server.env" ] && break; sleep 0.1; done
 . "$work/server.env"
 export TF_VAR_issuer=$CLIENTCREDS_ISSUER TF_VAR_client_id=$CLIENTCREDS_CLIENT_ID \
   TF_VAR_api_url=${CLIENTCREDS_ISSUER%/identity} TF_VAR_response_file=$work/whoami.json
+# The server's count of revoked tokens, from its compact /stats JSON (no jq).
+revocations() {
+  curl -fsS "$CLIENTCREDS_STATS_URL" | sed -n 's/.*"revocations":\([0-9][0-9]*\).*/\1/p'
+}
 
 for tool in "$tf" "$tofu"; do
   name=$(basename "$tool")
@@ -64,7 +70,19 @@ for tool in "$tf" "$tofu"; do
     fi
     if [ -d "$dir/live" ]; then
       step "$name test: $dir (against clientcreds-token-server)"
+      before=$(revocations)
       "$tool" -chdir="$dir" test -test-directory=live -no-color || fail=1
+      # The ephemeral token has revoke_on_close: closing it must revoke it,
+      # which no assertion can see (Terraform closes it before asserting).
+      if [ "$dir" = examples/testing/ephemeral-client ]; then
+        after=$(revocations)
+        if [ -n "$before" ] && [ -n "$after" ] && [ "$after" -gt "$before" ]; then
+          echo "the server revoked $((after - before)) token(s) as the ephemeral token closed"
+        else
+          echo "test-examples: $name: revoke_on_close revoked nothing (server revocations ${before:-?} before the run, ${after:-?} after)" >&2
+          fail=1
+        fi
+      fi
     fi
   done
 
