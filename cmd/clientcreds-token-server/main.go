@@ -36,6 +36,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
 	"github.com/clientcreds/terraform-provider-clientcreds/oauthtest"
 )
 
@@ -184,10 +185,7 @@ func shellQuote(v string) string {
 // exposure is the warning for an address beyond loopback, or "".
 func exposure(addr string) string {
 	host, _, _ := net.SplitHostPort(addr)
-	if host == "localhost" {
-		return ""
-	}
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+	if oauth.IsLoopback(host) {
 		return ""
 	}
 	if host == "" {
