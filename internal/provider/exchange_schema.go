@@ -120,7 +120,7 @@ func (m *exchangeModel) baseRequest(pd *providerData) (oauth.TokenRequest, diag.
 		SubjectTokenType: oauth.TokenTypeURN(m.SubjectTokenType.ValueString()),
 		ActorToken:       secretOf(m.ActorToken, m.ActorTokenFile, m.ActorTokenEnv),
 		ActorIdentity: workloadSource(m.ActorWorkloadIdentity, m.ActorWorkloadAudience, m.ActorWorkloadConnection, m.ActorWorkloadTag,
-			m.ActorWorkloadClientID, m.ActorWorkloadAlgorithm),
+			m.ActorWorkloadClientID, m.ActorWorkloadAlgorithm, 0),
 		ActorTokenType:     oauth.TokenTypeURN(m.ActorTokenType.ValueString()),
 		RequestedTokenType: oauth.TokenTypeURN(m.RequestedTokenType.ValueString()),
 	}

@@ -145,3 +145,19 @@ func diagTexts(diags []*tfprotov6.Diagnostic) []string {
 	}
 	return out
 }
+
+// workload_identity = "" passes Required on the identity-token resource:
+// validate names the platforms, as for any unsupported one, and does not
+// fail on a missing source.
+func TestValidateIdentityTokenWithEmptyPlatform(t *testing.T) {
+	diags := validate(t, true, "clientcreds_workload_identity_token", map[string]tftypes.Value{"workload_identity": str("")})
+	var found bool
+	for _, d := range diags {
+		if d.Summary == "Invalid Workload Identity" && strings.Contains(d.Detail, `The workload_identity "" is not supported; use one of`) {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no unsupported-platform diagnostic: %v", diagTexts(diags))
+	}
+}
