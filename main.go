@@ -20,7 +20,10 @@ func main() {
 	var debug bool
 	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers like delve")
 	flag.Parse()
-	provider.QuietLibraryLogsUnlessAsked()
+	if !debug {
+		// With -debug the provider's stderr is the developer's only log.
+		provider.QuietLibraryLogsUnlessAsked()
+	}
 
 	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
 		Address:         "registry.terraform.io/clientcreds/clientcreds",

@@ -30,7 +30,7 @@ const tokenTypeDesc = "Short names `jwt`, `id_token`, `access_token`, `refresh_t
 // arguments, prefixed) the actor token, and the RFC 8693 arguments and
 // result.
 var exchangeAttrs = func() map[string]dschema.Attribute {
-	a := withAttrs(tokenAttrs, workloadArgAttrs(oauth.ArgActorPrefix))
+	a := withAttributes(tokenAttrs, workloadArgAttrs(oauth.ArgActorPrefix))
 	a[oauth.ArgClientID] = dschema.StringAttribute{Optional: true,
 		MarkdownDescription: "Client identifier, when the server authenticates the client (Keycloak, Okta); with it, every " +
 			"client authentication of `clientcreds_token` and its arguments apply. Without it the request carries no client " +
@@ -120,7 +120,7 @@ func (m *exchangeModel) baseRequest(pd *providerData) (oauth.TokenRequest, diag.
 		SubjectTokenType: oauth.TokenTypeURN(m.SubjectTokenType.ValueString()),
 		ActorToken:       secretOf(m.ActorToken, m.ActorTokenFile, m.ActorTokenEnv),
 		ActorIdentity: workloadSource(m.ActorWorkloadIdentity, m.ActorWorkloadAudience, m.ActorWorkloadConnection, m.ActorWorkloadTag,
-			m.ActorWorkloadClientID, m.ActorWorkloadAlgorithm),
+			m.ActorWorkloadClientID, m.ActorWorkloadAlgorithm, 0),
 		ActorTokenType:     oauth.TokenTypeURN(m.ActorTokenType.ValueString()),
 		RequestedTokenType: oauth.TokenTypeURN(m.RequestedTokenType.ValueString()),
 	}

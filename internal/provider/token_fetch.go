@@ -53,7 +53,7 @@ func (m *tokenModel) baseRequest(pd *providerData) (oauth.TokenRequest, diag.Dia
 		r.KeyService = key
 	}
 	r.WorkloadIdentity = workloadSource(m.WorkloadIdentity, m.WorkloadAudience, m.WorkloadConnection, m.WorkloadTag,
-		m.WorkloadClientID, m.WorkloadAlgorithm)
+		m.WorkloadClientID, m.WorkloadAlgorithm, 0)
 	readFile(m.CertificateFile, oauth.ArgCertificateFile, &r.CertificatePEM, &diags)
 	if pd != nil && r.AuthMethod.IsMutualTLS() && len(r.CertificatePEM) == 0 && !r.PrivateKey.IsSet() && r.KeyService == nil {
 		r.CertificatePEM, r.PrivateKey = pd.clientCertPEM, pd.clientKey
@@ -62,14 +62,16 @@ func (m *tokenModel) baseRequest(pd *providerData) (oauth.TokenRequest, diag.Dia
 }
 
 // workloadSource is the identity source a workload identity argument and
-// its arguments (workloadArgAttrs) name; nil when the platform is not set.
-func workloadSource(platform, audience, connection, tag, clientID, algorithm types.String) oauth.IdentitySource {
+// its arguments (workloadArgAttrs) name, asking for a token of lifetime
+// where the platform lets the caller choose (0: the platform's default);
+// nil when the platform is not set.
+func workloadSource(platform, audience, connection, tag, clientID, algorithm types.String, lifetime time.Duration) oauth.IdentitySource {
 	if platform.ValueString() == "" {
 		return nil
 	}
 	return identity.New(identity.Spec{Platform: platform.ValueString(), Audience: audience.ValueString(),
 		ServiceConnectionID: connection.ValueString(), Tag: tag.ValueString(), ClientID: clientID.ValueString(),
-		SigningAlgorithm: algorithm.ValueString()})
+		SigningAlgorithm: algorithm.ValueString(), Lifetime: lifetime})
 }
 
 // secretOf is a secret argument's three forms as configured.

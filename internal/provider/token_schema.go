@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"maps"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
@@ -20,7 +19,7 @@ const tokenDescription = "Requests an OAuth 2.0 access token with the client-cre
 	"given directly (`token_url`), discovered from an `issuer`, or named by a Google service-account key."
 
 // tokenAttrs is the one description of clientcreds_token's arguments and results.
-var tokenAttrs = withAttrs(workloadArgAttrs(""), map[string]dschema.Attribute{
+var tokenAttrs = withAttributes(workloadArgAttrs(""), map[string]dschema.Attribute{
 	oauth.ArgTokenURL: dschema.StringAttribute{Optional: true,
 		MarkdownDescription: "Token endpoint URL. Exactly one of `token_url` and `issuer` must be set, unless a Google service-account key names it. " +
 			"`http://` is refused except to loopback hosts unless the provider sets `allow_insecure_http`.",
@@ -263,15 +262,6 @@ func workloadArgAttrs(prefix string) map[string]dschema.Attribute {
 			Validators: only(stringvalidator.OneOf(identity.AWSRS256, identity.AWSES384)),
 		},
 	}
-}
-
-// withAttrs is the attributes of every map, in one.
-func withAttrs(all ...map[string]dschema.Attribute) map[string]dschema.Attribute {
-	a := map[string]dschema.Attribute{}
-	for _, m := range all {
-		maps.Copy(a, m)
-	}
-	return a
 }
 
 // oneFormOf: self is one of the forms all of a value.

@@ -64,6 +64,11 @@ func validateRequest(cfg tfsdk.Config, creds map[string]*types.String, build req
 		switch {
 		case !ok || v.IsNull():
 			*dst = types.StringNull()
+		case !v.IsKnown() && name == issuerArg:
+			// The offline checks read only whether an issuer is set
+			// (checkProfile); one from a variable is set, and the
+			// credentials are still checked.
+			*dst = types.StringValue("unknown")
 		case !v.IsKnown():
 			return diags
 		default:
@@ -90,6 +95,9 @@ func validateRequest(cfg tfsdk.Config, creds map[string]*types.String, build req
 	return diags
 }
 
+// issuerArg is the token's issuer argument, for discovery.
+const issuerArg = "issuer"
+
 // credentials are the attributes the client authentication rules read,
 // by name. (The whole model cannot be read while lists may be unknown.)
 func (m *tokenModel) credentials() map[string]*types.String {
@@ -104,7 +112,7 @@ func (m *tokenModel) credentials() map[string]*types.String {
 		oauth.ArgWorkloadAudience: &m.WorkloadAudience, oauth.ArgWorkloadConnection: &m.WorkloadConnection,
 		identity.ArgTag: &m.WorkloadTag, identity.ArgClientID: &m.WorkloadClientID,
 		identity.ArgSigningAlgorithm: &m.WorkloadAlgorithm,
-		oauth.ArgPrivateKeyKMS:       &m.PrivateKeyKMS, oauth.ArgAssertionProfile: &m.AssertionProfile, "issuer": &m.Issuer,
+		oauth.ArgPrivateKeyKMS:       &m.PrivateKeyKMS, oauth.ArgAssertionProfile: &m.AssertionProfile, issuerArg: &m.Issuer,
 	}
 }
 

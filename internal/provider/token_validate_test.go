@@ -61,6 +61,9 @@ func TestValidateBlamesTheArgumentToChange(t *testing.T) {
 			"token_url", "Missing Argument", "Set exactly one of token_url and issuer."},
 		{"token_url and issuer", map[string]tftypes.Value{"issuer": str("https://idp.example"), "client_secret": str("s")},
 			"token_url", "Conflicting Arguments", "Set only one of token_url and issuer; this configuration sets both."},
+		{"issuer from a variable: the credentials are still checked", map[string]tftypes.Value{"token_url": tftypes.NewValue(tftypes.String, nil),
+			"issuer": tftypes.NewValue(tftypes.String, tftypes.UnknownValue), "auth_method": str("tls_client_auth"), "client_secret": str("s")},
+			"client_secret", "Invalid Client Authentication", `The auth_method "tls_client_auth" does not use client_secret`},
 		{"relative issuer", map[string]tftypes.Value{"token_url": tftypes.NewValue(tftypes.String, nil), "issuer": str("idp.example"), "client_secret": str("s")},
 			"issuer", "Invalid URL", `The issuer "idp.example" is not an absolute URL.`},
 		{"reserved extra_params", map[string]tftypes.Value{"client_secret": str("s"), "extra_params": strMap(map[string]string{"grant_type": "password"})},
@@ -141,4 +144,20 @@ func diagTexts(diags []*tfprotov6.Diagnostic) []string {
 		out = append(out, d.Summary+": "+d.Detail)
 	}
 	return out
+}
+
+// workload_identity = "" passes Required on the identity-token resource:
+// validate names the platforms, as for any unsupported one, and does not
+// fail on a missing source.
+func TestValidateIdentityTokenWithEmptyPlatform(t *testing.T) {
+	diags := validate(t, true, "clientcreds_workload_identity_token", map[string]tftypes.Value{"workload_identity": str("")})
+	var found bool
+	for _, d := range diags {
+		if d.Summary == "Invalid Workload Identity" && strings.Contains(d.Detail, `The workload_identity "" is not supported; use one of`) {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no unsupported-platform diagnostic: %v", diagTexts(diags))
+	}
 }

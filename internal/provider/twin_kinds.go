@@ -15,7 +15,10 @@ import (
 // schema (data-source literals, converted for the ephemeral kind), one model
 // and one read that fills the model's results. Only the framework's
 // interfaces differ between the two kinds, and twinDataSource and
-// twinEphemeral implement them once for every such pair.
+// twinEphemeral implement them once for every such pair. A kind whose
+// ephemeral resource differs (clientcreds_token's revokes its token)
+// registers only the twin's data source, and leaves ephemeralDescription
+// empty.
 type twin[M any] struct {
 	// typeName follows the provider's type name, as "_oidc_discovery".
 	typeName string

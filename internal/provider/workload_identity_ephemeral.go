@@ -83,11 +83,15 @@ func (e *identityEphemeral) Schema(_ context.Context, _ ephemeral.SchemaRequest,
 const identityResourceLifetime = 15 * time.Minute
 
 func (m *identityModel) source() oauth.IdentitySource {
-	return identity.New(identity.Spec{Platform: m.WorkloadIdentity.ValueString(), Audience: m.Audience.ValueString(),
-		ServiceConnectionID: m.ServiceConnectionID.ValueString(), Tag: m.Tag.ValueString(),
-		ClientID: m.ClientID.ValueString(), SigningAlgorithm: m.SigningAlgorithm.ValueString(),
-		// Handed to a tool that may use it for a while, unlike an assertion.
-		Lifetime: identityResourceLifetime})
+	// Handed to a tool that may use it for a while, unlike an assertion.
+	s := workloadSource(m.WorkloadIdentity, m.Audience, m.ServiceConnectionID, m.Tag, m.ClientID, m.SigningAlgorithm,
+		identityResourceLifetime)
+	if s == nil {
+		// workload_identity = "" passes Required: the source of an
+		// unsupported platform, whose Check names the platforms.
+		return identity.New(identity.Spec{})
+	}
+	return s
 }
 
 // identityArgs renames the token resource's workload arguments to this one's.
