@@ -140,7 +140,7 @@ func (p *Provider) Configure(ctx context.Context, req provider.ConfigureRequest,
 func (p *Provider) Resources(context.Context) []func() resource.Resource { return nil }
 
 func (p *Provider) DataSources(context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{newTokenDataSource, discoveryTwin.dataSource, exchangeTwin.dataSource,
+	return []func() datasource.DataSource{tokenTwin.dataSource, discoveryTwin.dataSource, exchangeTwin.dataSource,
 		signingKeyTwin.dataSource}
 }
 

@@ -19,8 +19,6 @@ var tokenTwin = &twin[tokenDataModel]{
 	validate: validateTokenConfig,
 }
 
-// newTokenDataSource is the constructor the provider registers.
-var newTokenDataSource = tokenTwin.dataSource
 
 // fetch requests the token and fills the model's results.
 func (m *tokenDataModel) fetch(ctx context.Context, pd *providerData) diag.Diagnostics {
