@@ -6,6 +6,8 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
+	"fmt"
 	"strings"
 	"sync"
 
@@ -56,8 +58,27 @@ func (keyURIValidator) ValidateString(_ context.Context, req validator.StringReq
 	}
 }
 
+// keyURIError is the diagnostic of a key URI that could not be opened: a
+// URI of the wrong shape (signer.CheckURI's error) is invalid; a key
+// service that could not be set up from the environment (a CA file that
+// cannot be read, say) is unavailable, and the URI is not blamed for it.
 func keyURIError(at path.Path, err error) diag.Diagnostic {
+	var se *signer.Error
+	if errors.As(err, &se) {
+		return diag.NewAttributeErrorDiagnostic(at, "Key Service Unavailable", "The key "+at.String()+" names cannot be used: "+err.Error()+".")
+	}
 	return diag.NewAttributeErrorDiagnostic(at, "Invalid Key URI", "The "+at.String()+" "+err.Error()+".")
+}
+
+// uncheckedKey is a key URI at validate, where nothing is opened: the key
+// service's environment (VAULT_CACERT and the like) belongs to the run, not
+// to validate. It only carries the URI.
+type uncheckedKey string
+
+func (k uncheckedKey) URI() string { return string(k) }
+
+func (k uncheckedKey) Signer(context.Context) (crypto.Signer, error) {
+	return nil, fmt.Errorf("the key %s is not opened at validate", string(k))
 }
 
 // keyRing is a provider instance's open key-service keys, by URI.
@@ -67,11 +88,14 @@ type keyRing struct {
 }
 
 // keyService is the key uri names, opened once per provider instance with
-// its sanitiser; without an instance (validate), opened alone, which calls
-// nothing.
+// its sanitiser; without an instance (validate), only the URI's shape is
+// checked and nothing is opened.
 func (pd *providerData) keyService(uri string) (oauth.KeyService, error) {
 	if pd == nil {
-		return signer.Open(uri, signer.Env{})
+		if err := signer.CheckURI(uri); err != nil {
+			return nil, err
+		}
+		return uncheckedKey(uri), nil
 	}
 	pd.keyRing.mu.Lock()
 	defer pd.keyRing.mu.Unlock()
