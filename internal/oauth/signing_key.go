@@ -154,10 +154,6 @@ func AlgorithmFor(pub crypto.PublicKey) string {
 	return ""
 }
 
-// CheckKeyAlgorithm reports whether alg can sign with the key whose public
-// half is pub; a message blames signing_algorithm or the key.
-func CheckKeyAlgorithm(pub crypto.PublicKey, alg string) error { return checkKeyAlgorithm(pub, alg) }
-
 // keyServiceID tells key-service keys apart where requests are compared
 // (the sharing of tokens in memory): the URI, which is no secret.
 func (r *resolvedRequest) keyServiceID() []byte {

@@ -162,36 +162,34 @@ type signingKeyModel struct {
 // and only its public half kept. pd is configured (twin.open checks).
 func (m *signingKeyModel) read(ctx context.Context, pd *providerData) diag.Diagnostics {
 	var diags diag.Diagnostics
-	var src oauth.KeySource
+	var key crypto.Signer
+	var err error
 	blame := oauth.ArgPrivateKeyKMS
-	if uri := m.KMS.ValueString(); uri != "" {
-		k, err := pd.keyService(uri)
-		if err != nil {
-			diags.Append(keyURIError(path.Root(blame), err))
+	uri := m.KMS.ValueString()
+	if uri != "" {
+		k, openErr := pd.keyService(uri)
+		if openErr != nil {
+			diags.Append(keyURIError(path.Root(blame), openErr))
 			return diags
 		}
-		src = k
+		key, err = k.Signer(ctx)
 	} else {
 		secret := secretOf(m.PEM, m.File, m.Env)
 		blame = secret.Arg(oauth.PrivateKeyArgs)
-		ctx = maskSecrets(ctx, m.PEM.ValueString())
-		v, err := secret.Read(oauth.PrivateKeyArgs, pd.client.Redact())
-		if err != nil {
-			diags.Append(errorDiag(err))
+		v, readErr := secret.Read(oauth.PrivateKeyArgs, pd.client.Redact())
+		if readErr != nil {
+			diags.Append(errorDiag(readErr))
 			return diags
 		}
-		src = pemSource(v)
+		key, err = oauth.ParsePrivateKey([]byte(v))
 	}
-	key, err := src.Signer(ctx)
 	if err != nil {
 		diags.AddAttributeError(path.Root(blame), "Signing Key Unavailable", pd.client.Redact().Sanitize(err.Error(), 1000))
 		return diags
 	}
-	alg := m.SigningAlgorithm.ValueString()
-	if alg == "" {
-		alg = oauth.DefaultAlgorithm(key)
-	}
-	if err := oauth.CheckKeyAlgorithm(key.Public(), alg); err != nil {
+	// What clientcreds_token signs with, refused where it would be.
+	alg, err := oauth.SigningAlgorithm(key, m.SigningAlgorithm.ValueString(), uri)
+	if err != nil {
 		diags.AddAttributeError(path.Root(oauth.ArgSigningAlgorithm), "Invalid Signing Algorithm", err.Error())
 		return diags
 	}
@@ -210,13 +208,6 @@ func (m *signingKeyModel) read(ctx context.Context, pd *providerData) diag.Diagn
 	m.PublicKeyPEM, m.JWK, m.JWKS = types.StringValue(pubPEM), types.StringValue(jwk), types.StringValue(jwks)
 	m.Kid, m.Alg = types.StringValue(kid), types.StringValue(alg)
 	return diags
-}
-
-// pemSource is a PEM key as read.
-type pemSource string
-
-func (p pemSource) Signer(context.Context) (crypto.Signer, error) {
-	return oauth.ParsePrivateKey([]byte(p))
 }
 
 // publish encodes a public key as PEM, a JWK and a JWK Set.
