@@ -121,7 +121,7 @@ func NewClient(cfg Config) (*Client, error) {
 	if len(cfg.CACertPEM) > 0 {
 		pool, err := RootsWith(cfg.CACertPEM)
 		if err != nil {
-			return nil, errors.New("the CA bundle holds no PEM certificate")
+			return nil, err
 		}
 		tlsCfg.RootCAs = pool
 	}

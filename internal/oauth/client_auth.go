@@ -3,7 +3,6 @@ package oauth
 import (
 	"context"
 	"crypto/sha256"
-	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -168,10 +167,8 @@ func keyAssertion(ctx context.Context, r *resolvedRequest, c *Client) ([][2]stri
 		return nil, nil, err
 	}
 	spec.key, spec.alg = key, alg
-	if spec.keyID == "" && r.KeyService != nil {
-		if spec.keyID, err = Thumbprint(key.Public()); err != nil {
-			return nil, nil, err
-		}
+	if spec.keyID, err = r.keyID(key); err != nil {
+		return nil, nil, err
 	}
 	if len(r.CertificatePEM) > 0 {
 		if spec.x5tS256, err = certificateThumbprint(r.CertificatePEM, key); err != nil {
@@ -211,15 +208,8 @@ func checkSigningKey(r *resolvedRequest) error {
 	if r.privateKey == "" || r.KeyService != nil {
 		return nil // in a file or variable not read yet: checked when it is
 	}
-	key, err := ParsePrivateKey([]byte(r.privateKey))
+	key, _, err := r.signingKey(context.Background()) // a PEM key: nothing is called
 	if err != nil {
-		return argErr(r.PrivateKey.Arg(PrivateKeyArgs), "The private key cannot be used: %v.", err)
-	}
-	if err := checkKeyAlgorithm(key.Public(), r.keyAlgorithm()); err != nil {
-		var ae *ArgError
-		if errors.As(err, &ae) && ae.Arg == ArgPrivateKeyPEM {
-			ae.Arg = r.PrivateKey.Arg(PrivateKeyArgs) // the form that gave the key
-		}
 		return err
 	}
 	if len(r.CertificatePEM) > 0 {

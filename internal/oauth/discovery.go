@@ -97,14 +97,14 @@ func (c *Client) Discover(ctx context.Context, req DiscoveryRequest) (*Metadata,
 			return nil, o.fail("neither issuer nor discovery_url is set", nil)
 		}
 		var err error
-		if _, err = c.checkURL("issuer", req.Issuer); err == nil {
+		if _, err = c.checkDiscoveryURL("issuer", req.Issuer); err == nil {
 			target, err = DiscoveryURL(req.Issuer, req.WellKnown)
 		}
 		if err != nil {
 			return nil, o.failWith(err)
 		}
 	}
-	u, err := c.checkURL("discovery URL", target)
+	u, err := c.checkDiscoveryURL("discovery URL", target)
 	if err != nil {
 		return nil, o.failWith(err)
 	}

@@ -158,3 +158,38 @@ func TestSanitizedMetadataBoundsTheWork(t *testing.T) {
 		t.Errorf("an oversized document was kept: %q, %d bytes of raw", safe.Changed, len(safe.Raw))
 	}
 }
+
+// Azure AD B2C names its user flow in the discovery URL's query
+// (?p=B2C_1_signupsignin2024) and repeats it, lower-cased, in the endpoints
+// of the document: a public name, not a credential. Sanitized keeps those
+// endpoints, and a server's text that quotes the name is shown.
+func TestDiscoverB2CPolicyQueryIsNoCredential(t *testing.T) {
+	const policy = "B2C_1_signupsignin2024"
+	base, _ := odcLike(t, func(d map[string]any, base string) {
+		d["token_endpoint"] = base + "/identity/oauth2/v2.0/token?p=" + strings.ToLower(policy)
+	})
+	c := newClient(t)
+	md, err := c.Discover(context.Background(), DiscoveryRequest{
+		DiscoveryURL:    base + "/identity/.well-known/openid-configuration?p=" + policy,
+		SkipIssuerCheck: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	safe := md.Sanitized(c.Redact())
+	if want := base + "/identity/oauth2/v2.0/token?p=" + strings.ToLower(policy); safe.TokenEndpoint != want {
+		t.Errorf("token_endpoint = %q, want %q (changed %q)", safe.TokenEndpoint, want, safe.Changed)
+	}
+	if msg := "unknown policy " + policy; c.Redact().Sanitize(msg, 0) != msg {
+		t.Errorf("a message naming the policy became %q", c.Redact().Sanitize(msg, 0))
+	}
+}
+
+// A password in a discovery URL's user information is still a credential.
+func TestDiscoverURLPasswordRemembered(t *testing.T) {
+	c := newClient(t)
+	_, _ = c.Discover(context.Background(), DiscoveryRequest{DiscoveryURL: "https://user:Pw-Zq7+4Yu3Hj@127.0.0.1:1/x"})
+	if !c.Redact().Literal().Contains([]byte("Pw-Zq7+4Yu3Hj")) {
+		t.Error("the discovery URL's password was not registered")
+	}
+}

@@ -118,10 +118,6 @@ func (c *Client) describeFailure(ctx context.Context, err error, n int) string {
 	if errors.Is(err, context.Canceled) {
 		return "the request was cancelled"
 	}
-	var be bodyError
-	if errors.As(err, &be) {
-		return "the request could not be built: " + be.err.Error()
-	}
 	var re *redirectError
 	if errors.As(err, &re) {
 		return re.Error()

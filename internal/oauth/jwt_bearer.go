@@ -170,13 +170,12 @@ func (g *JWTBearer) params(ctx context.Context, c *Client, res *resolvedRequest)
 	if err != nil {
 		return nil, err
 	}
-	spec := assertionSpec{alg: alg, key: key, keyID: res.KeyID, issuer: g.Issuer, subject: g.Subject,
-		audience: g.Audience, now: c.cfg.Now(), claims: map[string]any{}}
-	if spec.keyID == "" && res.KeyService != nil {
-		if spec.keyID, err = Thumbprint(key.Public()); err != nil {
-			return nil, err
-		}
+	kid, err := res.keyID(key)
+	if err != nil {
+		return nil, err
 	}
+	spec := assertionSpec{alg: alg, key: key, keyID: kid, issuer: g.Issuer, subject: g.Subject,
+		audience: g.Audience, now: c.cfg.Now(), claims: map[string]any{}}
 	if spec.issuer == "" {
 		spec.issuer = res.ClientID
 	}

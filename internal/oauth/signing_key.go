@@ -7,7 +7,6 @@ import (
 	"crypto/ed25519"
 	"crypto/rsa"
 	"errors"
-	"slices"
 	"strings"
 )
 
@@ -74,20 +73,15 @@ func (r *resolvedRequest) signingKey(ctx context.Context) (crypto.Signer, string
 		}
 		return nil, "", err
 	}
-	alg, fixed := r.SigningAlgorithm, fixedAlgorithm(key)
-	if alg == "" && r.KeyService != nil {
-		alg = fixed
-		if alg == "" {
-			alg = AlgorithmFor(key.Public())
-		}
+	configured, name := r.SigningAlgorithm, ""
+	if r.KeyService != nil {
+		name = r.KeyService.URI()
 	}
-	if fixed != "" && alg != fixed {
-		return nil, "", argErr(ArgSigningAlgorithm, "The key %s signs with %s only; set signing_algorithm to %s, or leave it out.", r.KeyService.URI(), fixed, fixed)
+	if configured == "" && (r.KeyService == nil || DefaultAlgorithm(key) == "") {
+		configured = r.keyAlgorithm()
 	}
-	if alg == "" {
-		alg = r.keyAlgorithm()
-	}
-	if err := checkKeyAlgorithm(key.Public(), alg); err != nil {
+	alg, err := SigningAlgorithm(key, configured, name)
+	if err != nil {
 		var ae *ArgError
 		if errors.As(err, &ae) && ae.Arg == ArgPrivateKeyPEM {
 			ae.Arg = r.keyArg()
@@ -95,6 +89,34 @@ func (r *resolvedRequest) signingKey(ctx context.Context) (crypto.Signer, string
 		return nil, "", err
 	}
 	return key, alg, nil
+}
+
+// SigningAlgorithm is the algorithm key signs with given the configured
+// one (signing_algorithm): configured when set, else DefaultAlgorithm. It
+// refuses an algorithm other than the one the key fixes (a Cloud KMS key
+// version's), naming the key by name, and one that does not fit the public
+// key; a message blames signing_algorithm or the key (ArgPrivateKeyPEM).
+func SigningAlgorithm(key crypto.Signer, configured, name string) (string, error) {
+	alg, fixed := configured, fixedAlgorithm(key)
+	if alg == "" {
+		alg = DefaultAlgorithm(key)
+	}
+	if fixed != "" && alg != fixed {
+		return "", argErr(ArgSigningAlgorithm, "The key %s signs with %s only; set signing_algorithm to %s, or leave it out.", name, fixed, fixed)
+	}
+	if err := checkKeyAlgorithm(key.Public(), alg); err != nil {
+		return "", err
+	}
+	return alg, nil
+}
+
+// keyID is the kid of what the request's key signs: key_id when set; for a
+// key service's key, its RFC 7638 thumbprint; none for a PEM key.
+func (r *resolvedRequest) keyID(key crypto.Signer) (string, error) {
+	if r.KeyID != "" || r.KeyService == nil {
+		return r.KeyID, nil
+	}
+	return Thumbprint(key.Public())
 }
 
 // fixedAlgorithm is the algorithm a key allows alone (a Cloud KMS key
@@ -131,22 +153,6 @@ func AlgorithmFor(pub crypto.PublicKey) string {
 	}
 	return ""
 }
-
-// AlgorithmsFor lists the JWS algorithms a public key can sign with.
-func AlgorithmsFor(pub crypto.PublicKey) []string {
-	switch pub.(type) {
-	case *rsa.PublicKey:
-		return slices.Clone(rsaAlgs)
-	}
-	if a := AlgorithmFor(pub); a != "" {
-		return []string{a}
-	}
-	return nil
-}
-
-// CheckKeyAlgorithm reports whether alg can sign with the key whose public
-// half is pub; a message blames signing_algorithm or the key.
-func CheckKeyAlgorithm(pub crypto.PublicKey, alg string) error { return checkKeyAlgorithm(pub, alg) }
 
 // keyServiceID tells key-service keys apart where requests are compared
 // (the sharing of tokens in memory): the URI, which is no secret.

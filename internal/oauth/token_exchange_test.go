@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -209,7 +208,8 @@ func TestTokenExchangeActorFromWorkloadIdentity(t *testing.T) {
 	if r.Params.Get("subject_token") != first.AccessToken {
 		t.Error("the subject token is not the one configured")
 	}
-	if got := c.Redact().Sanitize("actor "+ci.Issued()[0], 1000); strings.Contains(got, ci.Issued()[0]) {
+	// The registry itself, not Sanitize, which redacts any JWT anyway.
+	if !c.Redact().Literal().Contains([]byte(ci.Issued()[0])) {
 		t.Error("the actor's identity token was not registered with the sanitiser")
 	}
 	if n := len(store.saved()); n != 0 {

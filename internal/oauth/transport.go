@@ -51,7 +51,7 @@ func (c *Client) send(ctx context.Context, hc *http.Client, method, target strin
 		if attempt != nil {
 			body, h, err := attempt()
 			if err != nil {
-				return nil, o.fail("the request could not be built: "+err.Error(), bodyError{err})
+				return nil, o.fail("the request could not be built: "+err.Error(), err)
 			}
 			for k, v := range h {
 				req.Header[k] = v // this attempt's credentials
@@ -118,13 +118,6 @@ func (c *Client) retryAfter(ctx context.Context, ans *answer, err error, n int) 
 	}
 	return wait, true
 }
-
-// bodyError is a failure to build a request body (an unreadable assertion
-// file, say), told apart from a network failure.
-type bodyError struct{ err error }
-
-func (b bodyError) Error() string { return b.err.Error() }
-func (b bodyError) Unwrap() error { return b.err }
 
 // readCapped reads at most maxResponseSize bytes and reports whether the body
 // was longer than that.

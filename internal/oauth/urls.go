@@ -29,6 +29,24 @@ func (c *Client) checkURL(what, raw string) (*url.URL, error) {
 	return c.checkURLPolicy(what, raw)
 }
 
+// checkDiscoveryURL is checkURLPolicy for an issuer or a discovery URL: its
+// query values are the server's public names (Azure AD B2C's
+// ?p=B2C_1_signupsignin, repeated in the document's own endpoints), not
+// credentials, and registering them would have Sanitized blank the
+// endpoints that repeat them. Only a password in its user information is
+// registered.
+func (c *Client) checkDiscoveryURL(what, raw string) (*url.URL, error) {
+	if u, err := url.Parse(raw); err == nil && u.User != nil {
+		if p, ok := u.User.Password(); ok {
+			c.cfg.Redact.Remember(p)
+			if esc := url.QueryEscape(p); esc != p {
+				c.cfg.Redact.Remember(esc)
+			}
+		}
+	}
+	return c.checkURLPolicy(what, raw)
+}
+
 // checkURLPolicy is checkURL for a URL a server gave (a discovery
 // document's token_endpoint): its parts are not credentials of this
 // client, and registering them would make the sanitiser take the server's

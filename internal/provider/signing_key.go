@@ -6,6 +6,8 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
+	"fmt"
 	"strings"
 	"sync"
 
@@ -56,8 +58,27 @@ func (keyURIValidator) ValidateString(_ context.Context, req validator.StringReq
 	}
 }
 
+// keyURIError is the diagnostic of a key URI that could not be opened: a
+// URI of the wrong shape (signer.CheckURI's error) is invalid; a key
+// service that could not be set up from the environment (a CA file that
+// cannot be read, say) is unavailable, and the URI is not blamed for it.
 func keyURIError(at path.Path, err error) diag.Diagnostic {
+	var se *signer.Error
+	if errors.As(err, &se) {
+		return diag.NewAttributeErrorDiagnostic(at, "Key Service Unavailable", "The key "+at.String()+" names cannot be used: "+err.Error()+".")
+	}
 	return diag.NewAttributeErrorDiagnostic(at, "Invalid Key URI", "The "+at.String()+" "+err.Error()+".")
+}
+
+// uncheckedKey is a key URI at validate, where nothing is opened: the key
+// service's environment (VAULT_CACERT and the like) belongs to the run, not
+// to validate. It only carries the URI.
+type uncheckedKey string
+
+func (k uncheckedKey) URI() string { return string(k) }
+
+func (k uncheckedKey) Signer(context.Context) (crypto.Signer, error) {
+	return nil, fmt.Errorf("the key %s is not opened at validate", string(k))
 }
 
 // keyRing is a provider instance's open key-service keys, by URI.
@@ -67,11 +88,14 @@ type keyRing struct {
 }
 
 // keyService is the key uri names, opened once per provider instance with
-// its sanitiser; without an instance (validate), opened alone, which calls
-// nothing.
+// its sanitiser; without an instance (validate), only the URI's shape is
+// checked and nothing is opened.
 func (pd *providerData) keyService(uri string) (oauth.KeyService, error) {
 	if pd == nil {
-		return signer.Open(uri, signer.Env{})
+		if err := signer.CheckURI(uri); err != nil {
+			return nil, err
+		}
+		return uncheckedKey(uri), nil
 	}
 	pd.keyRing.mu.Lock()
 	defer pd.keyRing.mu.Unlock()
@@ -138,36 +162,34 @@ type signingKeyModel struct {
 // and only its public half kept. pd is configured (twin.open checks).
 func (m *signingKeyModel) read(ctx context.Context, pd *providerData) diag.Diagnostics {
 	var diags diag.Diagnostics
-	var src oauth.KeySource
+	var key crypto.Signer
+	var err error
 	blame := oauth.ArgPrivateKeyKMS
-	if uri := m.KMS.ValueString(); uri != "" {
-		k, err := pd.keyService(uri)
-		if err != nil {
-			diags.Append(keyURIError(path.Root(blame), err))
+	uri := m.KMS.ValueString()
+	if uri != "" {
+		k, openErr := pd.keyService(uri)
+		if openErr != nil {
+			diags.Append(keyURIError(path.Root(blame), openErr))
 			return diags
 		}
-		src = k
+		key, err = k.Signer(ctx)
 	} else {
 		secret := secretOf(m.PEM, m.File, m.Env)
 		blame = secret.Arg(oauth.PrivateKeyArgs)
-		ctx = maskSecrets(ctx, m.PEM.ValueString())
-		v, err := secret.Read(oauth.PrivateKeyArgs, pd.client.Redact())
-		if err != nil {
-			diags.Append(errorDiag(err))
+		v, readErr := secret.Read(oauth.PrivateKeyArgs, pd.client.Redact())
+		if readErr != nil {
+			diags.Append(errorDiag(readErr))
 			return diags
 		}
-		src = pemSource(v)
+		key, err = oauth.ParsePrivateKey([]byte(v))
 	}
-	key, err := src.Signer(ctx)
 	if err != nil {
 		diags.AddAttributeError(path.Root(blame), "Signing Key Unavailable", pd.client.Redact().Sanitize(err.Error(), 1000))
 		return diags
 	}
-	alg := m.SigningAlgorithm.ValueString()
-	if alg == "" {
-		alg = oauth.DefaultAlgorithm(key)
-	}
-	if err := oauth.CheckKeyAlgorithm(key.Public(), alg); err != nil {
+	// What clientcreds_token signs with, refused where it would be.
+	alg, err := oauth.SigningAlgorithm(key, m.SigningAlgorithm.ValueString(), uri)
+	if err != nil {
 		diags.AddAttributeError(path.Root(oauth.ArgSigningAlgorithm), "Invalid Signing Algorithm", err.Error())
 		return diags
 	}
@@ -186,13 +208,6 @@ func (m *signingKeyModel) read(ctx context.Context, pd *providerData) diag.Diagn
 	m.PublicKeyPEM, m.JWK, m.JWKS = types.StringValue(pubPEM), types.StringValue(jwk), types.StringValue(jwks)
 	m.Kid, m.Alg = types.StringValue(kid), types.StringValue(alg)
 	return diags
-}
-
-// pemSource is a PEM key as read.
-type pemSource string
-
-func (p pemSource) Signer(context.Context) (crypto.Signer, error) {
-	return oauth.ParsePrivateKey([]byte(p))
 }
 
 // publish encodes a public key as PEM, a JWK and a JWK Set.

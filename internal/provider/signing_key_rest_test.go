@@ -170,3 +170,22 @@ data "clientcreds_token" "mtls" {
 		}},
 	})
 }
+
+// A Cloud KMS key version fixes its algorithm (here PS256): the data source
+// refuses another signing_algorithm, as clientcreds_token does, rather than
+// publish a key that would never sign with it.
+func TestAccSigningKeyFixedAlgorithmRefused(t *testing.T) {
+	const gcpName = "projects/acme/locations/europe-west1/keyRings/ci/cryptoKeys/signer/cryptoKeyVersions/3"
+	gcp := testkms.StartCloudKMS(t, accGCPToken, gcpName)
+	gcp.AddKey(gcpName, testkms.RSAKey(t))
+	t.Setenv("CLIENTCREDS_GCPKMS_ENDPOINT", gcp.URL)
+	t.Setenv("GOOGLE_OAUTH_ACCESS_TOKEN", accGCPToken)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(),
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf("data \"clientcreds_signing_key\" \"k\" {\n  private_key_kms   = %q\n  signing_algorithm = \"RS256\"\n}\n",
+				"gcpkms://"+gcpName),
+			ExpectError: regexp.MustCompile(`(?s)Invalid Signing Algorithm.*signs\s+with\s+PS256\s+only`),
+		}},
+	})
+}

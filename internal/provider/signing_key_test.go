@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 	jose "github.com/go-jose/go-jose/v4"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -303,4 +304,38 @@ data "clientcreds_signing_key" "k" {
 			return nil
 		},
 	}})
+}
+
+// Validate opens no key service: a machine without the key service's
+// environment (here a VAULT_CACERT that does not exist) validates a
+// configuration whose key URI is sound, and the URI is not blamed.
+func TestKeyServiceNotOpenedAtValidate(t *testing.T) {
+	t.Setenv("VAULT_CACERT", "/nonexistent/ca.pem")
+	cfg := map[string]tftypes.Value{
+		"token_url":       str("https://idp.example/token"),
+		"client_id":       str("c"),
+		"private_key_kms": str("hashivault://ci-key"),
+	}
+	for _, ephemeral := range []bool{false, true} {
+		if diags := validate(t, ephemeral, "clientcreds_token", cfg); len(diags) != 0 {
+			t.Errorf("ephemeral %t: validate failed: %s: %s", ephemeral, diags[0].Summary, diags[0].Detail)
+		}
+	}
+	cfg["private_key_kms"] = str("hashivault://")
+	if diags := validate(t, false, "clientcreds_token", cfg); len(diags) == 0 || diags[0].Summary != "Invalid Key URI" {
+		t.Errorf("a URI of the wrong shape passed validate: %v", diags)
+	}
+}
+
+// At read, a key service that cannot be set up from the environment is
+// unavailable: the URI is not said to be invalid.
+func TestAccSigningKeyServiceUnavailable(t *testing.T) {
+	t.Setenv("VAULT_CACERT", "/nonexistent/ca.pem")
+	resource.Test(t, resource.TestCase{ // not parallel: it sets the environment
+		ProtoV6ProviderFactories: factories(),
+		Steps: []resource.TestStep{{
+			Config:      "data \"clientcreds_signing_key\" \"k\" {\n  private_key_kms = \"hashivault://ci-key\"\n}\n",
+			ExpectError: regexp.MustCompile(`(?s)Key Service Unavailable.*VAULT_CACERT`),
+		}},
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -31,34 +32,62 @@ type Literal struct {
 
 // Literal snapshots the literal forms of the registry's credentials and of
 // extra (a credential the caller holds for one exchange only, such as the
-// DPoP proof of one request). A nil registry contributes none.
+// DPoP proof of one request). A nil registry contributes none. The
+// registry's forms are kept sorted and unique as they are added, so a
+// snapshot shares them and only merges in the forms of extra.
 func (r *Registry) Literal(extra ...string) *Literal {
-	var strs []string
+	var forms [][]byte
 	if r != nil {
 		r.mu.RLock()
-		strs = append(strs, r.literal...)
+		forms = r.literal // never changed in place: add replaces it
 		r.mu.RUnlock()
 	}
+	var more [][]byte
 	for _, v := range extra {
-		strs = append(strs, literalForms(strings.TrimSpace(v))...)
-	}
-	l := &Literal{}
-	seen := map[string]bool{}
-	for _, f := range strs {
-		if !seen[f] {
-			seen[f] = true
-			l.forms = append(l.forms, []byte(f))
-			l.maxLen = max(l.maxLen, len(f))
+		for _, f := range literalForms(strings.TrimSpace(v)) {
+			more = append(more, []byte(f))
 		}
 	}
-	// Longest first, so that a form inside a longer one is not replaced
-	// before the longer one is.
-	for i := 1; i < len(l.forms); i++ {
-		for j := i; j > 0 && len(l.forms[j]) > len(l.forms[j-1]); j-- {
-			l.forms[j], l.forms[j-1] = l.forms[j-1], l.forms[j]
-		}
+	if len(more) > 0 {
+		forms = mergeForms(forms, sortForms(more))
+	}
+	l := &Literal{forms: forms}
+	for _, f := range forms {
+		l.maxLen = max(l.maxLen, len(f))
 	}
 	return l
+}
+
+// sortForms sorts forms longest first (so that a form inside a longer one
+// is not replaced before the longer one is), then bytewise, and drops the
+// repeated ones, in place.
+func sortForms(forms [][]byte) [][]byte {
+	slices.SortFunc(forms, compareForms)
+	return slices.CompactFunc(forms, bytes.Equal)
+}
+
+func compareForms(a, b []byte) int {
+	if len(a) != len(b) {
+		return len(b) - len(a)
+	}
+	return bytes.Compare(a, b)
+}
+
+// mergeForms merges two sorted, unique lists of forms into a new one,
+// sorted and unique.
+func mergeForms(a, b [][]byte) [][]byte {
+	out := make([][]byte, 0, len(a)+len(b))
+	for len(a) > 0 && len(b) > 0 {
+		switch c := compareForms(a[0], b[0]); {
+		case c < 0:
+			out, a = append(out, a[0]), a[1:]
+		case c > 0:
+			out, b = append(out, b[0]), b[1:]
+		default:
+			out, a, b = append(out, a[0]), a[1:], b[1:]
+		}
+	}
+	return append(append(out, a...), b...)
 }
 
 // Empty reports that there is nothing to look for.
@@ -87,9 +116,6 @@ func (l *Literal) Redact(b []byte) []byte {
 
 // RedactString is Redact for a string.
 func (l *Literal) RedactString(s string) string {
-	if !l.Contains([]byte(s)) {
-		return s
-	}
 	return string(l.Redact([]byte(s)))
 }
 
@@ -182,7 +208,12 @@ func literalForms(v string) []string {
 	if len(v) < MinLiteralLen {
 		return nil
 	}
-	return append(encodedForms(v), innerBase64(v)...)
+	return literalOf(v, encodedForms(v))
+}
+
+// literalOf is literalForms for a value whose encodedForms are known.
+func literalOf(v string, encoded []string) []string {
+	return append(slices.Clip(encoded), innerBase64(v)...)
 }
 
 // innerBase64 are the parts of v's base64 that do not depend on what

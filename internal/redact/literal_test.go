@@ -109,3 +109,31 @@ func TestMaskReaderHoldsBackOnlyWhatMayBeAForm(t *testing.T) {
 		t.Errorf("read %q", got)
 	}
 }
+
+// The registry keeps its literal forms sorted and unique as they are added:
+// a snapshot is longest first with no repeat, merges the extras in, and is
+// not changed by a credential added after it was taken.
+func TestLiteralFormsSortedUniqueAndSnapshotStable(t *testing.T) {
+	r := New()
+	r.Remember("first-secret-value", "second-secret-val")
+	r.Remember("first-secret-value") // a repeat adds nothing
+	l := r.Literal("extra-secret-value", "second-secret-val")
+	before := len(l.forms)
+	for i := 1; i < len(l.forms); i++ {
+		if compareForms(l.forms[i-1], l.forms[i]) >= 0 {
+			t.Fatalf("forms %d and %d out of order or repeated: %q, %q", i-1, i, l.forms[i-1], l.forms[i])
+		}
+	}
+	if !l.Contains([]byte("x extra-secret-value")) || !l.Contains([]byte("first-secret-value")) {
+		t.Error("a registered or extra value is not looked for")
+	}
+	r.Remember("a-later-secret-value", "another-later-one")
+	if len(l.forms) != before || l.Contains([]byte("a-later-secret-value")) {
+		t.Error("a snapshot changed when a credential was added after it")
+	}
+	for i := 1; i < len(l.forms); i++ {
+		if compareForms(l.forms[i-1], l.forms[i]) >= 0 {
+			t.Fatalf("the snapshot was reordered by a later add")
+		}
+	}
+}

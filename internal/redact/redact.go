@@ -103,13 +103,14 @@ type Registry struct {
 	raw     map[string]bool
 	folded  []string // each value folded, and its base64 in any case: for the recovery check
 	forms   []string // every literal form, longest first
-	literal []string // the forms Literal looks for, of values at least MinLiteralLen long
+	literal [][]byte // the forms Literal looks for, of values at least MinLiteralLen long: sorted as sortForms does, replaced (never changed in place) when one is added
 }
 
 func (r *Registry) add(values ...string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	changed := false
+	var literal [][]byte
 	for _, v := range values {
 		v = strings.TrimSpace(v)
 		if len(v) < MinSecretLen || r.raw[v] {
@@ -118,36 +119,51 @@ func (r *Registry) add(values ...string) {
 		if r.raw == nil {
 			r.raw = map[string]bool{}
 		}
-		r.remember(v)
+		literal = r.remember(v, literal)
 		// A JWT's payload and signature are secret on their own too: a
 		// server may echo the token with its dots turned into spaces or
 		// line breaks, or quote only the signature it rejected. (The
 		// header is shared by every token of an issuer and says nothing.)
 		for _, part := range jwtSegments(v) {
 			if !r.raw[part] {
-				r.remember(part)
+				literal = r.remember(part, literal)
 			}
 		}
 		// A PEM key's body lines are secret on their own too.
 		if strings.Contains(v, "-----BEGIN") {
 			for line := range strings.SplitSeq(v, "\n") {
 				if line = strings.TrimSpace(line); len(line) >= 16 && !strings.HasPrefix(line, "-----") && !r.raw[line] {
-					r.remember(line)
+					literal = r.remember(line, literal)
 				}
 			}
 		}
 		changed = true
 	}
 	if changed {
-		slices.SortFunc(r.forms, func(a, b string) int { return len(b) - len(a) })
+		slices.SortFunc(r.forms, func(a, b string) int {
+			if len(a) != len(b) {
+				return len(b) - len(a)
+			}
+			return strings.Compare(a, b) // so that Compact meets every repeat
+		})
 		r.forms = slices.Compact(r.forms)
+	}
+	if len(literal) > 0 {
+		r.literal = mergeForms(r.literal, sortForms(literal))
 	}
 }
 
-func (r *Registry) remember(v string) {
+// remember registers v, and returns literal with the forms Literal is to
+// look for added (add merges them into the registry's sorted list once).
+func (r *Registry) remember(v string, literal [][]byte) [][]byte {
 	r.raw[v] = true
-	r.forms = append(r.forms, encodedForms(v)...)
-	r.literal = append(r.literal, literalForms(v)...)
+	enc := encodedForms(v)
+	r.forms = append(r.forms, enc...)
+	if len(v) >= MinLiteralLen {
+		for _, f := range literalOf(v, enc) {
+			literal = append(literal, []byte(f))
+		}
+	}
 	if f := fold(v); len(f) >= MinSecretLen {
 		r.folded = append(r.folded, f)
 	}
@@ -155,6 +171,7 @@ func (r *Registry) remember(v string) {
 		r.folded = append(r.folded, caselessBase64(w)...)
 		r.folded = append(r.folded, caselessBase64(url.QueryEscape(w))...)
 	}
+	return literal
 }
 
 // jwtShape is a compact JWS or JWE: whatever it is, it is a credential.
