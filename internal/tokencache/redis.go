@@ -315,8 +315,10 @@ func (r *Redis) Save(k oauth.StoreKey, t *oauth.Token) error {
 	return nil
 }
 
-// forgetScript deletes an entry only while it still holds the bytes read.
-var forgetScript = redis.NewScript(`if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) end return 0`)
+// deleteIfScript deletes a key only while it still holds ARGV[1]: an entry
+// only while it holds the bytes read (Forget), a lock only while it is
+// still the caller's (Lock's unlock).
+var deleteIfScript = redis.NewScript(`if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) end return 0`)
 
 // Forget removes k's entry while it still holds accessToken (any token when
 // accessToken is ""), for a token the API refused; an entry another run has
@@ -347,15 +349,12 @@ func (r *Redis) Forget(k oauth.StoreKey, accessToken string) error {
 		return nil
 	}
 	r.seen.forgot(name, t.IssuedAt)
-	if err := forgetScript.Run(ctx, r.client, []string{r.entryKey(name)}, raw).Err(); err != nil {
+	if err := deleteIfScript.Run(ctx, r.client, []string{r.entryKey(name)}, raw).Err(); err != nil {
 		r.fail("forgetting", err)
 		return err
 	}
 	return nil
 }
-
-// unlockScript deletes a lock only while it is still the caller's.
-var unlockScript = redis.NewScript(`if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) end return 0`)
 
 // Lock waits, at most LockWait, until k's lock is had (SET NX PX, freed by
 // expiry if its holder dies) or k's entry has appeared.
@@ -394,7 +393,7 @@ func (r *Redis) Lock(ctx context.Context, k oauth.StoreKey) (func(), bool) {
 			return func() {
 				uctx, cancel := r.call()
 				defer cancel()
-				_ = unlockScript.Run(uctx, r.client, []string{lockKey}, owner).Err()
+				_ = deleteIfScript.Run(uctx, r.client, []string{lockKey}, owner).Err()
 			}, true
 		case appeared > 0 || time.Now().After(deadline):
 			return nil, false
