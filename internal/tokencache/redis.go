@@ -160,7 +160,7 @@ func NewRedis(o RedisOptions) (*Redis, error) {
 		uo.Password = o.Password
 	}
 	if uo.TLSConfig != nil {
-		if err := configureTLS(uo.TLSConfig, o, top); err != nil {
+		if err := configureTLS(uo.TLSConfig, o); err != nil {
 			return nil, err
 		}
 	} else if len(o.ClientCertPEM) > 0 || len(o.ClientKeyPEM) > 0 {

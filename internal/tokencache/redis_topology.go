@@ -28,16 +28,6 @@ const (
 	topologySentinel
 )
 
-func (t topology) String() string {
-	switch t {
-	case topologyCluster:
-		return "cluster"
-	case topologySentinel:
-		return "sentinel"
-	}
-	return "single"
-}
-
 // SentinelOptions find the primary through Sentinel.
 type SentinelOptions struct {
 	// MasterName is the primary's name as the sentinels know it.
@@ -136,12 +126,9 @@ func sentinelOptions(u *url.URL) (*redis.UniversalOptions, error) {
 // configureTLS applies the options to a rediss:// TLS configuration: TLS
 // 1.2 or newer, checks on unless turned off in so many words, a private CA,
 // and a client certificate for servers that ask for one.
-func configureTLS(c *tls.Config, o RedisOptions, top topology) error {
+func configureTLS(c *tls.Config, o RedisOptions) error {
 	c.MinVersion = tls.VersionTLS12
 	c.InsecureSkipVerify = o.InsecureSkipVerify
-	if top == topologySentinel {
-		c.ServerName = ""
-	}
 	if len(o.CACertPEM) > 0 {
 		pool, err := oauth.RootsWith(o.CACertPEM)
 		if err != nil {
