@@ -6,7 +6,8 @@ import (
 	"net"
 	"net/url"
 	"strconv"
-	"strings"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
 )
 
 // The transport policy of the shared cache, the token endpoint's rule
@@ -26,16 +27,6 @@ var ErrSkipVerify = errors.New("the Redis URL turns TLS certificate checks off")
 // plain redis:// URL, where it would mean nothing.
 var ErrSkipVerifyWithoutTLS = errors.New("certificate checks can be turned off only for rediss://")
 
-// isLoopback is true for localhost and loopback addresses only; names
-// under .localhost are not (they resolve through DNS).
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
 // nodeHosts returns the hosts of the nodes the URL names: its own and, for a
 // cluster, every ?addr=.
 func nodeHosts(u *url.URL) []string {
@@ -52,7 +43,7 @@ func nodeHosts(u *url.URL) []string {
 func checkTransport(u *url.URL, o RedisOptions) error {
 	if u.Scheme == "redis" && !o.AllowPlaintext {
 		for _, h := range nodeHosts(u) {
-			if !isLoopback(h) {
+			if !oauth.IsLoopback(h) {
 				return fmt.Errorf("%w: %s would receive the password and the cache's traffic unencrypted", ErrPlaintext, h)
 			}
 		}
