@@ -110,8 +110,10 @@ type RedisOptions struct {
 	// the URL names: a MOVED or ASK answer, or the slot map, naming an
 	// address elsewhere is refused (redis_cluster.go).
 	ClusterNetworks []netip.Prefix
-	// Redact is the provider instance's registry: the password (given, or
-	// in the URL) is added to it, and the store's messages pass it.
+	// Redact is the provider instance's registry, and the store's messages
+	// pass it. Password, ClientKeyPEM and Sentinel.Password must already be
+	// in it (registered where they are read, oauth.Secret.Read); NewRedis
+	// adds only the credentials in the URL.
 	Redact *redact.Registry
 }
 
@@ -136,10 +138,9 @@ func NewRedis(o RedisOptions) (*Redis, error) {
 	if o.Redact == nil {
 		o.Redact = redact.New()
 	}
-	// The URL's password and secret-looking query values, and the password
-	// given apart, before any message about the URL can be made.
+	// The URL's password and secret-looking query values, before any
+	// message about the URL can be made.
 	o.Redact.RememberURL(o.URL)
-	o.Redact.Remember(o.Password)
 	server := (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
 	if err := checkTransport(u, o); err != nil {
 		return nil, err
@@ -147,10 +148,6 @@ func NewRedis(o RedisOptions) (*Redis, error) {
 	top := topologyOf(u, o)
 	if top == topologySentinel && o.Sentinel.MasterName == "" {
 		return nil, errors.New("the Sentinel configuration needs the primary's name (master_name)")
-	}
-	o.Redact.Remember(string(o.ClientKeyPEM))
-	if o.Sentinel != nil {
-		o.Redact.Remember(o.Sentinel.Password)
 	}
 	uo, err := universalOptions(o.URL, u, top)
 	if err != nil {
