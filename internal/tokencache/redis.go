@@ -161,7 +161,7 @@ func NewRedis(o RedisOptions) (*Redis, error) {
 			return nil, err
 		}
 	} else if len(o.ClientCertPEM) > 0 || len(o.ClientKeyPEM) > 0 {
-		return nil, fmt.Errorf("%w: a client certificate needs rediss:// (TLS)", ErrClientCert)
+		return nil, &RefusalError{ErrClientCert, "a client certificate needs rediss:// (TLS)"}
 	}
 	r := &Redis{topology: top, prefix: o.KeyPrefix, lockWait: o.LockWait, timeout: o.Timeout, server: server, san: o.Redact}
 	if r.prefix == "" {

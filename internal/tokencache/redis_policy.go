@@ -2,7 +2,6 @@ package tokencache
 
 import (
 	"errors"
-	"fmt"
 	"net"
 	"net/url"
 	"strconv"
@@ -27,6 +26,17 @@ var ErrSkipVerify = errors.New("the Redis URL turns TLS certificate checks off")
 // plain redis:// URL, where it would mean nothing.
 var ErrSkipVerifyWithoutTLS = errors.New("certificate checks can be turned off only for rediss://")
 
+// RefusalError is NewRedis' refusal with its particulars: Kind is the
+// ErrPlaintext or ErrClientCert it is (errors.Is matches it) and Detail
+// what in this configuration, for a message of the caller's own.
+type RefusalError struct {
+	Kind   error
+	Detail string
+}
+
+func (e *RefusalError) Error() string { return e.Kind.Error() + ": " + e.Detail }
+func (e *RefusalError) Unwrap() error { return e.Kind }
+
 // nodeHosts returns the hosts of the nodes the URL names: its own and, for a
 // cluster, every ?addr=.
 func nodeHosts(u *url.URL) []string {
@@ -44,7 +54,7 @@ func checkTransport(u *url.URL, o RedisOptions) error {
 	if u.Scheme == "redis" && !o.AllowPlaintext {
 		for _, h := range nodeHosts(u) {
 			if !oauth.IsLoopback(h) {
-				return fmt.Errorf("%w: %s would receive the password and the cache's traffic unencrypted", ErrPlaintext, h)
+				return &RefusalError{ErrPlaintext, h + " would receive the password and the cache's traffic unencrypted"}
 			}
 		}
 	}
