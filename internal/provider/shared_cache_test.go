@@ -3,7 +3,6 @@ package provider
 import (
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -34,20 +33,7 @@ output "expires_in" {
 		runs[i] = newCLI(t, "1.0.0", config)
 	}
 	env := []string{"CLIENTCREDS_CACHE_REDIS_URL=" + rs.URL}
-	outs := make([]string, len(runs))
-	var wg sync.WaitGroup
-	for i, c := range runs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			out, err := c.exec(env, "plan", "-input=false", "-no-color")
-			if err != nil {
-				t.Errorf("run %d: %v\n%s", i, err, out)
-			}
-			outs[i] = out
-		}()
-	}
-	wg.Wait()
+	outs := startPlans(t, runs, env)()
 	if n := len(srv.TokenRequests()); n != 1 {
 		t.Errorf("20 concurrent plans made %d token requests; want 1", n)
 	}
