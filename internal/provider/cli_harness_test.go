@@ -174,3 +174,29 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// startPlans runs terraform plan in every one of clis at once, env added to
+// their environment; wait waits for them all and returns their outputs, in
+// the order of clis. A failed plan is an error of the test. The caller
+// does what it must while they run, without ending the test (t.Fatal)
+// before wait has returned.
+func startPlans(t *testing.T, clis []*cli, env []string) (wait func() []string) {
+	t.Helper()
+	outs := make([]string, len(clis))
+	var wg sync.WaitGroup
+	for i, c := range clis {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out, err := c.exec(env, "plan", "-input=false", "-no-color")
+			if err != nil {
+				t.Errorf("run %d: %v\n%s", i, err, out)
+			}
+			outs[i] = out
+		}()
+	}
+	return func() []string {
+		wg.Wait()
+		return outs
+	}
+}

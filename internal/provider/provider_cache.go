@@ -190,7 +190,7 @@ func redisURLDiag(redisPath path.Path, err error) diag.Diagnostic {
 	case errors.Is(err, tokencache.ErrPlaintext):
 		return diag.NewAttributeErrorDiagnostic(urlPath, "Unencrypted Redis Connection Refused",
 			"The Redis URL uses plain redis:// to a host that is not loopback (localhost, 127.0.0.0/8 or ::1): "+
-				strings.TrimPrefix(err.Error(), tokencache.ErrPlaintext.Error()+": ")+", and whoever can see or change it "+
+				refusalDetail(err)+", and whoever can see or change it "+
 				"could also read, replace or delete the cache's entries and locks. Use rediss:// (TLS), or set "+
 				redisPlainName+" = true in the provider's cache.redis block if you accept that risk.")
 	case errors.Is(err, tokencache.ErrSkipVerify):
@@ -204,9 +204,19 @@ func redisURLDiag(redisPath path.Path, err error) diag.Diagnostic {
 				", or use rediss://.")
 	case errors.Is(err, tokencache.ErrClientCert):
 		return diag.NewAttributeErrorDiagnostic(redisPath.AtName("client_cert_file"), "Unusable Redis Client Certificate",
-			"The Redis client certificate cannot be used: "+strings.TrimPrefix(err.Error(), tokencache.ErrClientCert.Error()+": ")+".")
+			"The Redis client certificate cannot be used: "+refusalDetail(err)+".")
 	}
 	return diag.NewAttributeErrorDiagnostic(urlPath, "Unusable Redis URL", err.Error()+".")
+}
+
+// refusalDetail is what in particular NewRedis refused (its RefusalError's
+// Detail), or the whole error.
+func refusalDetail(err error) string {
+	var re *tokencache.RefusalError
+	if errors.As(err, &re) {
+		return re.Detail
+	}
+	return err.Error()
 }
 
 // clusterNetworks parses the CIDR ranges of cluster_networks; an address

@@ -2,9 +2,7 @@ package provider
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -35,20 +33,7 @@ output "expires_in" {
 		runs[i] = newCLI(t, "1.0.0", config)
 	}
 	env := []string{"CLIENTCREDS_CACHE_REDIS_URL=" + rs.URL}
-	outs := make([]string, len(runs))
-	var wg sync.WaitGroup
-	for i, c := range runs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			out, err := c.exec(env, "plan", "-input=false", "-no-color")
-			if err != nil {
-				t.Errorf("run %d: %v\n%s", i, err, out)
-			}
-			outs[i] = out
-		}()
-	}
-	wg.Wait()
+	outs := startPlans(t, runs, env)()
 	if n := len(srv.TokenRequests()); n != 1 {
 		t.Errorf("20 concurrent plans made %d token requests; want 1", n)
 	}
@@ -247,25 +232,14 @@ data "clientcreds_token" "b" {
 func TestAccSharedCacheClusterRedirectOutsideConfiguredNodes(t *testing.T) {
 	t.Parallel()
 	const password = "cluster-pw-Tz6Wn1Bk"
-	outside := testredis.StartFake(t, "127.0.0.2", func(cmd []string) string {
-		switch strings.ToUpper(cmd[0]) {
-		case "HELLO":
-			return testredis.Error("ERR unknown command 'HELLO'")
-		case "GET":
-			return testredis.Nil()
-		}
-		return testredis.Simple("OK")
-	})
+	outside := testredis.StartFake(t, "127.0.0.2", testredis.EmptyNode)
 	var seedAddr string
 	seed := testredis.StartFake(t, "127.0.0.1", func(cmd []string) string {
 		switch strings.ToUpper(cmd[0]) {
 		case "HELLO":
 			return testredis.Error("ERR unknown command 'HELLO'")
 		case "CLUSTER":
-			host, port, _ := strings.Cut(seedAddr, ":")
-			n, _ := strconv.ParseInt(port, 10, 64)
-			return testredis.Array(testredis.Array(testredis.Int(0), testredis.Int(16383),
-				testredis.Array(testredis.Bulk(host), testredis.Int(n), testredis.Bulk("node-id"))))
+			return testredis.ClusterSlots(seedAddr)
 		case "GET", "SET", "EXISTS", "WATCH", "EVALSHA", "EVAL", "DEL":
 			return testredis.Error("MOVED 1234 " + outside.Addr)
 		}
@@ -293,7 +267,7 @@ data "clientcreds_token" "t" {
 	}
 	out := newCLI(t, "1.0.0", config("")).run(nil, "plan", "-input=false", "-no-color")
 	if outside.Received(password) || len(outside.Commands()) > 0 {
-		t.Errorf("the client connected to %s, outside the configured nodes: %q", outside.Addr, outside.Commands())
+		t.Errorf("the client connected to %s, outside the configured nodes: %q", outside.Addr, outside.Names())
 	}
 	if !phrase("Shared Token Cache Unavailable", "the cluster sent the client to "+outside.Addr, "outside the configured nodes", "cluster_networks").MatchString(out) {
 		t.Errorf("no warning naming the refused address:\n%s", out)
@@ -302,7 +276,7 @@ data "clientcreds_token" "t" {
 	// (The fake answers too little for a whole run without a warning; what
 	// counts is that the client went there.)
 	if !outside.Received("get") || strings.Contains(out, "outside the configured nodes") {
-		t.Errorf("with cluster_networks the client did not follow the redirection (%q):\n%s", outside.Commands(), out)
+		t.Errorf("with cluster_networks the client did not follow the redirection (%q):\n%s", outside.Names(), out)
 	}
 }
 
@@ -319,10 +293,7 @@ func TestAccSharedCacheRedisClientLogsNothing(t *testing.T) {
 		case "HELLO", "COMMAND":
 			return testredis.Error("ERR " + marker)
 		case "CLUSTER":
-			host, port, _ := strings.Cut(seedAddr, ":")
-			n, _ := strconv.ParseInt(port, 10, 64)
-			return testredis.Array(testredis.Array(testredis.Int(0), testredis.Int(16383),
-				testredis.Array(testredis.Bulk(host), testredis.Int(n), testredis.Bulk("node-id"))))
+			return testredis.ClusterSlots(seedAddr)
 		case "GET":
 			return testredis.Nil()
 		}

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -90,35 +89,27 @@ data "clientcreds_token" "t" {
 			for i := range runs {
 				runs[i] = newCLI(t, "1.0.0", config)
 			}
-			outs := make([]string, len(runs))
-			var wg sync.WaitGroup
 			start := time.Now()
-			for i, c := range runs {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					out, err := c.exec(env, "plan", "-input=false", "-no-color")
-					if err != nil {
-						t.Errorf("run %d: %v\n%s", i, err, out)
-					}
-					outs[i] = out
-				}()
-			}
-			// Kill the primary once a plan holds the lock.
+			wait := startPlans(t, runs, env)
+			// Kill the primary once a plan holds the lock; no t.Fatal until
+			// the plans are waited for.
 			ctx := context.Background()
 			killed := false
-			for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline) && !killed; time.Sleep(20 * time.Millisecond) {
+			var primaryErr error
+			for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline) && !killed && primaryErr == nil; time.Sleep(20 * time.Millisecond) {
 				if ks := keys(ctx, "acc:*.lock"); len(ks) > 0 {
-					p, err := primaryFor(ctx, ks[0])
-					if err != nil {
-						t.Fatal(err)
+					var p *testredis.Node
+					if p, primaryErr = primaryFor(ctx, ks[0]); primaryErr == nil {
+						t.Logf("killing the primary %s (PID %d) %v after the plans started", p.Addr, p.PID(), time.Since(start).Round(time.Millisecond))
+						p.Kill()
+						killed = true
 					}
-					t.Logf("killing the primary %s (PID %d) %v after the plans started", p.Addr, p.PID(), time.Since(start).Round(time.Millisecond))
-					p.Kill()
-					killed = true
 				}
 			}
-			wg.Wait()
+			outs := wait()
+			if primaryErr != nil {
+				t.Fatal(primaryErr)
+			}
 			if !killed {
 				t.Fatal("no plan took the lock")
 			}

@@ -60,7 +60,14 @@ func proofClaims(r *http.Request) map[string]any {
 	return claims
 }
 
-func start(t *testing.T, upstream http.Handler, src *tokens) (*Proxy, *httptest.Server) {
+// source is a test token source: tokens (short, counted) or longTokens
+// (as long as real ones, so that scrub has something to look for).
+type source interface {
+	fetch(context.Context) (*oauth.Token, error)
+	usable(*oauth.Token) bool
+}
+
+func start(t *testing.T, upstream http.Handler, src source) (*Proxy, *httptest.Server) {
 	t.Helper()
 	up := httptest.NewServer(upstream)
 	t.Cleanup(up.Close)
@@ -232,7 +239,7 @@ func TestLargeBodiesAreStreamed(t *testing.T) {
 		n, _ := io.Copy(io.Discard, r.Body)
 		w.Header().Set("X-Received", fmt.Sprint(n))
 		_, _ = io.Copy(w, io.LimitReader(zeros{}, size))
-	}), &tokens{})
+	}), &longTokens{}) // long enough that scrub streams the bodies rather than returning early
 	get(t, p.URL+"/warm")
 	var before, after runtime.MemStats
 	runtime.GC()

@@ -42,6 +42,8 @@ func (s *longTokens) fetch(context.Context) (*oauth.Token, error) {
 	return &oauth.Token{AccessToken: tok}, nil
 }
 
+func (*longTokens) usable(*oauth.Token) bool { return true }
+
 // Methods outside an API's vocabulary are refused with 405 and an Allow
 // header, without reaching the upstream or fetching a token: TRACE and
 // TRACK would reflect the injected Authorization back to the caller.
@@ -184,13 +186,20 @@ func TestInjectedCredentialsNeverComeBack(t *testing.T) {
 				mu.Lock()
 				secrets := append([]string{proofs[len(proofs)-1]}, src.issued...)
 				mu.Unlock()
-				for _, s := range secrets {
+				for i, s := range secrets {
 					if s == "" {
 						continue
 					}
-					for _, where := range [][]byte{head.Bytes(), body, []byte(decodeB64(body))} {
-						if bytes.Contains(where, []byte(s)) {
-							t.Errorf("%s: an injected credential came back: %.200s", path, where)
+					name := "the DPoP proof"
+					if i > 0 {
+						name = fmt.Sprintf("token %d", i)
+					}
+					for _, where := range []struct {
+						label string
+						b     []byte
+					}{{"the headers or trailers", head.Bytes()}, {"the body", body}, {"the body, base64-decoded", []byte(decodeB64(body))}} {
+						if bytes.Contains(where.b, []byte(s)) {
+							t.Errorf("%s: %s came back in %s", path, name, where.label) // not the bytes: they hold it
 						}
 					}
 				}
@@ -232,7 +241,7 @@ func TestCleanBodiesPassUnchanged(t *testing.T) {
 		w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 		w.Header().Set("ETag", `"v1"`)
 		_, _ = w.Write(b)
-	}), &tokens{})
+	}), &longTokens{}) // a token scrub looks for: shorter ones than redact.MinLiteralLen leave it nothing to do
 	for path, want := range map[string][]byte{"/small": small, "/large": large} {
 		resp, err := http.Get(p.URL + path)
 		if err != nil {

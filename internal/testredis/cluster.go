@@ -70,20 +70,15 @@ func runCluster(dir string, opts ClusterOptions) (*Cluster, error) {
 			return c, err
 		}
 		port, bus := ports[2*i], ports[2*i+1]
-		args, err := tlsArgs(ndir, port, opts.TLS)
+		args, err := dataNodeArgs(ndir, port, opts.TLS, opts.Password)
 		if err != nil {
 			return c, err
 		}
-		args = append(args, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", ndir, "--protected-mode", "no",
-			"--logfile", filepath.Join(ndir, "redis.log"),
-			"--cluster-enabled", "yes", "--cluster-config-file", filepath.Join(ndir, "nodes.conf"),
+		args = append(args, "--cluster-enabled", "yes", "--cluster-config-file", filepath.Join(ndir, "nodes.conf"),
 			"--cluster-port", strconv.Itoa(bus), "--cluster-node-timeout", strconv.Itoa(int(nodeTimeout/time.Millisecond)),
-			"--cluster-replica-validity-factor", "0", "--repl-diskless-sync", "yes", "--repl-diskless-sync-delay", "0")
+			"--cluster-replica-validity-factor", "0")
 		if opts.TLS != nil {
 			args = append(args, "--tls-cluster", "yes")
-		}
-		if opts.Password != "" {
-			args = append(args, "--requirepass", opts.Password, "--masterauth", opts.Password)
 		}
 		n, err := startNode(bin, port, args...)
 		if err != nil {
@@ -92,11 +87,7 @@ func runCluster(dir string, opts ClusterOptions) (*Cluster, error) {
 		c.Nodes = append(c.Nodes, n)
 		addrs = append(addrs, n.Addr)
 	}
-	scheme := "redis"
-	if opts.TLS != nil {
-		scheme = "rediss"
-	}
-	c.URL = scheme + "://" + addrs[0] + "?addr=" + strings.Join(addrs[1:], "&addr=")
+	c.URL = schemeOf(opts.TLS) + "://" + addrs[0] + "?addr=" + strings.Join(addrs[1:], "&addr=")
 
 	args := append([]string{"--cluster", "create"}, addrs...)
 	args = append(args, "--cluster-replicas", "1", "--cluster-yes")

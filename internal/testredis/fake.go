@@ -71,6 +71,18 @@ func (f *Fake) Commands() [][]string {
 	return append([][]string(nil), f.cmds...)
 }
 
+// Names returns the name of every command received so far, without its
+// arguments (AUTH's hold the password): for failure messages.
+func (f *Fake) Names() []string {
+	var names []string
+	for _, c := range f.Commands() {
+		if len(c) > 0 {
+			names = append(names, c[0])
+		}
+	}
+	return names
+}
+
 // Received reports whether any command received so far contains s in one
 // of its words.
 func (f *Fake) Received(s string) bool {
@@ -186,4 +198,24 @@ func Int(n int64) string { return ":" + strconv.FormatInt(n, 10) + "\r\n" }
 // Array is a RESP array of already encoded answers.
 func Array(items ...string) string {
 	return "*" + strconv.Itoa(len(items)) + "\r\n" + strings.Join(items, "")
+}
+
+// EmptyNode is the handler of a node that holds nothing: HELLO refused (the
+// client falls back to RESP2), GET answers no such key, anything else OK.
+func EmptyNode(cmd []string) string {
+	switch strings.ToUpper(cmd[0]) {
+	case "HELLO":
+		return Error("ERR unknown command 'HELLO'")
+	case "GET":
+		return Nil()
+	}
+	return Simple("OK")
+}
+
+// ClusterSlots is the answer to CLUSTER SLOTS of a cluster whose one node,
+// at addr (host:port), holds every slot.
+func ClusterSlots(addr string) string {
+	host, port, _ := net.SplitHostPort(addr)
+	n, _ := strconv.ParseInt(port, 10, 64)
+	return Array(Array(Int(0), Int(16383), Array(Bulk(host), Int(n), Bulk("node-id"))))
 }

@@ -40,7 +40,7 @@ type Node struct {
 // PID is the node's process id.
 func (n *Node) PID() int { return n.cmd.Process.Pid }
 
-// Kill ends the node by its PID at once (SIGKILL), as a crash would, and
+// Kill ends the node at once (SIGKILL on Unix), as a crash would, and
 // waits for it to exit.
 func (n *Node) Kill() {
 	select {
@@ -48,7 +48,7 @@ func (n *Node) Kill() {
 		return
 	default:
 	}
-	kill(n.cmd.Process)
+	_ = n.cmd.Process.Kill()
 	<-n.done
 }
 
@@ -67,6 +67,30 @@ func (n *Node) Alive() bool {
 	default:
 		return true
 	}
+}
+
+// dataNodeArgs are the arguments of a cluster or Sentinel data node with
+// its files in dir: its port (tlsArgs), loopback only, nothing persisted,
+// replication without disk, and password for clients and its primary.
+func dataNodeArgs(dir string, port int, t *TLS, password string) ([]string, error) {
+	args, err := tlsArgs(dir, port, t)
+	if err != nil {
+		return nil, err
+	}
+	args = append(args, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--protected-mode", "no",
+		"--logfile", filepath.Join(dir, "redis.log"), "--repl-diskless-sync", "yes", "--repl-diskless-sync-delay", "0")
+	if password != "" {
+		args = append(args, "--requirepass", password, "--masterauth", password)
+	}
+	return args, nil
+}
+
+// schemeOf is the URL scheme of nodes with t: rediss:// with TLS.
+func schemeOf(t *TLS) string {
+	if t != nil {
+		return "rediss"
+	}
+	return "redis"
 }
 
 // tlsArgs are the server arguments that serve TLS on port (and no plain

@@ -76,14 +76,9 @@ func runSentinel(dir string, opts SentinelOptions) (*Sentinel, error) {
 		if err := os.MkdirAll(ndir, 0o700); err != nil {
 			return s, err
 		}
-		args, err := tlsArgs(ndir, ports[i], opts.TLS)
+		args, err := dataNodeArgs(ndir, ports[i], opts.TLS, opts.Password)
 		if err != nil {
 			return s, err
-		}
-		args = append(args, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", ndir, "--protected-mode", "no",
-			"--logfile", filepath.Join(ndir, "redis.log"), "--repl-diskless-sync", "yes", "--repl-diskless-sync-delay", "0")
-		if opts.Password != "" {
-			args = append(args, "--requirepass", opts.Password, "--masterauth", opts.Password)
 		}
 		if i > 0 {
 			args = append(args, "--replicaof", "127.0.0.1", strconv.Itoa(ports[0]))
@@ -133,11 +128,7 @@ func runSentinel(dir string, opts SentinelOptions) (*Sentinel, error) {
 		s.Sentinels = append(s.Sentinels, n)
 		addrs = append(addrs, n.Addr)
 	}
-	scheme := "redis"
-	if opts.TLS != nil {
-		scheme = "rediss"
-	}
-	s.URL = scheme + "://" + addrs[0] + "/0?addr=" + strings.Join(addrs[1:], "&addr=")
+	s.URL = schemeOf(opts.TLS) + "://" + addrs[0] + "/0?addr=" + strings.Join(addrs[1:], "&addr=")
 	return s, s.WaitHealthy(30 * time.Second)
 }
 

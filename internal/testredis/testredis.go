@@ -41,9 +41,7 @@ type Server struct {
 // why, where redis-server is not installed.
 func Start(t testing.TB, opts Options) *Server {
 	t.Helper()
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		t.Skip("needs redis-server on PATH (Debian's redis-server package; .ci/run installs it)")
-	}
+	skipWithout(t, "redis-server")
 	s, err := Run(t.TempDir(), opts)
 	if err != nil {
 		t.Fatal(err)

@@ -110,8 +110,10 @@ type RedisOptions struct {
 	// the URL names: a MOVED or ASK answer, or the slot map, naming an
 	// address elsewhere is refused (redis_cluster.go).
 	ClusterNetworks []netip.Prefix
-	// Redact is the provider instance's registry: the password (given, or
-	// in the URL) is added to it, and the store's messages pass it.
+	// Redact is the provider instance's registry, and the store's messages
+	// pass it. Password, ClientKeyPEM and Sentinel.Password must already be
+	// in it (registered where they are read, oauth.Secret.Read); NewRedis
+	// adds only the credentials in the URL.
 	Redact *redact.Registry
 }
 
@@ -136,10 +138,9 @@ func NewRedis(o RedisOptions) (*Redis, error) {
 	if o.Redact == nil {
 		o.Redact = redact.New()
 	}
-	// The URL's password and secret-looking query values, and the password
-	// given apart, before any message about the URL can be made.
+	// The URL's password and secret-looking query values, before any
+	// message about the URL can be made.
 	o.Redact.RememberURL(o.URL)
-	o.Redact.Remember(o.Password)
 	server := (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
 	if err := checkTransport(u, o); err != nil {
 		return nil, err
@@ -147,10 +148,6 @@ func NewRedis(o RedisOptions) (*Redis, error) {
 	top := topologyOf(u, o)
 	if top == topologySentinel && o.Sentinel.MasterName == "" {
 		return nil, errors.New("the Sentinel configuration needs the primary's name (master_name)")
-	}
-	o.Redact.Remember(string(o.ClientKeyPEM))
-	if o.Sentinel != nil {
-		o.Redact.Remember(o.Sentinel.Password)
 	}
 	uo, err := universalOptions(o.URL, u, top)
 	if err != nil {
@@ -160,11 +157,11 @@ func NewRedis(o RedisOptions) (*Redis, error) {
 		uo.Password = o.Password
 	}
 	if uo.TLSConfig != nil {
-		if err := configureTLS(uo.TLSConfig, o, top); err != nil {
+		if err := configureTLS(uo.TLSConfig, o); err != nil {
 			return nil, err
 		}
 	} else if len(o.ClientCertPEM) > 0 || len(o.ClientKeyPEM) > 0 {
-		return nil, fmt.Errorf("%w: a client certificate needs rediss:// (TLS)", ErrClientCert)
+		return nil, &RefusalError{ErrClientCert, "a client certificate needs rediss:// (TLS)"}
 	}
 	r := &Redis{topology: top, prefix: o.KeyPrefix, lockWait: o.LockWait, timeout: o.Timeout, server: server, san: o.Redact}
 	if r.prefix == "" {
@@ -315,8 +312,10 @@ func (r *Redis) Save(k oauth.StoreKey, t *oauth.Token) error {
 	return nil
 }
 
-// forgetScript deletes an entry only while it still holds the bytes read.
-var forgetScript = redis.NewScript(`if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) end return 0`)
+// deleteIfScript deletes a key only while it still holds ARGV[1]: an entry
+// only while it holds the bytes read (Forget), a lock only while it is
+// still the caller's (Lock's unlock).
+var deleteIfScript = redis.NewScript(`if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) end return 0`)
 
 // Forget removes k's entry while it still holds accessToken (any token when
 // accessToken is ""), for a token the API refused; an entry another run has
@@ -347,15 +346,12 @@ func (r *Redis) Forget(k oauth.StoreKey, accessToken string) error {
 		return nil
 	}
 	r.seen.forgot(name, t.IssuedAt)
-	if err := forgetScript.Run(ctx, r.client, []string{r.entryKey(name)}, raw).Err(); err != nil {
+	if err := deleteIfScript.Run(ctx, r.client, []string{r.entryKey(name)}, raw).Err(); err != nil {
 		r.fail("forgetting", err)
 		return err
 	}
 	return nil
 }
-
-// unlockScript deletes a lock only while it is still the caller's.
-var unlockScript = redis.NewScript(`if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) end return 0`)
 
 // Lock waits, at most LockWait, until k's lock is had (SET NX PX, freed by
 // expiry if its holder dies) or k's entry has appeared.
@@ -394,7 +390,7 @@ func (r *Redis) Lock(ctx context.Context, k oauth.StoreKey) (func(), bool) {
 			return func() {
 				uctx, cancel := r.call()
 				defer cancel()
-				_ = unlockScript.Run(uctx, r.client, []string{lockKey}, owner).Err()
+				_ = deleteIfScript.Run(uctx, r.client, []string{lockKey}, owner).Err()
 			}, true
 		case appeared > 0 || time.Now().After(deadline):
 			return nil, false

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -68,7 +69,7 @@ func (g *clusterGuard) DialHook(next redis.DialHook) redis.DialHook {
 		if g.hosts[canonicalHost(host)] {
 			return next(ctx, network, addr)
 		}
-		if g.plainOnly && !isLoopback(host) {
+		if g.plainOnly && !oauth.IsLoopback(host) {
 			return nil, g.refuse(addr)
 		}
 		if len(g.networks) > 0 {

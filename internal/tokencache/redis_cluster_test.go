@@ -3,7 +3,6 @@ package tokencache_test
 import (
 	"net"
 	"net/netip"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -26,10 +25,7 @@ func fakeClusterNode(t *testing.T, host string, slotsTo, redirectTo func() strin
 		case "PING":
 			return testredis.Simple("PONG")
 		case "CLUSTER":
-			h, p, _ := net.SplitHostPort(slotsTo())
-			port, _ := strconv.Atoi(p)
-			return testredis.Array(testredis.Array(testredis.Int(0), testredis.Int(16383),
-				testredis.Array(testredis.Bulk(h), testredis.Int(int64(port)), testredis.Bulk("node-id"))))
+			return testredis.ClusterSlots(slotsTo())
 		case "GET", "SET", "EXISTS", "WATCH", "MULTI", "EVALSHA", "EVAL", "DEL":
 			kind := "MOVED"
 			if ask {
@@ -57,17 +53,7 @@ func TestRedisClusterRedirectOutsideConfiguredNodes(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			// outside is another loopback address: not a host named in the URL.
-			outside := testredis.StartFake(t, "127.0.0.2", func(cmd []string) string {
-				switch strings.ToUpper(cmd[0]) {
-				case "HELLO":
-					return testredis.Error("ERR unknown command 'HELLO'")
-				case "AUTH":
-					return testredis.Simple("OK")
-				case "GET":
-					return testredis.Nil()
-				}
-				return testredis.Simple("OK")
-			})
+			outside := testredis.StartFake(t, "127.0.0.2", testredis.EmptyNode)
 			var self string
 			seed := fakeClusterNode(t, "127.0.0.1", func() string {
 				if tc.mapsToOutside {
@@ -86,10 +72,10 @@ func TestRedisClusterRedirectOutsideConfiguredNodes(t *testing.T) {
 			k := oauth.StoreKey{Fingerprint: []byte("fp"), Secret: []byte(redisSecret), Salt: []byte("cluster")}
 			store.Load(k, time.Now())
 			if outside.Received(password) {
-				t.Errorf("the client sent the password to %s, outside the configured nodes; commands there: %q", outside.Addr, outside.Commands())
+				t.Errorf("the client sent the password to %s, outside the configured nodes; commands there: %q", outside.Addr, outside.Names())
 			}
 			if len(outside.Commands()) > 0 {
-				t.Errorf("the client talked to %s: %q", outside.Addr, outside.Commands())
+				t.Errorf("the client talked to %s: %q", outside.Addr, outside.Names())
 			}
 			w := store.Warning()
 			if !strings.Contains(w, outside.Addr) || !strings.Contains(w, "outside the configured nodes") {
@@ -112,15 +98,7 @@ func TestRedisClusterRedirectAllowedWhenNamed(t *testing.T) {
 		{"in cluster_networks", []netip.Prefix{netip.MustParsePrefix("127.0.0.2/32")}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			other := testredis.StartFake(t, "127.0.0.2", func(cmd []string) string {
-				switch strings.ToUpper(cmd[0]) {
-				case "HELLO":
-					return testredis.Error("ERR unknown command 'HELLO'")
-				case "GET":
-					return testredis.Nil()
-				}
-				return testredis.Simple("OK")
-			})
+			other := testredis.StartFake(t, "127.0.0.2", testredis.EmptyNode)
 			var self string
 			seed := fakeClusterNode(t, "127.0.0.1", func() string { return self }, func() string { return other.Addr }, false)
 			self = seed.Addr
@@ -141,7 +119,7 @@ func TestRedisClusterRedirectAllowedWhenNamed(t *testing.T) {
 				t.Errorf("a warning: %s", w)
 			}
 			if !other.Received("get") {
-				t.Errorf("the client did not follow the redirection; commands there: %q", other.Commands())
+				t.Errorf("the client did not follow the redirection; commands there: %q", other.Names())
 			}
 		})
 	}

@@ -44,7 +44,7 @@ var redisCodes = map[string]string{
 // name); the sentinels' own errors are joined under it.
 const noSentinelPrefix = "redis: all sentinels specified in configuration are unreachable"
 
-// errAddressRefused is the cluster dialer's refusal (see dialer.go).
+// errAddressRefused is the node guard's refusal (clusterGuard.refuse, redis_cluster.go).
 type errAddressRefused struct{ addr string }
 
 func (e *errAddressRefused) Error() string {

@@ -2,11 +2,11 @@ package tokencache
 
 import (
 	"errors"
-	"fmt"
 	"net"
 	"net/url"
 	"strconv"
-	"strings"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
 )
 
 // The transport policy of the shared cache, the token endpoint's rule
@@ -26,15 +26,16 @@ var ErrSkipVerify = errors.New("the Redis URL turns TLS certificate checks off")
 // plain redis:// URL, where it would mean nothing.
 var ErrSkipVerifyWithoutTLS = errors.New("certificate checks can be turned off only for rediss://")
 
-// isLoopback is true for localhost and loopback addresses only; names
-// under .localhost are not (they resolve through DNS).
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+// RefusalError is NewRedis' refusal with its particulars: Kind is the
+// ErrPlaintext or ErrClientCert it is (errors.Is matches it) and Detail
+// what in this configuration, for a message of the caller's own.
+type RefusalError struct {
+	Kind   error
+	Detail string
 }
+
+func (e *RefusalError) Error() string { return e.Kind.Error() + ": " + e.Detail }
+func (e *RefusalError) Unwrap() error { return e.Kind }
 
 // nodeHosts returns the hosts of the nodes the URL names: its own and, for a
 // cluster, every ?addr=.
@@ -52,8 +53,8 @@ func nodeHosts(u *url.URL) []string {
 func checkTransport(u *url.URL, o RedisOptions) error {
 	if u.Scheme == "redis" && !o.AllowPlaintext {
 		for _, h := range nodeHosts(u) {
-			if !isLoopback(h) {
-				return fmt.Errorf("%w: %s would receive the password and the cache's traffic unencrypted", ErrPlaintext, h)
+			if !oauth.IsLoopback(h) {
+				return &RefusalError{ErrPlaintext, h + " would receive the password and the cache's traffic unencrypted"}
 			}
 		}
 	}

@@ -28,16 +28,6 @@ const (
 	topologySentinel
 )
 
-func (t topology) String() string {
-	switch t {
-	case topologyCluster:
-		return "cluster"
-	case topologySentinel:
-		return "sentinel"
-	}
-	return "single"
-}
-
 // SentinelOptions find the primary through Sentinel.
 type SentinelOptions struct {
 	// MasterName is the primary's name as the sentinels know it.
@@ -136,12 +126,9 @@ func sentinelOptions(u *url.URL) (*redis.UniversalOptions, error) {
 // configureTLS applies the options to a rediss:// TLS configuration: TLS
 // 1.2 or newer, checks on unless turned off in so many words, a private CA,
 // and a client certificate for servers that ask for one.
-func configureTLS(c *tls.Config, o RedisOptions, top topology) error {
+func configureTLS(c *tls.Config, o RedisOptions) error {
 	c.MinVersion = tls.VersionTLS12
 	c.InsecureSkipVerify = o.InsecureSkipVerify
-	if top == topologySentinel {
-		c.ServerName = ""
-	}
 	if len(o.CACertPEM) > 0 {
 		pool, err := oauth.RootsWith(o.CACertPEM)
 		if err != nil {
@@ -152,15 +139,15 @@ func configureTLS(c *tls.Config, o RedisOptions, top topology) error {
 	switch {
 	case len(o.ClientCertPEM) == 0 && len(o.ClientKeyPEM) == 0:
 	case len(o.ClientCertPEM) == 0:
-		return fmt.Errorf("%w: a client key needs its certificate (client_cert_file)", ErrClientCert)
+		return &RefusalError{ErrClientCert, "a client key needs its certificate (client_cert_file)"}
 	case len(o.ClientKeyPEM) == 0:
-		return fmt.Errorf("%w: a client certificate needs its key (client_key, client_key_file or client_key_env)", ErrClientCert)
+		return &RefusalError{ErrClientCert, "a client certificate needs its key (client_key, client_key_file or client_key_env)"}
 	default:
 		cert, err := tls.X509KeyPair(o.ClientCertPEM, o.ClientKeyPEM)
 		if err != nil {
 			// The parser's text names neither the key nor its bytes, but it
 			// is not ours: say what is wrong in our words.
-			return fmt.Errorf("%w: the certificate and key do not form a pair (each must be PEM, the key unencrypted, and the key must match the certificate)", ErrClientCert)
+			return &RefusalError{ErrClientCert, "the certificate and key do not form a pair (each must be PEM, the key unencrypted, and the key must match the certificate)"}
 		}
 		c.Certificates = []tls.Certificate{cert}
 	}
