@@ -14,6 +14,8 @@
 //   - AWS STS GetWebIdentityToken: a SigV4-signed form POST to $AWS_ENDPOINT_URL_STS
 //     (Action=GetWebIdentityToken, Audience.member.1, SigningAlgorithm, DurationSeconds);
 //     answers the XML document with WebIdentityToken, SignatureDoesNotMatch for a bad signature.
+//   - AWS container credentials (ECS, EKS Pod Identity): GET $AWS_CONTAINER_CREDENTIALS_FULL_URI with
+//     "Authorization: $AWS_CONTAINER_AUTHORIZATION_TOKEN"; answers the key as JSON, 401 (the header echoed) for a wrong token.
 //   - GCP metadata server: GET /computeMetadata/v1/instance/service-accounts/default/identity?audience=A&format=full
 //     with "Metadata-Flavor: Google" (403 without); answers the JWT as text.
 //
@@ -124,6 +126,7 @@ func Start(opts Options) (*Server, error) {
 	mux.HandleFunc("POST /azure/oidctoken", s.azure)
 	mux.HandleFunc("GET /msi/token", s.appService)
 	mux.HandleFunc("POST /sts/", s.sts)
+	mux.HandleFunc("GET "+awsContainerPath, s.container)
 	mux.HandleFunc("GET /computeMetadata/v1/instance/service-accounts/default/identity", s.gcp)
 	var h http.Handler = mux
 	if opts.Handler != nil {
