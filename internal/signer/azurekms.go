@@ -21,6 +21,8 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 	"golang.org/x/crypto/cryptobyte"
 	"golang.org/x/crypto/cryptobyte/asn1"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
 )
 
 // Azure Key Vault (and Managed HSM): azurekms://VAULT.vault.azure.net/KEY[/VERSION];
@@ -75,7 +77,7 @@ type azureKey struct {
 // resource is the audience of Key Vault's tokens: the vault's DNS suffix
 // (vault.azure.net, vault.azure.cn, managedhsm.azure.net, ...).
 func (a *azureKey) resource() string {
-	if _, suffix, ok := strings.Cut(a.host, "."); ok && !isLoopback(a.host) {
+	if _, suffix, ok := strings.Cut(a.host, "."); ok && !oauth.IsLoopback(hostname(a.host)) {
 		return "https://" + suffix
 	}
 	return "https://vault.azure.net"
