@@ -79,13 +79,17 @@ func defaultTransport() *http.Transport {
 		base = &http.Transport{}
 	}
 	t := base.Clone()
-	t.Proxy = func(r *http.Request) (*url.URL, error) {
-		if h := r.URL.Hostname(); oauth.IsMetadataServer(h) || oauth.IsLoopback(h) {
-			return nil, nil
-		}
-		return http.ProxyFromEnvironment(r)
-	}
+	t.Proxy = proxy
 	return t
+}
+
+// proxy is the environment's proxy, but none for a metadata server or a
+// loopback host.
+func proxy(r *http.Request) (*url.URL, error) {
+	if h := r.URL.Hostname(); oauth.IsMetadataServer(h) || oauth.IsLoopback(h) {
+		return nil, nil
+	}
+	return http.ProxyFromEnvironment(r)
 }
 
 // service is one key service's calls for one key.
