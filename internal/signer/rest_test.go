@@ -211,6 +211,16 @@ func TestKeyVault(t *testing.T) {
 	if got := strings.Join(kv.Requests(), "\n"); !strings.Contains(got, "POST /keys/rsa/v2/sign") || !strings.Contains(got, "POST /tenant-1/oauth2/v2.0/token") {
 		t.Errorf("the vault saw:\n%s", got)
 	}
+	// The token request is retried as every call is, its form sent again.
+	tokenPosts := func() int {
+		return strings.Count(strings.Join(kv.Requests(), "\n"), "POST /tenant-1/oauth2/v2.0/token")
+	}
+	before := tokenPosts()
+	kv.FailOnce("/tenant-1/oauth2/v2.0/token", http.StatusServiceUnavailable)
+	openWith(t, "azurekms://"+host+"/rsa", env)
+	if n := tokenPosts() - before; n != 2 {
+		t.Errorf("the token was asked %d times after a 503; want 2", n)
+	}
 	wantFailure(t, "azurekms://"+host+"/gone", env, "KeyNotFound")
 	wantFailure(t, "azurekms://"+host+"/ec/v1", env, "KeyNotFound")
 	wantFailure(t, "azurekms://"+host+"/aes", env, "do not include sign")
