@@ -4,16 +4,18 @@
 //
 //   - GitHub Actions: GET $ACTIONS_ID_TOKEN_REQUEST_URL (a URL with a query)
 //     with "&audience=", "Authorization: bearer $ACTIONS_ID_TOKEN_REQUEST_TOKEN";
-//     answers {"count":N,"value":"<jwt>"}, 401 for a wrong request token.
+//     answers {"count":N,"value":"<jwt>"}, 401 (the Authorization header echoed) for a wrong request token.
 //   - Azure Pipelines: POST $SYSTEM_OIDCREQUESTURI?api-version=7.1&serviceConnectionId=ID,
 //     "Authorization: Bearer $SYSTEM_ACCESSTOKEN", JSON content type;
 //     answers {"oidcToken":"<jwt>"}, 401 for a wrong token, 400 without an ID.
 //   - Azure App Service / Functions managed identity: GET $IDENTITY_ENDPOINT?api-version=2019-08-01&resource=R
-//     (&client_id= for a user-assigned identity) with "X-IDENTITY-HEADER: $IDENTITY_HEADER" (401 without);
+//     (&client_id= for a user-assigned identity) with "X-IDENTITY-HEADER: $IDENTITY_HEADER" (401, the header echoed, without);
 //     answers {"access_token": "<jwt>", "expires_on": "<epoch>", "resource": R, "token_type": "Bearer"}.
 //   - AWS STS GetWebIdentityToken: a SigV4-signed form POST to $AWS_ENDPOINT_URL_STS
 //     (Action=GetWebIdentityToken, Audience.member.1, SigningAlgorithm, DurationSeconds);
 //     answers the XML document with WebIdentityToken, SignatureDoesNotMatch for a bad signature.
+//   - AWS container credentials (ECS, EKS Pod Identity): GET $AWS_CONTAINER_CREDENTIALS_FULL_URI with
+//     "Authorization: $AWS_CONTAINER_AUTHORIZATION_TOKEN"; answers the key as JSON, 401 (the header echoed) for a wrong token.
 //   - GCP metadata server: GET /computeMetadata/v1/instance/service-accounts/default/identity?audience=A&format=full
 //     with "Metadata-Flavor: Google" (403 without); answers the JWT as text.
 //
@@ -124,6 +126,7 @@ func Start(opts Options) (*Server, error) {
 	mux.HandleFunc("POST /azure/oidctoken", s.azure)
 	mux.HandleFunc("GET /msi/token", s.appService)
 	mux.HandleFunc("POST /sts/", s.sts)
+	mux.HandleFunc("GET "+awsContainerPath, s.container)
 	mux.HandleFunc("GET /computeMetadata/v1/instance/service-accounts/default/identity", s.gcp)
 	var h http.Handler = mux
 	if opts.Handler != nil {
@@ -195,7 +198,8 @@ func (s *Server) github(w http.ResponseWriter, r *http.Request) {
 	aud := r.URL.Query().Get("audience")
 	s.record(Request{Platform: "github_actions", Method: r.Method, Path: r.URL.Path, Audience: aud, Auth: r.Header.Get("Authorization")})
 	if r.Header.Get("Authorization") != "bearer "+RequestToken || r.URL.Query().Get("api-version") != "2.0" {
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"message": "Unauthorized"})
+		// The header echoed, as a careless proxy might.
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"message": "Unauthorized: " + r.Header.Get("Authorization")})
 		return
 	}
 	if aud == "" {
@@ -245,7 +249,8 @@ func (s *Server) appService(w http.ResponseWriter, r *http.Request) {
 		ClientID: q.Get("client_id"), Auth: r.Header.Get("X-IDENTITY-HEADER")})
 	switch {
 	case r.Header.Get("X-IDENTITY-HEADER") != IdentityHeader:
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_request", "error_description": "X-IDENTITY-HEADER is missing or wrong"})
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_request", // the header echoed, as a careless proxy might
+			"error_description": "X-IDENTITY-HEADER " + r.Header.Get("X-IDENTITY-HEADER") + " is missing or wrong"})
 	case q.Get("api-version") != "2019-08-01" || q.Get("resource") == "":
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request", "error_description": "api-version and resource are required"})
 	default:

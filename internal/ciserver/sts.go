@@ -19,13 +19,17 @@ import (
 // An AWS workload, as STS GetWebIdentityToken names it: the account's
 // issuer and the role's ARN as the subject.
 const (
-	AWSIssuer       = "https://0123456789ab-cdef-4012-3456-789abcdef012.tokens.sts.global.api.aws"
-	AWSSubject      = "arn:aws:iam::123456789012:role/ci-deployer"
-	AWSRegion       = "eu-west-1"
-	AWSAccessKeyID  = "AKIAIOSFODNN7EXAMPLE"
-	AWSSecretKey    = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY"
-	awsSTSPath      = "/sts/"
-	stsErrorContent = "text/xml"
+	AWSIssuer      = "https://0123456789ab-cdef-4012-3456-789abcdef012.tokens.sts.global.api.aws"
+	AWSSubject     = "arn:aws:iam::123456789012:role/ci-deployer"
+	AWSRegion      = "eu-west-1"
+	AWSAccessKeyID = "AKIAIOSFODNN7EXAMPLE"
+	AWSSecretKey   = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY"
+	// ContainerToken is the authorization token ECS and EKS Pod Identity
+	// give a container for its credentials endpoint.
+	ContainerToken   = "aws-container-auth-token-Rt5yU6iO7"
+	awsSTSPath       = "/sts/"
+	awsContainerPath = "/ecs/credentials"
+	stsErrorContent  = "text/xml"
 )
 
 // STSEnv points the AWS SDK's default chain at this server's STS (through
@@ -35,6 +39,28 @@ func (s *Server) STSEnv() []string {
 	return []string{"AWS_ENDPOINT_URL_STS=" + s.URL + awsSTSPath, "AWS_REGION=" + AWSRegion, "AWS_ACCESS_KEY_ID=" + AWSAccessKeyID,
 		"AWS_SECRET_ACCESS_KEY=" + AWSSecretKey, "AWS_SESSION_TOKEN=", "AWS_PROFILE=", "AWS_CONFIG_FILE=/nonexistent/aws-config",
 		"AWS_SHARED_CREDENTIALS_FILE=/nonexistent/aws-credentials", "AWS_EC2_METADATA_DISABLED=true", "AWS_CA_BUNDLE="}
+}
+
+// ContainerEnv is the environment of an ECS task or an EKS pod with Pod
+// Identity: the credentials endpoint and its authorization token, and no
+// static credentials.
+func (s *Server) ContainerEnv() []string {
+	return []string{"AWS_CONTAINER_CREDENTIALS_FULL_URI=" + s.URL + awsContainerPath, "AWS_CONTAINER_AUTHORIZATION_TOKEN=" + ContainerToken,
+		"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=", "AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY="}
+}
+
+// container answers the container credentials endpoint as ECS and EKS Pod
+// Identity do: this server's key for the right Authorization, refused
+// otherwise with the header echoed (as a careless endpoint might).
+func (s *Server) container(w http.ResponseWriter, r *http.Request) {
+	s.record(Request{Platform: "aws_container", Method: r.Method, Path: r.URL.Path, Auth: r.Header.Get("Authorization")})
+	if r.Header.Get("Authorization") != ContainerToken {
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"code": "AccessDenied",
+			"message": "the authorization token " + r.Header.Get("Authorization") + " is not this container's"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"AccessKeyId": AWSAccessKeyID, "SecretAccessKey": AWSSecretKey,
+		"Expiration": time.Now().Add(time.Hour).UTC().Format(time.RFC3339)})
 }
 
 // sts answers GetWebIdentityToken as AWS documents it (the query protocol:

@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/endpointcreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
@@ -62,7 +63,25 @@ func (p awsSTS) Token(ctx context.Context, h oauth.PlatformHTTP) (string, error)
 	}
 	hc := &sdkHTTP{h: h}
 	// The client's transport retries; the SDK's own retries would multiply it.
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithHTTPClient(hc), config.WithRetryMaxAttempts(1))
+	// The container credentials client (ECS, EKS Pod Identity) takes no
+	// WithHTTPClient: it is given the transport itself, and its
+	// authorization token (the variable's or the file's) is a secret.
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithHTTPClient(hc), config.WithRetryMaxAttempts(1),
+		config.WithEndpointCredentialOptions(func(o *endpointcreds.Options) {
+			o.HTTPClient = hc
+			if o.AuthorizationToken != "" {
+				h.Secret(o.AuthorizationToken)
+			}
+			if tp := o.AuthorizationTokenProvider; tp != nil {
+				o.AuthorizationTokenProvider = endpointcreds.TokenProviderFunc(func() (string, error) {
+					tok, err := tp.GetToken()
+					if tok != "" {
+						h.Secret(tok)
+					}
+					return tok, err
+				})
+			}
+		}))
 	if err != nil {
 		return "", fmt.Errorf("the AWS configuration could not be loaded: %v", err)
 	}

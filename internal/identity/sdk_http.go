@@ -5,15 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
 )
 
 // sdkHTTP is the HTTP client a platform's SDK (AWS, MSAL) is given: each request goes through the
-// oauth client's PlatformHTTP; link-local hosts (instance and container
-// metadata) are reached directly, as metadata servers.
+// oauth client's PlatformHTTP; the metadata servers' hosts (instance and
+// container metadata, IPv4 and IPv6) and loopback ones are reached directly,
+// as metadata servers.
 type sdkHTTP struct {
 	h    oauth.PlatformHTTP
 	last *oauth.PlatformAnswer
@@ -28,9 +28,9 @@ func (s *sdkHTTP) Do(req *http.Request) (*http.Response, error) {
 		}
 		body = b
 	}
-	ip := net.ParseIP(req.URL.Hostname())
+	host := req.URL.Hostname()
 	a, err := s.h.Do(req.Context(), oauth.PlatformRequest{Method: req.Method, URL: req.URL.String(), Header: req.Header, Body: body,
-		Metadata: ip != nil && (ip.IsLinkLocalUnicast() || ip.IsLoopback())})
+		Metadata: oauth.IsMetadataServer(host) || oauth.IsLoopback(host)})
 	if err != nil {
 		return nil, err
 	}

@@ -8,11 +8,14 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net/http"
+	"os"
 	"strings"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
@@ -68,7 +71,15 @@ func (a *awsKey) kms(ctx context.Context) (*kms.Client, error) {
 	if a.client != nil {
 		return a.client, nil
 	}
-	cfg, err := config.LoadDefaultConfig(ctx)
+	// Env's client and attempts, as every service has them (3, the SDK's
+	// own default, unless Env says otherwise). The SDK adds AWS_CA_BUNDLE
+	// to a client of its own making only: with one set, the client is the
+	// SDK's, with Env's timeout and the same proxy rule.
+	var hc aws.HTTPClient = a.env.HTTP
+	if os.Getenv("AWS_CA_BUNDLE") != "" {
+		hc = awshttp.NewBuildableClient().WithTimeout(a.env.HTTP.Timeout).WithTransportOptions(func(t *http.Transport) { t.Proxy = proxy })
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithHTTPClient(hc), config.WithRetryMaxAttempts(a.env.Attempts))
 	if err != nil {
 		return nil, fmt.Errorf("the AWS configuration could not be loaded: %v", err)
 	}

@@ -10,7 +10,10 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/sha512"
+	"io"
+	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
@@ -88,6 +91,34 @@ func TestAWSKMSSignsWithLocalKMS(t *testing.T) {
 		if err != nil && strings.Contains(err.Error(), testkms.SecretAccessKey) {
 			t.Errorf("%s: the error shows the secret access key", uri)
 		}
+	}
+}
+
+// roundTripFunc is an http.RoundTripper.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// AWS KMS is called through Env's client, as many times as Env.Attempts
+// says.
+func TestAWSKMSUsesEnv(t *testing.T) {
+	testkms.Env(t)
+	t.Setenv("AWS_CA_BUNDLE", "")
+	var calls atomic.Int32
+	hc := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		calls.Add(1)
+		return &http.Response{StatusCode: http.StatusServiceUnavailable, Header: http.Header{}, Request: r,
+			Body: io.NopCloser(strings.NewReader(`{"__type":"KMSInternalException","message":"try later"}`))}, nil
+	})}
+	k, err := Open("awskms://127.0.0.1:1/0b1e4f2c-1111-4222-8333-944455556666", Env{Redact: redact.New(), HTTP: hc, Attempts: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err = k.Signer(context.Background()); err == nil || !strings.Contains(err.Error(), "KMSInternalException") {
+		t.Errorf("error %v; want KMS's own", err)
+	}
+	if calls.Load() != 2 {
+		t.Errorf("Env's client was called %d times; want Env.Attempts, 2", calls.Load())
 	}
 }
 

@@ -21,6 +21,8 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 	"golang.org/x/crypto/cryptobyte"
 	"golang.org/x/crypto/cryptobyte/asn1"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
 )
 
 // Azure Key Vault (and Managed HSM): azurekms://VAULT.vault.azure.net/KEY[/VERSION];
@@ -36,8 +38,10 @@ import (
 //
 // Hand-written REST (keys/get-key and keys/sign of the Key Vault REST API,
 // api-version 7.4) and a hand-written token request rather than azkeys and
-// azidentity, whose dependency trees (MSAL, azcore's pipeline) cost
-// megabytes for three requests.
+// azidentity, whose azcore pipeline would be a dependency for three
+// requests. (MSAL is one already, for the azure_managed_identity identity
+// source; its managedidentity package could replace the two managed
+// identity requests here.)
 
 const azureAPIVersion = "7.4"
 
@@ -75,7 +79,7 @@ type azureKey struct {
 // resource is the audience of Key Vault's tokens: the vault's DNS suffix
 // (vault.azure.net, vault.azure.cn, managedhsm.azure.net, ...).
 func (a *azureKey) resource() string {
-	if _, suffix, ok := strings.Cut(a.host, "."); ok && !isLoopback(a.host) {
+	if _, suffix, ok := strings.Cut(a.host, "."); ok && !oauth.IsLoopback(hostname(a.host)) {
 		return "https://" + suffix
 	}
 	return "https://vault.azure.net"
@@ -150,7 +154,7 @@ func (a *azureKey) fetchToken(ctx context.Context) (string, time.Duration, error
 			form.Set("client_assertion", assertion)
 		}
 		target := strings.TrimRight(u.String(), "/") + "/" + url.PathEscape(tenant) + "/oauth2/v2.0/token"
-		if err := a.env.postForm(ctx, target, form, &out); err != nil {
+		if err := a.env.do(ctx, call{method: http.MethodPost, url: target, form: form, errShape: azureErrors}, &out); err != nil {
 			return "", 0, fmt.Errorf("no Key Vault token from Microsoft Entra ID: %w", err)
 		}
 	case get("IDENTITY_ENDPOINT") != "" && get("IDENTITY_HEADER") != "":
@@ -182,56 +186,12 @@ func (a *azureKey) fetchToken(ctx context.Context) (string, time.Duration, error
 	}
 	life := time.Hour
 	var n json.Number
-	if json.Unmarshal(out.ExpiresIn, &n) == nil || json.Unmarshal(trimQuotes(out.ExpiresIn), &n) == nil {
+	if json.Unmarshal(out.ExpiresIn, &n) == nil { // a number, or a number in a string (json.Number takes both)
 		if s, err := n.Int64(); err == nil && s > 0 {
 			life = time.Duration(s) * time.Second
 		}
 	}
 	return out.AccessToken, life, nil
-}
-
-func trimQuotes(b []byte) []byte { return []byte(strings.Trim(string(b), `"`)) }
-
-// postForm posts a form (the token request), with the retries of do.
-func (e Env) postForm(ctx context.Context, target string, form url.Values, out any) error {
-	var last error
-	for n := 1; n <= e.Attempts; n++ {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, strings.NewReader(form.Encode()))
-		if err != nil {
-			return err
-		}
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Accept", "application/json")
-		resp, err := e.HTTP.Do(req)
-		if err != nil {
-			last = fmt.Errorf("%s is unreachable: %v", hostOf(target), errors.Unwrap(err))
-		} else {
-			var b json.RawMessage
-			dec := json.NewDecoder(http.MaxBytesReader(nil, resp.Body, maxAnswer))
-			_ = dec.Decode(&b)
-			_ = resp.Body.Close()
-			if resp.StatusCode/100 == 2 {
-				return json.Unmarshal(b, out)
-			}
-			se := azureErrors(resp.StatusCode, b)
-			if se == nil {
-				se = &serviceError{}
-			}
-			se.Status = resp.StatusCode
-			if !se.retryable() {
-				return se
-			}
-			last = se
-		}
-		if n < e.Attempts {
-			select {
-			case <-ctx.Done():
-				return last
-			case <-time.After(e.Wait << (n - 1)):
-			}
-		}
-	}
-	return last
 }
 
 func (a *azureKey) keyURL() string {

@@ -191,11 +191,7 @@ func withCA(hc *http.Client, file string) (*http.Client, error) {
 	if !pool.AppendCertsFromPEM(b) {
 		return nil, errors.New("the file holds no PEM certificate")
 	}
-	base, ok := http.DefaultTransport.(*http.Transport)
-	if !ok {
-		return nil, errors.New("http.DefaultTransport has been replaced")
-	}
-	tr := base.Clone()
+	tr := defaultTransport()
 	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: pool}
 	cp := *hc
 	cp.Transport = tr

@@ -21,17 +21,21 @@ import (
 const maxAnswer = 1 << 20
 
 // call is one REST call: method, URL, headers (credentials among them),
-// a JSON body or nil, and where its JSON answer goes. errShape reads the
-// service's error body.
+// a JSON body, a form (a token request) or neither, and where its JSON
+// answer goes. errShape reads the service's error body.
 type call struct {
 	method, url string
 	header      http.Header
 	body        any
+	form        url.Values
 	errShape    func(status int, body []byte) *serviceError
 }
 
 func (e Env) do(ctx context.Context, c call, out any) error {
 	var payload []byte
+	if c.form != nil {
+		payload = []byte(c.form.Encode())
+	}
 	if c.body != nil {
 		var err error
 		if payload, err = json.Marshal(c.body); err != nil {
@@ -75,7 +79,10 @@ func (e Env) once(ctx context.Context, c call, payload []byte, out any) (retry b
 		req.Header[k] = v
 	}
 	req.Header.Set("Accept", "application/json")
-	if payload != nil {
+	switch {
+	case c.form != nil:
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	case payload != nil:
 		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := e.HTTP.Do(req)

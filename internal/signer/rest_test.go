@@ -136,6 +136,20 @@ func TestVaultTransit(t *testing.T) {
 	openWith(t, "hashivault://p256", env)
 
 	wantFailure(t, "hashivault://missing", env, "HTTP 404")
+	if n := strings.Count(strings.Join(v.Requests(), "\n")+"\n", "GET /v1/secret-signing/keys/missing\n"); n != 1 {
+		t.Errorf("the refused read was sent %d times; want once", n)
+	}
+	// The version whose public key was read signs, named: a rotation in
+	// between cannot mismatch them.
+	if len(v.SignedVersions()) == 0 {
+		t.Error("no signature was asked")
+	}
+	for _, ver := range v.SignedVersions() {
+		if ver != 2 {
+			t.Errorf("a signature was asked of key_version %d; want the latest read, 2 (all: %v)", ver, v.SignedVersions())
+			break
+		}
+	}
 	wantFailure(t, "hashivault://aes", env, "aes256-gcm96, which does not sign")
 	bad := map[string]string{"VAULT_ADDR": v.URL, "VAULT_TOKEN": "hvs.wrong-token-0123456789", "TRANSIT_SECRET_ENGINE_PATH": "secret-signing"}
 	wantFailure(t, "hashivault://rsa", envOf(bad), "permission denied", "hvs.wrong-token-0123456789")
@@ -196,6 +210,16 @@ func TestKeyVault(t *testing.T) {
 	verify(t, "azurekms ec", openWith(t, "azurekms://"+host+"/ec/v2", env), false)
 	if got := strings.Join(kv.Requests(), "\n"); !strings.Contains(got, "POST /keys/rsa/v2/sign") || !strings.Contains(got, "POST /tenant-1/oauth2/v2.0/token") {
 		t.Errorf("the vault saw:\n%s", got)
+	}
+	// The token request is retried as every call is, its form sent again.
+	tokenPosts := func() int {
+		return strings.Count(strings.Join(kv.Requests(), "\n"), "POST /tenant-1/oauth2/v2.0/token")
+	}
+	before := tokenPosts()
+	kv.FailOnce("/tenant-1/oauth2/v2.0/token", http.StatusServiceUnavailable)
+	openWith(t, "azurekms://"+host+"/rsa", env)
+	if n := tokenPosts() - before; n != 2 {
+		t.Errorf("the token was asked %d times after a 503; want 2", n)
 	}
 	wantFailure(t, "azurekms://"+host+"/gone", env, "KeyNotFound")
 	wantFailure(t, "azurekms://"+host+"/ec/v1", env, "KeyNotFound")

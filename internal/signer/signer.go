@@ -19,7 +19,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -27,6 +26,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/redact"
 )
 
@@ -57,7 +57,7 @@ func (e Env) withDefaults() Env {
 		e.Getenv = os.Getenv
 	}
 	if e.HTTP == nil {
-		e.HTTP = &http.Client{Timeout: 30 * time.Second,
+		e.HTTP = &http.Client{Timeout: 30 * time.Second, Transport: defaultTransport(),
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
 	if e.Attempts <= 0 {
@@ -67,6 +67,29 @@ func (e Env) withDefaults() Env {
 		e.Wait = 200 * time.Millisecond
 	}
 	return e
+}
+
+// defaultTransport is Go's, with the environment's proxy for every host
+// but the metadata servers (the Key Vault managed identity's token comes
+// from http://169.254.169.254 in clear: through a proxy it would cross the
+// network) and loopback ones, which are reached directly.
+func defaultTransport() *http.Transport {
+	base, ok := http.DefaultTransport.(*http.Transport)
+	if !ok { // replaced by someone: start from Go's defaults
+		base = &http.Transport{}
+	}
+	t := base.Clone()
+	t.Proxy = proxy
+	return t
+}
+
+// proxy is the environment's proxy, but none for a metadata server or a
+// loopback host.
+func proxy(r *http.Request) (*url.URL, error) {
+	if h := r.URL.Hostname(); oauth.IsMetadataServer(h) || oauth.IsLoopback(h) {
+		return nil, nil
+	}
+	return http.ProxyFromEnvironment(r)
 }
 
 // service is one key service's calls for one key.
@@ -262,23 +285,13 @@ func (e *serviceError) Error() string {
 // retryable: 429 and 5xx are worth another attempt, as for token requests.
 func (e *serviceError) retryable() bool { return e.Status == 429 || e.Status >= 500 }
 
-// isLoopback reports whether host (host or host:port) is a loopback
-// address or localhost: the only hosts spoken to over plain http.
-func isLoopback(host string) bool {
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
-	host = strings.Trim(host, "[]")
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
+// hostname is a host or host:port's host, without an IPv6 address's
+// brackets.
+func hostname(hostport string) string { return (&url.URL{Host: hostport}).Hostname() }
 
 // baseURL is https://host, or http://host for a loopback host.
 func baseURL(host string) string {
-	if isLoopback(host) {
+	if oauth.IsLoopback(hostname(host)) {
 		return "http://" + host
 	}
 	return "https://" + host
@@ -291,7 +304,7 @@ func checkHTTPURL(name, raw string) (*url.URL, error) {
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return nil, fmt.Errorf("%s is not an http(s) URL", name)
 	}
-	if u.Scheme == "http" && !isLoopback(u.Host) {
+	if u.Scheme == "http" && !oauth.IsLoopback(u.Hostname()) {
 		return nil, fmt.Errorf("%s uses plain http to a host that is not loopback; use https", name)
 	}
 	return u, nil

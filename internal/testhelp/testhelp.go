@@ -1,16 +1,18 @@
 // Package testhelp holds the small helpers that several packages' tests
 // share: a test HTTP server, a handler with one fixed answer, environment
-// variables from KEY=VALUE pairs, and the check of an error's type and
-// text. It imports no package of this module, so any package's own tests
+// variables from KEY=VALUE pairs, the check of an error's type and text,
+// and the wait for a started server to listen. It imports no package of this module, so any package's own tests
 // can use it.
 package testhelp
 
 import (
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Serve starts an httptest server on 127.0.0.1 for the duration of the test.
@@ -60,4 +62,17 @@ func Failure[E error](t testing.TB, err error, want ...string) E {
 		}
 	}
 	return e
+}
+
+// Listening waits, up to within, for a server just started to accept TCP
+// connections on addr; alive says whether its process still runs, so that
+// one that died is given up on at once. False when it never listened.
+func Listening(addr string, within time.Duration, alive func() bool) bool {
+	for deadline := time.Now().Add(within); alive() && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			_ = c.Close()
+			return true
+		}
+	}
+	return false
 }

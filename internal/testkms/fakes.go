@@ -54,6 +54,15 @@ type Fake struct {
 	keys     map[string]crypto.Signer
 	purpose  map[string]string // a key's kind beyond signing: "encrypt"
 	fail     map[string]int    // path prefix -> status to answer once
+	versions []int             // the key_version of each Vault sign request, 0 when none was named
+}
+
+// SignedVersions lists the key_version each Vault sign request named (0
+// for none: Vault's latest).
+func (f *Fake) SignedVersions() []int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]int(nil), f.versions...)
 }
 
 // Requests lists what the service was asked, as "METHOD path".
@@ -181,8 +190,8 @@ func StartVaultTLS(t testing.TB, token, mount string) *Fake { return startVault(
 func startVault(t testing.TB, useTLS bool, token, mount string) *Fake {
 	return newFakeOn(t, useTLS, func(f *Fake) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.Header.Get("X-Vault-Token") != token {
-				writeJSON(w, http.StatusForbidden, map[string]any{"errors": []string{"permission denied"}})
+			if r.Header.Get("X-Vault-Token") != token { // the token echoed, as a careless proxy or plugin might
+				writeJSON(w, http.StatusForbidden, map[string]any{"errors": []string{"permission denied for token " + r.Header.Get("X-Vault-Token")}})
 				return
 			}
 			prefix := "/v1/" + mount + "/"
@@ -254,6 +263,9 @@ func vaultSign(f *Fake, w http.ResponseWriter, r *http.Request, name, hashAlg st
 		writeJSON(w, 400, map[string]any{"errors": []string{"failed to parse JSON input"}})
 		return
 	}
+	f.mu.Lock()
+	f.versions = append(f.versions, body.KeyVersion)
+	f.mu.Unlock()
 	k, _ := f.key(name)
 	h, okHash := hashes[hashAlg]
 	digest, err := base64.StdEncoding.DecodeString(body.Input)
@@ -298,8 +310,8 @@ func StartCloudKMS(t testing.TB, token string, pssKeys ...string) *Fake {
 			gerr := func(status int, code, msg string) {
 				writeJSON(w, status, map[string]any{"error": map[string]any{"code": status, "message": msg, "status": code}})
 			}
-			if r.Header.Get("Authorization") != "Bearer "+token {
-				gerr(401, "UNAUTHENTICATED", "Request had invalid authentication credentials. Expected OAuth 2 access token.")
+			if r.Header.Get("Authorization") != "Bearer "+token { // the credential echoed, as a careless proxy might
+				gerr(401, "UNAUTHENTICATED", "Request had invalid authentication credentials ("+r.Header.Get("Authorization")+"). Expected OAuth 2 access token.")
 				return
 			}
 			path, _ := strings.CutPrefix(r.URL.Path, "/v1/")
@@ -382,7 +394,8 @@ func StartKeyVault(t testing.TB, tenant, clientID, secret, token string) *Fake {
 				case r.Method != http.MethodPost || r.PostForm.Get("grant_type") != "client_credentials":
 					writeJSON(w, 400, map[string]any{"error": "unsupported_grant_type", "error_description": "AADSTS70003: the grant is not supported"})
 				case r.PostForm.Get("client_id") != clientID || r.PostForm.Get("client_secret") != secret:
-					writeJSON(w, 401, map[string]any{"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided."})
+					writeJSON(w, 401, map[string]any{"error": "invalid_client", // the secret echoed, as a careless proxy might
+						"error_description": "AADSTS7000215: Invalid client secret provided: " + r.PostForm.Get("client_secret")})
 				case r.PostForm.Get("scope") != "https://vault.azure.net/.default":
 					writeJSON(w, 400, map[string]any{"error": "invalid_scope", "error_description": "AADSTS70011: the scope is not valid"})
 				default:

@@ -19,6 +19,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/testhelp"
 )
 
 // Module is what scripts/install-test-tools.sh installs.
@@ -90,23 +92,24 @@ func Start(t testing.TB) *Server {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("local-kms did not start: %v", err)
 	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
+		<-exited
 	})
+	alive := func() bool {
+		select {
+		case <-exited:
+			return false
+		default:
+			return true
+		}
+	}
 	endpoint := fmt.Sprintf("127.0.0.1:%d", port)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", endpoint, time.Second)
-		if err == nil {
-			_ = c.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			b, _ := os.ReadFile(filepath.Join(dir, "local-kms.log"))
-			t.Fatalf("local-kms did not listen on %s within 30 s: %s", endpoint, b)
-		}
-		time.Sleep(50 * time.Millisecond)
+	if !testhelp.Listening(endpoint, 30*time.Second, alive) {
+		b, _ := os.ReadFile(filepath.Join(dir, "local-kms.log"))
+		t.Fatalf("local-kms did not listen on %s (exited: %v): %s", endpoint, !alive(), b)
 	}
 	client := kms.New(kms.Options{Region: Region, BaseEndpoint: aws.String("http://" + endpoint),
 		Credentials: credentials.NewStaticCredentialsProvider(AccessKeyID, SecretAccessKey, "")})
