@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/testhelp"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -122,7 +123,7 @@ func startNode(bin string, port int, args ...string) (*Node, error) {
 		return nil, err
 	}
 	go func() { _ = n.cmd.Wait(); close(n.done) }()
-	if !listening(n.Addr, n.Alive) {
+	if !testhelp.Listening(n.Addr, startWait, n.Alive) {
 		n.Kill()
 		return nil, fmt.Errorf("%s did not start listening on %s", filepath.Base(bin), n.Addr)
 	}

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/testhelp"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -85,23 +86,11 @@ func Run(dir string, opts Options) (*Server, error) {
 		return nil, err
 	}
 	go func() { _ = s.cmd.Wait(); close(s.done) }()
-	if !listening(s.Addr, func() bool { return true }) {
+	if !testhelp.Listening(s.Addr, startWait, func() bool { return true }) {
 		s.Stop()
 		return nil, fmt.Errorf("redis-server did not start listening on %s", s.Addr)
 	}
 	return s, nil
-}
-
-// listening waits up to 20 s for a server started on addr to accept a
-// connection, while alive says it still runs.
-func listening(addr string, alive func() bool) bool {
-	for deadline := time.Now().Add(20 * time.Second); alive() && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-			_ = c.Close()
-			return true
-		}
-	}
-	return false
 }
 
 // Stop ends the server and waits for it to exit.
@@ -132,3 +121,6 @@ func freePort() (int, error) {
 	defer func() { _ = l.Close() }()
 	return l.Addr().(*net.TCPAddr).Port, nil //nolint:forcetypeassert // a TCP listener's address
 }
+
+// startWait bounds how long a started server may take to listen.
+const startWait = 20 * time.Second
