@@ -206,6 +206,9 @@ func redisURLDiag(redisPath path.Path, err error) diag.Diagnostic {
 		return diag.NewAttributeErrorDiagnostic(redisPath.AtName("client_cert_file"), "Unusable Redis Client Certificate",
 			"The Redis client certificate cannot be used: "+refusalDetail(err)+".")
 	}
+	if errors.Is(err, tokencache.ErrKeyPrefixBraces) {
+		return diag.NewAttributeErrorDiagnostic(redisPath.AtName("key_prefix"), "Unusable Key Prefix", "The "+err.Error()+".")
+	}
 	return diag.NewAttributeErrorDiagnostic(urlPath, "Unusable Redis URL", err.Error()+".")
 }
 

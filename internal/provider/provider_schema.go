@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -196,7 +197,9 @@ func redisSchema() schema.SingleNestedBlock {
 				Validators: oneFormOf(redisClientKeyArgs.Env, redisClientKeyArgs.All())},
 			"key_prefix": schema.StringAttribute{Optional: true,
 				MarkdownDescription: "Prefix of every key the cache writes. Each credential set's keys carry its entry's name as a " +
-					"hash tag (`{...}`), so that a cluster keeps the entry and its lock in one slot. Defaults to `" + tokencache.DefaultKeyPrefix + "`."},
+					"hash tag (`{...}`), so that a cluster keeps the entry and its lock in one slot; the prefix may therefore hold no `{` or `}`. " +
+					"Defaults to `" + tokencache.DefaultKeyPrefix + "`.",
+				Validators: []validator.String{stringvalidator.RegexMatches(noBraces, "hold no { or }")}},
 			"lock_wait": schema.StringAttribute{Optional: true,
 				MarkdownDescription: "Longest wait for another run's token, as a Go duration; then the run fetches its own. Defaults to " +
 					durationDoc(tokencache.DefaultLockWait) + ".",
@@ -230,3 +233,6 @@ func sentinelSchema() schema.SingleNestedBlock {
 		},
 	}
 }
+
+// noBraces is a key prefix the shared cache can tag: see tokencache's keys.
+var noBraces = regexp.MustCompile(`^[^{}]*$`)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/netip"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -128,6 +129,10 @@ const (
 	lockPoll = 25 * time.Millisecond
 )
 
+// ErrKeyPrefixBraces refuses a key prefix holding a brace: the store puts
+// each credential set's hash tag in its keys itself.
+var ErrKeyPrefixBraces = errors.New("the key prefix may not hold { or }: the cache puts each credential set's hash tag in its keys itself, so that a cluster keeps an entry and its lock in one slot")
+
 // NewRedis makes a store for o. It does not connect: a store that cannot be
 // reached is found out, and warned about, at its first use.
 func NewRedis(o RedisOptions) (*Redis, error) {
@@ -162,6 +167,9 @@ func NewRedis(o RedisOptions) (*Redis, error) {
 		}
 	} else if len(o.ClientCertPEM) > 0 || len(o.ClientKeyPEM) > 0 {
 		return nil, &RefusalError{ErrClientCert, "a client certificate needs rediss:// (TLS)"}
+	}
+	if strings.ContainsAny(o.KeyPrefix, "{}") {
+		return nil, ErrKeyPrefixBraces
 	}
 	r := &Redis{topology: top, prefix: o.KeyPrefix, lockWait: o.LockWait, timeout: o.Timeout, server: server, san: o.Redact}
 	if r.prefix == "" {

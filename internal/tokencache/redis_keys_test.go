@@ -1,6 +1,7 @@
 package tokencache
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -33,6 +34,17 @@ func TestEntryAndLockShareAHashTag(t *testing.T) {
 			if !strings.Contains(entry, "{"+strings.TrimSuffix(name, ".token")+"}") {
 				t.Errorf("prefix %q: entry %q carries no tag of its name", prefix, entry)
 			}
+		}
+	}
+}
+
+// A prefix with a brace could leave the first hash tag empty ("{}cc:"),
+// and a cluster would then hash the entry and its lock to different slots:
+// the store refuses one.
+func TestKeyPrefixWithBracesRefused(t *testing.T) {
+	for _, prefix := range []string{"{}cc:", "a{b}c:", "x}"} {
+		if _, err := NewRedis(RedisOptions{URL: "redis://127.0.0.1:6379", KeyPrefix: prefix}); !errors.Is(err, ErrKeyPrefixBraces) {
+			t.Errorf("prefix %q: %v; want ErrKeyPrefixBraces", prefix, err)
 		}
 	}
 }

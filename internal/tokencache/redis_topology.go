@@ -57,8 +57,9 @@ func topologyOf(u *url.URL, o RedisOptions) topology {
 // Keys. Every key of one credential set carries the entry's name in a hash
 // tag, {name}: a cluster puts the entry and its lock in one slot, so that
 // the lock guarding an entry is always on the entry's node and a failover
-// moves them together. Whatever the key prefix holds, the first {...} of
-// both keys is the same, so they share a slot in any case.
+// moves them together. A prefix may hold no brace (NewRedis refuses one):
+// "{}" in it would make the first tag empty, and a cluster would then hash
+// each whole key, the entry and its lock to different slots.
 
 // entryKey and lockKey are the Redis keys of the entry name.
 func (r *Redis) entryKey(name string) string {
