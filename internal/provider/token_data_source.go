@@ -19,7 +19,6 @@ var tokenTwin = &twin[tokenDataModel]{
 	validate: validateTokenConfig,
 }
 
-
 // fetch requests the token and fills the model's results.
 func (m *tokenDataModel) fetch(ctx context.Context, pd *providerData) diag.Diagnostics {
 	_, f, diags := pd.fetch(ctx, tokenFetch{args: &m.tokenModel, build: grantRequest(&m.tokenModel, &m.grantModel)})
