@@ -24,6 +24,7 @@ func main() {
 		// With -debug the provider's stderr is the developer's only log.
 		provider.QuietLibraryLogsUnlessAsked()
 	}
+	provider.CollectGarbageLessUnlessAsked()
 
 	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
 		Address:         "registry.terraform.io/clientcreds/clientcreds",

@@ -113,7 +113,7 @@ func (e *proxyEphemeral) Open(ctx context.Context, req ephemeral.OpenRequest, re
 		return
 	}
 	var m proxyModel
-	if resp.Diagnostics.Append(req.Config.Get(ctx, &m)...); resp.Diagnostics.HasError() {
+	if resp.Diagnostics.Append(getModel(ctx, req.Config, &m)...); resp.Diagnostics.HasError() {
 		return
 	}
 	client := e.pd.client
@@ -154,7 +154,7 @@ func (e *proxyEphemeral) Open(ctx context.Context, req ephemeral.OpenRequest, re
 	}
 	resp.Diagnostics.Append(e.pd.proxies.keep(ctx, resp.Private, proxyKey, open)...)
 	m.URL, m.SocketPath = types.StringValue(p.URL), types.StringValue(p.Socket)
-	resp.Diagnostics.Append(resp.Result.Set(ctx, &m)...)
+	resp.Diagnostics.Append(setResult(ctx, &resp.Result, &m)...)
 }
 
 func (e *proxyEphemeral) Close(ctx context.Context, req ephemeral.CloseRequest, resp *ephemeral.CloseResponse) {

@@ -41,7 +41,7 @@ func (t *twin[M]) ephemeral() ephemeral.EphemeralResource { return &twinEphemera
 // model is nil when diagnostics hold an error.
 func (t *twin[M]) open(ctx context.Context, cfg tfsdk.Config, pd *providerData, diags *diag.Diagnostics) *M {
 	var m M
-	diags.Append(cfg.Get(ctx, &m)...)
+	diags.Append(getModel(ctx, cfg, &m)...)
 	if diags.HasError() {
 		return nil
 	}
@@ -88,7 +88,7 @@ func (d *twinDataSource[M]) ValidateConfig(_ context.Context, req datasource.Val
 
 func (d *twinDataSource[M]) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	if m := d.t.open(ctx, req.Config, d.pd, &resp.Diagnostics); m != nil {
-		resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
+		resp.Diagnostics.Append(setState(ctx, &resp.State, m)...)
 	}
 }
 
@@ -113,6 +113,6 @@ func (e *twinEphemeral[M]) ValidateConfig(_ context.Context, req ephemeral.Valid
 
 func (e *twinEphemeral[M]) Open(ctx context.Context, req ephemeral.OpenRequest, resp *ephemeral.OpenResponse) {
 	if m := e.t.open(ctx, req.Config, e.pd, &resp.Diagnostics); m != nil {
-		resp.Diagnostics.Append(resp.Result.Set(ctx, m)...)
+		resp.Diagnostics.Append(setResult(ctx, &resp.Result, m)...)
 	}
 }

@@ -111,7 +111,7 @@ func identityDiag(err error) diag.Diagnostic {
 
 func (e *identityEphemeral) ValidateConfig(ctx context.Context, req ephemeral.ValidateConfigRequest, resp *ephemeral.ValidateConfigResponse) {
 	var m identityModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	resp.Diagnostics.Append(getModel(ctx, req.Config, &m)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -127,7 +127,7 @@ func (e *identityEphemeral) ValidateConfig(ctx context.Context, req ephemeral.Va
 
 func (e *identityEphemeral) Open(ctx context.Context, req ephemeral.OpenRequest, resp *ephemeral.OpenResponse) {
 	var m identityModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	resp.Diagnostics.Append(getModel(ctx, req.Config, &m)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -156,5 +156,5 @@ func (e *identityEphemeral) Open(ctx context.Context, req ephemeral.OpenRequest,
 			}
 		}
 	}
-	resp.Diagnostics.Append(resp.Result.Set(ctx, &m)...)
+	resp.Diagnostics.Append(setResult(ctx, &resp.Result, &m)...)
 }

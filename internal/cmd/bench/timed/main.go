@@ -28,6 +28,7 @@ import (
 
 func main() {
 	provider.QuietLibraryLogsUnlessAsked() // as main.go does
+	provider.CollectGarbageLessUnlessAsked()
 	if dir := os.Getenv("BENCH_CPU_PROFILE"); dir != "" {
 		f, err := os.Create(filepath.Join(dir, fmt.Sprintf("cpu-%d.pprof", os.Getpid())))
 		if err != nil {
