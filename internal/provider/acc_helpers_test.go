@@ -59,6 +59,13 @@ func accTest(t *testing.T, steps []resource.TestStep) {
 	resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: factories(), Steps: steps})
 }
 
+// serialAccTest is accTest for a test that sets the environment, which a
+// parallel test may not.
+func serialAccTest(t *testing.T, steps []resource.TestStep) {
+	t.Helper()
+	resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: factories(), Steps: steps})
+}
+
 // ephemeralAccTest is accTest for configurations with ephemeral resources,
 // which Terraform has from 1.10: older versions skip the test.
 func ephemeralAccTest(t *testing.T, steps []resource.TestStep) {
@@ -178,11 +185,15 @@ func tokenT(srv *authserver.Server) string {
 }
 
 // execHCL is a terraform_data resource whose local-exec provisioner runs
-// command with env (variable names to HCL expressions) as its environment:
-// how an ephemeral value reaches a tool.
-func execHCL(command string, env map[string]string) string {
+// command with env (variable names to HCL expressions) as its environment,
+// and OUT naming the file out unless that is "": how an ephemeral value
+// reaches a tool.
+func execHCL(command, out string, env map[string]string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "resource \"terraform_data\" \"use\" {\n  provisioner \"local-exec\" {\n    command = %q\n    environment = {\n", command)
+	if out != "" {
+		fmt.Fprintf(&b, "      OUT = %q\n", out)
+	}
 	for _, k := range slices.Sorted(maps.Keys(env)) {
 		fmt.Fprintf(&b, "      %s = %s\n", k, env[k])
 	}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -79,7 +78,7 @@ ephemeral "clientcreds_token_exchange" "gcp" {
   requested_token_type       = "access_token"
   scopes                     = ["https://www.googleapis.com/auth/cloud-platform"]
 }
-`, srv.TokenURL(), audience)+execHCL(`printf '%s %s' "$TOKEN" "$METHOD" > "$OUT"`, map[string]string{"OUT": strconv.Quote(seen),
+`, srv.TokenURL(), audience)+execHCL(`printf '%s %s' "$TOKEN" "$METHOD" > "$OUT"`, seen, map[string]string{
 		"TOKEN": "ephemeral.clientcreds_token_exchange.gcp.access_token", "METHOD": "ephemeral.clientcreds_token_exchange.gcp.auth_method"}))
 	c.run(ci.GitHubEnv(), "apply", "-auto-approve", "-input=false", "-no-color")
 	for _, r := range srv.TokenRequests() {

@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -253,7 +252,7 @@ func TestAccProxySocketForLocalTools(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "answer.json")
 	ephemeralAccTestOn(t, proxyFactories(), []tfresource.TestStep{{
 		Config: proxyHCL(srv) + execHCL(fmt.Sprintf(`printf %%s "$API_SOCKET" > "$OUT.socket" && %s -fsS --unix-socket "$API_SOCKET" -o "$OUT" http://proxy/whoami`, curl),
-			map[string]string{"API_SOCKET": "ephemeral.clientcreds_proxy.api.socket_path", "OUT": strconv.Quote(out)}),
+			out, map[string]string{"API_SOCKET": "ephemeral.clientcreds_proxy.api.socket_path"}),
 	}})
 	answer, err := os.ReadFile(out)
 	if err != nil || !strings.Contains(string(answer), "token accepted") || srv.APICalls() != 1 {
@@ -285,37 +284,34 @@ provider "clientcreds" {
 }
 `, dir)
 	proxyConfig := providerBlock + proxyHCL(srv) + apiCallerHCL("one", 1, 1)
-	run := func(config string) {
+	// issuedAfter runs config and counts the tokens the server has issued.
+	issuedAfter := func(config string) int {
 		tfresource.Test(t, tfresource.TestCase{
 			TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
 			ProtoV6ProviderFactories: proxyFactories(),
 			Steps:                    []tfresource.TestStep{{Config: config}},
 		})
+		return len(srv.IssuedTokens())
 	}
 
 	// A first run caches a token; a proxy in the next run uses it.
-	run(providerBlock + tokenT(srv))
-	cached := srv.IssuedTokens()
-	if len(cached) != 1 {
-		t.Fatalf("%d tokens issued by the first run; want 1", len(cached))
+	if n := issuedAfter(providerBlock + tokenT(srv)); n != 1 {
+		t.Fatalf("%d tokens issued by the first run; want 1", n)
 	}
-	run(proxyConfig)
-	if n := len(srv.IssuedTokens()); n != 1 {
+	cached := srv.IssuedTokens()[0]
+	if n := issuedAfter(proxyConfig); n != 1 {
 		t.Errorf("the proxy asked for %d tokens beside the cached one; want none", n-1)
 	}
 
 	// The server revokes the cached token; the proxy's call is refused,
 	// and replayed with a new token that replaces the dead one.
-	revoke(t, srv, cached[0])
-	run(proxyConfig)
-	issued := srv.IssuedTokens()
-	if len(issued) != 2 {
-		t.Fatalf("%d tokens issued after the revocation; want exactly one more", len(issued))
+	revoke(t, srv, cached)
+	if n := issuedAfter(proxyConfig); n != 2 {
+		t.Fatalf("%d tokens issued after the revocation; want exactly one more", n)
 	}
 	// A later run reads the new token from the cache, not the dead one:
 	// the proxy's call succeeds with no request for a token.
-	run(proxyConfig)
-	if n := len(srv.IssuedTokens()); n != 2 {
+	if n := issuedAfter(proxyConfig); n != 2 {
 		t.Errorf("a later run asked for %d more tokens; the cache should hold the new one", n-2)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -138,7 +137,7 @@ func TestAccWorkloadIdentityTokenEphemeral(t *testing.T) {
 ephemeral "clientcreds_workload_identity_token" "ci" {
   workload_identity = "azure_pipelines"
 }
-`+execHCL(`printf '%s %s %s' "$TOKEN" "$SUB" "$ISS" > "$OUT"`, map[string]string{"OUT": strconv.Quote(seen),
+`+execHCL(`printf '%s %s %s' "$TOKEN" "$SUB" "$ISS" > "$OUT"`, seen, map[string]string{
 		"TOKEN": "ephemeral.clientcreds_workload_identity_token.ci.token", "SUB": "ephemeral.clientcreds_workload_identity_token.ci.subject",
 		"ISS": "ephemeral.clientcreds_workload_identity_token.ci.issuer"}))
 	c.run(ci.AzureEnv("sc-prod"), "apply", "-auto-approve", "-input=false", "-no-color")
@@ -315,7 +314,7 @@ ephemeral "clientcreds_workload_identity_token" "aws" {
   audience          = "https://keycloak.example.com/realms/ci"
   signing_algorithm = "ES384"
 }
-`+execHCL(`printf '%s %s' "$TOKEN" "$SUB" > "$OUT"`, map[string]string{"OUT": strconv.Quote(seen),
+`+execHCL(`printf '%s %s' "$TOKEN" "$SUB" > "$OUT"`, seen, map[string]string{
 		"TOKEN": "ephemeral.clientcreds_workload_identity_token.aws.token", "SUB": "ephemeral.clientcreds_workload_identity_token.aws.subject"}))
 	c.run(append(append([]string(nil), clearCIEnv...), ci.STSEnv()...), "apply", "-auto-approve", "-input=false", "-no-color")
 	reqs := ci.Requests()

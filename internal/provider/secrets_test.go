@@ -116,7 +116,7 @@ ephemeral "clientcreds_token" "shared" {
   client_id     = "client-1"
   client_secret = var.client_secret
 }
-`, srv.Issuer, srv.URL)+execHCL(`test -n "$A" && test -n "$B"`, map[string]string{"A": "ephemeral.clientcreds_token.t.access_token",
+`, srv.Issuer, srv.URL)+execHCL(`test -n "$A" && test -n "$B"`, "", map[string]string{"A": "ephemeral.clientcreds_token.t.access_token",
 		"B": "ephemeral.clientcreds_token.shared.access_token"}))
 	trace := newTraceLog(t)
 	out := c.run(trace.env("TF_VAR_client_secret="+testSecret),

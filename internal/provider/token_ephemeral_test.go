@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -71,8 +70,7 @@ ephemeral "clientcreds_token" "t" {
   client_secret   = var.client_secret
   revoke_on_close = true
 }
-`, srv.Issuer)+execHCL(`printf %s "$TOKEN" > "$OUT"`, map[string]string{"TOKEN": "ephemeral.clientcreds_token.t.access_token",
-		"OUT": strconv.Quote(tokenFile)}))
+`, srv.Issuer)+execHCL(`printf %s "$TOKEN" > "$OUT"`, tokenFile, map[string]string{"TOKEN": "ephemeral.clientcreds_token.t.access_token"}))
 	env := []string{"TF_VAR_client_secret=" + testSecret}
 	out := c.run(env, "plan", "-input=false", "-no-color", "-out=tfplan")
 	planJSON := c.run(nil, "show", "-json", "tfplan")
@@ -118,7 +116,7 @@ func TestAccEphemeralRevocationFailureWarns(t *testing.T) {
 	srv := startServer(t, authserver.Options{})
 	c := newCLI(t, "1.10.0", client1HCL(`ephemeral "clientcreds_token" "t"`, "token_url", srv.TokenURL(), "revoke_on_close = true",
 		fmt.Sprintf("revocation_url = %q", srv.URL+"/no-such-endpoint"))+
-		execHCL("true", map[string]string{"T": "ephemeral.clientcreds_token.t.access_token"}))
+		execHCL("true", "", map[string]string{"T": "ephemeral.clientcreds_token.t.access_token"}))
 	out := c.run(nil, "apply", "-auto-approve", "-input=false", "-no-color")
 	if !phrase("Warning: Token Revocation Failed", "HTTP status: 404", "stays valid until it expires").MatchString(out) {
 		t.Errorf("no revocation warning in:\n%s", out)
