@@ -2,9 +2,11 @@ package provider
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +20,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/authserver"
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/ciserver"
 )
 
 // testNow is the provider's clock in acceptance tests, so expires_at is exact.
@@ -56,6 +59,13 @@ func accTest(t *testing.T, steps []resource.TestStep) {
 	resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: factories(), Steps: steps})
 }
 
+// serialAccTest is accTest for a test that sets the environment, which a
+// parallel test may not.
+func serialAccTest(t *testing.T, steps []resource.TestStep) {
+	t.Helper()
+	resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: factories(), Steps: steps})
+}
+
 // ephemeralAccTest is accTest for configurations with ephemeral resources,
 // which Terraform has from 1.10: older versions skip the test.
 func ephemeralAccTest(t *testing.T, steps []resource.TestStep) {
@@ -89,6 +99,9 @@ func startServer(t *testing.T, opts authserver.Options) *authserver.Server {
 	t.Cleanup(s.Close)
 	return s
 }
+
+// startCI runs the fake CI platforms and their identity tokens for one test.
+func startCI(t *testing.T) *ciserver.Server { return ciserver.StartT(t, ciserver.Options{}) }
 
 // issuedBy checks that a value is a token the server issued.
 func issuedBy(s *authserver.Server) knownvalue.Check {
@@ -145,4 +158,45 @@ func onlyRequest(s *authserver.Server) (authserver.Request, error) {
 		return authserver.Request{}, fmt.Errorf("the server received no token request")
 	}
 	return reqs[len(reqs)-1], nil
+}
+
+// clientHCL is an HCL block, its header such as `data "clientcreds_token"
+// "t"`, for clientID with secret at url, which at names ("token_url" or
+// "issuer"); lines are further arguments, one a line.
+func clientHCL(header, at, url, clientID, secret string, lines ...string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s {\n  %s = %q\n  client_id = %q\n  client_secret = %q\n", header, at, url, clientID, secret)
+	for _, l := range lines {
+		b.WriteString("  " + l + "\n")
+	}
+	b.WriteString("}\n")
+	return b.String()
+}
+
+// client1HCL is clientHCL for client-1 with testSecret, the client most
+// tests use.
+func client1HCL(header, at, url string, lines ...string) string {
+	return clientHCL(header, at, url, "client-1", testSecret, lines...)
+}
+
+// tokenT is the data source t: client-1's token from srv.
+func tokenT(srv *authserver.Server) string {
+	return client1HCL(`data "clientcreds_token" "t"`, "token_url", srv.TokenURL())
+}
+
+// execHCL is a terraform_data resource whose local-exec provisioner runs
+// command with env (variable names to HCL expressions) as its environment,
+// and OUT naming the file out unless that is "": how an ephemeral value
+// reaches a tool.
+func execHCL(command, out string, env map[string]string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "resource \"terraform_data\" \"use\" {\n  provisioner \"local-exec\" {\n    command = %q\n    environment = {\n", command)
+	if out != "" {
+		fmt.Fprintf(&b, "      OUT = %q\n", out)
+	}
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		fmt.Fprintf(&b, "      %s = %s\n", k, env[k])
+	}
+	b.WriteString("    }\n  }\n}\n")
+	return b.String()
 }

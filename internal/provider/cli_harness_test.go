@@ -200,3 +200,12 @@ func startPlans(t *testing.T, clis []*cli, env []string) (wait func() []string) 
 		return outs
 	}
 }
+
+// planApply plans with env into a saved plan, shows that as JSON and
+// applies it, as a pipeline with an approval step does.
+func (c *cli) planApply(env []string) (planOut, planJSON, applyOut string) {
+	c.t.Helper()
+	planOut = c.run(env, "plan", "-input=false", "-no-color", "-out=tfplan")
+	planJSON = c.run(nil, "show", "-json", "tfplan")
+	return planOut, planJSON, c.run(env, "apply", "-input=false", "-no-color", "tfplan")
+}

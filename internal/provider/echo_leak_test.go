@@ -115,9 +115,8 @@ output "token_type" {
 }
 `, srv.URL))
 	env := []string{"STATE_ECHO_SECRET=" + secret}
-	out := c.run(env, "plan", "-input=false", "-no-color", "-out=tfplan")
-	planJSON := c.run(nil, "show", "-json", "tfplan")
-	out += c.run(env, "apply", "-input=false", "-no-color", "tfplan")
+	planOut, planJSON, applyOut := c.planApply(env)
+	out := planOut + applyOut
 	secrets := map[string]string{"client secret": secret, "upper-cased client secret": strings.ToUpper(secret)}
 	assertAbsent(t, "terraform.tfstate", c.read("terraform.tfstate"), secrets)
 	assertAbsent(t, "terraform show -json of the saved plan", planJSON, secrets)

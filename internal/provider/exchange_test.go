@@ -25,23 +25,9 @@ import (
 func TestAccTokenExchangeChain(t *testing.T) {
 	srv := startServer(t, authserver.Options{IssuerPath: "/identity"})
 	accTest(t, []resource.TestStep{{
-		Config: fmt.Sprintf(`
-data "clientcreds_token" "first" {
-  issuer        = %[1]q
-  client_id     = "client-1"
-  client_secret = %[2]q
-}
-data "clientcreds_token_exchange" "orders" {
-  issuer               = %[1]q
-  client_id            = "client-1"
-  client_secret        = %[2]q
-  subject_token        = data.clientcreds_token.first.access_token
-  subject_token_type   = "access_token"
-  requested_token_type = "access_token"
-  audience             = "orders-api"
-  scopes               = ["orders.read"]
-}
-`, srv.Issuer, testSecret),
+		Config: client1HCL(`data "clientcreds_token" "first"`, "issuer", srv.Issuer) +
+			client1HCL(`data "clientcreds_token_exchange" "orders"`, "issuer", srv.Issuer, "subject_token = data.clientcreds_token.first.access_token",
+				`subject_token_type = "access_token"`, `requested_token_type = "access_token"`, `audience = "orders-api"`, `scopes = ["orders.read"]`),
 		ConfigStateChecks: []statecheck.StateCheck{
 			statecheck.ExpectKnownValue("data.clientcreds_token_exchange.orders", tfjsonpath.New("access_token"), issuedBy(srv)),
 			statecheck.ExpectKnownValue("data.clientcreds_token_exchange.orders", tfjsonpath.New("issued_token_type"),
@@ -92,17 +78,8 @@ ephemeral "clientcreds_token_exchange" "gcp" {
   requested_token_type       = "access_token"
   scopes                     = ["https://www.googleapis.com/auth/cloud-platform"]
 }
-resource "terraform_data" "use" {
-  provisioner "local-exec" {
-    command     = "printf '%%s %%s' \"$TOKEN\" \"$METHOD\" > \"$OUT\""
-    environment = {
-      TOKEN  = ephemeral.clientcreds_token_exchange.gcp.access_token
-      METHOD = ephemeral.clientcreds_token_exchange.gcp.auth_method
-      OUT    = %q
-    }
-  }
-}
-`, srv.TokenURL(), audience, seen))
+`, srv.TokenURL(), audience)+execHCL(`printf '%s %s' "$TOKEN" "$METHOD" > "$OUT"`, seen, map[string]string{
+		"TOKEN": "ephemeral.clientcreds_token_exchange.gcp.access_token", "METHOD": "ephemeral.clientcreds_token_exchange.gcp.auth_method"}))
 	c.run(ci.GitHubEnv(), "apply", "-auto-approve", "-input=false", "-no-color")
 	for _, r := range srv.TokenRequests() {
 		if r.Error != "" || r.Params.Get("client_id") != "" || r.Header.Get("Authorization") != "" {
@@ -179,9 +156,7 @@ output "issued_token_type" {
 }
 `, srv.Issuer))
 	env := append(ci.GitHubEnv(), "GATEWAY_SECRET="+testSecret)
-	c.run(env, "plan", "-input=false", "-no-color", "-out=tfplan")
-	planJSON := c.run(nil, "show", "-json", "tfplan")
-	out := c.run(env, "apply", "-input=false", "-no-color", "tfplan")
+	_, planJSON, out := c.planApply(env)
 	reqs := srv.TokenRequests()
 	if len(reqs) != 2 || reqs[0].AuthMethod != "client_assertion" || reqs[1].Params.Get("audience") != "inventory-api" ||
 		reqs[1].Params.Get("subject_token") != srv.IssuedTokens()[0] {
@@ -209,30 +184,16 @@ func TestAccTokenExchangeActorFromGitHubActions(t *testing.T) {
 	t.Parallel()
 	ci := startCI(t)
 	srv := startServer(t, authserver.Options{IssuerPath: "/identity", Now: time.Now, Clients: map[string]string{"svc": testSecret}})
-	c := newCLI(t, "1.0.0", fmt.Sprintf(`
-data "clientcreds_token" "subject" {
-  issuer        = %[1]q
-  client_id     = "svc"
-  client_secret = %[2]q
-}
-data "clientcreds_token_exchange" "delegated" {
-  issuer                           = %[1]q
-  client_id                        = "svc"
-  client_secret                    = %[2]q
-  subject_token                    = data.clientcreds_token.subject.access_token
-  subject_token_type               = "access_token"
-  actor_workload_identity          = "github_actions"
-  actor_workload_identity_audience = "orders-actor"
-  audience                         = "orders-api"
-}
+	c := newCLI(t, "1.0.0", clientHCL(`data "clientcreds_token" "subject"`, "issuer", srv.Issuer, "svc", testSecret)+
+		clientHCL(`data "clientcreds_token_exchange" "delegated"`, "issuer", srv.Issuer, "svc", testSecret,
+			"subject_token = data.clientcreds_token.subject.access_token", `subject_token_type = "access_token"`,
+			`actor_workload_identity = "github_actions"`, `actor_workload_identity_audience = "orders-actor"`, `audience = "orders-api"`)+`
 output "issued_token_type" {
   value = data.clientcreds_token_exchange.delegated.issued_token_type
 }
-`, srv.Issuer, testSecret))
+`)
 	env := ci.GitHubEnv()
-	c.run(env, "plan", "-input=false", "-no-color", "-out=tfplan")
-	planJSON := c.run(nil, "show", "-json", "tfplan")
-	c.run(env, "apply", "-input=false", "-no-color", "tfplan")
+	_, planJSON, _ := c.planApply(env)
 	reqs := srv.TokenRequests()
 	if len(reqs) != 2 {
 		t.Fatalf("%d token requests; want the subject's, then the exchange", len(reqs))

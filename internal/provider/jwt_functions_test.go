@@ -23,18 +23,11 @@ import (
 // sensitivity: an output of it must say sensitive = true.
 func TestAccJWTFunctionsOnDataSource(t *testing.T) {
 	srv := startServer(t, authserver.Options{JWTAccessTokens: true, ExpiresIn: 7200})
-	token := fmt.Sprintf(`
-data "clientcreds_token" "t" {
-  token_url     = %q
-  client_id     = "client-1"
-  client_secret = %q
-  scopes        = ["read", "write"]
-  audience      = "api://orders"
-}
+	token := client1HCL(`data "clientcreds_token" "t"`, "token_url", srv.TokenURL(), `scopes = ["read", "write"]`, `audience = "api://orders"`) + `
 locals {
   claims = provider::clientcreds::jwt_claims(data.clientcreds_token.t.access_token)
 }
-`, srv.TokenURL(), testSecret)
+`
 	resource.ParallelTest(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_8_0)},
 		ProtoV6ProviderFactories: factories(),
@@ -112,12 +105,7 @@ func deepToken(n int) string {
 func TestAccJWTFunctionsOnEphemeralToken(t *testing.T) {
 	srv := startServer(t, authserver.Options{JWTAccessTokens: true})
 	ephemeralAccTest(t, []resource.TestStep{{
-		Config: fmt.Sprintf(`
-ephemeral "clientcreds_token" "t" {
-  token_url     = %q
-  client_id     = "client-1"
-  client_secret = %q
-}
+		Config: client1HCL(`ephemeral "clientcreds_token" "t"`, "token_url", srv.TokenURL()) + `
 provider "echo" {
   data = {
     sub = provider::clientcreds::jwt_claims(ephemeral.clientcreds_token.t.access_token).sub
@@ -125,7 +113,7 @@ provider "echo" {
   }
 }
 resource "echo" "claims" {}
-`, srv.TokenURL(), testSecret),
+`,
 		ConfigStateChecks: []statecheck.StateCheck{
 			statecheck.ExpectKnownValue("echo.claims", tfjsonpath.New("data").AtMapKey("sub"), knownvalue.StringExact("client-1")),
 			statecheck.ExpectKnownValue("echo.claims", tfjsonpath.New("data").AtMapKey("alg"), knownvalue.StringExact("HS256")),

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,6 +25,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	tfresource "github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/authserver"
 )
@@ -41,23 +43,7 @@ func TestAccProxyKeepsTokensFreshThroughALongApply(t *testing.T) {
 	srv := startServer(t, authserver.Options{Now: clock.Now, ExpiresIn: 2, EnforceExpiry: true})
 	var captured string
 	ephemeralAccTestOn(t, proxyFactoriesOn(clock), []tfresource.TestStep{{
-		Config: fmt.Sprintf(`
-ephemeral "clientcreds_proxy" "api" {
-  token_url       = %q
-  client_id       = "client-1"
-  client_secret   = %q
-  upstream        = %q
-  revoke_on_close = true
-  revocation_url  = %q
-}
-provider "apicaller" {
-  base_url = ephemeral.clientcreds_proxy.api.url
-}
-resource "apicaller_calls" "long" {
-  calls       = 16
-  interval_ms = 500
-}
-`, srv.TokenURL(), testSecret, srv.URL+"/api", srv.Issuer+"/revoke"),
+		Config: proxyHCL(srv, "revoke_on_close = true", fmt.Sprintf("revocation_url = %q", srv.Issuer+"/revoke")) + apiCallerHCL("long", 16, 500),
 		Check: func(s *terraform.State) error {
 			captured = fmt.Sprint(s)
 			return nil
@@ -77,6 +63,26 @@ resource "apicaller_calls" "long" {
 	if strings.Contains(captured, "127.0.0.1") && strings.Contains(captured, "base_url") {
 		t.Error("the state holds the proxy's URL")
 	}
+}
+
+// proxyHCL is the proxy api to srv's /api for client-1, lines its further
+// arguments.
+func proxyHCL(srv *authserver.Server, lines ...string) string {
+	return client1HCL(`ephemeral "clientcreds_proxy" "api"`, "token_url", srv.TokenURL(), append([]string{fmt.Sprintf("upstream = %q", srv.URL+"/api")}, lines...)...)
+}
+
+// apiCallerHCL points the downstream provider at the proxy api; its
+// resource, named name, makes calls calls intervalMS apart.
+func apiCallerHCL(name string, calls, intervalMS int) string {
+	return fmt.Sprintf(`
+provider "apicaller" {
+  base_url = ephemeral.clientcreds_proxy.api.url
+}
+resource "apicaller_calls" %q {
+  calls       = %d
+  interval_ms = %d
+}
+`, name, calls, intervalMS)
 }
 
 // proxyFactories serve this provider on the real clock (tokens expire) and
@@ -210,22 +216,7 @@ func (r *apiCalls) Delete(context.Context, resource.DeleteRequest, *resource.Del
 func TestAccProxyDPoP(t *testing.T) {
 	srv := startServer(t, authserver.Options{Now: time.Now, DPoP: &authserver.DPoP{RequireNonce: true}})
 	ephemeralAccTestOn(t, proxyFactories(), []tfresource.TestStep{{
-		Config: fmt.Sprintf(`
-ephemeral "clientcreds_proxy" "api" {
-  token_url     = %q
-  client_id     = "client-1"
-  client_secret = %q
-  upstream      = %q
-  dpop          = true
-}
-provider "apicaller" {
-  base_url = ephemeral.clientcreds_proxy.api.url
-}
-resource "apicaller_calls" "dpop" {
-  calls       = 5
-  interval_ms = 10
-}
-`, srv.TokenURL(), testSecret, srv.URL+"/api"),
+		Config: proxyHCL(srv, "dpop = true") + apiCallerHCL("dpop", 5, 10),
 	}})
 	var accepted, nonced int
 	for _, r := range srv.TokenRequests() {
@@ -260,23 +251,8 @@ func TestAccProxySocketForLocalTools(t *testing.T) {
 	srv := startServer(t, authserver.Options{Now: time.Now})
 	out := filepath.Join(t.TempDir(), "answer.json")
 	ephemeralAccTestOn(t, proxyFactories(), []tfresource.TestStep{{
-		Config: fmt.Sprintf(`
-ephemeral "clientcreds_proxy" "api" {
-  token_url     = %q
-  client_id     = "client-1"
-  client_secret = %q
-  upstream      = %q
-}
-resource "terraform_data" "call" {
-  provisioner "local-exec" {
-    command     = "printf %%s \"$API_SOCKET\" > \"$OUT.socket\" && %s -fsS --unix-socket \"$API_SOCKET\" -o \"$OUT\" http://proxy/whoami"
-    environment = {
-      API_SOCKET = ephemeral.clientcreds_proxy.api.socket_path
-      OUT        = %q
-    }
-  }
-}
-`, srv.TokenURL(), testSecret, srv.URL+"/api", curl, out),
+		Config: proxyHCL(srv) + execHCL(fmt.Sprintf(`printf %%s "$API_SOCKET" > "$OUT.socket" && %s -fsS --unix-socket "$API_SOCKET" -o "$OUT" http://proxy/whoami`, curl),
+			out, map[string]string{"API_SOCKET": "ephemeral.clientcreds_proxy.api.socket_path"}),
 	}})
 	answer, err := os.ReadFile(out)
 	if err != nil || !strings.Contains(string(answer), "token accepted") || srv.APICalls() != 1 {
@@ -288,5 +264,69 @@ resource "terraform_data" "call" {
 	}
 	if _, err := os.Stat(string(sock)); !os.IsNotExist(err) {
 		t.Errorf("the socket %s is still there after the run: %v", sock, err)
+	}
+}
+
+// The proxy takes the token the persistent cache already holds, as every
+// other reader does, rather than asking for one of its own (which, at a
+// server that revokes older tokens on issue, would kill the cached one);
+// and when the API refuses that token as invalid, the proxy drops it from
+// the cache and gets a new one, so no later run reads the dead token.
+func TestAccProxySharesTheCachedTokenAndDropsItWhenRefused(t *testing.T) {
+	srv := startServer(t, authserver.Options{Now: time.Now})
+	dir := t.TempDir()
+	must(t, os.Chmod(dir, 0o700))
+	providerBlock := fmt.Sprintf(`
+provider "clientcreds" {
+  cache {
+    directory = %q
+  }
+}
+`, dir)
+	proxyConfig := providerBlock + proxyHCL(srv) + apiCallerHCL("one", 1, 1)
+	// issuedAfter runs config and counts the tokens the server has issued.
+	issuedAfter := func(config string) int {
+		tfresource.Test(t, tfresource.TestCase{
+			TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+			ProtoV6ProviderFactories: proxyFactories(),
+			Steps:                    []tfresource.TestStep{{Config: config}},
+		})
+		return len(srv.IssuedTokens())
+	}
+
+	// A first run caches a token; a proxy in the next run uses it.
+	if n := issuedAfter(providerBlock + tokenT(srv)); n != 1 {
+		t.Fatalf("%d tokens issued by the first run; want 1", n)
+	}
+	cached := srv.IssuedTokens()[0]
+	if n := issuedAfter(proxyConfig); n != 1 {
+		t.Errorf("the proxy asked for %d tokens beside the cached one; want none", n-1)
+	}
+
+	// The server revokes the cached token; the proxy's call is refused,
+	// and replayed with a new token that replaces the dead one.
+	revoke(t, srv, cached)
+	if n := issuedAfter(proxyConfig); n != 2 {
+		t.Fatalf("%d tokens issued after the revocation; want exactly one more", n)
+	}
+	// A later run reads the new token from the cache, not the dead one:
+	// the proxy's call succeeds with no request for a token.
+	if n := issuedAfter(proxyConfig); n != 2 {
+		t.Errorf("a later run asked for %d more tokens; the cache should hold the new one", n-2)
+	}
+}
+
+// revoke revokes tok at srv as its client would (RFC 7009).
+func revoke(t *testing.T, srv *authserver.Server, tok string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, srv.Issuer+"/revoke", strings.NewReader(url.Values{"token": {tok}}.Encode()))
+	must(t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth("client-1", url.QueryEscape(testSecret)) // RFC 6749 §2.3.1
+	resp, err := http.DefaultClient.Do(req)
+	must(t, err)
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("revocation answered %d", resp.StatusCode)
 	}
 }

@@ -116,16 +116,8 @@ ephemeral "clientcreds_token" "shared" {
   client_id     = "client-1"
   client_secret = var.client_secret
 }
-resource "terraform_data" "use" {
-  provisioner "local-exec" {
-    command     = "test -n \"$A\" && test -n \"$B\""
-    environment = {
-      A = ephemeral.clientcreds_token.t.access_token
-      B = ephemeral.clientcreds_token.shared.access_token
-    }
-  }
-}
-`, srv.Issuer, srv.URL))
+`, srv.Issuer, srv.URL)+execHCL(`test -n "$A" && test -n "$B"`, "", map[string]string{"A": "ephemeral.clientcreds_token.t.access_token",
+		"B": "ephemeral.clientcreds_token.shared.access_token"}))
 	trace := newTraceLog(t)
 	out := c.run(trace.env("TF_VAR_client_secret="+testSecret),
 		"apply", "-auto-approve", "-input=false", "-no-color")

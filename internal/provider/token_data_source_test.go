@@ -91,13 +91,7 @@ func TestAccTokenAuthMethods(t *testing.T) {
 		if method != "" {
 			m = fmt.Sprintf("auth_method = %q", method)
 		}
-		return fmt.Sprintf(`
-data "clientcreds_token" "t" {
-  token_url     = %q
-  client_id     = "client-1"
-  client_secret = %q
-  %s
-}`, url, testSecret, m)
+		return client1HCL(`data "clientcreds_token" "t"`, "token_url", url, m)
 	}
 	accTest(t, []resource.TestStep{
 		{
@@ -135,12 +129,7 @@ data "clientcreds_token" "t" {
 func TestAccTokenIssuerDiscoversPostOnly(t *testing.T) {
 	srv := startServer(t, authserver.Options{IssuerPath: "/identity", AuthMethods: []string{"client_secret_post"}})
 	accTest(t, []resource.TestStep{{
-		Config: fmt.Sprintf(`
-data "clientcreds_token" "t" {
-  issuer        = %q
-  client_id     = "client-1"
-  client_secret = %q
-}`, srv.Issuer, testSecret),
+		Config: client1HCL(`data "clientcreds_token" "t"`, "issuer", srv.Issuer),
 		ConfigStateChecks: []statecheck.StateCheck{
 			statecheck.ExpectKnownValue("data.clientcreds_token.t", tfjsonpath.New("auth_method"), knownvalue.StringExact("client_secret_post")),
 			statecheck.ExpectKnownValue("data.clientcreds_token.t", tfjsonpath.New("access_token"), issuedBy(srv)),
@@ -151,17 +140,9 @@ data "clientcreds_token" "t" {
 func TestAccTokenParametersReachServer(t *testing.T) {
 	srv := startServer(t, authserver.Options{})
 	accTest(t, []resource.TestStep{{
-		Config: fmt.Sprintf(`
-data "clientcreds_token" "t" {
-  token_url     = %q
-  client_id     = "client-1"
-  client_secret = %q
-  scopes        = ["api://4f7c/.default", "read"]
-  audience      = "https://api.example.com"
-  resource      = ["https://r1.example.com", "https://r2.example.com"]
-  extra_params  = { tenant = "t-42" }
-  headers       = { "X-Correlation-Id" = "abc" }
-}`, srv.TokenURL(), testSecret),
+		Config: client1HCL(`data "clientcreds_token" "t"`, "token_url", srv.TokenURL(), `scopes = ["api://4f7c/.default", "read"]`,
+			`audience = "https://api.example.com"`, `resource = ["https://r1.example.com", "https://r2.example.com"]`,
+			`extra_params = { tenant = "t-42" }`, `headers = { "X-Correlation-Id" = "abc" }`),
 		ConfigStateChecks: []statecheck.StateCheck{
 			statecheck.ExpectKnownValue("data.clientcreds_token.t", tfjsonpath.New("scope"), knownvalue.StringExact("api://4f7c/.default read")),
 		},
@@ -185,12 +166,7 @@ data "clientcreds_token" "t" {
 func TestAccTokenConfiguresAnotherProvider(t *testing.T) {
 	srv := startServer(t, authserver.Options{})
 	accTest(t, []resource.TestStep{{
-		Config: fmt.Sprintf(`
-data "clientcreds_token" "t" {
-  token_url     = %q
-  client_id     = "client-1"
-  client_secret = %q
-}
+		Config: tokenT(srv) + `
 provider "echo" {
   data = "Bearer ${data.clientcreds_token.t.access_token}"
 }
@@ -198,7 +174,7 @@ resource "echo" "api" {}
 resource "terraform_data" "header" {
   input = "Bearer ${data.clientcreds_token.t.access_token}"
 }
-`, srv.TokenURL(), testSecret),
+`,
 		ConfigPlanChecks: resource.ConfigPlanChecks{
 			// Known in the plan, not "(known after apply)".
 			PreApply: []plancheck.PlanCheck{
@@ -266,12 +242,7 @@ data "clientcreds_token" "t" {
 		})
 	}
 	steps = append(steps, resource.TestStep{
-		Config: fmt.Sprintf(`
-data "clientcreds_token" "t" {
-  issuer        = %q
-  client_id     = "client-1"
-  client_secret = %q
-}`, mismatched.Issuer, testSecret),
+		Config:      client1HCL(`data "clientcreds_token" "t"`, "issuer", mismatched.Issuer),
 		ExpectError: phrase("Discovery Failed", `"https://other.example/identity" does not match`, "skip_issuer_check"),
 	})
 	accTest(t, steps)
@@ -285,15 +256,10 @@ func TestAccTokenTypeNotBearerWarns(t *testing.T) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, `{"access_token":"dpop-bound-token","token_type":"DPoP","expires_in":300}`)
 	}})
-	c := newCLI(t, "1.0.0", fmt.Sprintf(`
-data "clientcreds_token" "t" {
-  token_url     = %q
-  client_id     = "client-1"
-  client_secret = %q
-}
+	c := newCLI(t, "1.0.0", tokenT(srv)+`
 output "type" {
   value = data.clientcreds_token.t.token_type
-}`, srv.TokenURL(), testSecret))
+}`)
 	out := c.run(nil, "plan", "-input=false", "-no-color")
 	if !phrase("Warning: Token Is Not a Bearer Token", `type "DPoP"`).MatchString(out) {
 		t.Errorf("no warning for a DPoP token in:\n%s", out)

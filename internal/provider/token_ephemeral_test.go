@@ -70,16 +70,7 @@ ephemeral "clientcreds_token" "t" {
   client_secret   = var.client_secret
   revoke_on_close = true
 }
-resource "terraform_data" "use" {
-  provisioner "local-exec" {
-    command = "printf %%s \"$TOKEN\" > \"$OUT\""
-    environment = {
-      TOKEN = ephemeral.clientcreds_token.t.access_token
-      OUT   = %q
-    }
-  }
-}
-`, srv.Issuer, tokenFile))
+`, srv.Issuer)+execHCL(`printf %s "$TOKEN" > "$OUT"`, tokenFile, map[string]string{"TOKEN": "ephemeral.clientcreds_token.t.access_token"}))
 	env := []string{"TF_VAR_client_secret=" + testSecret}
 	out := c.run(env, "plan", "-input=false", "-no-color", "-out=tfplan")
 	planJSON := c.run(nil, "show", "-json", "tfplan")
@@ -123,21 +114,9 @@ resource "terraform_data" "use" {
 func TestAccEphemeralRevocationFailureWarns(t *testing.T) {
 	t.Parallel()
 	srv := startServer(t, authserver.Options{})
-	c := newCLI(t, "1.10.0", fmt.Sprintf(`
-ephemeral "clientcreds_token" "t" {
-  token_url       = %q
-  client_id       = "client-1"
-  client_secret   = %q
-  revoke_on_close = true
-  revocation_url  = %q
-}
-resource "terraform_data" "use" {
-  provisioner "local-exec" {
-    command     = "true"
-    environment = { T = ephemeral.clientcreds_token.t.access_token }
-  }
-}
-`, srv.TokenURL(), testSecret, srv.URL+"/no-such-endpoint"))
+	c := newCLI(t, "1.10.0", client1HCL(`ephemeral "clientcreds_token" "t"`, "token_url", srv.TokenURL(), "revoke_on_close = true",
+		fmt.Sprintf("revocation_url = %q", srv.URL+"/no-such-endpoint"))+
+		execHCL("true", "", map[string]string{"T": "ephemeral.clientcreds_token.t.access_token"}))
 	out := c.run(nil, "apply", "-auto-approve", "-input=false", "-no-color")
 	if !phrase("Warning: Token Revocation Failed", "HTTP status: 404", "stays valid until it expires").MatchString(out) {
 		t.Errorf("no revocation warning in:\n%s", out)

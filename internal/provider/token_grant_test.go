@@ -53,9 +53,8 @@ output "granted" {
 }
 `)
 	env := []string{"GOOGLE_SA_KEY=" + string(saKey)}
-	out := c.run(env, "plan", "-input=false", "-no-color", "-out=tfplan")
-	planJSON := c.run(nil, "show", "-json", "tfplan")
-	out += c.run(env, "apply", "-input=false", "-no-color", "tfplan")
+	planOut, planJSON, applyOut := c.planApply(env)
+	out := planOut + applyOut
 	if !strings.Contains(out, `3599`) || !strings.Contains(out, `"none"`) {
 		t.Errorf("the token or its method is not reported:\n%s", out)
 	}
