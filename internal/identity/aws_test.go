@@ -11,6 +11,7 @@ import (
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/ciserver"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/testhelp"
 )
 
 // STS GetWebIdentityToken through the SDK's default chain and
@@ -18,9 +19,9 @@ import (
 // the audience, algorithm and lifetime asked; a request signed with the
 // wrong secret refused without showing it; the arguments checked first.
 func TestAWS(t *testing.T) {
-	ci := startCI(t, ciserver.Options{})
+	ci := ciserver.StartT(t, ciserver.Options{})
 	ciEnvironment(t)
-	setEnv(t, ci.STSEnv())
+	testhelp.SetEnv(t, ci.STSEnv())
 	c := newClient(t)
 	for _, tc := range []struct {
 		spec   Spec
@@ -29,19 +30,11 @@ func TestAWS(t *testing.T) {
 		{Spec{Platform: AWS, Audience: "api://AzureADTokenExchange"}, "RS256 60"},
 		{Spec{Platform: AWS, Audience: "https://keycloak.example/realms/ci", SigningAlgorithm: AWSES384, Lifetime: 15 * time.Minute}, "ES384 900"},
 	} {
-		before := len(ci.Requests())
-		tok, err := c.IdentityToken(context.Background(), New(tc.spec))
-		if err != nil {
-			t.Fatalf("%+v: %v", tc.spec, err)
-		}
-		reqs := ci.Requests()[before:]
+		got := fetchOne(t, ci, c, New(tc.spec))
 		want := ciserver.Request{Platform: "aws", Method: "POST", Path: "/sts/", Audience: tc.spec.Audience, Flavor: tc.flavor,
 			ContentType: "application/x-www-form-urlencoded"}
-		if len(reqs) != 1 || reqs[0] != want {
-			t.Errorf("STS saw %+v\nwant %+v", reqs, want)
-		}
-		if issued := ci.Issued(); tok != issued[len(issued)-1] {
-			t.Error("the token returned is not the one STS issued")
+		if got != want {
+			t.Errorf("STS saw %+v\nwant %+v", got, want)
 		}
 	}
 
@@ -69,8 +62,8 @@ func TestAWS(t *testing.T) {
 	// Container credentials (ECS, EKS Pod Identity) come through the
 	// client's transport, and their authorization token, from the
 	// variable or the file, never shows.
-	setEnv(t, ci.STSEnv())
-	setEnv(t, ci.ContainerEnv())
+	testhelp.SetEnv(t, ci.STSEnv())
+	testhelp.SetEnv(t, ci.ContainerEnv())
 	before := len(ci.Requests())
 	if _, err := c.IdentityToken(context.Background(), New(Spec{Platform: AWS, Audience: "from-a-container"})); err != nil {
 		t.Fatal(err)
@@ -92,7 +85,7 @@ func TestAWS(t *testing.T) {
 	if strings.Contains(msg, "wrong-file-token-Nm3") {
 		t.Errorf("the error shows the container's authorization token file's contents:\n%s", msg)
 	}
-	setEnv(t, []string{"AWS_CONTAINER_CREDENTIALS_FULL_URI=", "AWS_CONTAINER_AUTHORIZATION_TOKEN=", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE="})
+	testhelp.SetEnv(t, []string{"AWS_CONTAINER_CREDENTIALS_FULL_URI=", "AWS_CONTAINER_AUTHORIZATION_TOKEN=", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE="})
 
 	t.Setenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/x")
 	if src, err := (auto{base{Platform: Auto, Audience: "a"}}).detect(); err != nil || src.Name() != AWS {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/ciserver"
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/testhelp"
 )
 
 // An App Service-style managed identity endpoint that demands its header:
@@ -15,9 +16,9 @@ import (
 // keeps tokens in process memory, so each case asks for another identity
 // or resource than the ones before.
 func TestAzureManagedIdentityAppService(t *testing.T) {
-	ci := startCI(t, ciserver.Options{})
+	ci := ciserver.StartT(t, ciserver.Options{})
 	ciEnvironment(t)
-	setEnv(t, ci.AppServiceEnv())
+	testhelp.SetEnv(t, ci.AppServiceEnv())
 	c := newClient(t)
 
 	t.Setenv("IDENTITY_HEADER", "wrong-identity-header-Zx9")
@@ -37,22 +38,10 @@ func TestAzureManagedIdentityAppService(t *testing.T) {
 		{Spec{Platform: AzureManagedIdentity, ClientID: "8c2f0000-0000-4000-8000-0000000000u1"},
 			ciserver.Request{Audience: "api://AzureADTokenExchange", ClientID: "8c2f0000-0000-4000-8000-0000000000u1"}},
 	} {
-		before := len(ci.Requests())
-		tok, err := c.IdentityToken(context.Background(), New(tc.spec))
-		if err != nil {
-			t.Fatalf("%+v: %v", tc.spec, err)
-		}
-		reqs := ci.Requests()[before:]
-		if len(reqs) != 1 {
-			t.Fatalf("%+v: %d requests", tc.spec, len(reqs))
-		}
-		got := reqs[0]
+		got := fetchOne(t, ci, c, New(tc.spec))
 		tc.want.Platform, tc.want.Method, tc.want.Path, tc.want.Auth = "azure_managed_identity", "GET", "/msi/token", ciserver.IdentityHeader
 		if got != tc.want {
 			t.Errorf("the endpoint saw %+v\nwant %+v", got, tc.want)
-		}
-		if issued := ci.Issued(); tok != issued[len(issued)-1] {
-			t.Error("the token returned is not the one the endpoint issued")
 		}
 	}
 	_, err = c.IdentityToken(context.Background(), New(Spec{Platform: GitHubActions, ClientID: "x"}))

@@ -9,6 +9,7 @@ import (
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/ciserver"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/testhelp"
 )
 
 // ciEnvironment clears every variable auto and the platforms read, so that
@@ -43,7 +44,7 @@ func sign(t *testing.T, ci *ciserver.Server, iss, sub, aud string) string {
 // HCP Terraform's variables: the default one, a tagged one, and a token
 // that does not carry the audience configured.
 func TestHCPTerraform(t *testing.T) {
-	ci := startCI(t, ciserver.Options{})
+	ci := ciserver.StartT(t, ciserver.Options{})
 	ciEnvironment(t)
 	plain := sign(t, ci, ciserver.HCPIssuer, ciserver.HCPSubject, "hcp.workload.identity")
 	tagged := sign(t, ci, ciserver.HCPIssuer, ciserver.HCPSubject, "api://AzureADTokenExchange")
@@ -76,7 +77,7 @@ func TestHCPTerraform(t *testing.T) {
 // a CLI that is missing or fails says which command ran and what the job
 // needs, never what it printed.
 func TestCircleCI(t *testing.T) {
-	ci := startCI(t, ciserver.Options{})
+	ci := ciserver.StartT(t, ciserver.Options{})
 	bin := ciEnvironment(t)
 	own := sign(t, ci, ciserver.CircleIssuer, ciserver.CircleSubject, "6f1c2d3e-0000-4000-8000-00000000c1c1")
 	t.Setenv("CIRCLE_OIDC_TOKEN_V2", own)
@@ -108,7 +109,7 @@ func TestCircleCI(t *testing.T) {
 // Buildkite: the agent's command, with and without an audience; the
 // agent's access token never shows in an error.
 func TestBuildkite(t *testing.T) {
-	ci := startCI(t, ciserver.Options{})
+	ci := ciserver.StartT(t, ciserver.Options{})
 	bin := ciEnvironment(t)
 	t.Setenv("BUILDKITE_AGENT_ACCESS_TOKEN", ciserver.AgentToken)
 	c := newClient(t)
@@ -146,7 +147,7 @@ func TestBuildkite(t *testing.T) {
 // auto finds each platform by what it sets, in the documented order, and
 // with none found lists what it looked for.
 func TestAutoDetection(t *testing.T) {
-	ci := startCI(t, ciserver.Options{})
+	ci := ciserver.StartT(t, ciserver.Options{})
 	for _, tc := range []struct {
 		name string
 		env  []string
@@ -162,7 +163,7 @@ func TestAutoDetection(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			bin := ciEnvironment(t)
-			setEnv(t, tc.env)
+			testhelp.SetEnv(t, tc.env)
 			must(t, ciserver.FakeCLI(bin, "buildkite-agent", sign(t, ci, ciserver.BuildkiteIssuer, ciserver.BuildkiteSubject, "api://AzureADTokenExchange"), "", 0))
 			src, err := auto{base{Platform: Auto, Audience: "api://AzureADTokenExchange"}}.detect()
 			if err != nil || src.Name() != tc.want {
