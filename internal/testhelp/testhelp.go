@@ -1,8 +1,8 @@
 // Package testhelp holds the small helpers that several packages' tests
 // share: a test HTTP server, a handler with one fixed answer, environment
 // variables from KEY=VALUE pairs, the check of an error's type and text,
-// a constructor with test options, and the wait for a started server to
-// listen. It imports no package of this module, so any package's own tests
+// a constructor with test options, a fake server's log of what it was
+// asked, and the wait for a started server to listen. It imports no package of this module, so any package's own tests
 // can use it.
 package testhelp
 
@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -90,4 +91,25 @@ func Listening(addr string, within time.Duration, alive func() bool) bool {
 		}
 	}
 	return false
+}
+
+// Log is a list that a fake server's handlers append to and a test reads,
+// safe for concurrent use. The zero Log is empty.
+type Log[T any] struct {
+	mu    sync.Mutex
+	items []T
+}
+
+// Add appends v.
+func (l *Log[T]) Add(v T) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.items = append(l.items, v)
+}
+
+// All returns a copy of the list, oldest first.
+func (l *Log[T]) All() []T {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]T(nil), l.items...)
 }
