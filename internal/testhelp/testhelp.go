@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -91,25 +90,4 @@ func Listening(addr string, within time.Duration, alive func() bool) bool {
 		}
 	}
 	return false
-}
-
-// Log is a list that a fake server's handlers append to and a test reads,
-// safe for concurrent use. The zero Log is empty.
-type Log[T any] struct {
-	mu    sync.Mutex
-	items []T
-}
-
-// Add appends v.
-func (l *Log[T]) Add(v T) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.items = append(l.items, v)
-}
-
-// All returns a copy of the list, oldest first.
-func (l *Log[T]) All() []T {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]T(nil), l.items...)
 }
