@@ -23,16 +23,17 @@ func countingServer(t *testing.T, lifetime int, delay time.Duration) (string, *a
 	return srv.URL + "/token", &n
 }
 
-func TestConcurrentIdenticalRequestsShareOneExchange(t *testing.T) {
-	u, n := countingServer(t, 3600, 50*time.Millisecond)
-	c := newClient(t)
+// tokensAtOnce has c read req n times at once and returns each read's
+// access token; a read that fails fails the test.
+func tokensAtOnce(t *testing.T, c *Client, req TokenRequest, n int) []string {
+	t.Helper()
 	var wg sync.WaitGroup
-	got := make([]string, 200)
+	got := make([]string, n)
 	for i := range got {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			tok, err := c.Token(context.Background(), TokenRequest{TokenURL: u, ClientID: "a", ClientSecret: Inline(testSecret), Scopes: []string{"x"}})
+			tok, err := c.Token(context.Background(), req)
 			if err != nil {
 				t.Error(err)
 				return
@@ -41,6 +42,12 @@ func TestConcurrentIdenticalRequestsShareOneExchange(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	return got
+}
+
+func TestConcurrentIdenticalRequestsShareOneExchange(t *testing.T) {
+	u, n := countingServer(t, 3600, 50*time.Millisecond)
+	got := tokensAtOnce(t, newClient(t), TokenRequest{TokenURL: u, ClientID: "a", ClientSecret: Inline(testSecret), Scopes: []string{"x"}}, 200)
 	if n.Load() != 1 {
 		t.Errorf("200 identical reads made %d token requests; want 1", n.Load())
 	}
