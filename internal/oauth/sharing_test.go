@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/testhelp"
 )
 
 // countingServer issues numbered tokens of the given lifetime after delay.
@@ -27,22 +29,13 @@ func countingServer(t *testing.T, lifetime int, delay time.Duration) (string, *a
 // access token; a read that fails fails the test.
 func tokensAtOnce(t *testing.T, c *Client, req TokenRequest, n int) []string {
 	t.Helper()
-	var wg sync.WaitGroup
-	got := make([]string, n)
-	for i := range got {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			tok, err := c.Token(context.Background(), req)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			got[i] = tok.AccessToken
-		}()
-	}
-	wg.Wait()
-	return got
+	return testhelp.AtOnce(t, n, func(int) (string, error) {
+		tok, err := c.Token(context.Background(), req)
+		if err != nil {
+			return "", err
+		}
+		return tok.AccessToken, nil
+	})
 }
 
 func TestConcurrentIdenticalRequestsShareOneExchange(t *testing.T) {

@@ -2,9 +2,9 @@
 // share: a test HTTP server, a handler with one fixed answer, environment
 // variables from KEY=VALUE pairs, the check of an error's type and text,
 // a constructor with test options, a fake server's log of what it was
-// asked, a sampler for a peak while something runs, and the wait for a
-// started server to listen. It imports no package of this module, so any
-// package's own tests can use it.
+// asked, a sampler for a peak while something runs, calls made at once,
+// and the wait for a started server to listen. It imports no package of
+// this module, so any package's own tests can use it.
 package testhelp
 
 import (

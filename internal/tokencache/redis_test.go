@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/testhelp"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/testpki"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/testredis"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/tokencache"
@@ -168,22 +169,13 @@ func runFleet(t *testing.T, n int, ts *tokenServer, o tokencache.RedisOptions) [
 	for i := range clients {
 		clients[i], _ = machine(t, o)
 	}
-	got := make([]string, n)
-	var wg sync.WaitGroup
-	for i, c := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			tok, err := c.Token(context.Background(), fleetRequest(ts.url))
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			got[i] = tok.AccessToken
-		}()
-	}
-	wg.Wait()
-	return got
+	return testhelp.AtOnce(t, n, func(i int) (string, error) {
+		tok, err := clients[i].Token(context.Background(), fleetRequest(ts.url))
+		if err != nil {
+			return "", err
+		}
+		return tok.AccessToken, nil
+	})
 }
 
 // A tampered entry is a miss: the run fetches its own token, and no error.
