@@ -49,9 +49,8 @@ func TestDefaultsAndEnv(t *testing.T) {
 	}
 }
 
-// The steps of ExampleStart, which is compiled but not run: the default
-// client gets a token with the default 12-hour lifetime, and the server knows
-// it issued it.
+// The default client gets a token with the default 12-hour lifetime, and the
+// server knows it issued it.
 func TestStartIssuesForTheDefaultClient(t *testing.T) {
 	srv := Start(t, Options{IssuerPath: "/identity"})
 

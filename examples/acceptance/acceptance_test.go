@@ -40,16 +40,23 @@ func issuedBy(srv *oauthtest.Server) knownvalue.Check {
 	})
 }
 
+// applyAndCheck is an acceptance test of one step: config is applied with
+// the providers of factories, then the state checks run.
+func applyAndCheck(t *testing.T, config string, checks ...statecheck.StateCheck) {
+	t.Helper()
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(),
+		Steps:                    []resource.TestStep{{Config: config, ConfigStateChecks: checks}},
+	})
+}
+
 func TestAccTokenFromTheLocalServer(t *testing.T) {
 	srv := oauthtest.Start(t, oauthtest.Options{
 		IssuerPath:    "/identity",
 		TokenLifetime: 2 * time.Hour,
 		Clients:       []oauthtest.Client{{ID: "ci", Secret: "acceptance-secret", Scopes: []string{"read"}}},
 	})
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(),
-		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf(`
+	applyAndCheck(t, fmt.Sprintf(`
 data "clientcreds_token" "api" {
   issuer        = %q
   client_id     = %q
@@ -57,13 +64,10 @@ data "clientcreds_token" "api" {
   scopes        = ["read"]
 }
 `, srv.Issuer, srv.ClientID, srv.ClientSecret),
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("data.clientcreds_token.api", tfjsonpath.New("access_token"), issuedBy(srv)),
-				statecheck.ExpectKnownValue("data.clientcreds_token.api", tfjsonpath.New("expires_in"), knownvalue.Int64Exact(7200)),
-				statecheck.ExpectKnownValue("data.clientcreds_token.api", tfjsonpath.New("scope"), knownvalue.StringExact("read")),
-			},
-		}},
-	})
+		statecheck.ExpectKnownValue("data.clientcreds_token.api", tfjsonpath.New("access_token"), issuedBy(srv)),
+		statecheck.ExpectKnownValue("data.clientcreds_token.api", tfjsonpath.New("expires_in"), knownvalue.Int64Exact(7200)),
+		statecheck.ExpectKnownValue("data.clientcreds_token.api", tfjsonpath.New("scope"), knownvalue.StringExact("read")),
+	)
 	if st := srv.Stats(); st.TokensIssued == 0 || st.DiscoveryRequests == 0 {
 		t.Errorf("the server issued %d tokens after %d discovery requests", st.TokensIssued, st.DiscoveryRequests)
 	}
@@ -73,21 +77,15 @@ data "clientcreds_token" "api" {
 func TestAccRetriesAFault(t *testing.T) {
 	srv := oauthtest.Start(t, oauthtest.Options{})
 	srv.SetFaults(oauthtest.Faults{TooManyRequests: 1, RetryAfter: oauthtest.Duration(time.Second)})
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(),
-		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf(`
+	applyAndCheck(t, fmt.Sprintf(`
 data "clientcreds_token" "api" {
   token_url     = %q
   client_id     = %q
   client_secret = %q
 }
 `, srv.TokenURL(), srv.ClientID, srv.ClientSecret),
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("data.clientcreds_token.api", tfjsonpath.New("access_token"), issuedBy(srv)),
-			},
-		}},
-	})
+		statecheck.ExpectKnownValue("data.clientcreds_token.api", tfjsonpath.New("access_token"), issuedBy(srv)),
+	)
 	if st := srv.Stats(); st.Faulted != 1 {
 		t.Errorf("%d faulted requests; want the one 429", st.Faulted)
 	}

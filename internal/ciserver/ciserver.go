@@ -36,10 +36,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/testhelp"
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 )
@@ -93,9 +93,8 @@ type Server struct {
 	key  *ecdsa.PrivateKey
 	opts Options
 
-	mu       sync.Mutex
-	requests []Request
-	issued   []string
+	requests testhelp.Log[Request]
+	issued   testhelp.Log[string]
 }
 
 // StartT is Start for a test: an error fails it, and the server closes
@@ -171,24 +170,12 @@ func (s *Server) AppServiceEnv() []string {
 func (s *Server) JWKSURL() string { return s.URL + "/jwks" }
 
 // Requests lists the identity token requests received.
-func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Request(nil), s.requests...)
-}
+func (s *Server) Requests() []Request { return s.requests.All() }
 
 // Issued lists the identity tokens issued.
-func (s *Server) Issued() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]string(nil), s.issued...)
-}
+func (s *Server) Issued() []string { return s.issued.All() }
 
-func (s *Server) record(r Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.requests = append(s.requests, r)
-}
+func (s *Server) record(r Request) { s.requests.Add(r) }
 
 func (s *Server) jwks(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: s.key.Public(), KeyID: "ci-key-1", Algorithm: "ES256", Use: "sig"}}})
@@ -311,9 +298,7 @@ func (s *Server) sign(iss, sub, aud string) (string, error) {
 	tok, err := jwt.Signed(signer).Claims(jwt.Claims{Issuer: iss, Subject: sub, Audience: jwt.Audience{aud}, ID: fmt.Sprintf("%x", jti),
 		IssuedAt: jwt.NewNumericDate(now), NotBefore: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(now.Add(s.opts.Lifetime))}).Serialize()
 	if err == nil {
-		s.mu.Lock()
-		s.issued = append(s.issued, tok)
-		s.mu.Unlock()
+		s.issued.Add(tok)
 	}
 	return tok, err
 }

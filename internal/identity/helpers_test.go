@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -12,29 +13,32 @@ import (
 // newClient is an oauth client with short waits, as the oauth tests use.
 func newClient(t *testing.T, mods ...func(*oauth.Config)) *oauth.Client {
 	t.Helper()
-	cfg := oauth.Config{RequestTimeout: 2 * time.Second, RetryWaitMin: 10 * time.Millisecond, RetryWaitMax: 50 * time.Millisecond,
-		RetryBudget: 5 * time.Second, UserAgent: "terraform-provider-clientcreds/test"}
-	for _, m := range mods {
-		m(&cfg)
-	}
-	c, err := oauth.NewClient(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return testhelp.New(t, oauth.NewClient, oauth.Config{RequestTimeout: 2 * time.Second, RetryWaitMin: 10 * time.Millisecond,
+		RetryWaitMax: 50 * time.Millisecond, RetryBudget: 5 * time.Second, UserAgent: "terraform-provider-clientcreds/test"}, mods...)
 }
-
-// The shared test helpers, under the names these tests use.
-var (
-	serve      = testhelp.Serve
-	answerWith = testhelp.AnswerWith
-	setEnv     = testhelp.SetEnv
-	startCI    = ciserver.StartT
-)
 
 func mustFail(t *testing.T, err error, want ...string) {
 	t.Helper()
 	_ = failure(t, err, want...)
+}
+
+// fetchOne fetches an identity token from src, which must ask ci once and
+// return the token ci issued, and returns that request.
+func fetchOne(t *testing.T, ci *ciserver.Server, c *oauth.Client, src oauth.IdentitySource) ciserver.Request {
+	t.Helper()
+	before := len(ci.Requests())
+	tok, err := c.IdentityToken(context.Background(), src)
+	if err != nil {
+		t.Fatalf("%+v: %v", src, err)
+	}
+	reqs := ci.Requests()[before:]
+	if len(reqs) != 1 {
+		t.Fatalf("%+v: %d requests: %+v", src, len(reqs), reqs)
+	}
+	if issued := ci.Issued(); tok != issued[len(issued)-1] {
+		t.Errorf("%+v: the token returned is not the one issued", src)
+	}
+	return reqs[0]
 }
 
 // failure asserts err is the client's *oauth.Error and holds every want.

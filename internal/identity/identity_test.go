@@ -9,12 +9,13 @@ import (
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/ciserver"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/testhelp"
 )
 
 // Each fetcher asks as its platform's documentation says, and returns the
 // token the platform issued.
 func TestIdentityTokenFetchers(t *testing.T) {
-	ci := startCI(t, ciserver.Options{})
+	ci := ciserver.StartT(t, ciserver.Options{})
 	for _, tc := range []struct {
 		name string
 		env  []string
@@ -33,23 +34,11 @@ func TestIdentityTokenFetchers(t *testing.T) {
 			ciserver.Request{Platform: "gcp_metadata", Method: "GET", Audience: "//iam.googleapis.com/projects/1/x", Flavor: "Google"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			setEnv(t, tc.env)
-			before := len(ci.Requests())
-			tok, err := newClient(t).IdentityToken(context.Background(), tc.src)
-			if err != nil {
-				t.Fatal(err)
-			}
-			reqs := ci.Requests()[before:]
-			if len(reqs) != 1 {
-				t.Fatalf("%d requests", len(reqs))
-			}
-			got := reqs[0]
+			testhelp.SetEnv(t, tc.env)
+			got := fetchOne(t, ci, newClient(t), tc.src)
 			got.Path = ""
 			if got != tc.want {
 				t.Errorf("the platform saw %+v\nwant %+v", got, tc.want)
-			}
-			if issued := ci.Issued(); tok != issued[len(issued)-1] {
-				t.Error("the token returned is not the one the platform issued")
 			}
 		})
 	}
@@ -58,7 +47,7 @@ func TestIdentityTokenFetchers(t *testing.T) {
 // Without the variables a platform sets, the error says which is missing
 // and what makes the platform set it; a refused request says what to check.
 func TestIdentityTokenMisconfigured(t *testing.T) {
-	ci := startCI(t, ciserver.Options{})
+	ci := ciserver.StartT(t, ciserver.Options{})
 	for _, tc := range []struct {
 		name string
 		env  []string
@@ -80,7 +69,7 @@ func TestIdentityTokenMisconfigured(t *testing.T) {
 			New(Spec{Platform: GCPMetadata, Audience: "//iam.googleapis.com/x"}), []string{"plain http:// to a host that is not loopback"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			setEnv(t, tc.env)
+			testhelp.SetEnv(t, tc.env)
 			_, err := newClient(t, func(c *oauth.Config) { c.NoRetries = true }).IdentityToken(context.Background(), tc.src)
 			msg := failure(t, err, tc.want...).Error()
 			if strings.Contains(msg, ciserver.RequestToken) || strings.Contains(msg, ciserver.SystemToken) || strings.Contains(msg, "wrong-token-value") {
@@ -95,26 +84,26 @@ func TestIdentityTokenMisconfigured(t *testing.T) {
 // elsewhere by a redirect.
 func TestIdentityEndpointHostile(t *testing.T) {
 	var elsewhere atomic.Int32
-	other := serve(t, func(http.ResponseWriter, *http.Request) { elsewhere.Add(1) })
+	other := testhelp.Serve(t, func(http.ResponseWriter, *http.Request) { elsewhere.Add(1) })
 	for _, tc := range []struct {
 		name string
 		h    http.HandlerFunc
 		want []string
 	}{
-		{"HTML answer", answerWith(200, "text/html", "<html><body>Sign in to continue</body></html>"), []string{"not a JSON object", "Sign in to continue"}},
-		{"500", answerWith(500, "text/plain", "backend down"), []string{"HTTP status: 500", "did not issue an identity token", "after 2 attempts"}},
-		{"missing value", answerWith(200, "application/json", `{"count":1}`), []string{`the platform's answer has no "value"`}},
-		{"value not a JWT", answerWith(200, "application/json", `{"value":"not-a-jwt"}`), []string{"not a JWT"}},
-		{"oversized", answerWith(200, "application/json", `{"value":"`+strings.Repeat("a", 2<<20)+`"}`), []string{"larger than the 1 MiB limit"}},
+		{"HTML answer", testhelp.AnswerWith(200, "text/html", "<html><body>Sign in to continue</body></html>"), []string{"not a JSON object", "Sign in to continue"}},
+		{"500", testhelp.AnswerWith(500, "text/plain", "backend down"), []string{"HTTP status: 500", "did not issue an identity token", "after 2 attempts"}},
+		{"missing value", testhelp.AnswerWith(200, "application/json", `{"count":1}`), []string{`the platform's answer has no "value"`}},
+		{"value not a JWT", testhelp.AnswerWith(200, "application/json", `{"value":"not-a-jwt"}`), []string{"not a JWT"}},
+		{"oversized", testhelp.AnswerWith(200, "application/json", `{"value":"`+strings.Repeat("a", 2<<20)+`"}`), []string{"larger than the 1 MiB limit"}},
 		{"redirect", func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, other.URL+"/steal", http.StatusFound)
 		},
 			[]string{"HTTP status: 302", "redirect, which is never followed"}},
-		{"403", answerWith(403, "application/json", `{"message":"forbidden"}`), []string{"HTTP status: 403", "permissions: id-token: write"}},
+		{"403", testhelp.AnswerWith(403, "application/json", `{"message":"forbidden"}`), []string{"HTTP status: 403", "permissions: id-token: write"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ci := startCI(t, ciserver.Options{Handler: tc.h})
-			setEnv(t, ci.GitHubEnv())
+			ci := ciserver.StartT(t, ciserver.Options{Handler: tc.h})
+			testhelp.SetEnv(t, ci.GitHubEnv())
 			_, err := newClient(t, func(c *oauth.Config) { c.MaxRetries = 1 }).IdentityToken(context.Background(), New(Spec{Platform: GitHubActions}))
 			mustFail(t, err, tc.want...)
 		})

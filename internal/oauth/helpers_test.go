@@ -17,22 +17,14 @@ const testSecret = "s3cr3t-Zq9!/+&= value"
 // newClient returns a client with short waits, for tests.
 func newClient(t *testing.T, mods ...func(*Config)) *Client {
 	t.Helper()
-	cfg := Config{
+	return testhelp.New(t, NewClient, Config{
 		RequestTimeout: 2 * time.Second,
 		RetryWaitMin:   10 * time.Millisecond,
 		RetryWaitMax:   50 * time.Millisecond,
 		RetryBudget:    5 * time.Second,
 		Now:            func() time.Time { return fixedNow },
 		UserAgent:      "terraform-provider-clientcreds/test",
-	}
-	for _, m := range mods {
-		m(&cfg)
-	}
-	c, err := NewClient(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	}, mods...)
 }
 
 // The shared test helpers, under the names these tests use.

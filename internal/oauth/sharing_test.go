@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/testhelp"
 )
 
 // countingServer issues numbered tokens of the given lifetime after delay.
@@ -23,24 +25,22 @@ func countingServer(t *testing.T, lifetime int, delay time.Duration) (string, *a
 	return srv.URL + "/token", &n
 }
 
+// tokensAtOnce has c read req n times at once and returns each read's
+// access token; a read that fails fails the test.
+func tokensAtOnce(t *testing.T, c *Client, req TokenRequest, n int) []string {
+	t.Helper()
+	return testhelp.AtOnce(t, n, func(int) (string, error) {
+		tok, err := c.Token(context.Background(), req)
+		if err != nil {
+			return "", err
+		}
+		return tok.AccessToken, nil
+	})
+}
+
 func TestConcurrentIdenticalRequestsShareOneExchange(t *testing.T) {
 	u, n := countingServer(t, 3600, 50*time.Millisecond)
-	c := newClient(t)
-	var wg sync.WaitGroup
-	got := make([]string, 200)
-	for i := range got {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			tok, err := c.Token(context.Background(), TokenRequest{TokenURL: u, ClientID: "a", ClientSecret: Inline(testSecret), Scopes: []string{"x"}})
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			got[i] = tok.AccessToken
-		}()
-	}
-	wg.Wait()
+	got := tokensAtOnce(t, newClient(t), TokenRequest{TokenURL: u, ClientID: "a", ClientSecret: Inline(testSecret), Scopes: []string{"x"}}, 200)
 	if n.Load() != 1 {
 		t.Errorf("200 identical reads made %d token requests; want 1", n.Load())
 	}

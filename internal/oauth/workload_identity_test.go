@@ -48,21 +48,7 @@ func TestWorkloadIdentityTokenRequest(t *testing.T) {
 	}
 	store := &memStore{}
 	c := newClient(t, realClock, withStore(store))
-	var wg sync.WaitGroup
-	toks := make([]string, 50)
-	for i := range toks {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			tok, err := c.Token(context.Background(), req)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			toks[i] = tok.AccessToken
-		}()
-	}
-	wg.Wait()
+	tokensAtOnce(t, c, req, 50)
 	if n, m := len(ci.Requests()), len(srv.TokenRequests()); n != 1 || m != 1 {
 		t.Errorf("50 identical reads: %d identity and %d token requests; want 1 and 1", n, m)
 	}

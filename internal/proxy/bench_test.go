@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/testhelp"
 )
 
 // BenchmarkProxyOverhead is what the proxy adds to a small GET on
@@ -65,19 +67,11 @@ func BenchmarkProxyMemory(b *testing.B) {
 		var before, peak runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)
-		done := make(chan struct{})
 		var top uint64
-		go func() {
-			for {
-				select {
-				case <-done:
-					return
-				case <-time.After(5 * time.Millisecond):
-				}
-				runtime.ReadMemStats(&peak)
-				top = max(top, peak.HeapInuse)
-			}
-		}()
+		stop := testhelp.Sample(5*time.Millisecond, func() {
+			runtime.ReadMemStats(&peak)
+			top = max(top, peak.HeapInuse)
+		})
 		req, _ := http.NewRequest(http.MethodPut, p.URL+"/blob", io.LimitReader(zeros{}, size))
 		req.ContentLength = size
 		resp, err := http.DefaultClient.Do(req)
@@ -86,7 +80,7 @@ func BenchmarkProxyMemory(b *testing.B) {
 		}
 		_, _ = io.Copy(io.Discard, resp.Body)
 		_ = resp.Body.Close()
-		close(done)
+		stop()
 		b.ReportMetric(float64(top-min(top, before.HeapInuse))/(1<<20), "heap-growth-MiB")
 	}
 }

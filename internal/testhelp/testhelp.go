@@ -1,8 +1,10 @@
 // Package testhelp holds the small helpers that several packages' tests
 // share: a test HTTP server, a handler with one fixed answer, environment
 // variables from KEY=VALUE pairs, the check of an error's type and text,
-// and the wait for a started server to listen. It imports no package of this module, so any package's own tests
-// can use it.
+// a constructor with test options, a fake server's log of what it was
+// asked, a sampler for a peak while something runs, calls made at once,
+// and the wait for a started server to listen. It imports no package of
+// this module, so any package's own tests can use it.
 package testhelp
 
 import (
@@ -62,6 +64,20 @@ func Failure[E error](t testing.TB, err error, want ...string) E {
 		}
 	}
 	return e
+}
+
+// New applies each mod to cfg and builds the value with newV, failing the
+// test on an error: a test's constructor with per-test options.
+func New[C, V any](t testing.TB, newV func(C) (V, error), cfg C, mods ...func(*C)) V {
+	t.Helper()
+	for _, m := range mods {
+		m(&cfg)
+	}
+	v, err := newV(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
 
 // Listening waits, up to within, for a server just started to accept TCP

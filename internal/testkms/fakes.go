@@ -42,6 +42,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/testhelp"
 )
 
 // Fake is one fake service: its URL, and what it was asked.
@@ -50,27 +52,19 @@ type Fake struct {
 	CAPEM string // the server's certificate, when it serves https
 
 	mu       sync.Mutex
-	requests []string // "METHOD path", for assertions
+	requests testhelp.Log[string] // "METHOD path", for assertions
 	keys     map[string]crypto.Signer
 	purpose  map[string]string // a key's kind beyond signing: "encrypt"
 	fail     map[string]int    // path prefix -> status to answer once
-	versions []int             // the key_version of each Vault sign request, 0 when none was named
+	versions testhelp.Log[int] // the key_version of each Vault sign request, 0 when none was named
 }
 
 // SignedVersions lists the key_version each Vault sign request named (0
 // for none: Vault's latest).
-func (f *Fake) SignedVersions() []int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]int(nil), f.versions...)
-}
+func (f *Fake) SignedVersions() []int { return f.versions.All() }
 
 // Requests lists what the service was asked, as "METHOD path".
-func (f *Fake) Requests() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]string(nil), f.requests...)
-}
+func (f *Fake) Requests() []string { return f.requests.All() }
 
 // FailOnce answers the next request whose path starts with prefix with
 // status (a 503, say, to exercise retries).
@@ -81,9 +75,9 @@ func (f *Fake) FailOnce(prefix string, status int) {
 }
 
 func (f *Fake) record(r *http.Request) (status int) {
+	f.requests.Add(r.Method + " " + r.URL.Path)
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.requests = append(f.requests, r.Method+" "+r.URL.Path)
 	for p, s := range f.fail {
 		if strings.HasPrefix(r.URL.Path, p) {
 			delete(f.fail, p)
@@ -263,9 +257,7 @@ func vaultSign(f *Fake, w http.ResponseWriter, r *http.Request, name, hashAlg st
 		writeJSON(w, 400, map[string]any{"errors": []string{"failed to parse JSON input"}})
 		return
 	}
-	f.mu.Lock()
-	f.versions = append(f.versions, body.KeyVersion)
-	f.mu.Unlock()
+	f.versions.Add(body.KeyVersion)
 	k, _ := f.key(name)
 	h, okHash := hashes[hashAlg]
 	digest, err := base64.StdEncoding.DecodeString(body.Input)

@@ -31,28 +31,12 @@ type Cluster struct {
 	opts ClusterOptions
 }
 
-// nodeTimeout is the cluster's cluster-node-timeout: how long a primary
-// may be silent before its replica takes over. Short, so that a failover
-// test takes seconds.
-const nodeTimeout = 1000 * time.Millisecond
-
 // StartCluster runs a cluster until the test ends and waits until every
 // slot is served and every replica is in sync. It skips the test, saying
 // why, where redis-server or redis-cli is not installed.
 func StartCluster(t testing.TB, opts ClusterOptions) *Cluster {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("starts a Redis topology of several servers (seconds each): -short (make unit) leaves it to make test")
-	}
-	skipWithout(t, "redis-server", "redis-cli")
-	c, err := runCluster(t.TempDir(), opts)
-	if c != nil {
-		t.Cleanup(c.Stop)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return startTopology(t, func(dir string) (*Cluster, error) { return runCluster(dir, opts) }, "redis-server", "redis-cli")
 }
 
 func runCluster(dir string, opts ClusterOptions) (*Cluster, error) {
@@ -66,21 +50,13 @@ func runCluster(dir string, opts ClusterOptions) (*Cluster, error) {
 	var addrs []string
 	for i := range 6 {
 		ndir := filepath.Join(dir, fmt.Sprintf("node%d", i))
-		if err := os.MkdirAll(ndir, 0o700); err != nil {
-			return c, err
-		}
-		port, bus := ports[2*i], ports[2*i+1]
-		args, err := dataNodeArgs(ndir, port, opts.TLS, opts.Password)
-		if err != nil {
-			return c, err
-		}
-		args = append(args, "--cluster-enabled", "yes", "--cluster-config-file", filepath.Join(ndir, "nodes.conf"),
-			"--cluster-port", strconv.Itoa(bus), "--cluster-node-timeout", strconv.Itoa(int(nodeTimeout/time.Millisecond)),
-			"--cluster-replica-validity-factor", "0")
+		args := []string{"--cluster-enabled", "yes", "--cluster-config-file", filepath.Join(ndir, "nodes.conf"),
+			"--cluster-port", strconv.Itoa(ports[2*i+1]), "--cluster-node-timeout", strconv.Itoa(int(failoverAfter / time.Millisecond)),
+			"--cluster-replica-validity-factor", "0"}
 		if opts.TLS != nil {
 			args = append(args, "--tls-cluster", "yes")
 		}
-		n, err := startNode(bin, port, args...)
+		n, err := startDataNode(bin, ndir, ports[2*i], opts.TLS, opts.Password, args...)
 		if err != nil {
 			return c, err
 		}
@@ -209,11 +185,5 @@ func (c *Cluster) Stop() {
 // CommandCalls is how many times the live nodes ran the command name, in
 // all.
 func (c *Cluster) CommandCalls(ctx context.Context, name string) int {
-	n := 0
-	for _, node := range c.Nodes {
-		if node.Alive() {
-			n += commandCalls(ctx, node.Addr, c.opts.Password, c.opts.TLS, name)
-		}
-	}
-	return n
+	return commandCalls(ctx, c.Nodes, c.opts.Password, c.opts.TLS, name)
 }

@@ -70,6 +70,46 @@ func (n *Node) Alive() bool {
 	}
 }
 
+// failoverAfter is how long a primary may be silent before it is failed
+// over: the cluster's cluster-node-timeout, the sentinels'
+// down-after-milliseconds. Short, so that a failover test takes seconds.
+const failoverAfter = 1000 * time.Millisecond
+
+// startTopology runs the topology run starts in a temporary directory until
+// the test ends; the nodes it started are stopped even when it fails. It
+// skips the test under -short or where one of bins is not installed.
+func startTopology[T any, P interface {
+	*T
+	Stop()
+}](t testing.TB, run func(dir string) (P, error), bins ...string) P {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("starts a Redis topology of several servers (seconds each): -short (make unit) leaves it to make test")
+	}
+	skipWithout(t, bins...)
+	p, err := run(t.TempDir())
+	if p != nil {
+		t.Cleanup(p.Stop)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// startDataNode starts bin as a data node (dataNodeArgs) with its files in
+// dir, which it makes, and the extra arguments.
+func startDataNode(bin, dir string, port int, t *TLS, password string, extra ...string) (*Node, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	args, err := dataNodeArgs(dir, port, t, password)
+	if err != nil {
+		return nil, err
+	}
+	return startNode(bin, port, append(args, extra...)...)
+}
+
 // dataNodeArgs are the arguments of a cluster or Sentinel data node with
 // its files in dir: its port (tlsArgs), loopback only, nothing persisted,
 // replication without disk, and password for clients and its primary.
@@ -212,9 +252,19 @@ func Missing(bins ...string) string {
 	return ""
 }
 
-// commandCalls is how many times the server at addr ran the command name
-// (INFO commandstats).
-func commandCalls(ctx context.Context, addr, password string, t *TLS, name string) int {
+// commandCalls is how many times the live nodes ran the command name, in
+// all (INFO commandstats).
+func commandCalls(ctx context.Context, nodes []*Node, password string, t *TLS, name string) int {
+	total := 0
+	for _, n := range nodes {
+		if n.Alive() {
+			total += nodeCommandCalls(ctx, n.Addr, password, t, name)
+		}
+	}
+	return total
+}
+
+func nodeCommandCalls(ctx context.Context, addr, password string, t *TLS, name string) int {
 	a := admin(addr, password, t)
 	defer func() { _ = a.Close() }()
 	info, err := a.Info(ctx, "commandstats").Result()

@@ -40,27 +40,12 @@ type Sentinel struct {
 	opts SentinelOptions
 }
 
-// downAfter is the sentinels' down-after-milliseconds: how long a primary
-// may be silent before they fail it over.
-const downAfter = 1000 * time.Millisecond
-
 // StartSentinel runs the topology until the test ends and waits until the
 // sentinels see the primary, both replicas and one another. It skips the
 // test, saying why, where redis-server or redis-sentinel is not installed.
 func StartSentinel(t testing.TB, opts SentinelOptions) *Sentinel {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("starts a Redis topology of several servers (seconds each): -short (make unit) leaves it to make test")
-	}
-	skipWithout(t, "redis-server", "redis-sentinel")
-	s, err := runSentinel(t.TempDir(), opts)
-	if s != nil {
-		t.Cleanup(s.Stop)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return startTopology(t, func(dir string) (*Sentinel, error) { return runSentinel(dir, opts) }, "redis-server", "redis-sentinel")
 }
 
 func runSentinel(dir string, opts SentinelOptions) (*Sentinel, error) {
@@ -72,18 +57,11 @@ func runSentinel(dir string, opts SentinelOptions) (*Sentinel, error) {
 	}
 	s := &Sentinel{opts: opts}
 	for i := range 3 {
-		ndir := filepath.Join(dir, fmt.Sprintf("data%d", i))
-		if err := os.MkdirAll(ndir, 0o700); err != nil {
-			return s, err
-		}
-		args, err := dataNodeArgs(ndir, ports[i], opts.TLS, opts.Password)
-		if err != nil {
-			return s, err
-		}
+		var args []string
 		if i > 0 {
-			args = append(args, "--replicaof", "127.0.0.1", strconv.Itoa(ports[0]))
+			args = []string{"--replicaof", "127.0.0.1", strconv.Itoa(ports[0])}
 		}
-		n, err := startNode(server, ports[i], args...)
+		n, err := startDataNode(server, filepath.Join(dir, fmt.Sprintf("data%d", i)), ports[i], opts.TLS, opts.Password, args...)
 		if err != nil {
 			return s, err
 		}
@@ -108,7 +86,7 @@ func runSentinel(dir string, opts SentinelOptions) (*Sentinel, error) {
 			fmt.Fprintf(&conf, "%s %s\n", strings.TrimPrefix(targs[j], "--"), targs[j+1])
 		}
 		fmt.Fprintf(&conf, "sentinel monitor %s 127.0.0.1 %d 2\n", MasterName, ports[0])
-		fmt.Fprintf(&conf, "sentinel down-after-milliseconds %s %d\n", MasterName, downAfter/time.Millisecond)
+		fmt.Fprintf(&conf, "sentinel down-after-milliseconds %s %d\n", MasterName, failoverAfter/time.Millisecond)
 		fmt.Fprintf(&conf, "sentinel failover-timeout %s 10000\nsentinel parallel-syncs %s 2\n", MasterName, MasterName)
 		if opts.Password != "" {
 			fmt.Fprintf(&conf, "sentinel auth-pass %s %s\n", MasterName, opts.Password)
@@ -237,11 +215,5 @@ func (s *Sentinel) Keys(ctx context.Context, pattern string) []string {
 // CommandCalls is how many times the live data nodes ran the command
 // name, in all.
 func (s *Sentinel) CommandCalls(ctx context.Context, name string) int {
-	n := 0
-	for _, node := range s.Data {
-		if node.Alive() {
-			n += commandCalls(ctx, node.Addr, s.opts.Password, s.opts.TLS, name)
-		}
-	}
-	return n
+	return commandCalls(ctx, s.Data, s.opts.Password, s.opts.TLS, name)
 }

@@ -7,7 +7,6 @@ package testredis
 import (
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/clientcreds/terraform-provider-clientcreds/internal/testhelp"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -34,8 +32,7 @@ type Server struct {
 	// password.
 	URL  string
 	opts Options
-	cmd  *exec.Cmd
-	done chan struct{}
+	node *Node
 }
 
 // Start runs redis-server until the test ends; it skips the test, saying
@@ -58,11 +55,13 @@ func Run(dir string, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, errors.New("redis-server is not on PATH (Debian's redis-server package)")
 	}
-	port, err := freePort()
+	ports, err := freePorts(1)
 	if err != nil {
 		return nil, err
 	}
-	args := []string{"--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--protected-mode", "no"}
+	port := ports[0]
+	args := []string{"--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--protected-mode", "no",
+		"--logfile", filepath.Join(dir, "redis.log")}
 	scheme := "redis"
 	if opts.TLSCertPEM != nil {
 		cert, key := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
@@ -78,31 +77,15 @@ func Run(dir string, opts Options) (*Server, error) {
 	if opts.Password != "" {
 		args = append(args, "--requirepass", opts.Password)
 	}
-	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), opts: opts, done: make(chan struct{})}
-	s.URL = fmt.Sprintf("%s://%s/0", scheme, s.Addr)
-	s.cmd = exec.Command(bin, args...)
-	s.cmd.Stdout, s.cmd.Stderr = os.Stderr, os.Stderr
-	if err := s.cmd.Start(); err != nil {
+	n, err := startNode(bin, port, args...)
+	if err != nil {
 		return nil, err
 	}
-	go func() { _ = s.cmd.Wait(); close(s.done) }()
-	if !testhelp.Listening(s.Addr, startWait, func() bool { return true }) {
-		s.Stop()
-		return nil, fmt.Errorf("redis-server did not start listening on %s", s.Addr)
-	}
-	return s, nil
+	return &Server{Addr: n.Addr, URL: fmt.Sprintf("%s://%s/0", scheme, n.Addr), opts: opts, node: n}, nil
 }
 
 // Stop ends the server and waits for it to exit.
-func (s *Server) Stop() {
-	select {
-	case <-s.done:
-		return
-	default:
-	}
-	_ = s.cmd.Process.Kill()
-	<-s.done
-}
+func (s *Server) Stop() { s.node.Kill() }
 
 // Client is a client for inspecting what the server holds (plain
 // connections only).
@@ -111,15 +94,6 @@ func (s *Server) Client(t testing.TB) *redis.Client {
 	c := redis.NewClient(&redis.Options{Addr: s.Addr, Password: s.opts.Password})
 	t.Cleanup(func() { _ = c.Close() })
 	return c
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer func() { _ = l.Close() }()
-	return l.Addr().(*net.TCPAddr).Port, nil //nolint:forcetypeassert // a TCP listener's address
 }
 
 // startWait bounds how long a started server may take to listen.

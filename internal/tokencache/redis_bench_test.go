@@ -41,26 +41,18 @@ func BenchmarkSharedCache(b *testing.B) {
 	}{{"redis-single", singleOpts}}
 	// A topology whose programs are missing is left out, saying so; the
 	// others still run.
-	if why := testredis.Missing("redis-cli"); why != "" {
-		fmt.Println("BenchmarkSharedCache: redis-cluster left out: " + why) // b.Log shows only with -v
-	} else {
-		cluster := testredis.StartCluster(b, testredis.ClusterOptions{Password: topoPassword, TLS: p.tls})
+	add := func(name, bin string, start func() tokencache.RedisOptions) {
+		if why := testredis.Missing(bin); why != "" {
+			fmt.Println("BenchmarkSharedCache: " + name + " left out: " + why) // b.Log shows only with -v
+			return
+		}
 		topologies = append(topologies, struct {
 			name string
 			o    tokencache.RedisOptions
-		}{"redis-cluster", p.options(cluster.URL, topoPassword)})
+		}{name, start()})
 	}
-	if why := testredis.Missing("redis-sentinel"); why != "" {
-		fmt.Println("BenchmarkSharedCache: redis-sentinel left out: " + why)
-	} else {
-		sentinel := testredis.StartSentinel(b, testredis.SentinelOptions{Password: topoPassword, TLS: p.tls})
-		o := p.options(sentinel.URL, topoPassword)
-		o.Sentinel = &tokencache.SentinelOptions{MasterName: testredis.MasterName}
-		topologies = append(topologies, struct {
-			name string
-			o    tokencache.RedisOptions
-		}{"redis-sentinel", o})
-	}
+	add("redis-cluster", "redis-cli", func() tokencache.RedisOptions { _, o := p.cluster(b); return o })
+	add("redis-sentinel", "redis-sentinel", func() tokencache.RedisOptions { _, o := p.sentinel(b); return o })
 	stores := []struct {
 		name  string
 		store oauth.TokenStore

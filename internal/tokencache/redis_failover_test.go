@@ -142,10 +142,7 @@ func runFailover(t *testing.T, o tokencache.RedisOptions, kill func()) {
 func TestRedisSentinelFailover(t *testing.T) {
 	for _, m := range failoverMoments {
 		t.Run(m.name, func(t *testing.T) {
-			p := newTopoPKI(t)
-			s := testredis.StartSentinel(t, testredis.SentinelOptions{Password: topoPassword, TLS: p.tls})
-			o := p.options(s.URL, topoPassword)
-			o.Sentinel = &tokencache.SentinelOptions{MasterName: testredis.MasterName}
+			s, o := newTopoPKI(t).sentinel(t)
 			runFailover(t, o, func() {
 				killWhen(t, m.pattern, s.Keys, func(ctx context.Context, _ string) (*testredis.Node, error) { return s.Primary(ctx) })
 			})
@@ -156,9 +153,7 @@ func TestRedisSentinelFailover(t *testing.T) {
 func TestRedisClusterFailover(t *testing.T) {
 	for _, m := range failoverMoments {
 		t.Run(m.name, func(t *testing.T) {
-			p := newTopoPKI(t)
-			cl := testredis.StartCluster(t, testredis.ClusterOptions{Password: topoPassword, TLS: p.tls})
-			o := p.options(cl.URL, topoPassword)
+			cl, o := newTopoPKI(t).cluster(t)
 			runFailover(t, o, func() { killWhen(t, m.pattern, cl.Keys, cl.PrimaryFor) })
 		})
 	}
@@ -169,10 +164,7 @@ func TestRedisClusterFailover(t *testing.T) {
 // entry is stored (so WAIT 1 times out), the primary is then killed and
 // the replicas resume, and the run's next token meets the failover.
 func TestRedisSentinelUnconfirmedEntryThenFailoverWarns(t *testing.T) {
-	p := newTopoPKI(t)
-	s := testredis.StartSentinel(t, testredis.SentinelOptions{Password: topoPassword, TLS: p.tls})
-	o := p.options(s.URL, topoPassword)
-	o.Sentinel = &tokencache.SentinelOptions{MasterName: testredis.MasterName}
+	s, o := newTopoPKI(t).sentinel(t)
 	ctx := context.Background()
 	primary, err := s.Primary(ctx)
 	if err != nil {
@@ -189,9 +181,7 @@ func TestRedisSentinelUnconfirmedEntryThenFailoverWarns(t *testing.T) {
 	for _, r := range replicas {
 		r.Pause()
 	}
-	if _, err := c.Token(ctx, fleetRequest(ts.url)); err != nil {
-		t.Fatal(err)
-	}
+	fleetToken(t, c, ts)
 	primary.Kill()
 	for _, r := range replicas {
 		r.Resume()

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/testhelp"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/testpki"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/testredis"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/tokencache"
@@ -79,16 +80,30 @@ func fleetRequest(url string) oauth.TokenRequest {
 	return oauth.TokenRequest{TokenURL: url, ClientID: redisClientID, ClientSecret: oauth.Inline(redisSecret)}
 }
 
-// What Redis holds after a run tells whoever reads it neither the token,
-// nor the client, nor the secret; each entry expires with its token.
-func TestRedisHoldsNothingReadable(t *testing.T) {
-	rs := testredis.Start(t, testredis.Options{})
-	ts := startTokenServer(t, 0, false)
-	c, _ := machine(t, tokencache.RedisOptions{URL: rs.URL})
+// fleetToken is one run of c: the fleet's token from ts, which it must get.
+func fleetToken(t *testing.T, c *oauth.Client, ts *tokenServer) *oauth.Token {
+	t.Helper()
 	tok, err := c.Token(context.Background(), fleetRequest(ts.url))
 	if err != nil {
 		t.Fatal(err)
 	}
+	return tok
+}
+
+// storedRun is one machine's run against a Redis and a token server of its
+// own: its token is now in Redis.
+func storedRun(t *testing.T) (*testredis.Server, *tokenServer, *oauth.Token) {
+	t.Helper()
+	rs := testredis.Start(t, testredis.Options{})
+	ts := startTokenServer(t, 0, false)
+	c, _ := machine(t, tokencache.RedisOptions{URL: rs.URL})
+	return rs, ts, fleetToken(t, c, ts)
+}
+
+// What Redis holds after a run tells whoever reads it neither the token,
+// nor the client, nor the secret; each entry expires with its token.
+func TestRedisHoldsNothingReadable(t *testing.T) {
+	rs, ts, tok := storedRun(t)
 	rc := rs.Client(t)
 	ctx := context.Background()
 	keys, err := rc.Keys(ctx, "*").Result()
@@ -154,33 +169,18 @@ func runFleet(t *testing.T, n int, ts *tokenServer, o tokencache.RedisOptions) [
 	for i := range clients {
 		clients[i], _ = machine(t, o)
 	}
-	got := make([]string, n)
-	var wg sync.WaitGroup
-	for i, c := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			tok, err := c.Token(context.Background(), fleetRequest(ts.url))
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			got[i] = tok.AccessToken
-		}()
-	}
-	wg.Wait()
-	return got
+	return testhelp.AtOnce(t, n, func(i int) (string, error) {
+		tok, err := clients[i].Token(context.Background(), fleetRequest(ts.url))
+		if err != nil {
+			return "", err
+		}
+		return tok.AccessToken, nil
+	})
 }
 
 // A tampered entry is a miss: the run fetches its own token, and no error.
 func TestRedisTamperedEntryIsAMiss(t *testing.T) {
-	rs := testredis.Start(t, testredis.Options{})
-	ts := startTokenServer(t, 0, false)
-	c, _ := machine(t, tokencache.RedisOptions{URL: rs.URL})
-	first, err := c.Token(context.Background(), fleetRequest(ts.url))
-	if err != nil {
-		t.Fatal(err)
-	}
+	rs, ts, first := storedRun(t)
 	rc := rs.Client(t)
 	ctx := context.Background()
 	key := rc.Keys(ctx, "*").Val()[0]
@@ -254,9 +254,7 @@ func TestRedisOverTLS(t *testing.T) {
 	ts := startTokenServer(t, 0, false)
 	for i := range 2 {
 		c, store := machine(t, tokencache.RedisOptions{URL: rs.URL, CACertPEM: ca.PEM})
-		if _, err := c.Token(context.Background(), fleetRequest(ts.url)); err != nil {
-			t.Fatal(err)
-		}
+		fleetToken(t, c, ts)
 		if w := store.Warning(); w != "" {
 			t.Fatalf("machine %d: %s", i, w)
 		}
@@ -267,9 +265,7 @@ func TestRedisOverTLS(t *testing.T) {
 	// Without the CA, the server is not trusted: a warning, and the token
 	// comes from the server.
 	c, store := machine(t, tokencache.RedisOptions{URL: rs.URL})
-	if _, err := c.Token(context.Background(), fleetRequest(ts.url)); err != nil {
-		t.Fatal(err)
-	}
+	fleetToken(t, c, ts)
 	if w := store.Warning(); !strings.Contains(w, "certificate") {
 		t.Errorf("warning %q; want the certificate named", w)
 	}
@@ -281,9 +277,7 @@ func TestRedisStoppedMidRun(t *testing.T) {
 	rs := testredis.Start(t, testredis.Options{})
 	ts := startTokenServer(t, 0, false)
 	c, store := machine(t, tokencache.RedisOptions{URL: rs.URL})
-	if _, err := c.Token(context.Background(), fleetRequest(ts.url)); err != nil {
-		t.Fatal(err)
-	}
+	fleetToken(t, c, ts)
 	if w := store.Warning(); w != "" {
 		t.Fatalf("a warning before Redis stopped: %s", w)
 	}

@@ -40,6 +40,23 @@ func (p topoPKI) options(url, password string) tokencache.RedisOptions {
 
 const topoPassword = "topo-pw-R8v2Kq"
 
+// cluster starts a cluster with topoPassword and p's TLS, and returns it
+// with the store's options for it.
+func (p topoPKI) cluster(t testing.TB) (*testredis.Cluster, tokencache.RedisOptions) {
+	t.Helper()
+	cl := testredis.StartCluster(t, testredis.ClusterOptions{Password: topoPassword, TLS: p.tls})
+	return cl, p.options(cl.URL, topoPassword)
+}
+
+// sentinel is cluster for a Sentinel topology.
+func (p topoPKI) sentinel(t testing.TB) (*testredis.Sentinel, tokencache.RedisOptions) {
+	t.Helper()
+	s := testredis.StartSentinel(t, testredis.SentinelOptions{Password: topoPassword, TLS: p.tls})
+	o := p.options(s.URL, topoPassword)
+	o.Sentinel = &tokencache.SentinelOptions{MasterName: testredis.MasterName}
+	return s, o
+}
+
 // A cluster of three primaries with replicas, TLS with client
 // certificates: an entry and its lock share a hash slot, a second machine
 // reads the first one's token through whichever node holds it, and a
@@ -47,9 +64,9 @@ const topoPassword = "topo-pw-R8v2Kq"
 func TestRedisClusterOverTLS(t *testing.T) {
 	started := time.Now()
 	p := newTopoPKI(t)
-	cl := testredis.StartCluster(t, testredis.ClusterOptions{Password: topoPassword, TLS: p.tls})
+	cl, o := p.cluster(t)
 	t.Logf("cluster up in %v", time.Since(started).Round(time.Millisecond))
-	checkTopology(t, p.options(cl.URL, topoPassword), cl.CommandCalls, func(ctx context.Context, pattern string) []string { return cl.Keys(ctx, pattern) },
+	checkTopology(t, o, cl.CommandCalls, func(ctx context.Context, pattern string) []string { return cl.Keys(ctx, pattern) },
 		func(ctx context.Context, key string) string {
 			n, err := cl.PrimaryFor(ctx, key)
 			if err != nil {
@@ -74,9 +91,7 @@ func TestRedisSentinelOverTLS(t *testing.T) {
 	o.Sentinel = &tokencache.SentinelOptions{MasterName: testredis.MasterName, Password: "not-it"}
 	ts := startTokenServer(t, 0, false)
 	c, store := machine(t, o)
-	if _, err := c.Token(context.Background(), fleetRequest(ts.url)); err != nil {
-		t.Fatal(err)
-	}
+	fleetToken(t, c, ts)
 	if w := store.Warning(); !strings.Contains(w, "no sentinel named the primary: authentication failed") || strings.Contains(w, "not-it") {
 		t.Errorf("warning %q; want the sentinels' refusal named, without the password", w)
 	}
@@ -88,9 +103,7 @@ func checkTopology(t *testing.T, o tokencache.RedisOptions, calls func(context.C
 	ts := startTokenServer(t, 0, false)
 	for i := range 2 {
 		c, store := machine(t, o)
-		if _, err := c.Token(ctx, fleetRequest(ts.url)); err != nil {
-			t.Fatal(err)
-		}
+		fleetToken(t, c, ts)
 		if w := store.Warning(); w != "" {
 			t.Fatalf("machine %d: %s", i, w)
 		}

@@ -19,11 +19,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/authserver"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/testconfig"
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/testhelp"
 )
 
 const secret = "bench-secret-value"
@@ -156,29 +156,16 @@ func runWatched(tf, rc, dir string, args ...string) int64 {
 	cmd.Stdout, cmd.Stderr = &out, &out
 	check(cmd.Start())
 	var peak int64
-	var mu sync.Mutex
-	done := make(chan struct{})
-	go func() {
-		for {
-			select {
-			case <-done:
-				return
-			case <-time.After(5 * time.Millisecond):
-			}
-			if v := providerHWM(); v > 0 {
-				mu.Lock()
-				peak = max(peak, v)
-				mu.Unlock()
-			}
+	stop := testhelp.Sample(5*time.Millisecond, func() {
+		if v := providerHWM(); v > 0 {
+			peak = max(peak, v)
 		}
-	}()
+	})
 	err := cmd.Wait()
-	close(done)
+	stop()
 	if err != nil {
 		log.Fatalf("bench: terraform %s: %v\n%s", strings.Join(args, " "), err, out.String())
 	}
-	mu.Lock()
-	defer mu.Unlock()
 	return peak
 }
 
