@@ -33,11 +33,8 @@ func getModel[M any](ctx context.Context, cfg tfsdk.Config, m *M) diag.Diagnosti
 
 // setState writes the model m points to into st, as st.Set does.
 func setState[M any](ctx context.Context, st *tfsdk.State, m *M) diag.Diagnostics {
-	if c := codecOf[M](ctx, st.Schema); c != nil {
-		if v, ok := c.encode(ctx, st.Raw.Type(), reflect.ValueOf(m).Elem()); ok {
-			st.Raw = v
-			return nil
-		}
+	if encodeModel(ctx, st.Schema, &st.Raw, m) {
+		return nil
 	}
 	return st.Set(ctx, m)
 }
@@ -45,13 +42,24 @@ func setState[M any](ctx context.Context, st *tfsdk.State, m *M) diag.Diagnostic
 // setResult writes the model m points to into an ephemeral resource's
 // result, as r.Set does.
 func setResult[M any](ctx context.Context, r *tfsdk.EphemeralResultData, m *M) diag.Diagnostics {
-	if c := codecOf[M](ctx, r.Schema); c != nil {
-		if v, ok := c.encode(ctx, r.Raw.Type(), reflect.ValueOf(m).Elem()); ok {
-			r.Raw = v
-			return nil
-		}
+	if encodeModel(ctx, r.Schema, &r.Raw, m) {
+		return nil
 	}
 	return r.Set(ctx, m)
+}
+
+// encodeModel replaces *raw with the model m points to, of raw's type;
+// false, leaving *raw, where the framework must do it.
+func encodeModel[M any](ctx context.Context, schema typedSchema, raw *tftypes.Value, m *M) bool {
+	c := codecOf[M](ctx, schema)
+	if c == nil {
+		return false
+	}
+	v, ok := c.encode(ctx, raw.Type(), reflect.ValueOf(m).Elem())
+	if ok {
+		*raw = v
+	}
+	return ok
 }
 
 // modelCodec maps one model type: a field per schema attribute.
