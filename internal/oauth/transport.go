@@ -145,18 +145,26 @@ func byteSize(n int64) string {
 	return fmt.Sprintf("%d bytes", n)
 }
 
-// proxyFromEnvironment is the proxy policy before the loopback rule; a
-// variable so that tests can stand in a proxy without the environment,
-// which net/http reads once per process.
+// proxyFromEnvironment is the proxy policy before ProxyUnlessLocal's
+// rule; a variable so that tests can stand in a proxy without the
+// environment, which net/http reads once per process.
 var proxyFromEnvironment = http.ProxyFromEnvironment
 
-// proxyFor sends a request through the environment's proxy, unless it goes
-// to a loopback host: that request stays on the machine.
 func proxyFor(req *http.Request) (*url.URL, error) {
-	if IsLoopback(req.URL.Hostname()) {
-		return nil, nil
+	return ProxyUnlessLocal(proxyFromEnvironment)(req)
+}
+
+// ProxyUnlessLocal is the proxy policy of every request the provider
+// sends: from's proxy (the environment's), except for a loopback host,
+// whose request stays on the machine, and a cloud metadata server, which
+// no router forwards and which answers only requests that crossed no proxy.
+func ProxyUnlessLocal(from func(*http.Request) (*url.URL, error)) func(*http.Request) (*url.URL, error) {
+	return func(req *http.Request) (*url.URL, error) {
+		if h := req.URL.Hostname(); IsLoopback(h) || IsMetadataServer(h) {
+			return nil, nil
+		}
+		return from(req)
 	}
-	return proxyFromEnvironment(req)
 }
 
 // redirectError is a discovery redirect refused for leaving its origin, or

@@ -83,13 +83,13 @@ func defaultTransport() *http.Transport {
 	return t
 }
 
-// proxy is the environment's proxy, but none for a metadata server or a
-// loopback host.
+// proxyFromEnvironment is the proxy before oauth.ProxyUnlessLocal's rule;
+// a variable so that tests can stand in a proxy without the environment,
+// which net/http reads once per process.
+var proxyFromEnvironment = http.ProxyFromEnvironment
+
 func proxy(r *http.Request) (*url.URL, error) {
-	if h := r.URL.Hostname(); oauth.IsMetadataServer(h) || oauth.IsLoopback(h) {
-		return nil, nil
-	}
-	return http.ProxyFromEnvironment(r)
+	return oauth.ProxyUnlessLocal(proxyFromEnvironment)(r)
 }
 
 // service is one key service's calls for one key.
