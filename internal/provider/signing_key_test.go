@@ -348,12 +348,12 @@ const (
 // credential reaches the state.
 func TestAccSigningKeyRESTServices(t *testing.T) {
 	vault := testkms.StartVault(t, accVaultToken, "transit")
-	vault.AddKey("ci-signer", testkms.RSAKey(t))
+	vault.AddKey("ci-signer", testpki.RSA(t, 2048))
 	const gcpName = "projects/acme/locations/europe-west1/keyRings/ci/cryptoKeys/signer/cryptoKeyVersions/2"
 	gcp := testkms.StartCloudKMS(t, accGCPToken, gcpName)
-	gcp.AddKey(gcpName, testkms.RSAKey(t))
+	gcp.AddKey(gcpName, testpki.RSA(t, 2048))
 	kv := testkms.StartKeyVault(t, "tenant-1", "app-1", accAzureSecret, accAzureToken)
-	kv.AddKey("ci-signer", testkms.ECKey(t, elliptic.P256()))
+	kv.AddKey("ci-signer", testpki.EC(t, elliptic.P256()))
 	for k, v := range map[string]string{"VAULT_ADDR": vault.URL, "VAULT_TOKEN": accVaultToken, "VAULT_NAMESPACE": "",
 		"TRANSIT_SECRET_ENGINE_PATH": "", "CLIENTCREDS_GCPKMS_ENDPOINT": gcp.URL, "GOOGLE_OAUTH_ACCESS_TOKEN": accGCPToken,
 		"AZURE_TENANT_ID": "tenant-1", "AZURE_CLIENT_ID": "app-1", "AZURE_CLIENT_SECRET": accAzureSecret, "AZURE_AUTHORITY_HOST": kv.URL,
@@ -415,7 +415,7 @@ func TestAccSigningKeyRESTServices(t *testing.T) {
 // words, not the token.
 func TestAccSigningKeyVaultDenied(t *testing.T) {
 	vault := testkms.StartVault(t, accVaultToken, "transit")
-	vault.AddKey("ci-signer", testkms.RSAKey(t))
+	vault.AddKey("ci-signer", testpki.RSA(t, 2048))
 	t.Setenv("VAULT_ADDR", vault.URL)
 	t.Setenv("VAULT_TOKEN", "hvs.revoked-token-0123456789abcdef")
 	srv := startServer(t, authserver.Options{AuthMethods: jwtMethods})
@@ -435,7 +435,7 @@ data "clientcreds_token" "t" {
 // the certificate.
 func TestAccSigningKeyMutualTLSInVault(t *testing.T) {
 	vault := testkms.StartVault(t, accVaultToken, "transit")
-	key := testkms.ECKey(t, elliptic.P256())
+	key := testpki.EC(t, elliptic.P256())
 	vault.AddKey("mtls", key)
 	t.Setenv("VAULT_ADDR", vault.URL)
 	t.Setenv("VAULT_TOKEN", accVaultToken)
@@ -480,7 +480,7 @@ data "clientcreds_token" "mtls" {
 func TestAccSigningKeyFixedAlgorithmRefused(t *testing.T) {
 	const gcpName = "projects/acme/locations/europe-west1/keyRings/ci/cryptoKeys/signer/cryptoKeyVersions/3"
 	gcp := testkms.StartCloudKMS(t, accGCPToken, gcpName)
-	gcp.AddKey(gcpName, testkms.RSAKey(t))
+	gcp.AddKey(gcpName, testpki.RSA(t, 2048))
 	t.Setenv("CLIENTCREDS_GCPKMS_ENDPOINT", gcp.URL)
 	t.Setenv("GOOGLE_OAUTH_ACCESS_TOKEN", accGCPToken)
 	serialAccTest(t, []resource.TestStep{{
