@@ -18,7 +18,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
-	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
@@ -113,8 +112,8 @@ data "clientcreds_token" "grant" {
 		{
 			Config: keys,
 			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("data.clientcreds_signing_key.rsa", tfjsonpath.New("alg"), knownvalue.StringExact("RS256")),
-				statecheck.ExpectKnownValue("data.clientcreds_signing_key.ec", tfjsonpath.New("alg"), knownvalue.StringExact("ES256")),
+				stateString("data.clientcreds_signing_key.rsa", "alg", "RS256"),
+				stateString("data.clientcreds_signing_key.ec", "alg", "ES256"),
 			},
 			Check: resource.ComposeTestCheckFunc(trustJWKS(srv, kids, map[string]string{"rsa": "rsa-client", "ec": "grant-issuer"}),
 				trustJWKS(bis, kids, map[string]string{"ec": "ec-client"})),
@@ -122,10 +121,10 @@ data "clientcreds_token" "grant" {
 		{
 			Config: keys + tokens,
 			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("data.clientcreds_token.rsa", tfjsonpath.New("access_token"), issuedBy(srv)),
-				statecheck.ExpectKnownValue("data.clientcreds_token.rsa", tfjsonpath.New("auth_method"), knownvalue.StringExact("private_key_jwt")),
-				statecheck.ExpectKnownValue("data.clientcreds_token.ec", tfjsonpath.New("access_token"), issuedBy(bis)),
-				statecheck.ExpectKnownValue("data.clientcreds_token.grant", tfjsonpath.New("access_token"), issuedBy(srv)),
+				stateIs("data.clientcreds_token.rsa", "access_token", issuedBy(srv)),
+				stateString("data.clientcreds_token.rsa", "auth_method", "private_key_jwt"),
+				stateIs("data.clientcreds_token.ec", "access_token", issuedBy(bis)),
+				stateIs("data.clientcreds_token.grant", "access_token", issuedBy(srv)),
 			},
 			Check: func(s *terraform.State) error {
 				seen := map[string]bool{}
@@ -226,8 +225,8 @@ provider "echo" {
 resource "echo" "ec" {}
 `, ecURI),
 			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("echo.ec", tfjsonpath.New("data").AtMapKey("kid"), knownvalue.StringExact("ec-2026")),
-				statecheck.ExpectKnownValue("echo.ec", tfjsonpath.New("data").AtMapKey("alg"), knownvalue.StringExact("ES256")),
+				echoString("echo.ec", "kid", "ec-2026"),
+				echoString("echo.ec", "alg", "ES256"),
 				statecheck.CompareValuePairs("echo.ec", tfjsonpath.New("data").AtMapKey("pem"), "data.clientcreds_signing_key.ec",
 					tfjsonpath.New("public_key_pem"), compare.ValuesSame()),
 			},
@@ -286,8 +285,8 @@ data "clientcreds_signing_key" "k" {
 	}, {
 		Config: fmt.Sprintf("data \"clientcreds_signing_key\" \"k\" {\n  private_key_file = %q\n}\n", file),
 		ConfigStateChecks: []statecheck.StateCheck{
-			statecheck.ExpectKnownValue("data.clientcreds_signing_key.k", tfjsonpath.New("alg"), knownvalue.StringExact("ES256")),
-			statecheck.ExpectKnownValue("data.clientcreds_signing_key.k", tfjsonpath.New("kid"), knownvalue.StringExact(kid)),
+			stateString("data.clientcreds_signing_key.k", "alg", "ES256"),
+			stateString("data.clientcreds_signing_key.k", "kid", kid),
 		},
 		Check: func(s *terraform.State) error {
 			for k, v := range s.RootModule().Resources["data.clientcreds_signing_key.k"].Primary.Attributes {
@@ -371,8 +370,8 @@ func TestAccSigningKeyRESTServices(t *testing.T) {
 		fmt.Fprintf(&tokens, "data \"clientcreds_token\" %q {\n  token_url       = %q\n  client_id       = %q\n  private_key_kms = %q\n}\n",
 			name, srv.TokenURL(), name+"-client", uris[name])
 		checks = append(checks,
-			statecheck.ExpectKnownValue("data.clientcreds_signing_key."+name, tfjsonpath.New("alg"), knownvalue.StringExact(algs[name])),
-			statecheck.ExpectKnownValue("data.clientcreds_token."+name, tfjsonpath.New("access_token"), issuedBy(srv)))
+			stateString("data.clientcreds_signing_key."+name, "alg", algs[name]),
+			stateIs("data.clientcreds_token."+name, "access_token", issuedBy(srv)))
 	}
 	kids := map[string]string{}
 	serialAccTest(t, []resource.TestStep{
@@ -456,7 +455,7 @@ data "clientcreds_token" "mtls" {
   private_key_kms = "hashivault://mtls"
 }`, ca.PEM, srv.TokenURL(), testpki.CertPEM(der)),
 		ConfigStateChecks: []statecheck.StateCheck{
-			statecheck.ExpectKnownValue("data.clientcreds_token.mtls", tfjsonpath.New("access_token"), issuedBy(srv)),
+			stateIs("data.clientcreds_token.mtls", "access_token", issuedBy(srv)),
 		},
 		Check: func(*terraform.State) error {
 			r, err := onlyRequest(srv)

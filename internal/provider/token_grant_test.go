@@ -12,7 +12,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
-	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/authserver"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/testpki"
@@ -89,8 +88,8 @@ provider "echo" {
 resource "echo" "api" {}
 `, srv.TokenURL(), srv.TokenURL(), keyPEM),
 		ConfigStateChecks: []statecheck.StateCheck{
-			statecheck.ExpectKnownValue("echo.api", tfjsonpath.New("data").AtMapKey("instance_url"), knownvalue.StringExact(srv.URL+"/salesforce")),
-			statecheck.ExpectKnownValue("echo.api", tfjsonpath.New("data").AtMapKey("expires_in"), knownvalue.Null()),
+			echoString("echo.api", "instance_url", srv.URL+"/salesforce"),
+			echoIs("echo.api", "expires_in", knownvalue.Null()),
 		},
 	}})
 	for _, r := range srv.TokenRequests() {
