@@ -21,10 +21,8 @@ import (
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/authserver"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/ciserver"
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/testhelp"
 )
-
-// testNow is the provider's clock in acceptance tests, so expires_at is exact.
-var testNow = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 
 const testSecret = "acc-secret-7Hq2/x+y=z"
 
@@ -47,7 +45,7 @@ func TestMain(m *testing.M) {
 
 func factories() map[string]func() (tfprotov6.ProviderServer, error) {
 	return map[string]func() (tfprotov6.ProviderServer, error){
-		"clientcreds": providerserver.NewProtocol6WithError(&Provider{version: "test", now: func() time.Time { return testNow }}),
+		"clientcreds": providerserver.NewProtocol6WithError(&Provider{version: "test", now: func() time.Time { return testhelp.Now }}),
 		"echo":        echoprovider.NewProviderServer(),
 	}
 }
@@ -90,7 +88,7 @@ func startServer(t *testing.T, opts authserver.Options) *authserver.Server {
 		opts.Clients = map[string]string{"client-1": testSecret}
 	}
 	if opts.Now == nil {
-		opts.Now = func() time.Time { return testNow } // the provider's clock in these tests
+		opts.Now = func() time.Time { return testhelp.Now } // the provider's clock in these tests
 	}
 	s, err := authserver.Start(opts)
 	if err != nil {

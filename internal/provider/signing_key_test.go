@@ -25,6 +25,7 @@ import (
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/authserver"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/testhelp"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/testkms"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/testpki"
 )
@@ -188,7 +189,7 @@ func startBisServer(t *testing.T, issuerPath string) *authserver.Server {
 	addr := l.Addr().String()
 	must(t, l.Close())
 	s, err := authserver.StartOn(addr, authserver.Options{IssuerPath: issuerPath, AuthMethods: jwtMethods,
-		AssertionAudience: "http://" + addr + issuerPath, Now: func() time.Time { return testNow }})
+		AssertionAudience: "http://" + addr + issuerPath, Now: func() time.Time { return testhelp.Now }})
 	must(t, err)
 	t.Cleanup(s.Close)
 	return s

@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/authserver"
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/testhelp"
 )
 
 // The OutSystems ODC flow: discovery at a path-prefixed issuer, then a
@@ -38,7 +39,7 @@ data "clientcreds_token" "odc" {
 			stateIs("data.clientcreds_oidc_discovery.odc", "userinfo_endpoint", knownvalue.Null()),
 			stateIs("data.clientcreds_token.odc", "access_token", issuedBy(srv)),
 			stateIs("data.clientcreds_token.odc", "expires_in", knownvalue.Int64Exact(43200)),
-			stateString("data.clientcreds_token.odc", "expires_at", testNow.Add(12*time.Hour).Format(time.RFC3339)),
+			stateString("data.clientcreds_token.odc", "expires_at", testhelp.Now.Add(12*time.Hour).Format(time.RFC3339)),
 			stateString("data.clientcreds_token.odc", "token_type", "Bearer"),
 			stateString("data.clientcreds_token.odc", "auth_method", "client_secret_basic"),
 			stateIs("data.clientcreds_token.odc", "scope", knownvalue.Null()),
@@ -75,7 +76,7 @@ data "clientcreds_token" "ec5" {
 			ConfigStateChecks: []statecheck.StateCheck{
 				stateIs("data.clientcreds_token.ec5", "access_token", issuedBy(srv)),
 				stateIs("data.clientcreds_token.ec5", "expires_in", knownvalue.Int64Exact(7200)),
-				stateString("data.clientcreds_token.ec5", "expires_at", testNow.Add(2*time.Hour).Format(time.RFC3339)),
+				stateString("data.clientcreds_token.ec5", "expires_at", testhelp.Now.Add(2*time.Hour).Format(time.RFC3339)),
 				stateString("data.clientcreds_token.ec5", "auth_method", "client_secret_post"),
 			},
 			Check: lastRequestWas(srv, "application/vnd.api+json", "client_secret_post", "153"),
