@@ -1,9 +1,6 @@
 package oauthtest
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -13,6 +10,8 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/testpki"
 )
 
 func TestValidate(t *testing.T) {
@@ -77,10 +76,7 @@ func TestStartIssuesForTheDefaultClient(t *testing.T) {
 
 // A client registered with a public key authenticates with private_key_jwt.
 func TestPrivateKeyJWT(t *testing.T) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
+	key, _ := testpki.ECKey(t)
 	s := Start(t, Options{
 		Clients:     []Client{{ID: "signer", PublicKey: key.Public()}},
 		AuthMethods: []string{"private_key_jwt"},

@@ -3,9 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
@@ -21,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/testpki"
 )
 
 // The command is tested as users run it: built once, run as a subprocess.
@@ -304,8 +303,7 @@ func must(t *testing.T, err error) {
 // a CERTIFICATE block) is registered; the env file then has no secret.
 func TestKeyOnlyClient(t *testing.T) {
 	dir := t.TempDir()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	must(t, err)
+	key, _ := testpki.ECKey(t)
 	der, err := x509.MarshalPKIXPublicKey(key.Public())
 	must(t, err)
 	pub := filepath.Join(dir, "signer.pub.pem")

@@ -4,11 +4,8 @@ import (
 	"context"
 	"crypto"
 	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/rsa"
 	"crypto/tls"
-	"crypto/x509"
 	"encoding/pem"
 	"errors"
 	"os"
@@ -120,7 +117,8 @@ func TestTamperedAndReplayedAssertionsRefused(t *testing.T) {
 	k := testKeys(t)[0]
 	srv := startAuth(t, authserver.Options{ClientKeys: map[string]crypto.PublicKey{"svc": k.pub}})
 	c := newClient(t, realClock)
-	forged := signTestAssertion(t, mustGenEC(), srv.TokenURL())
+	other, _ := testpki.ECKey(t)
+	forged := signTestAssertion(t, testpki.PKCS8PEM(other), srv.TokenURL())
 	_, err := c.Token(context.Background(), TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", ClientAssertion: Inline(forged)})
 	mustFail(t, err, "invalid_client")
 	if got := srv.TokenRequests()[0].Error; !strings.Contains(got, "signature") {
@@ -173,10 +171,8 @@ func TestClientAssertionFileReadEachTime(t *testing.T) {
 
 func TestMutualTLS(t *testing.T) {
 	ca := testpki.NewCA(t)
-	clientKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	der := ca.Issue(t, "", time.Hour, &clientKey.PublicKey)
-	keyDER, _ := x509.MarshalECPrivateKey(clientKey)
-	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})
+	clientKey, keyPEM := testpki.ECKey(t)
+	der := ca.Issue(t, "", time.Hour, clientKey.Public())
 	srvTLS := ca.ServerTLS(t, "127.0.0.1", time.Hour)
 	srvTLS.ClientAuth = tls.RequireAnyClientCert
 	srv := startAuth(t, authserver.Options{TLS: srvTLS, ClientCerts: map[string][32]byte{"svc": testpki.CertSum(der)}})
@@ -194,11 +190,10 @@ func TestMutualTLS(t *testing.T) {
 		t.Errorf("server saw %s, client_id %q", r.AuthMethod, r.Params.Get("client_id"))
 	}
 	// Another certificate is refused; no certificate fails the handshake.
-	otherKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	otherDER := ca.Issue(t, "", time.Hour, &otherKey.PublicKey)
-	otherKeyDER, _ := x509.MarshalECPrivateKey(otherKey)
+	otherKey, otherKeyPEM := testpki.ECKey(t)
+	otherDER := ca.Issue(t, "", time.Hour, otherKey.Public())
 	_, err := c.Token(context.Background(), TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", AuthMethod: TLSClientAuth,
-		CertificatePEM: certPEM(otherDER), PrivateKey: Inline(string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: otherKeyDER})))})
+		CertificatePEM: certPEM(otherDER), PrivateKey: Inline(string(otherKeyPEM))})
 	mustFail(t, err, "invalid_client")
 	_, err = c.Token(context.Background(), TokenRequest{TokenURL: srv.TokenURL(), ClientID: "svc", ClientSecret: Inline(testSecret)})
 	mustFail(t, err, "certificate")
@@ -207,8 +202,7 @@ func TestMutualTLS(t *testing.T) {
 func TestAuthValidation(t *testing.T) {
 	keys := testKeys(t)
 	rsaPEM, ecPEM := keys[0].pem, keys[4].pem
-	small, _ := rsa.GenerateKey(rand.Reader, 1024)
-	smallPEM := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(small)})
+	smallPEM := testpki.PKCS1PEM(testpki.RSA(t, 1024))
 	ca := testpki.NewCA(t)
 	otherCert := certPEM(ca.Issue(t, "", time.Hour, keys[4].pub))
 	encrypted := pem.EncodeToMemory(&pem.Block{Type: "ENCRYPTED PRIVATE KEY", Bytes: []byte{1, 2, 3}})
@@ -278,12 +272,6 @@ func mustKey(t *testing.T, p []byte) crypto.Signer {
 		t.Fatal(err)
 	}
 	return k
-}
-
-func mustGenEC() []byte {
-	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	der, _ := x509.MarshalPKCS8PrivateKey(k)
-	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
 }
 
 // signTestAssertion stands for an external identity provider's token for

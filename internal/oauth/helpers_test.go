@@ -9,9 +9,6 @@ import (
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/testhelp"
 )
 
-// fixedNow is the clock of every test client, so expires_at is exact.
-var fixedNow = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
-
 const testSecret = "s3cr3t-Zq9!/+&= value"
 
 // newClient returns a client with short waits, for tests.
@@ -22,7 +19,7 @@ func newClient(t *testing.T, mods ...func(*Config)) *Client {
 		RetryWaitMin:   10 * time.Millisecond,
 		RetryWaitMax:   50 * time.Millisecond,
 		RetryBudget:    5 * time.Second,
-		Now:            func() time.Time { return fixedNow },
+		Now:            func() time.Time { return testhelp.Now },
 		UserAgent:      "terraform-provider-clientcreds/test",
 	}, mods...)
 }

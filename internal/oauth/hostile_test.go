@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/testhelp"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/testpki"
 )
 
@@ -82,7 +83,7 @@ func hostileCases() []hostileCase {
 		{name: "expires_in negative", h: answerWith(200, "application/json", `{"access_token":"x","expires_in":-1}`), want: []string{"expires_in is negative"}},
 		{name: "expires_in zero", h: answerWith(200, "application/json", `{"access_token":"x","expires_in":0}`),
 			check: func(t *testing.T, tok *Token) {
-				if *tok.ExpiresIn != 0 || !tok.ExpiresAt.Equal(fixedNow) {
+				if *tok.ExpiresIn != 0 || !tok.ExpiresAt.Equal(testhelp.Now) {
 					t.Errorf("expires_in 0: %v %v", *tok.ExpiresIn, tok.ExpiresAt)
 				}
 			}},

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/redact"
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/testhelp"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/testpki"
 )
 
@@ -79,7 +80,7 @@ func TestPersistentStoreSkipsNearlyExpired(t *testing.T) {
 	store := &memStore{}
 	req := TokenRequest{TokenURL: u, ClientID: "a", ClientSecret: Inline(testSecret)}
 	_, _ = newClient(t, withStore(store)).Token(context.Background(), req)
-	later := fixedNow.Add(9 * time.Minute)
+	later := testhelp.Now.Add(9 * time.Minute)
 	_, err := newClient(t, withStore(store), func(c *Config) { c.Now = func() time.Time { return later } }).Token(context.Background(), req)
 	if err != nil || n.Load() != 2 {
 		t.Errorf("a token with 1m of 10m left was reused from the store (%d requests, %v)", n.Load(), err)
@@ -132,7 +133,7 @@ func TestStoredTokenIsRedactedInLaterErrors(t *testing.T) {
 	}
 	life := int64(3600)
 	cached := "only-in-the-store-" + strings.Repeat("q7", 8)
-	if err := store.Save(k, &Token{AccessToken: cached, TokenType: "Bearer", ExpiresIn: &life, IssuedAt: fixedNow, ExpiresAt: fixedNow.Add(time.Hour)}); err != nil {
+	if err := store.Save(k, &Token{AccessToken: cached, TokenType: "Bearer", ExpiresIn: &life, IssuedAt: testhelp.Now, ExpiresAt: testhelp.Now.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	c := newClient(t, withStore(store)) // one provider instance: one registry

@@ -2,13 +2,8 @@ package oauth
 
 import (
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/ed25519"
 	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/rsa"
-	"crypto/x509"
-	"encoding/pem"
 	"sync"
 	"testing"
 
@@ -33,21 +28,12 @@ var (
 func testKeys(t testing.TB) []testKey {
 	t.Helper()
 	keysOnce.Do(func() {
-		rsaKey, _ = rsa.GenerateKey(rand.Reader, 2048)
-		p256, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		p384, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
-		p521, _ := ecdsa.GenerateKey(elliptic.P521(), rand.Reader)
-		_, ed, _ := ed25519.GenerateKey(rand.Reader)
-		pkcs8 := func(k any) []byte {
-			der, _ := x509.MarshalPKCS8PrivateKey(k)
-			return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
-		}
-		sec1 := func(k *ecdsa.PrivateKey) []byte {
-			der, _ := x509.MarshalECPrivateKey(k)
-			return pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der})
-		}
+		rsaKey = testpki.RSA(t, 2048)
+		p256, p384, p521 := testpki.EC(t, elliptic.P256()), testpki.EC(t, elliptic.P384()), testpki.EC(t, elliptic.P521())
+		ed := testpki.Ed25519(t)
+		pkcs8, sec1 := testpki.PKCS8PEM, testpki.SEC1PEM
 		keys = []testKey{
-			{"RSA PKCS#1 RS256", pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(rsaKey)}), &rsaKey.PublicKey, "RS256"},
+			{"RSA PKCS#1 RS256", testpki.PKCS1PEM(rsaKey), &rsaKey.PublicKey, "RS256"},
 			{"RSA PKCS#8 RS512", pkcs8(rsaKey), &rsaKey.PublicKey, "RS512"},
 			{"RSA PKCS#8 PS256", pkcs8(rsaKey), &rsaKey.PublicKey, "PS256"},
 			{"RSA PKCS#8 PS384", pkcs8(rsaKey), &rsaKey.PublicKey, "PS384"},

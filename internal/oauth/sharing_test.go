@@ -80,7 +80,7 @@ func TestDifferentCredentialsNeverShare(t *testing.T) {
 
 func TestKeptTokenReusedOnlyWhileFresh(t *testing.T) {
 	u, n := countingServer(t, 600, 0)
-	now := fixedNow
+	now := testhelp.Now
 	c := newClient(t, func(c *Config) { c.Now = func() time.Time { return now }; c.MinRemaining = 2 * time.Minute })
 	req := TokenRequest{TokenURL: u, ClientID: "a", ClientSecret: Inline(testSecret)}
 	get := func() string {

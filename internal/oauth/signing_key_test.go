@@ -3,10 +3,7 @@ package oauth
 import (
 	"context"
 	"crypto"
-	"crypto/ecdsa"
 	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/rsa"
 	"errors"
 	"io"
 	"strings"
@@ -16,6 +13,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/authserver"
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/testpki"
 )
 
 // opaqueKey is a key service in miniature: a crypto.Signer whose private
@@ -48,8 +46,7 @@ func (s opaqueSigner) Sign(r io.Reader, d []byte, o crypto.SignerOpts) ([]byte, 
 // crypto.Signer: the alg follows the key (ES384 for P-384, the fixed PS256)
 // and the kid is the RFC 7638 thumbprint unless key_id is given.
 func TestKeyServiceSignsThroughCryptoSigner(t *testing.T) {
-	p384, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
-	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	p384, rsaKey := testpki.EC(t, elliptic.P384()), testpki.RSA(t, 2048)
 	for _, tc := range []struct {
 		name, alg, fixed, keyID, wantKid string
 		key                              crypto.Signer
@@ -91,8 +88,8 @@ func TestKeyServiceSignsThroughCryptoSigner(t *testing.T) {
 // A signing_algorithm the key does not allow, and a key service that
 // fails, are errors that name what to change; rfc7523bis needs the issuer.
 func TestKeyServiceRefusals(t *testing.T) {
-	p256, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	p256, _ := testpki.ECKey(t)
+	rsaKey := testpki.RSA(t, 2048)
 	srv := startAuth(t, authserver.Options{})
 	c := newClient(t, realClock)
 	for _, tc := range []struct {
@@ -124,7 +121,7 @@ func TestKeyServiceRefusals(t *testing.T) {
 // DPoP proofs sign through crypto.Signer too: a proof made with an opaque
 // key verifies with the JWK it embeds.
 func TestDPoPProofFromAnySigner(t *testing.T) {
-	p256, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	p256, _ := testpki.ECKey(t)
 	ks := &opaqueKey{key: p256}
 	s, _ := ks.Signer(context.Background())
 	k, err := NewDPoPKeyFrom(s, nil)

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/testhelp"
 )
 
 // captured is what a test token endpoint received.
@@ -45,7 +47,7 @@ func TestClientSecretBasicEncodesCredentials(t *testing.T) {
 	if tok.AccessToken != "AT-1" || tok.TokenType != "Bearer" || *tok.ExpiresIn != 7200 || tok.Scope != "read write" {
 		t.Errorf("token %+v", tok)
 	}
-	if want := fixedNow.Add(2 * time.Hour); !tok.ExpiresAt.Equal(want) {
+	if want := testhelp.Now.Add(2 * time.Hour); !tok.ExpiresAt.Equal(want) {
 		t.Errorf("expires_at %v, want %v", tok.ExpiresAt, want)
 	}
 	req := (*got)[0]

@@ -2,11 +2,9 @@ package provider
 
 import (
 	"fmt"
-	"maps"
 	"os"
 	"os/exec"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -16,15 +14,15 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/echoprovider"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/authserver"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/ciserver"
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/testhelp"
 )
-
-// testNow is the provider's clock in acceptance tests, so expires_at is exact.
-var testNow = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 
 const testSecret = "acc-secret-7Hq2/x+y=z"
 
@@ -47,7 +45,7 @@ func TestMain(m *testing.M) {
 
 func factories() map[string]func() (tfprotov6.ProviderServer, error) {
 	return map[string]func() (tfprotov6.ProviderServer, error){
-		"clientcreds": providerserver.NewProtocol6WithError(&Provider{version: "test", now: func() time.Time { return testNow }}),
+		"clientcreds": providerserver.NewProtocol6WithError(&Provider{version: "test", now: func() time.Time { return testhelp.Now }}),
 		"echo":        echoprovider.NewProviderServer(),
 	}
 }
@@ -90,7 +88,7 @@ func startServer(t *testing.T, opts authserver.Options) *authserver.Server {
 		opts.Clients = map[string]string{"client-1": testSecret}
 	}
 	if opts.Now == nil {
-		opts.Now = func() time.Time { return testNow } // the provider's clock in these tests
+		opts.Now = func() time.Time { return testhelp.Now } // the provider's clock in these tests
 	}
 	s, err := authserver.Start(opts)
 	if err != nil {
@@ -102,6 +100,27 @@ func startServer(t *testing.T, opts authserver.Options) *authserver.Server {
 
 // startCI runs the fake CI platforms and their identity tokens for one test.
 func startCI(t *testing.T) *ciserver.Server { return ciserver.StartT(t, ciserver.Options{}) }
+
+// stateIs checks attribute attr of the resource at addr.
+func stateIs(addr, attr string, want knownvalue.Check) statecheck.StateCheck {
+	return statecheck.ExpectKnownValue(addr, tfjsonpath.New(attr), want)
+}
+
+// stateString checks that attribute attr of addr is the string want.
+func stateString(addr, attr, want string) statecheck.StateCheck {
+	return stateIs(addr, attr, knownvalue.StringExact(want))
+}
+
+// echoIs checks key of an echo resource's data: what a configuration handed
+// on from an ephemeral value or a function.
+func echoIs(addr, key string, want knownvalue.Check) statecheck.StateCheck {
+	return statecheck.ExpectKnownValue(addr, tfjsonpath.New("data").AtMapKey(key), want)
+}
+
+// echoString checks that key of an echo resource's data is the string want.
+func echoString(addr, key, want string) statecheck.StateCheck {
+	return echoIs(addr, key, knownvalue.StringExact(want))
+}
 
 // issuedBy checks that a value is a token the server issued.
 func issuedBy(s *authserver.Server) knownvalue.Check {
@@ -182,21 +201,4 @@ func client1HCL(header, at, url string, lines ...string) string {
 // tokenT is the data source t: client-1's token from srv.
 func tokenT(srv *authserver.Server) string {
 	return client1HCL(`data "clientcreds_token" "t"`, "token_url", srv.TokenURL())
-}
-
-// execHCL is a terraform_data resource whose local-exec provisioner runs
-// command with env (variable names to HCL expressions) as its environment,
-// and OUT naming the file out unless that is "": how an ephemeral value
-// reaches a tool.
-func execHCL(command, out string, env map[string]string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "resource \"terraform_data\" \"use\" {\n  provisioner \"local-exec\" {\n    command = %q\n    environment = {\n", command)
-	if out != "" {
-		fmt.Fprintf(&b, "      OUT = %q\n", out)
-	}
-	for _, k := range slices.Sorted(maps.Keys(env)) {
-		fmt.Fprintf(&b, "      %s = %s\n", k, env[k])
-	}
-	b.WriteString("    }\n  }\n}\n")
-	return b.String()
 }

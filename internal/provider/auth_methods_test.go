@@ -10,10 +10,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
-	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
-	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/authserver"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/testpki"
@@ -52,9 +50,9 @@ data "clientcreds_token" "hmac" {
   signing_algorithm = "HS384"
 }`, srv.Issuer, keyFile, testpki.CertPEM(certDER), srv.TokenURL(), hmacSecret),
 		ConfigStateChecks: []statecheck.StateCheck{
-			statecheck.ExpectKnownValue("data.clientcreds_token.keycloak", tfjsonpath.New("access_token"), issuedBy(srv)),
-			statecheck.ExpectKnownValue("data.clientcreds_token.keycloak", tfjsonpath.New("auth_method"), knownvalue.StringExact("private_key_jwt")),
-			statecheck.ExpectKnownValue("data.clientcreds_token.hmac", tfjsonpath.New("access_token"), issuedBy(srv)),
+			stateIs("data.clientcreds_token.keycloak", "access_token", issuedBy(srv)),
+			stateString("data.clientcreds_token.keycloak", "auth_method", "private_key_jwt"),
+			stateIs("data.clientcreds_token.hmac", "access_token", issuedBy(srv)),
 		},
 		Check: func(*terraform.State) error {
 			for _, r := range srv.TokenRequests() {
@@ -97,8 +95,8 @@ data "clientcreds_token" "entra" {
 			PreConfig: writeAssertion,
 			Config:    cfg,
 			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("data.clientcreds_token.entra", tfjsonpath.New("access_token"), issuedBy(srv)),
-				statecheck.ExpectKnownValue("data.clientcreds_token.entra", tfjsonpath.New("auth_method"), knownvalue.StringExact("client_assertion")),
+				stateIs("data.clientcreds_token.entra", "access_token", issuedBy(srv)),
+				stateString("data.clientcreds_token.entra", "auth_method", "client_assertion"),
 			},
 		},
 		{
@@ -106,7 +104,7 @@ data "clientcreds_token" "entra" {
 			PreConfig: writeAssertion,
 			Config:    cfg,
 			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("data.clientcreds_token.entra", tfjsonpath.New("access_token"), issuedBy(srv)),
+				stateIs("data.clientcreds_token.entra", "access_token", issuedBy(srv)),
 			},
 			Check: func(*terraform.State) error {
 				jtis := map[string]bool{}
@@ -156,8 +154,8 @@ data "clientcreds_token" "self_signed" {
   private_key_pem = %q
 }`, ca.PEM, testpki.CertPEM(der), keyPEM, srv.Issuer, testpki.CertPEM(selfDER), selfKeyPEM),
 		ConfigStateChecks: []statecheck.StateCheck{
-			statecheck.ExpectKnownValue("data.clientcreds_token.mtls", tfjsonpath.New("access_token"), issuedBy(srv)),
-			statecheck.ExpectKnownValue("data.clientcreds_token.self_signed", tfjsonpath.New("access_token"), issuedBy(srv)),
+			stateIs("data.clientcreds_token.mtls", "access_token", issuedBy(srv)),
+			stateIs("data.clientcreds_token.self_signed", "access_token", issuedBy(srv)),
 		},
 		Check: func(*terraform.State) error {
 			for _, r := range srv.TokenRequests() {

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -208,4 +210,32 @@ func (c *cli) planApply(env []string) (planOut, planJSON, applyOut string) {
 	planOut = c.run(env, "plan", "-input=false", "-no-color", "-out=tfplan")
 	planJSON = c.run(nil, "show", "-json", "tfplan")
 	return planOut, planJSON, c.run(env, "apply", "-input=false", "-no-color", "tfplan")
+}
+
+// seenFile is a fresh path for execHCL's out: what the provisioner saw.
+func seenFile(t *testing.T) string { return filepath.Join(t.TempDir(), "seen") }
+
+// readSeen is what the provisioner wrote to out.
+func readSeen(t *testing.T, out string) string {
+	t.Helper()
+	b, err := os.ReadFile(out)
+	must(t, err)
+	return string(b)
+}
+
+// execHCL is a terraform_data resource whose local-exec provisioner runs
+// command with env (variable names to HCL expressions) as its environment,
+// and OUT naming the file out unless that is "": how an ephemeral value
+// reaches a tool.
+func execHCL(command, out string, env map[string]string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "resource \"terraform_data\" \"use\" {\n  provisioner \"local-exec\" {\n    command = %q\n    environment = {\n", command)
+	if out != "" {
+		fmt.Fprintf(&b, "      OUT = %q\n", out)
+	}
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		fmt.Fprintf(&b, "      %s = %s\n", k, env[k])
+	}
+	b.WriteString("    }\n  }\n}\n")
+	return b.String()
 }

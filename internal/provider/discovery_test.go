@@ -11,7 +11,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
-	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/authserver"
 )
@@ -53,13 +52,12 @@ data "clientcreds_oidc_discovery" "multi_tenant" {
   skip_issuer_check = true
 }`, srv.Issuer, other.Issuer),
 			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("data.clientcreds_oidc_discovery.oidc", tfjsonpath.New("token_endpoint"), knownvalue.StringExact(srv.TokenURL())),
-				statecheck.ExpectKnownValue("data.clientcreds_oidc_discovery.oidc", tfjsonpath.New("token_endpoint_auth_methods_supported"),
-					knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("client_secret_basic"), knownvalue.StringExact("client_secret_post")})),
-				statecheck.ExpectKnownValue("data.clientcreds_oidc_discovery.oidc", tfjsonpath.New("raw_json"), knownvalue.StringRegexp(phrase(`"grant_types_supported":["client_credentials"]`))),
-				statecheck.ExpectKnownValue("data.clientcreds_oidc_discovery.rfc8414", tfjsonpath.New("token_endpoint"), knownvalue.StringExact(srv.TokenURL())),
-				statecheck.ExpectKnownValue("data.clientcreds_oidc_discovery.explicit", tfjsonpath.New("issuer"), knownvalue.StringExact(srv.Issuer)),
-				statecheck.ExpectKnownValue("data.clientcreds_oidc_discovery.multi_tenant", tfjsonpath.New("token_endpoint"), knownvalue.StringExact(other.TokenURL())),
+				stateString("data.clientcreds_oidc_discovery.oidc", "token_endpoint", srv.TokenURL()),
+				stateIs("data.clientcreds_oidc_discovery.oidc", "token_endpoint_auth_methods_supported", knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("client_secret_basic"), knownvalue.StringExact("client_secret_post")})),
+				stateIs("data.clientcreds_oidc_discovery.oidc", "raw_json", knownvalue.StringRegexp(phrase(`"grant_types_supported":["client_credentials"]`))),
+				stateString("data.clientcreds_oidc_discovery.rfc8414", "token_endpoint", srv.TokenURL()),
+				stateString("data.clientcreds_oidc_discovery.explicit", "issuer", srv.Issuer),
+				stateString("data.clientcreds_oidc_discovery.multi_tenant", "token_endpoint", other.TokenURL()),
 			},
 		},
 	})
@@ -87,11 +85,10 @@ provider "echo" {
 resource "echo" "md" {}
 `, srv.Issuer),
 			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("echo.md", tfjsonpath.New("data").AtMapKey("token_endpoint"), knownvalue.StringExact(srv.TokenURL())),
-				statecheck.ExpectKnownValue("echo.md", tfjsonpath.New("data").AtMapKey("revocation_endpoint"), knownvalue.StringExact(srv.Issuer+"/revoke")),
-				statecheck.ExpectKnownValue("echo.md", tfjsonpath.New("data").AtMapKey("issuer"), knownvalue.StringExact(srv.Issuer)),
-				statecheck.ExpectKnownValue("echo.md", tfjsonpath.New("data").AtMapKey("grant_types"),
-					knownvalue.ListPartial(map[int]knownvalue.Check{0: knownvalue.StringExact("client_credentials")})),
+				echoString("echo.md", "token_endpoint", srv.TokenURL()),
+				echoString("echo.md", "revocation_endpoint", srv.Issuer+"/revoke"),
+				echoString("echo.md", "issuer", srv.Issuer),
+				echoIs("echo.md", "grant_types", knownvalue.ListPartial(map[int]knownvalue.Check{0: knownvalue.StringExact("client_credentials")})),
 			},
 		},
 		{

@@ -2,18 +2,14 @@ package provider
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
-	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
-	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/authserver"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/ciserver"
@@ -29,12 +25,11 @@ func TestAccTokenExchangeChain(t *testing.T) {
 			client1HCL(`data "clientcreds_token_exchange" "orders"`, "issuer", srv.Issuer, "subject_token = data.clientcreds_token.first.access_token",
 				`subject_token_type = "access_token"`, `requested_token_type = "access_token"`, `audience = "orders-api"`, `scopes = ["orders.read"]`),
 		ConfigStateChecks: []statecheck.StateCheck{
-			statecheck.ExpectKnownValue("data.clientcreds_token_exchange.orders", tfjsonpath.New("access_token"), issuedBy(srv)),
-			statecheck.ExpectKnownValue("data.clientcreds_token_exchange.orders", tfjsonpath.New("issued_token_type"),
-				knownvalue.StringExact("urn:ietf:params:oauth:token-type:access_token")),
-			statecheck.ExpectKnownValue("data.clientcreds_token_exchange.orders", tfjsonpath.New("token_type"), knownvalue.StringExact("Bearer")),
-			statecheck.ExpectKnownValue("data.clientcreds_token_exchange.orders", tfjsonpath.New("auth_method"), knownvalue.StringExact("client_secret_basic")),
-			statecheck.ExpectKnownValue("data.clientcreds_token_exchange.orders", tfjsonpath.New("expires_at"), knownvalue.StringExact("2026-11-23T00:00:00Z")),
+			stateIs("data.clientcreds_token_exchange.orders", "access_token", issuedBy(srv)),
+			stateString("data.clientcreds_token_exchange.orders", "issued_token_type", "urn:ietf:params:oauth:token-type:access_token"),
+			stateString("data.clientcreds_token_exchange.orders", "token_type", "Bearer"),
+			stateString("data.clientcreds_token_exchange.orders", "auth_method", "client_secret_basic"),
+			stateString("data.clientcreds_token_exchange.orders", "expires_at", "2026-11-23T00:00:00Z"),
 		},
 		Check: func(*terraform.State) error {
 			reqs := srv.TokenRequests()
@@ -68,7 +63,7 @@ func TestAccTokenExchangeEphemeralFromGitHubActions(t *testing.T) {
 	ci := startCI(t)
 	srv := startServer(t, authserver.Options{AnonymousExchange: true, Now: time.Now,
 		Subjects: &authserver.Federation{Issuer: ciserver.GitHubIssuer, Subject: ciserver.GitHubSubject, Audience: audience, JWKSURL: ci.JWKSURL()}})
-	seen := filepath.Join(t.TempDir(), "seen")
+	seen := seenFile(t)
 	c := newCLI(t, "1.10.0", fmt.Sprintf(`
 ephemeral "clientcreds_token_exchange" "gcp" {
   token_url                  = %q
@@ -90,9 +85,7 @@ ephemeral "clientcreds_token_exchange" "gcp" {
 	if len(issued) != 2 || len(ci.Issued()) != 2 {
 		t.Fatalf("%d exchanged and %d identity tokens for plan and apply; want 2 and 2", len(issued), len(ci.Issued()))
 	}
-	b, err := os.ReadFile(seen)
-	must(t, err)
-	if got := strings.Fields(string(b)); len(got) != 2 || got[0] != issued[1] || got[1] != "none" {
+	if got := strings.Fields(readSeen(t, seen)); len(got) != 2 || got[0] != issued[1] || got[1] != "none" {
 		t.Errorf("the provisioner did not see the apply-time token with auth_method none")
 	}
 	secrets := map[string]string{"request token": ciserver.RequestToken}

@@ -11,7 +11,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
-	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/authserver"
@@ -115,8 +114,8 @@ provider "echo" {
 resource "echo" "claims" {}
 `,
 		ConfigStateChecks: []statecheck.StateCheck{
-			statecheck.ExpectKnownValue("echo.claims", tfjsonpath.New("data").AtMapKey("sub"), knownvalue.StringExact("client-1")),
-			statecheck.ExpectKnownValue("echo.claims", tfjsonpath.New("data").AtMapKey("alg"), knownvalue.StringExact("HS256")),
+			echoString("echo.claims", "sub", "client-1"),
+			echoString("echo.claims", "alg", "HS256"),
 		},
 	}})
 }

@@ -8,6 +8,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/testhelp"
 )
 
 // Fast tests speak the plugin protocol to the provider in-process, as
@@ -15,7 +17,7 @@ import (
 
 func protoServer(t *testing.T) tfprotov6.ProviderServer {
 	t.Helper()
-	s, err := providerserver.NewProtocol6WithError(&Provider{version: "test", now: func() time.Time { return testNow }})()
+	s, err := providerserver.NewProtocol6WithError(&Provider{version: "test", now: func() time.Time { return testhelp.Now }})()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -132,7 +132,7 @@ resource "terraform_data" "uses" {
 func TestAccWorkloadIdentityTokenEphemeral(t *testing.T) {
 	t.Parallel()
 	ci := startCI(t)
-	seen := filepath.Join(t.TempDir(), "seen")
+	seen := seenFile(t)
 	c := newCLI(t, "1.10.0", `
 ephemeral "clientcreds_workload_identity_token" "ci" {
   workload_identity = "azure_pipelines"
@@ -145,9 +145,7 @@ ephemeral "clientcreds_workload_identity_token" "ci" {
 	if len(issued) != 2 {
 		t.Fatalf("%d identity tokens for plan and apply; want 2", len(issued))
 	}
-	b, err := os.ReadFile(seen)
-	must(t, err)
-	got := strings.Fields(string(b))
+	got := strings.Fields(readSeen(t, seen))
 	want := []string{issued[1], ciserver.AzureSubject("sc-prod"), ciserver.AzureIssuer}
 	if len(got) != 3 || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
 		t.Errorf("the provisioner saw %d fields; want the apply-time token, subject %s and issuer %s", len(got), want[1], want[2])
@@ -307,7 +305,7 @@ data "clientcreds_token" "api" {
 func TestAccWorkloadIdentityTokenEphemeralAWS(t *testing.T) {
 	t.Parallel()
 	ci := startCI(t)
-	seen := filepath.Join(t.TempDir(), "seen")
+	seen := seenFile(t)
 	c := newCLI(t, "1.10.0", `
 ephemeral "clientcreds_workload_identity_token" "aws" {
   workload_identity = "aws"
@@ -321,10 +319,8 @@ ephemeral "clientcreds_workload_identity_token" "aws" {
 	if len(reqs) != 2 || reqs[1].Flavor != "ES384 900" || reqs[1].Audience != "https://keycloak.example.com/realms/ci" {
 		t.Fatalf("STS saw %+v; want two requests (plan, apply) for ES384, 900 s and the audience", reqs)
 	}
-	b, err := os.ReadFile(seen)
-	must(t, err)
 	issued := ci.Issued()
-	if got := strings.Fields(string(b)); len(got) != 2 || got[0] != issued[1] || got[1] != ciserver.AWSSubject {
+	if got := strings.Fields(readSeen(t, seen)); len(got) != 2 || got[0] != issued[1] || got[1] != ciserver.AWSSubject {
 		t.Errorf("the provisioner did not get the apply-time token and subject %s", ciserver.AWSSubject)
 	}
 	assertAbsent(t, "terraform.tfstate", c.read("terraform.tfstate"), map[string]string{"plan's token": issued[0], "apply's token": issued[1],

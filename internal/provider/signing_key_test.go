@@ -18,7 +18,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
-	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
@@ -26,6 +25,7 @@ import (
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/authserver"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/testhelp"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/testkms"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/testpki"
 )
@@ -113,8 +113,8 @@ data "clientcreds_token" "grant" {
 		{
 			Config: keys,
 			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("data.clientcreds_signing_key.rsa", tfjsonpath.New("alg"), knownvalue.StringExact("RS256")),
-				statecheck.ExpectKnownValue("data.clientcreds_signing_key.ec", tfjsonpath.New("alg"), knownvalue.StringExact("ES256")),
+				stateString("data.clientcreds_signing_key.rsa", "alg", "RS256"),
+				stateString("data.clientcreds_signing_key.ec", "alg", "ES256"),
 			},
 			Check: resource.ComposeTestCheckFunc(trustJWKS(srv, kids, map[string]string{"rsa": "rsa-client", "ec": "grant-issuer"}),
 				trustJWKS(bis, kids, map[string]string{"ec": "ec-client"})),
@@ -122,10 +122,10 @@ data "clientcreds_token" "grant" {
 		{
 			Config: keys + tokens,
 			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("data.clientcreds_token.rsa", tfjsonpath.New("access_token"), issuedBy(srv)),
-				statecheck.ExpectKnownValue("data.clientcreds_token.rsa", tfjsonpath.New("auth_method"), knownvalue.StringExact("private_key_jwt")),
-				statecheck.ExpectKnownValue("data.clientcreds_token.ec", tfjsonpath.New("access_token"), issuedBy(bis)),
-				statecheck.ExpectKnownValue("data.clientcreds_token.grant", tfjsonpath.New("access_token"), issuedBy(srv)),
+				stateIs("data.clientcreds_token.rsa", "access_token", issuedBy(srv)),
+				stateString("data.clientcreds_token.rsa", "auth_method", "private_key_jwt"),
+				stateIs("data.clientcreds_token.ec", "access_token", issuedBy(bis)),
+				stateIs("data.clientcreds_token.grant", "access_token", issuedBy(srv)),
 			},
 			Check: func(s *terraform.State) error {
 				seen := map[string]bool{}
@@ -189,7 +189,7 @@ func startBisServer(t *testing.T, issuerPath string) *authserver.Server {
 	addr := l.Addr().String()
 	must(t, l.Close())
 	s, err := authserver.StartOn(addr, authserver.Options{IssuerPath: issuerPath, AuthMethods: jwtMethods,
-		AssertionAudience: "http://" + addr + issuerPath, Now: func() time.Time { return testNow }})
+		AssertionAudience: "http://" + addr + issuerPath, Now: func() time.Time { return testhelp.Now }})
 	must(t, err)
 	t.Cleanup(s.Close)
 	return s
@@ -226,8 +226,8 @@ provider "echo" {
 resource "echo" "ec" {}
 `, ecURI),
 			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("echo.ec", tfjsonpath.New("data").AtMapKey("kid"), knownvalue.StringExact("ec-2026")),
-				statecheck.ExpectKnownValue("echo.ec", tfjsonpath.New("data").AtMapKey("alg"), knownvalue.StringExact("ES256")),
+				echoString("echo.ec", "kid", "ec-2026"),
+				echoString("echo.ec", "alg", "ES256"),
 				statecheck.CompareValuePairs("echo.ec", tfjsonpath.New("data").AtMapKey("pem"), "data.clientcreds_signing_key.ec",
 					tfjsonpath.New("public_key_pem"), compare.ValuesSame()),
 			},
@@ -286,8 +286,8 @@ data "clientcreds_signing_key" "k" {
 	}, {
 		Config: fmt.Sprintf("data \"clientcreds_signing_key\" \"k\" {\n  private_key_file = %q\n}\n", file),
 		ConfigStateChecks: []statecheck.StateCheck{
-			statecheck.ExpectKnownValue("data.clientcreds_signing_key.k", tfjsonpath.New("alg"), knownvalue.StringExact("ES256")),
-			statecheck.ExpectKnownValue("data.clientcreds_signing_key.k", tfjsonpath.New("kid"), knownvalue.StringExact(kid)),
+			stateString("data.clientcreds_signing_key.k", "alg", "ES256"),
+			stateString("data.clientcreds_signing_key.k", "kid", kid),
 		},
 		Check: func(s *terraform.State) error {
 			for k, v := range s.RootModule().Resources["data.clientcreds_signing_key.k"].Primary.Attributes {
@@ -348,12 +348,12 @@ const (
 // credential reaches the state.
 func TestAccSigningKeyRESTServices(t *testing.T) {
 	vault := testkms.StartVault(t, accVaultToken, "transit")
-	vault.AddKey("ci-signer", testkms.RSAKey(t))
+	vault.AddKey("ci-signer", testpki.RSA(t, 2048))
 	const gcpName = "projects/acme/locations/europe-west1/keyRings/ci/cryptoKeys/signer/cryptoKeyVersions/2"
 	gcp := testkms.StartCloudKMS(t, accGCPToken, gcpName)
-	gcp.AddKey(gcpName, testkms.RSAKey(t))
+	gcp.AddKey(gcpName, testpki.RSA(t, 2048))
 	kv := testkms.StartKeyVault(t, "tenant-1", "app-1", accAzureSecret, accAzureToken)
-	kv.AddKey("ci-signer", testkms.ECKey(t, elliptic.P256()))
+	kv.AddKey("ci-signer", testpki.EC(t, elliptic.P256()))
 	for k, v := range map[string]string{"VAULT_ADDR": vault.URL, "VAULT_TOKEN": accVaultToken, "VAULT_NAMESPACE": "",
 		"TRANSIT_SECRET_ENGINE_PATH": "", "CLIENTCREDS_GCPKMS_ENDPOINT": gcp.URL, "GOOGLE_OAUTH_ACCESS_TOKEN": accGCPToken,
 		"AZURE_TENANT_ID": "tenant-1", "AZURE_CLIENT_ID": "app-1", "AZURE_CLIENT_SECRET": accAzureSecret, "AZURE_AUTHORITY_HOST": kv.URL,
@@ -371,8 +371,8 @@ func TestAccSigningKeyRESTServices(t *testing.T) {
 		fmt.Fprintf(&tokens, "data \"clientcreds_token\" %q {\n  token_url       = %q\n  client_id       = %q\n  private_key_kms = %q\n}\n",
 			name, srv.TokenURL(), name+"-client", uris[name])
 		checks = append(checks,
-			statecheck.ExpectKnownValue("data.clientcreds_signing_key."+name, tfjsonpath.New("alg"), knownvalue.StringExact(algs[name])),
-			statecheck.ExpectKnownValue("data.clientcreds_token."+name, tfjsonpath.New("access_token"), issuedBy(srv)))
+			stateString("data.clientcreds_signing_key."+name, "alg", algs[name]),
+			stateIs("data.clientcreds_token."+name, "access_token", issuedBy(srv)))
 	}
 	kids := map[string]string{}
 	serialAccTest(t, []resource.TestStep{
@@ -415,7 +415,7 @@ func TestAccSigningKeyRESTServices(t *testing.T) {
 // words, not the token.
 func TestAccSigningKeyVaultDenied(t *testing.T) {
 	vault := testkms.StartVault(t, accVaultToken, "transit")
-	vault.AddKey("ci-signer", testkms.RSAKey(t))
+	vault.AddKey("ci-signer", testpki.RSA(t, 2048))
 	t.Setenv("VAULT_ADDR", vault.URL)
 	t.Setenv("VAULT_TOKEN", "hvs.revoked-token-0123456789abcdef")
 	srv := startServer(t, authserver.Options{AuthMethods: jwtMethods})
@@ -435,7 +435,7 @@ data "clientcreds_token" "t" {
 // the certificate.
 func TestAccSigningKeyMutualTLSInVault(t *testing.T) {
 	vault := testkms.StartVault(t, accVaultToken, "transit")
-	key := testkms.ECKey(t, elliptic.P256())
+	key := testpki.EC(t, elliptic.P256())
 	vault.AddKey("mtls", key)
 	t.Setenv("VAULT_ADDR", vault.URL)
 	t.Setenv("VAULT_TOKEN", accVaultToken)
@@ -456,7 +456,7 @@ data "clientcreds_token" "mtls" {
   private_key_kms = "hashivault://mtls"
 }`, ca.PEM, srv.TokenURL(), testpki.CertPEM(der)),
 		ConfigStateChecks: []statecheck.StateCheck{
-			statecheck.ExpectKnownValue("data.clientcreds_token.mtls", tfjsonpath.New("access_token"), issuedBy(srv)),
+			stateIs("data.clientcreds_token.mtls", "access_token", issuedBy(srv)),
 		},
 		Check: func(*terraform.State) error {
 			r, err := onlyRequest(srv)
@@ -480,7 +480,7 @@ data "clientcreds_token" "mtls" {
 func TestAccSigningKeyFixedAlgorithmRefused(t *testing.T) {
 	const gcpName = "projects/acme/locations/europe-west1/keyRings/ci/cryptoKeys/signer/cryptoKeyVersions/3"
 	gcp := testkms.StartCloudKMS(t, accGCPToken, gcpName)
-	gcp.AddKey(gcpName, testkms.RSAKey(t))
+	gcp.AddKey(gcpName, testpki.RSA(t, 2048))
 	t.Setenv("CLIENTCREDS_GCPKMS_ENDPOINT", gcp.URL)
 	t.Setenv("GOOGLE_OAUTH_ACCESS_TOKEN", accGCPToken)
 	serialAccTest(t, []resource.TestStep{{

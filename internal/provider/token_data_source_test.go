@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/authserver"
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/testhelp"
 )
 
 // The OutSystems ODC flow: discovery at a path-prefixed issuer, then a
@@ -32,16 +33,16 @@ data "clientcreds_token" "odc" {
   client_secret = %q
 }`, srv.Issuer, testSecret),
 		ConfigStateChecks: []statecheck.StateCheck{
-			statecheck.ExpectKnownValue("data.clientcreds_oidc_discovery.odc", tfjsonpath.New("token_endpoint"), knownvalue.StringExact(srv.Issuer+"/connect/token")),
-			statecheck.ExpectKnownValue("data.clientcreds_oidc_discovery.odc", tfjsonpath.New("revocation_endpoint"), knownvalue.StringExact(srv.Issuer+"/revoke")),
-			statecheck.ExpectKnownValue("data.clientcreds_oidc_discovery.odc", tfjsonpath.New("grant_types_supported"), knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("client_credentials")})),
-			statecheck.ExpectKnownValue("data.clientcreds_oidc_discovery.odc", tfjsonpath.New("userinfo_endpoint"), knownvalue.Null()),
-			statecheck.ExpectKnownValue("data.clientcreds_token.odc", tfjsonpath.New("access_token"), issuedBy(srv)),
-			statecheck.ExpectKnownValue("data.clientcreds_token.odc", tfjsonpath.New("expires_in"), knownvalue.Int64Exact(43200)),
-			statecheck.ExpectKnownValue("data.clientcreds_token.odc", tfjsonpath.New("expires_at"), knownvalue.StringExact(testNow.Add(12*time.Hour).Format(time.RFC3339))),
-			statecheck.ExpectKnownValue("data.clientcreds_token.odc", tfjsonpath.New("token_type"), knownvalue.StringExact("Bearer")),
-			statecheck.ExpectKnownValue("data.clientcreds_token.odc", tfjsonpath.New("auth_method"), knownvalue.StringExact("client_secret_basic")),
-			statecheck.ExpectKnownValue("data.clientcreds_token.odc", tfjsonpath.New("scope"), knownvalue.Null()),
+			stateString("data.clientcreds_oidc_discovery.odc", "token_endpoint", srv.Issuer+"/connect/token"),
+			stateString("data.clientcreds_oidc_discovery.odc", "revocation_endpoint", srv.Issuer+"/revoke"),
+			stateIs("data.clientcreds_oidc_discovery.odc", "grant_types_supported", knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("client_credentials")})),
+			stateIs("data.clientcreds_oidc_discovery.odc", "userinfo_endpoint", knownvalue.Null()),
+			stateIs("data.clientcreds_token.odc", "access_token", issuedBy(srv)),
+			stateIs("data.clientcreds_token.odc", "expires_in", knownvalue.Int64Exact(43200)),
+			stateString("data.clientcreds_token.odc", "expires_at", testhelp.Now.Add(12*time.Hour).Format(time.RFC3339)),
+			stateString("data.clientcreds_token.odc", "token_type", "Bearer"),
+			stateString("data.clientcreds_token.odc", "auth_method", "client_secret_basic"),
+			stateIs("data.clientcreds_token.odc", "scope", knownvalue.Null()),
 		},
 		Check: lastRequestWas(srv, "application/x-www-form-urlencoded", "client_secret_basic", "client-1"),
 	}})
@@ -73,10 +74,10 @@ data "clientcreds_token" "ec5" {
 		{
 			Config: cfg("json"),
 			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("data.clientcreds_token.ec5", tfjsonpath.New("access_token"), issuedBy(srv)),
-				statecheck.ExpectKnownValue("data.clientcreds_token.ec5", tfjsonpath.New("expires_in"), knownvalue.Int64Exact(7200)),
-				statecheck.ExpectKnownValue("data.clientcreds_token.ec5", tfjsonpath.New("expires_at"), knownvalue.StringExact(testNow.Add(2*time.Hour).Format(time.RFC3339))),
-				statecheck.ExpectKnownValue("data.clientcreds_token.ec5", tfjsonpath.New("auth_method"), knownvalue.StringExact("client_secret_post")),
+				stateIs("data.clientcreds_token.ec5", "access_token", issuedBy(srv)),
+				stateIs("data.clientcreds_token.ec5", "expires_in", knownvalue.Int64Exact(7200)),
+				stateString("data.clientcreds_token.ec5", "expires_at", testhelp.Now.Add(2*time.Hour).Format(time.RFC3339)),
+				stateString("data.clientcreds_token.ec5", "auth_method", "client_secret_post"),
 			},
 			Check: lastRequestWas(srv, "application/vnd.api+json", "client_secret_post", "153"),
 		},
@@ -113,13 +114,13 @@ func TestAccTokenAuthMethods(t *testing.T) {
 			},
 			Config: cfg(basicOnly.TokenURL(), "client_secret_basic"),
 			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("data.clientcreds_token.t", tfjsonpath.New("access_token"), issuedBy(basicOnly)),
+				stateIs("data.clientcreds_token.t", "access_token", issuedBy(basicOnly)),
 			},
 		},
 		{
 			Config: cfg(postOnly.TokenURL(), "client_secret_post"),
 			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("data.clientcreds_token.t", tfjsonpath.New("access_token"), issuedBy(postOnly)),
+				stateIs("data.clientcreds_token.t", "access_token", issuedBy(postOnly)),
 			},
 		},
 	})
@@ -131,8 +132,8 @@ func TestAccTokenIssuerDiscoversPostOnly(t *testing.T) {
 	accTest(t, []resource.TestStep{{
 		Config: client1HCL(`data "clientcreds_token" "t"`, "issuer", srv.Issuer),
 		ConfigStateChecks: []statecheck.StateCheck{
-			statecheck.ExpectKnownValue("data.clientcreds_token.t", tfjsonpath.New("auth_method"), knownvalue.StringExact("client_secret_post")),
-			statecheck.ExpectKnownValue("data.clientcreds_token.t", tfjsonpath.New("access_token"), issuedBy(srv)),
+			stateString("data.clientcreds_token.t", "auth_method", "client_secret_post"),
+			stateIs("data.clientcreds_token.t", "access_token", issuedBy(srv)),
 		},
 	}})
 }
@@ -144,7 +145,7 @@ func TestAccTokenParametersReachServer(t *testing.T) {
 			`audience = "https://api.example.com"`, `resource = ["https://r1.example.com", "https://r2.example.com"]`,
 			`extra_params = { tenant = "t-42" }`, `headers = { "X-Correlation-Id" = "abc" }`),
 		ConfigStateChecks: []statecheck.StateCheck{
-			statecheck.ExpectKnownValue("data.clientcreds_token.t", tfjsonpath.New("scope"), knownvalue.StringExact("api://4f7c/.default read")),
+			stateString("data.clientcreds_token.t", "scope", "api://4f7c/.default read"),
 		},
 		Check: func(*terraform.State) error {
 			r, err := onlyRequest(srv)
@@ -185,7 +186,7 @@ resource "terraform_data" "header" {
 		ExpectNonEmptyPlan: true,
 		ConfigStateChecks: []statecheck.StateCheck{
 			// And it reached the other provider's configuration.
-			statecheck.ExpectKnownValue("echo.api", tfjsonpath.New("data"), bearerOf(srv)),
+			stateIs("echo.api", "data", bearerOf(srv)),
 		},
 	}})
 }

@@ -2,8 +2,6 @@ package provider
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -11,7 +9,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
-	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/authserver"
 )
@@ -42,11 +39,11 @@ provider "echo" {
 resource "echo" "api" {}
 `, srv.Issuer, testSecret),
 		ConfigStateChecks: []statecheck.StateCheck{
-			statecheck.ExpectKnownValue("echo.api", tfjsonpath.New("data").AtMapKey("header"), bearerOf(srv)),
-			statecheck.ExpectKnownValue("echo.api", tfjsonpath.New("data").AtMapKey("expires_in"), knownvalue.Int64Exact(7200)),
-			statecheck.ExpectKnownValue("echo.api", tfjsonpath.New("data").AtMapKey("expires_at"), knownvalue.StringExact("2026-11-22T14:00:00Z")),
-			statecheck.ExpectKnownValue("echo.api", tfjsonpath.New("data").AtMapKey("scope"), knownvalue.StringExact("read write")),
-			statecheck.ExpectKnownValue("echo.api", tfjsonpath.New("data").AtMapKey("method"), knownvalue.StringExact("client_secret_basic")),
+			echoIs("echo.api", "header", bearerOf(srv)),
+			echoIs("echo.api", "expires_in", knownvalue.Int64Exact(7200)),
+			echoString("echo.api", "expires_at", "2026-11-22T14:00:00Z"),
+			echoString("echo.api", "scope", "read write"),
+			echoString("echo.api", "method", "client_secret_basic"),
 		},
 	}})
 }
@@ -57,7 +54,7 @@ resource "echo" "api" {}
 func TestAccEphemeralTokenNeverStored(t *testing.T) {
 	t.Parallel()
 	srv := startServer(t, authserver.Options{IssuerPath: "/identity"})
-	tokenFile := filepath.Join(t.TempDir(), "token-seen-by-provisioner")
+	tokenFile := seenFile(t)
 	c := newCLI(t, "1.10.0", fmt.Sprintf(`
 variable "client_secret" {
   type      = string
@@ -85,9 +82,8 @@ ephemeral "clientcreds_token" "t" {
 	if len(tokens) != 2 {
 		t.Fatalf("plan and apply minted %d tokens; want 2 (one each)", len(tokens))
 	}
-	seen, err := os.ReadFile(tokenFile)
-	must(t, err)
-	if string(seen) != tokens[1] {
+	seen := readSeen(t, tokenFile)
+	if seen != tokens[1] {
 		t.Errorf("the provisioner saw %d characters that are not the token minted at apply", len(seen))
 	}
 	if tokens[0] == tokens[1] {

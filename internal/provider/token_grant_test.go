@@ -2,11 +2,7 @@ package provider
 
 import (
 	"crypto"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"strings"
 	"testing"
@@ -16,18 +12,15 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
-	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/authserver"
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/testpki"
 )
 
 func rsaKeyPEM(t *testing.T) (crypto.PublicKey, string) {
 	t.Helper()
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	must(t, err)
-	der, err := x509.MarshalPKCS8PrivateKey(k)
-	must(t, err)
-	return &k.PublicKey, string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+	k := testpki.RSA(t, 2048)
+	return &k.PublicKey, string(testpki.PKCS8PEM(k))
 }
 
 // A Google service-account key in an environment variable: four lines of
@@ -95,8 +88,8 @@ provider "echo" {
 resource "echo" "api" {}
 `, srv.TokenURL(), srv.TokenURL(), keyPEM),
 		ConfigStateChecks: []statecheck.StateCheck{
-			statecheck.ExpectKnownValue("echo.api", tfjsonpath.New("data").AtMapKey("instance_url"), knownvalue.StringExact(srv.URL+"/salesforce")),
-			statecheck.ExpectKnownValue("echo.api", tfjsonpath.New("data").AtMapKey("expires_in"), knownvalue.Null()),
+			echoString("echo.api", "instance_url", srv.URL+"/salesforce"),
+			echoIs("echo.api", "expires_in", knownvalue.Null()),
 		},
 	}})
 	for _, r := range srv.TokenRequests() {

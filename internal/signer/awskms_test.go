@@ -9,7 +9,6 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
-	"crypto/sha512"
 	"io"
 	"net/http"
 	"strings"
@@ -42,15 +41,10 @@ func TestAWSKMSSignsWithLocalKMS(t *testing.T) {
 		if !ok {
 			t.Fatalf("%s: public key %T", uri, s.Public())
 		}
-		sig, err := s.Sign(rand.Reader, digest[:], crypto.SHA256)
-		if err != nil {
-			t.Fatalf("%s: %v", uri, err)
-		}
-		if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, digest[:], sig); err != nil {
-			t.Errorf("%s: PKCS#1 v1.5 signature does not verify: %v", uri, err)
-		}
+		verify(t, uri, s, false)
 		pss := &rsa.PSSOptions{Hash: crypto.SHA256, SaltLength: rsa.PSSSaltLengthEqualsHash}
-		if sig, err = s.Sign(rand.Reader, digest[:], pss); err != nil {
+		sig, err := s.Sign(rand.Reader, digest[:], pss)
+		if err != nil {
 			t.Fatalf("%s PSS: %v", uri, err)
 		}
 		// AWS KMS salts PSS with the hash's length; local-kms with the
@@ -59,16 +53,13 @@ func TestAWSKMSSignsWithLocalKMS(t *testing.T) {
 			t.Errorf("%s: PSS signature does not verify: %v", uri, err)
 		}
 	}
-	s := signerOf(t, "awskms://"+srv.Endpoint+"/"+ecID)
-	sig, err := s.Sign(rand.Reader, digest[:], crypto.SHA256)
-	if pub, ok := s.Public().(*ecdsa.PublicKey); err != nil || !ok || !ecdsa.VerifyASN1(pub, digest[:], sig) {
-		t.Errorf("P-256 signature does not verify (%v)", err)
-	}
-	d384 := sha512.Sum384([]byte("header.payload"))
-	s = signerOf(t, "awskms://"+srv.Endpoint+"/"+ec384ID)
-	sig, err = s.Sign(rand.Reader, d384[:], crypto.SHA384)
-	if pub, ok := s.Public().(*ecdsa.PublicKey); err != nil || !ok || !ecdsa.VerifyASN1(pub, d384[:], sig) {
-		t.Errorf("P-384 signature does not verify (%v)", err)
+	for _, id := range []string{ecID, ec384ID} {
+		uri := "awskms://" + srv.Endpoint + "/" + id
+		s := signerOf(t, uri)
+		if _, ok := s.Public().(*ecdsa.PublicKey); !ok {
+			t.Fatalf("%s: public key %T", uri, s.Public())
+		}
+		verify(t, uri, s, false) // SHA-384 for the P-384 key
 	}
 
 	encID := srv.CreateKey(t, types.KeySpecRsa2048, types.KeyUsageTypeEncryptDecrypt)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/redact"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/testkms"
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/testpki"
 )
 
 // The REST key services against test servers written from their API
@@ -113,9 +114,9 @@ func wantFailure(t *testing.T, uri string, env Env, want string, secrets ...stri
 
 func TestVaultTransit(t *testing.T) {
 	v := testkms.StartVault(t, vaultToken, "secret-signing")
-	v.AddKey("rsa", testkms.RSAKey(t))
-	v.AddKey("p256", testkms.ECKey(t, elliptic.P256()))
-	v.AddKey("p384", testkms.ECKey(t, elliptic.P384()))
+	v.AddKey("rsa", testpki.RSA(t, 2048))
+	v.AddKey("p256", testpki.EC(t, elliptic.P256()))
+	v.AddKey("p384", testpki.EC(t, elliptic.P384()))
 	v.AddEncryptionKey("aes")
 	vars := map[string]string{"VAULT_ADDR": v.URL, "VAULT_TOKEN": vaultToken, "TRANSIT_SECRET_ENGINE_PATH": "secret-signing", "VAULT_NAMESPACE": "team-a"}
 	env := envOf(vars)
@@ -161,7 +162,7 @@ func TestVaultTransit(t *testing.T) {
 // the bundle, and refused without it.
 func TestVaultTransitCACert(t *testing.T) {
 	v := testkms.StartVaultTLS(t, vaultToken, "transit")
-	v.AddKey("rsa", testkms.RSAKey(t))
+	v.AddKey("rsa", testpki.RSA(t, 2048))
 	ca := filepath.Join(t.TempDir(), "vault-ca.pem")
 	if err := os.WriteFile(ca, []byte(v.CAPEM), 0o600); err != nil {
 		t.Fatal(err)
@@ -173,9 +174,9 @@ func TestVaultTransitCACert(t *testing.T) {
 func TestCloudKMS(t *testing.T) {
 	g := testkms.StartCloudKMS(t, gcpToken, "projects/p/locations/global/keyRings/ci/cryptoKeys/pss/cryptoKeyVersions/1")
 	const base = "projects/p/locations/global/keyRings/ci/cryptoKeys/"
-	g.AddKey(base+"rsa/cryptoKeyVersions/1", testkms.RSAKey(t))
-	g.AddKey(base+"pss/cryptoKeyVersions/1", testkms.RSAKey(t))
-	g.AddKey(base+"ec/cryptoKeyVersions/3", testkms.ECKey(t, elliptic.P256()))
+	g.AddKey(base+"rsa/cryptoKeyVersions/1", testpki.RSA(t, 2048))
+	g.AddKey(base+"pss/cryptoKeyVersions/1", testpki.RSA(t, 2048))
+	g.AddKey(base+"ec/cryptoKeyVersions/3", testpki.EC(t, elliptic.P256()))
 	g.AddEncryptionKey(base + "aes/cryptoKeyVersions/1")
 	env := envOf(map[string]string{"CLIENTCREDS_GCPKMS_ENDPOINT": g.URL, "GOOGLE_OAUTH_ACCESS_TOKEN": gcpToken})
 	for name, want := range map[string]string{"rsa/cryptoKeyVersions/1": "RS256", "pss/cryptoKeyVersions/1": "PS256", "ec/cryptoKeyVersions/3": "ES256"} {
@@ -198,8 +199,8 @@ func TestCloudKMS(t *testing.T) {
 
 func TestKeyVault(t *testing.T) {
 	kv := testkms.StartKeyVault(t, "tenant-1", "app-1", azureSecret, azureToken)
-	kv.AddKey("rsa", testkms.RSAKey(t))
-	kv.AddKey("ec", testkms.ECKey(t, elliptic.P256()))
+	kv.AddKey("rsa", testpki.RSA(t, 2048))
+	kv.AddKey("ec", testpki.EC(t, elliptic.P256()))
 	kv.AddEncryptionKey("aes")
 	host := strings.TrimPrefix(kv.URL, "http://")
 	vars := map[string]string{"AZURE_TENANT_ID": "tenant-1", "AZURE_CLIENT_ID": "app-1", "AZURE_CLIENT_SECRET": azureSecret, "AZURE_AUTHORITY_HOST": kv.URL}

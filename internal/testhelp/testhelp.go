@@ -1,8 +1,8 @@
 // Package testhelp holds the small helpers that several packages' tests
 // share: a test HTTP server, a handler with one fixed answer, environment
 // variables from KEY=VALUE pairs, the check of an error's type and text,
-// a constructor with test options, a fake server's log of what it was
-// asked, a sampler for a peak while something runs, calls made at once,
+// a constructor with test options, a fixed clock, a fake server's log of
+// what it was asked, a sampler for a peak while something runs, calls made at once,
 // and the wait for a started server to listen. It imports no package of
 // this module, so any package's own tests can use it.
 package testhelp
@@ -16,6 +16,9 @@ import (
 	"testing"
 	"time"
 )
+
+// Now is the fixed clock of tests that check exact expiry times.
+var Now = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 
 // Serve starts an httptest server on 127.0.0.1 for the duration of the test.
 func Serve(t testing.TB, h http.HandlerFunc) *httptest.Server {

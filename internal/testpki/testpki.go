@@ -1,10 +1,10 @@
 // Package testpki makes the certificate authorities, certificates and keys
-// that the tests need, on the fly. Tests only.
+// that the tests need, on the fly: the one place test keys are made.
+// Tests only.
 package testpki
 
 import (
 	"crypto"
-	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
@@ -28,7 +28,7 @@ type CA struct {
 // NewCA makes a CA valid for two days either side of now.
 func NewCA(t testing.TB) *CA {
 	t.Helper()
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	key := EC(t, elliptic.P256())
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CA"}, IsCA: true,
 		BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign, NotBefore: time.Now().Add(-48 * time.Hour), NotAfter: time.Now().Add(48 * time.Hour)}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
@@ -67,12 +67,8 @@ func (ca *CA) ServerTLS(t testing.TB, host string, validity time.Duration) *tls.
 // ECKey makes a P-256 key, returned with its SEC 1 PEM.
 func ECKey(t testing.TB) (crypto.Signer, []byte) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, _ := x509.MarshalECPrivateKey(key)
-	return key, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der})
+	key := EC(t, elliptic.P256())
+	return key, SEC1PEM(key)
 }
 
 // CertPEM encodes a DER certificate.

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/crypto/argon2"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/testhelp"
 )
 
 func TestDiskCacheRefusesOpenDirectory(t *testing.T) {
@@ -39,7 +40,7 @@ func TestDiskCacheConcurrentWriters(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for j := range 50 {
-				tok := token(fmt.Sprintf("w%d-%d", i, j), time.Hour, fixedNow)
+				tok := token(fmt.Sprintf("w%d-%d", i, j), time.Hour, testhelp.Now)
 				if err := store.Save(testStoreKey(), tok); err != nil {
 					t.Error(err)
 				}
@@ -48,20 +49,17 @@ func TestDiskCacheConcurrentWriters(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for range 50 {
-				if tok, ok := store.Load(testStoreKey(), fixedNow); ok && tok.AccessToken == "" {
+				if tok, ok := store.Load(testStoreKey(), testhelp.Now); ok && tok.AccessToken == "" {
 					t.Error("read a partial entry")
 				}
 			}
 		}()
 	}
 	wg.Wait()
-	if _, ok := store.Load(testStoreKey(), fixedNow); !ok {
+	if _, ok := store.Load(testStoreKey(), testhelp.Now); !ok {
 		t.Error("no entry after the writers finished")
 	}
 }
-
-// fixedNow is the clock of the tests, so that expiry is exact.
-var fixedNow = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 
 const testSecret = "s3cr3t-Zq9!/+&= value"
 
@@ -80,7 +78,7 @@ func token(value string, life time.Duration, issued time.Time) *oauth.Token {
 func TestDiskCacheEntriesAreSealed(t *testing.T) {
 	store, dir := newStore(t)
 	k := testStoreKey()
-	if err := store.Save(k, token("sealed-token-value", time.Hour, fixedNow)); err != nil {
+	if err := store.Save(k, token("sealed-token-value", time.Hour, testhelp.Now)); err != nil {
 		t.Fatal(err)
 	}
 	entries, _ := os.ReadDir(dir)
@@ -99,24 +97,24 @@ func TestDiskCacheEntriesAreSealed(t *testing.T) {
 			t.Errorf("the entry holds %q in clear", v)
 		}
 	}
-	if got, ok := store.Load(k, fixedNow); !ok || got.AccessToken != "sealed-token-value" || *got.ExpiresIn != 3600 || !got.ExpiresAt.Equal(fixedNow.Add(time.Hour)) {
+	if got, ok := store.Load(k, testhelp.Now); !ok || got.AccessToken != "sealed-token-value" || *got.ExpiresIn != 3600 || !got.ExpiresAt.Equal(testhelp.Now.Add(time.Hour)) {
 		t.Errorf("read back %+v, %v", got, ok)
 	}
 	other := k
 	other.Secret = []byte("another-secret")
-	if _, ok := store.Load(other, fixedNow); ok {
+	if _, ok := store.Load(other, testhelp.Now); ok {
 		t.Error("another secret read the entry")
 	}
 	if err := os.WriteFile(path, []byte("clientcreds-token-v2\ngarbage"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := store.Load(k, fixedNow); ok {
+	if _, ok := store.Load(k, testhelp.Now); ok {
 		t.Error("a corrupt entry was read")
 	}
-	if err := store.Save(k, token("replacement", time.Hour, fixedNow)); err != nil {
+	if err := store.Save(k, token("replacement", time.Hour, testhelp.Now)); err != nil {
 		t.Fatal(err)
 	}
-	if got, ok := store.Load(k, fixedNow); !ok || got.AccessToken != "replacement" {
+	if got, ok := store.Load(k, testhelp.Now); !ok || got.AccessToken != "replacement" {
 		t.Error("the corrupt entry was not replaced")
 	}
 }
@@ -127,7 +125,7 @@ func TestDiskCacheEntriesAreSealed(t *testing.T) {
 func TestDiskCacheNamesComeFromArgon2id(t *testing.T) {
 	store, dir := newStore(t)
 	k := oauth.StoreKey{Fingerprint: []byte("fingerprint"), Secret: []byte("Autumn2023!"), Salt: []byte("a\x00https://idp.example/token")}
-	if err := store.Save(k, token("t", time.Hour, fixedNow)); err != nil {
+	if err := store.Save(k, token("t", time.Hour, testhelp.Now)); err != nil {
 		t.Fatal(err)
 	}
 	master := argon2.IDKey([]byte("Autumn2023!"), []byte("clientcreds token cache v2\x00a\x00https://idp.example/token"), 2, 19*1024, 1, 32)
@@ -146,14 +144,14 @@ func TestDiskCacheNamesComeFromArgon2id(t *testing.T) {
 func TestDiskCacheKeepsEntriesAtMostADay(t *testing.T) {
 	store, dir := newStore(t)
 	k := testStoreKey()
-	if err := store.Save(k, token("long-lived", 285*365*24*time.Hour, fixedNow)); err != nil {
+	if err := store.Save(k, token("long-lived", 285*365*24*time.Hour, testhelp.Now)); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := store.Load(k, fixedNow.Add(23*time.Hour)); !ok {
+	if _, ok := store.Load(k, testhelp.Now.Add(23*time.Hour)); !ok {
 		t.Fatal("an entry was not read within a day")
 	}
 	entries, _ := os.ReadDir(dir)
-	if _, ok := store.Load(k, fixedNow.Add(25*time.Hour)); ok {
+	if _, ok := store.Load(k, testhelp.Now.Add(25*time.Hour)); ok {
 		t.Error("an entry was read 25 hours after its token was issued")
 	}
 	if _, err := os.Stat(filepath.Join(dir, entries[0].Name())); !os.IsNotExist(err) {
@@ -243,7 +241,7 @@ func TestDiskCacheRefusesAncestorsOthersCanChange(t *testing.T) {
 // An entry that is a FIFO, a link to /dev/zero, a link to a valid entry
 // elsewhere, or a file past the size cap is a miss, at once.
 func TestDiskCacheEntriesMustBeSmallRegularFiles(t *testing.T) {
-	tok := token("kept-token", time.Hour, fixedNow)
+	tok := token("kept-token", time.Hour, testhelp.Now)
 	elsewhere, _ := newStore(t)
 	if err := elsewhere.Save(testStoreKey(), tok); err != nil {
 		t.Fatal(err)
@@ -269,7 +267,7 @@ func TestDiskCacheEntriesMustBeSmallRegularFiles(t *testing.T) {
 			// into a failure instead of the suite's timeout.
 			done := make(chan bool, 1)
 			go func() {
-				_, ok := store.Load(testStoreKey(), fixedNow)
+				_, ok := store.Load(testStoreKey(), testhelp.Now)
 				done <- ok
 			}()
 			select {
