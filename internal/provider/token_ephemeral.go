@@ -4,19 +4,12 @@ import (
 	"context"
 
 	dschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
-
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
-	"github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
-)
-
-var (
-	_ ephemeral.EphemeralResourceWithConfigure      = (*tokenEphemeral)(nil)
-	_ ephemeral.EphemeralResourceWithClose          = (*tokenEphemeral)(nil)
-	_ ephemeral.EphemeralResourceWithValidateConfig = (*tokenEphemeral)(nil)
 )
 
 // tokenEphemeralAttrs adds revocation to the shared token attributes.
@@ -40,20 +33,12 @@ type tokenEphemeralModel struct {
 
 // tokenEphemeral is clientcreds_token as an ephemeral resource (Terraform
 // 1.10+): the token is minted each time Terraform opens it and never stored.
-type tokenEphemeral struct{ ephemeralConfigured }
+type tokenEphemeral struct{ ephemeralBase }
 
-func newTokenEphemeral() ephemeral.EphemeralResource { return &tokenEphemeral{} }
-
-func (e *tokenEphemeral) Metadata(_ context.Context, req ephemeral.MetadataRequest, resp *ephemeral.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_token"
-}
-
-func (e *tokenEphemeral) Schema(_ context.Context, _ ephemeral.SchemaRequest, resp *ephemeral.SchemaResponse) {
-	resp.Schema = schema.Schema{
-		MarkdownDescription: tokenDescription + " As an ephemeral resource the token is never written to state or " +
-			"to a saved plan: Terraform opens it, and so requests a token, once during `plan` and again during `apply`.",
-		Attributes: ephemeralAttributes(tokenEphemeralAttrs),
-	}
+func newTokenEphemeral() ephemeral.EphemeralResource {
+	return &tokenEphemeral{ephemeralBase{typeName: "_token", attrs: tokenEphemeralAttrs,
+		description: tokenDescription + " As an ephemeral resource the token is never written to state or " +
+			"to a saved plan: Terraform opens it, and so requests a token, once during `plan` and again during `apply`."}}
 }
 
 // noRevocationEndpoint explains a revoke_on_close that cannot be honoured.
@@ -105,15 +90,18 @@ func (e *tokenEphemeral) Close(ctx context.Context, req ephemeral.CloseRequest, 
 	if e.pd == nil {
 		return
 	}
-	rr, ok, diags := e.pd.revocations.take(ctx, req.Private, revokeKey)
-	resp.Diagnostics.Append(diags...)
-	if !ok {
-		return
+	if rr, ok := e.pd.revocations.take(ctx, req.Private, revokeKey, &resp.Diagnostics); ok {
+		e.pd.revoke(ctx, rr, &resp.Diagnostics)
 	}
+}
+
+// revoke revokes rr's token at Close, with the token and the client
+// secret masked in logs; a failure is a warning, since the token expires.
+func (pd *providerData) revoke(ctx context.Context, rr oauth.RevokeRequest, diags *diag.Diagnostics) {
 	ctx = maskSecrets(ctx, rr.Token, rr.Client.ClientSecret.Value)
-	if err := e.pd.client.Revoke(ctx, rr); err != nil {
+	if err := pd.client.Revoke(ctx, rr); err != nil {
 		d := errorDiag(err)
-		resp.Diagnostics.AddWarning(d.Summary(), d.Detail()+"\n\nThe token stays valid until it expires.")
+		diags.AddWarning(d.Summary(), d.Detail()+"\n\nThe token stays valid until it expires.")
 	}
 }
 
