@@ -25,11 +25,8 @@ func (p *Provider) Schema(_ context.Context, _ provider.SchemaRequest, resp *pro
 			"for use in other resources and providers. Every attribute is optional: `provider \"clientcreds\" {}` " +
 			"is a complete configuration. The settings here are the transport policy for every request the provider makes.",
 		Attributes: map[string]schema.Attribute{
-			"request_timeout": schema.StringAttribute{
-				Optional:            true,
-				MarkdownDescription: "Longest wait for one HTTP attempt, connection to last byte, as a Go duration. Defaults to " + durationDoc(oauth.DefaultRequestTimeout) + ".",
-				Validators:          []validator.String{durationValidator{}},
-			},
+			"request_timeout": durationAttr("Longest wait for one HTTP attempt, connection to last byte, as a Go duration.",
+				oauth.DefaultRequestTimeout),
 			"max_retries": schema.Int64Attribute{
 				Optional: true,
 				MarkdownDescription: "How many times a transient failure (connection error, HTTP 429, 5xx other than 501) is retried, " +
@@ -37,23 +34,11 @@ func (p *Provider) Schema(_ context.Context, _ provider.SchemaRequest, resp *pro
 					fmt.Sprintf("Defaults to `%d`.", oauth.DefaultMaxRetries),
 				Validators: []validator.Int64{int64validator.Between(0, 10)},
 			},
-			"retry_wait_min": schema.StringAttribute{
-				Optional:            true,
-				MarkdownDescription: "Shortest wait between attempts, as a Go duration. Defaults to " + durationDoc(oauth.DefaultRetryWaitMin) + ".",
-				Validators:          []validator.String{durationValidator{}},
-			},
-			"retry_wait_max": schema.StringAttribute{
-				Optional: true,
-				MarkdownDescription: "Longest backoff between attempts, as a Go duration. A server's `Retry-After` may ask for more, up to `retry_budget`. " +
-					"Defaults to " + durationDoc(oauth.DefaultRetryWaitMax) + ".",
-				Validators: []validator.String{durationValidator{}},
-			},
-			"retry_budget": schema.StringAttribute{
-				Optional: true,
-				MarkdownDescription: "Bound on one discovery or token request, all attempts and waits included, as a Go duration. " +
-					"A `Retry-After` beyond what is left of it ends the retries at once. Defaults to " + durationDoc(oauth.DefaultRetryBudget) + ".",
-				Validators: []validator.String{durationValidator{}},
-			},
+			"retry_wait_min": durationAttr("Shortest wait between attempts, as a Go duration.", oauth.DefaultRetryWaitMin),
+			"retry_wait_max": durationAttr("Longest backoff between attempts, as a Go duration. A server's `Retry-After` may ask "+
+				"for more, up to `retry_budget`.", oauth.DefaultRetryWaitMax),
+			"retry_budget": durationAttr("Bound on one discovery or token request, all attempts and waits included, as a Go duration. "+
+				"A `Retry-After` beyond what is left of it ends the retries at once.", oauth.DefaultRetryBudget),
 			"ca_cert_pem": schema.StringAttribute{
 				Optional:            true,
 				MarkdownDescription: "PEM certificates of extra certificate authorities to trust, added to the system's roots. Conflicts with `ca_cert_file`.",
@@ -112,18 +97,20 @@ func (p *Provider) Schema(_ context.Context, _ provider.SchemaRequest, resp *pro
 							"running Terraform, must not be a symbolic link, and must give no access to group or others; every directory above it must " +
 							"be writable only by root or that user (or be sticky, as `/tmp` is). Defaults to `" + cacheDirEnv + "`.",
 					},
-					"min_remaining": schema.StringAttribute{
-						Optional: true,
-						MarkdownDescription: "Lifetime a kept token must have left to be reused, as a Go duration; for tokens " +
-							"shorter than twice this, half their lifetime. Also applies to tokens shared within one run. Defaults to " +
-							durationDoc(oauth.DefaultMinRemaining) + ".",
-						Validators: []validator.String{durationValidator{}},
-					},
+					"min_remaining": durationAttr("Lifetime a kept token must have left to be reused, as a Go duration; for tokens "+
+						"shorter than twice this, half their lifetime. Also applies to tokens shared within one run.", oauth.DefaultMinRemaining),
 				},
 				Blocks: map[string]schema.Block{redisBlockPath: redisSchema()},
 			},
 		},
 	}
+}
+
+// durationAttr is an optional Go duration; its description ends with its
+// default.
+func durationAttr(description string, def time.Duration) schema.StringAttribute {
+	return schema.StringAttribute{Optional: true, MarkdownDescription: description + " Defaults to " + durationDoc(def) + ".",
+		Validators: []validator.String{durationValidator{}}}
 }
 
 // durationDoc writes a default duration as a user writes it: `30s`, `2m`,
@@ -200,10 +187,8 @@ func redisSchema() schema.SingleNestedBlock {
 					"hash tag (`{...}`), so that a cluster keeps the entry and its lock in one slot; the prefix may therefore hold no `{` or `}`. " +
 					"Defaults to `" + tokencache.DefaultKeyPrefix + "`.",
 				Validators: []validator.String{stringvalidator.RegexMatches(noBraces, "hold no { or }")}},
-			"lock_wait": schema.StringAttribute{Optional: true,
-				MarkdownDescription: "Longest wait for another run's token, as a Go duration; then the run fetches its own. Defaults to " +
-					durationDoc(tokencache.DefaultLockWait) + ".",
-				Validators: []validator.String{durationValidator{}}},
+			"lock_wait": durationAttr("Longest wait for another run's token, as a Go duration; then the run fetches its own.",
+				tokencache.DefaultLockWait),
 		},
 		Blocks: map[string]schema.Block{redisSentinelPath: sentinelSchema()},
 	}
