@@ -41,7 +41,7 @@ func ephemeralAttributes(in map[string]dschema.Attribute) map[string]eschema.Att
 
 // withAttributes returns base plus extras, for the few attributes one kind
 // adds; a name defined twice is a programming error.
-func withAttributes(base map[string]dschema.Attribute, extras ...map[string]dschema.Attribute) map[string]dschema.Attribute {
+func withAttributes[A any](base map[string]A, extras ...map[string]A) map[string]A {
 	out := maps.Clone(base)
 	for _, extra := range extras {
 		for name, a := range extra {

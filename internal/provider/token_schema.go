@@ -219,7 +219,6 @@ var (
 	clientSecretForms = oauth.ClientSecretArgs.All()
 	privateKeyForms   = append(oauth.PrivateKeyArgs.All(), oauth.ArgPrivateKeyKMS)
 	assertionForms    = append(oauth.ClientAssertionArgs.All(), oauth.ArgWorkloadIdentity)
-	providerKeyForms  = []string{"client_private_key_pem", "client_private_key_file", "client_private_key_env"}
 )
 
 // workloadArgAttrs are the arguments beside the workload identity argument
