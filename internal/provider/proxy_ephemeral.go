@@ -82,12 +82,11 @@ func (e *proxyEphemeral) ValidateConfig(ctx context.Context, req ephemeral.Valid
 type proxyModel struct {
 	tokenModel
 	grantModel
-	RevokeOnClose types.Bool   `tfsdk:"revoke_on_close"`
-	RevocationURL types.String `tfsdk:"revocation_url"`
-	Upstream      types.String `tfsdk:"upstream"`
-	DPoP          types.Bool   `tfsdk:"dpop"`
-	URL           types.String `tfsdk:"url"`
-	SocketPath    types.String `tfsdk:"socket_path"`
+	revocationModel
+	Upstream   types.String `tfsdk:"upstream"`
+	DPoP       types.Bool   `tfsdk:"dpop"`
+	URL        types.String `tfsdk:"url"`
+	SocketPath types.String `tfsdk:"socket_path"`
 }
 
 const proxyKey = "proxy"
@@ -129,14 +128,8 @@ func (e *proxyEphemeral) Open(ctx context.Context, req ephemeral.OpenRequest, re
 		resp.Diagnostics.AddError("Proxy Not Started", err.Error()+".")
 		return
 	}
-	open := openProxy{proxy: p}
-	if m.RevokeOnClose.ValueBool() {
-		open.revoke = &oauth.RevokeRequest{URL: revocationURL(ctx, e.pd, m.RevocationURL.ValueString(), m.Issuer.ValueString()), Client: f.req}
-		if open.revoke.URL == "" {
-			resp.Diagnostics.AddWarning("Tokens Will Not Be Revoked", noRevocationEndpoint)
-			open.revoke = nil
-		}
-	}
+	open := openProxy{proxy: p,
+		revoke: m.revocation(ctx, e.pd, m.Issuer.ValueString(), f.req, "Tokens Will Not Be Revoked", &resp.Diagnostics)}
 	resp.Diagnostics.Append(e.pd.proxies.keep(ctx, resp.Private, proxyKey, open)...)
 	m.URL, m.SocketPath = types.StringValue(p.URL), types.StringValue(p.Socket)
 	resp.Diagnostics.Append(setResult(ctx, &resp.Result, &m)...)

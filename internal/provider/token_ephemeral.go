@@ -27,6 +27,12 @@ var tokenEphemeralAttrs = withAttributes(tokenGrantAttrs, map[string]dschema.Att
 
 type tokenEphemeralModel struct {
 	tokenDataModel
+	revocationModel
+}
+
+// revocationModel is the revocation arguments of the token's ephemeral
+// resource and of the proxy.
+type revocationModel struct {
 	RevokeOnClose types.Bool   `tfsdk:"revoke_on_close"`
 	RevocationURL types.String `tfsdk:"revocation_url"`
 }
@@ -45,16 +51,26 @@ func newTokenEphemeral() ephemeral.EphemeralResource {
 const noRevocationEndpoint = "revoke_on_close is set, but no revocation endpoint is known: set revocation_url, or use issuer with a " +
 	"server whose discovery document lists revocation_endpoint."
 
-// revocationURL is the configured revocation endpoint, or the issuer's
-// discovered one; "" when neither is known.
-func revocationURL(ctx context.Context, pd *providerData, configured, issuer string) string {
-	if configured != "" || issuer == "" {
-		return configured
+// revocation is how to revoke at Close the tokens fetched with client: at
+// revocation_url, or at the issuer's discovered endpoint. It is nil
+// without revoke_on_close, and nil with a warning (summary) when no
+// endpoint is known.
+func (r revocationModel) revocation(ctx context.Context, pd *providerData, issuer string, client oauth.TokenRequest,
+	summary string, diags *diag.Diagnostics) *oauth.RevokeRequest {
+	if !r.RevokeOnClose.ValueBool() {
+		return nil
 	}
-	if md, err := pd.client.Discover(ctx, oauth.DiscoveryRequest{Issuer: issuer}); err == nil {
-		return md.RevocationEndpoint
+	url := r.RevocationURL.ValueString()
+	if url == "" && issuer != "" {
+		if md, err := pd.client.Discover(ctx, oauth.DiscoveryRequest{Issuer: issuer}); err == nil {
+			url = md.RevocationEndpoint
+		}
 	}
-	return ""
+	if url == "" {
+		diags.AddWarning(summary, noRevocationEndpoint)
+		return nil
+	}
+	return &oauth.RevokeRequest{URL: url, Client: client}
 }
 
 // revokeKey is the private-data key of a pending revocation. Private data
@@ -74,14 +90,9 @@ func (e *tokenEphemeral) Open(ctx context.Context, req ephemeral.OpenRequest, re
 		return
 	}
 	m.set(f)
-	if m.RevokeOnClose.ValueBool() {
-		revURL := revocationURL(ctx, e.pd, m.RevocationURL.ValueString(), m.Issuer.ValueString())
-		if revURL == "" {
-			resp.Diagnostics.AddWarning("Token Will Not Be Revoked", noRevocationEndpoint)
-		} else {
-			resp.Diagnostics.Append(e.pd.revocations.keep(ctx, resp.Private, revokeKey,
-				oauth.RevokeRequest{URL: revURL, Token: f.tok.AccessToken, Client: f.req})...)
-		}
+	if rr := m.revocation(ctx, e.pd, m.Issuer.ValueString(), f.req, "Token Will Not Be Revoked", &resp.Diagnostics); rr != nil {
+		rr.Token = f.tok.AccessToken
+		resp.Diagnostics.Append(e.pd.revocations.keep(ctx, resp.Private, revokeKey, *rr)...)
 	}
 	resp.Diagnostics.Append(setResult(ctx, &resp.Result, &m)...)
 }
