@@ -30,7 +30,9 @@ const tokenTypeDesc = "Short names `jwt`, `id_token`, `access_token`, `refresh_t
 // arguments, prefixed) the actor token, and the RFC 8693 arguments and
 // result.
 var exchangeAttrs = func() map[string]dschema.Attribute {
-	a := withAttributes(tokenAttrs, workloadArgAttrs(oauth.ArgActorPrefix))
+	a := withAttributes(tokenAttrs, workloadArgAttrs(oauth.ArgActorPrefix),
+		secretFormAttrs(oauth.SubjectTokenArgs, "the subject token", subjectForms),
+		secretFormAttrs(oauth.ActorTokenArgs, "the actor token", actorForms))
 	a[oauth.ArgClientID] = dschema.StringAttribute{Optional: true,
 		MarkdownDescription: "Client identifier, when the server authenticates the client (Keycloak, Okta); with it, every " +
 			"client authentication of `clientcreds_token` and its arguments apply. Without it the request carries no client " +
@@ -46,10 +48,6 @@ var exchangeAttrs = func() map[string]dschema.Attribute {
 			MarkdownDescription: "The token to exchange. Sensitive; stored in a data source's state, unlike the `_file` and `_env` forms. " +
 				"Exactly one of `subject_token`, `subject_token_file`, `subject_token_env` and `workload_identity` is required.",
 			Validators: oneFormOf(oauth.ArgSubjectToken, subjectForms)},
-		oauth.ArgSubjectTokenFile: dschema.StringAttribute{Optional: true, MarkdownDescription: secretFileDesc("the subject token"),
-			Validators: oneFormOf(oauth.ArgSubjectTokenFile, subjectForms)},
-		oauth.ArgSubjectTokenEnv: dschema.StringAttribute{Optional: true, MarkdownDescription: secretEnvDesc("the subject token"),
-			Validators: oneFormOf(oauth.ArgSubjectTokenEnv, subjectForms)},
 		"subject_token_type": dschema.StringAttribute{Optional: true,
 			MarkdownDescription: "Type of the subject token. Defaults to `urn:ietf:params:oauth:token-type:jwt`. " + tokenTypeDesc},
 		oauth.ArgActorToken: dschema.StringAttribute{Optional: true, Sensitive: true,
@@ -63,10 +61,6 @@ var exchangeAttrs = func() map[string]dschema.Attribute {
 				"The identity token is never logged, stored or cached on disk, and neither is a token exchanged with it kept across runs. " +
 				"At most one of `actor_token`, `actor_token_file`, `actor_token_env` and `actor_workload_identity`.",
 			Validators: append(oneFormOf(oauth.ArgActorWorkloadIdentity, actorForms), stringvalidator.OneOf(identity.Platforms()...))},
-		oauth.ArgActorTokenFile: dschema.StringAttribute{Optional: true, MarkdownDescription: secretFileDesc("the actor token"),
-			Validators: oneFormOf(oauth.ArgActorTokenFile, actorForms)},
-		oauth.ArgActorTokenEnv: dschema.StringAttribute{Optional: true, MarkdownDescription: secretEnvDesc("the actor token"),
-			Validators: oneFormOf(oauth.ArgActorTokenEnv, actorForms)},
 		oauth.ArgActorTokenType: dschema.StringAttribute{Optional: true,
 			MarkdownDescription: "Type of the actor token; required with `actor_token`, `actor_token_file` or `actor_token_env`; " +
 				"defaults to `urn:ietf:params:oauth:token-type:jwt` with `actor_workload_identity`. " + tokenTypeDesc},

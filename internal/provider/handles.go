@@ -51,16 +51,17 @@ func (h *handles[T]) keep(ctx context.Context, priv privateSetter, key string, v
 
 // take removes and returns what the private data's handle under key names;
 // false when there is none (nothing was kept, or it was taken already).
-func (h *handles[T]) take(ctx context.Context, priv privateGetter, key string) (T, bool, diag.Diagnostics) {
+func (h *handles[T]) take(ctx context.Context, priv privateGetter, key string, diags *diag.Diagnostics) (T, bool) {
 	var zero T
-	b, diags := priv.GetKey(ctx, key)
+	b, d := priv.GetKey(ctx, key)
+	diags.Append(d...)
 	var hd handleData
 	if len(b) == 0 || json.Unmarshal(b, &hd) != nil {
-		return zero, false, diags
+		return zero, false
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	v, ok := h.open[hd.ID]
 	delete(h.open, hd.ID)
-	return v, ok, diags
+	return v, ok
 }

@@ -23,10 +23,26 @@ import (
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/redact"
 )
 
+// The optional interfaces the framework looks for, on the provider and on
+// each entry point: it skips a method that is missing, so the compiler checks.
 var (
 	_ provider.Provider                       = (*Provider)(nil)
 	_ provider.ProviderWithEphemeralResources = (*Provider)(nil)
 	_ provider.ProviderWithFunctions          = (*Provider)(nil)
+
+	_ datasource.DataSourceWithConfigure      = (*twinDataSource[discoveryModel])(nil)
+	_ datasource.DataSourceWithValidateConfig = (*twinDataSource[discoveryModel])(nil)
+
+	_ ephemeral.EphemeralResourceWithConfigure      = (*twinEphemeral[discoveryModel])(nil)
+	_ ephemeral.EphemeralResourceWithValidateConfig = (*twinEphemeral[discoveryModel])(nil)
+	_ ephemeral.EphemeralResourceWithConfigure      = (*tokenEphemeral)(nil)
+	_ ephemeral.EphemeralResourceWithValidateConfig = (*tokenEphemeral)(nil)
+	_ ephemeral.EphemeralResourceWithClose          = (*tokenEphemeral)(nil)
+	_ ephemeral.EphemeralResourceWithConfigure      = (*proxyEphemeral)(nil)
+	_ ephemeral.EphemeralResourceWithValidateConfig = (*proxyEphemeral)(nil)
+	_ ephemeral.EphemeralResourceWithClose          = (*proxyEphemeral)(nil)
+	_ ephemeral.EphemeralResourceWithConfigure      = (*identityEphemeral)(nil)
+	_ ephemeral.EphemeralResourceWithValidateConfig = (*identityEphemeral)(nil)
 )
 
 // Provider is the clientcreds provider.

@@ -24,12 +24,9 @@ func (p *Provider) Schema(_ context.Context, _ provider.SchemaRequest, resp *pro
 		MarkdownDescription: "Obtains OAuth 2.0 client-credentials access tokens (RFC 6749 §4.4) while Terraform plans, " +
 			"for use in other resources and providers. Every attribute is optional: `provider \"clientcreds\" {}` " +
 			"is a complete configuration. The settings here are the transport policy for every request the provider makes.",
-		Attributes: map[string]schema.Attribute{
-			"request_timeout": schema.StringAttribute{
-				Optional:            true,
-				MarkdownDescription: "Longest wait for one HTTP attempt, connection to last byte, as a Go duration. Defaults to " + durationDoc(oauth.DefaultRequestTimeout) + ".",
-				Validators:          []validator.String{durationValidator{}},
-			},
+		Attributes: withAttributes(map[string]schema.Attribute{
+			"request_timeout": durationAttr("Longest wait for one HTTP attempt, connection to last byte, as a Go duration.",
+				oauth.DefaultRequestTimeout),
 			"max_retries": schema.Int64Attribute{
 				Optional: true,
 				MarkdownDescription: "How many times a transient failure (connection error, HTTP 429, 5xx other than 501) is retried, " +
@@ -37,23 +34,11 @@ func (p *Provider) Schema(_ context.Context, _ provider.SchemaRequest, resp *pro
 					fmt.Sprintf("Defaults to `%d`.", oauth.DefaultMaxRetries),
 				Validators: []validator.Int64{int64validator.Between(0, 10)},
 			},
-			"retry_wait_min": schema.StringAttribute{
-				Optional:            true,
-				MarkdownDescription: "Shortest wait between attempts, as a Go duration. Defaults to " + durationDoc(oauth.DefaultRetryWaitMin) + ".",
-				Validators:          []validator.String{durationValidator{}},
-			},
-			"retry_wait_max": schema.StringAttribute{
-				Optional: true,
-				MarkdownDescription: "Longest backoff between attempts, as a Go duration. A server's `Retry-After` may ask for more, up to `retry_budget`. " +
-					"Defaults to " + durationDoc(oauth.DefaultRetryWaitMax) + ".",
-				Validators: []validator.String{durationValidator{}},
-			},
-			"retry_budget": schema.StringAttribute{
-				Optional: true,
-				MarkdownDescription: "Bound on one discovery or token request, all attempts and waits included, as a Go duration. " +
-					"A `Retry-After` beyond what is left of it ends the retries at once. Defaults to " + durationDoc(oauth.DefaultRetryBudget) + ".",
-				Validators: []validator.String{durationValidator{}},
-			},
+			"retry_wait_min": durationAttr("Shortest wait between attempts, as a Go duration.", oauth.DefaultRetryWaitMin),
+			"retry_wait_max": durationAttr("Longest backoff between attempts, as a Go duration. A server's `Retry-After` may ask "+
+				"for more, up to `retry_budget`.", oauth.DefaultRetryWaitMax),
+			"retry_budget": durationAttr("Bound on one discovery or token request, all attempts and waits included, as a Go duration. "+
+				"A `Retry-After` beyond what is left of it ends the retries at once.", oauth.DefaultRetryBudget),
 			"ca_cert_pem": schema.StringAttribute{
 				Optional:            true,
 				MarkdownDescription: "PEM certificates of extra certificate authorities to trust, added to the system's roots. Conflicts with `ca_cert_file`.",
@@ -79,24 +64,14 @@ func (p *Provider) Schema(_ context.Context, _ provider.SchemaRequest, resp *pro
 				Optional:            true,
 				MarkdownDescription: "Path of a PEM file holding the mutual TLS client certificate; otherwise as `client_certificate_pem`.",
 			},
-			"client_private_key_pem": schema.StringAttribute{
+			providerKeyArgs.Inline: schema.StringAttribute{
 				Optional:  true,
 				Sensitive: true,
 				MarkdownDescription: "PEM private key of `client_certificate_pem`. Sensitive. At most one of `client_private_key_pem`, " +
 					"`client_private_key_file` and `client_private_key_env`.",
-				Validators: oneFormOf("client_private_key_pem", providerKeyForms),
+				Validators: oneFormOf(providerKeyArgs.Inline, providerKeyArgs.All()),
 			},
-			"client_private_key_file": schema.StringAttribute{
-				Optional:            true,
-				MarkdownDescription: secretFileDesc("the private key of the mutual TLS client certificate"),
-				Validators:          oneFormOf("client_private_key_file", providerKeyForms),
-			},
-			"client_private_key_env": schema.StringAttribute{
-				Optional:            true,
-				MarkdownDescription: secretEnvDesc("the private key of the mutual TLS client certificate"),
-				Validators:          oneFormOf("client_private_key_env", providerKeyForms),
-			},
-		},
+		}, providerSecretFormAttrs(providerKeyArgs, "the private key of the mutual TLS client certificate")),
 		Blocks: map[string]schema.Block{
 			"cache": schema.SingleNestedBlock{
 				MarkdownDescription: "Keeps tokens across Terraform runs, on disk or in a Redis that many machines share, so that `plan` then `apply`, " +
@@ -112,18 +87,20 @@ func (p *Provider) Schema(_ context.Context, _ provider.SchemaRequest, resp *pro
 							"running Terraform, must not be a symbolic link, and must give no access to group or others; every directory above it must " +
 							"be writable only by root or that user (or be sticky, as `/tmp` is). Defaults to `" + cacheDirEnv + "`.",
 					},
-					"min_remaining": schema.StringAttribute{
-						Optional: true,
-						MarkdownDescription: "Lifetime a kept token must have left to be reused, as a Go duration; for tokens " +
-							"shorter than twice this, half their lifetime. Also applies to tokens shared within one run. Defaults to " +
-							durationDoc(oauth.DefaultMinRemaining) + ".",
-						Validators: []validator.String{durationValidator{}},
-					},
+					"min_remaining": durationAttr("Lifetime a kept token must have left to be reused, as a Go duration; for tokens "+
+						"shorter than twice this, half their lifetime. Also applies to tokens shared within one run.", oauth.DefaultMinRemaining),
 				},
 				Blocks: map[string]schema.Block{redisBlockPath: redisSchema()},
 			},
 		},
 	}
+}
+
+// durationAttr is an optional Go duration; its description ends with its
+// default.
+func durationAttr(description string, def time.Duration) schema.StringAttribute {
+	return schema.StringAttribute{Optional: true, MarkdownDescription: description + " Defaults to " + durationDoc(def) + ".",
+		Validators: []validator.String{durationValidator{}}}
 }
 
 // durationDoc writes a default duration as a user writes it: `30s`, `2m`,
@@ -149,7 +126,7 @@ func redisSchema() schema.SingleNestedBlock {
 			"slow, full or answering garbage, each run fetches its own token, with one warning that names the cause. " +
 			"With `directory` too, the directory is read first. The environment variables `" + redisURLEnv + "` and `" +
 			redisPasswordEnv + "` configure it without this block. See the guide \"Runner fleets and rate limits\".",
-		Attributes: map[string]schema.Attribute{
+		Attributes: withAttributes(map[string]schema.Attribute{
 			"url": schema.StringAttribute{Optional: true,
 				MarkdownDescription: "`redis://host:port[/db]` or `rediss://host:port[/db]` (TLS), as the Go client for Redis parses " +
 					"it, with a username if the server has users; `?addr=host:port` (repeated) names further nodes of a cluster, or, with a " +
@@ -160,10 +137,6 @@ func redisSchema() schema.SingleNestedBlock {
 				MarkdownDescription: "Password of the Redis user; it replaces one in the URL. Sensitive. At most one of `password`, " +
 					"`password_file` and `password_env`; defaults to `" + redisPasswordEnv + "`.",
 				Validators: oneFormOf(redisPasswordName, redisPasswordArgs.All())},
-			"password_file": schema.StringAttribute{Optional: true, MarkdownDescription: secretFileDesc("the Redis password"),
-				Validators: oneFormOf("password_file", redisPasswordArgs.All())},
-			"password_env": schema.StringAttribute{Optional: true, MarkdownDescription: secretEnvDesc("the Redis password"),
-				Validators: oneFormOf("password_env", redisPasswordArgs.All())},
 			"ca_cert_file": schema.StringAttribute{Optional: true,
 				MarkdownDescription: "Path of a PEM file of certificate authorities to trust for `rediss://` (every node and sentinel), " +
 					"added to the system's roots. `rediss://` checks certificates by default."},
@@ -191,20 +164,15 @@ func redisSchema() schema.SingleNestedBlock {
 				MarkdownDescription: "The client certificate's private key, PEM, unencrypted. Sensitive. At most one of `client_key`, " +
 					"`client_key_file` and `client_key_env`.",
 				Validators: oneFormOf(redisClientKeyArgs.Inline, redisClientKeyArgs.All())},
-			redisClientKeyArgs.File: schema.StringAttribute{Optional: true, MarkdownDescription: secretFileDesc("the client certificate's private key (PEM)"),
-				Validators: oneFormOf(redisClientKeyArgs.File, redisClientKeyArgs.All())},
-			redisClientKeyArgs.Env: schema.StringAttribute{Optional: true, MarkdownDescription: secretEnvDesc("the client certificate's private key (PEM)"),
-				Validators: oneFormOf(redisClientKeyArgs.Env, redisClientKeyArgs.All())},
 			"key_prefix": schema.StringAttribute{Optional: true,
 				MarkdownDescription: "Prefix of every key the cache writes. Each credential set's keys carry its entry's name as a " +
 					"hash tag (`{...}`), so that a cluster keeps the entry and its lock in one slot; the prefix may therefore hold no `{` or `}`. " +
 					"Defaults to `" + tokencache.DefaultKeyPrefix + "`.",
 				Validators: []validator.String{stringvalidator.RegexMatches(noBraces, "hold no { or }")}},
-			"lock_wait": schema.StringAttribute{Optional: true,
-				MarkdownDescription: "Longest wait for another run's token, as a Go duration; then the run fetches its own. Defaults to " +
-					durationDoc(tokencache.DefaultLockWait) + ".",
-				Validators: []validator.String{durationValidator{}}},
-		},
+			"lock_wait": durationAttr("Longest wait for another run's token, as a Go duration; then the run fetches its own.",
+				tokencache.DefaultLockWait),
+		}, providerSecretFormAttrs(redisPasswordArgs, "the Redis password"),
+			providerSecretFormAttrs(redisClientKeyArgs, "the client certificate's private key (PEM)")),
 		Blocks: map[string]schema.Block{redisSentinelPath: sentinelSchema()},
 	}
 }
@@ -217,7 +185,7 @@ func sentinelSchema() schema.SingleNestedBlock {
 			"The client asks the sentinels for the primary, connects there, and asks again after a failover. The primary's " +
 			"address, as the sentinels give it, must be a host named in `url` or inside `cluster_networks`; `rediss://` checks " +
 			"each server's certificate against the address dialled.",
-		Attributes: map[string]schema.Attribute{
+		Attributes: withAttributes(map[string]schema.Attribute{
 			"master_name": schema.StringAttribute{Optional: true,
 				MarkdownDescription: "Name of the primary as the sentinels know it (`sentinel monitor NAME ...`). Required in this block."},
 			"username": schema.StringAttribute{Optional: true,
@@ -226,11 +194,20 @@ func sentinelSchema() schema.SingleNestedBlock {
 				MarkdownDescription: "Password of the sentinels themselves (their own `requirepass`), not of the data nodes. Sensitive. " +
 					"At most one of `password`, `password_file` and `password_env`. Defaults to none.",
 				Validators: oneFormOf(redisSentinelPasswordArgs.Inline, redisSentinelPasswordArgs.All())},
-			redisSentinelPasswordArgs.File: schema.StringAttribute{Optional: true, MarkdownDescription: secretFileDesc("the sentinels' password"),
-				Validators: oneFormOf(redisSentinelPasswordArgs.File, redisSentinelPasswordArgs.All())},
-			redisSentinelPasswordArgs.Env: schema.StringAttribute{Optional: true, MarkdownDescription: secretEnvDesc("the sentinels' password"),
-				Validators: oneFormOf(redisSentinelPasswordArgs.Env, redisSentinelPasswordArgs.All())},
-		},
+		}, providerSecretFormAttrs(redisSentinelPasswordArgs, "the sentinels' password")),
+	}
+}
+
+// providerKeyArgs are the forms of the provider's mutual TLS client key.
+var providerKeyArgs = oauth.SecretArgs{Inline: "client_private_key_pem", File: "client_private_key_file", Env: "client_private_key_env"}
+
+// providerSecretFormAttrs is secretFormAttrs for the provider's schema, whose
+// attributes are of another kind.
+func providerSecretFormAttrs(args oauth.SecretArgs, what string) map[string]schema.Attribute {
+	forms := args.All()
+	return map[string]schema.Attribute{
+		args.File: schema.StringAttribute{Optional: true, MarkdownDescription: secretFileDesc(what), Validators: oneFormOf(args.File, forms)},
+		args.Env:  schema.StringAttribute{Optional: true, MarkdownDescription: secretEnvDesc(what), Validators: oneFormOf(args.Env, forms)},
 	}
 }
 

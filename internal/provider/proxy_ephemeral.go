@@ -6,7 +6,6 @@ import (
 
 	dschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
-	"github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -20,12 +19,6 @@ import (
 // always fresh. The proxy lives in the provider process from Open to
 // Close, which Terraform calls only once every resource that used it is
 // done: a token never leaves the process, and never expires mid-apply.
-
-var (
-	_ ephemeral.EphemeralResourceWithConfigure      = (*proxyEphemeral)(nil)
-	_ ephemeral.EphemeralResourceWithClose          = (*proxyEphemeral)(nil)
-	_ ephemeral.EphemeralResourceWithValidateConfig = (*proxyEphemeral)(nil)
-)
 
 // proxyCloseWait bounds how long Close waits for requests in flight.
 const proxyCloseWait = 30 * time.Second
@@ -69,23 +62,15 @@ func tokenArguments(in map[string]dschema.Attribute) map[string]dschema.Attribut
 	return out
 }
 
-type proxyEphemeral struct{ ephemeralConfigured }
+type proxyEphemeral struct{ ephemeralBase }
 
-func newProxyEphemeral() ephemeral.EphemeralResource { return &proxyEphemeral{} }
-
-func (e *proxyEphemeral) Metadata(_ context.Context, req ephemeral.MetadataRequest, resp *ephemeral.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_proxy"
-}
-
-func (e *proxyEphemeral) Schema(_ context.Context, _ ephemeral.SchemaRequest, resp *ephemeral.SchemaResponse) {
-	resp.Schema = schema.Schema{
-		MarkdownDescription: "An authenticating proxy on 127.0.0.1 for the length of a plan or apply (Terraform 1.10+, OpenTofu 1.11+): " +
+func newProxyEphemeral() ephemeral.EphemeralResource {
+	return &proxyEphemeral{ephemeralBase{typeName: "_proxy", attrs: proxyAttrs,
+		description: "An authenticating proxy on 127.0.0.1 for the length of a plan or apply (Terraform 1.10+, OpenTofu 1.11+): " +
 			"another provider takes its `url` as the API's base URL, and every request it sends is forwarded to `upstream` with a " +
 			"token the proxy keeps fresh, renewed before it has `min_remaining` left and once more when the API refuses it as " +
 			"invalid. The token never leaves the provider, so an apply longer than a token's life does not fail half way. " +
-			"It takes every argument of `clientcreds_token`. See the guide \"Long applies and the authenticating proxy\".",
-		Attributes: ephemeralAttributes(proxyAttrs),
-	}
+			"It takes every argument of `clientcreds_token`. See the guide \"Long applies and the authenticating proxy\"."}}
 }
 
 func (e *proxyEphemeral) ValidateConfig(ctx context.Context, req ephemeral.ValidateConfigRequest, resp *ephemeral.ValidateConfigResponse) {
@@ -97,12 +82,11 @@ func (e *proxyEphemeral) ValidateConfig(ctx context.Context, req ephemeral.Valid
 type proxyModel struct {
 	tokenModel
 	grantModel
-	RevokeOnClose types.Bool   `tfsdk:"revoke_on_close"`
-	RevocationURL types.String `tfsdk:"revocation_url"`
-	Upstream      types.String `tfsdk:"upstream"`
-	DPoP          types.Bool   `tfsdk:"dpop"`
-	URL           types.String `tfsdk:"url"`
-	SocketPath    types.String `tfsdk:"socket_path"`
+	revocationModel
+	Upstream   types.String `tfsdk:"upstream"`
+	DPoP       types.Bool   `tfsdk:"dpop"`
+	URL        types.String `tfsdk:"url"`
+	SocketPath types.String `tfsdk:"socket_path"`
 }
 
 const proxyKey = "proxy"
@@ -144,14 +128,8 @@ func (e *proxyEphemeral) Open(ctx context.Context, req ephemeral.OpenRequest, re
 		resp.Diagnostics.AddError("Proxy Not Started", err.Error()+".")
 		return
 	}
-	open := openProxy{proxy: p}
-	if m.RevokeOnClose.ValueBool() {
-		open.revoke = &oauth.RevokeRequest{URL: revocationURL(ctx, e.pd, m.RevocationURL.ValueString(), m.Issuer.ValueString()), Client: f.req}
-		if open.revoke.URL == "" {
-			resp.Diagnostics.AddWarning("Tokens Will Not Be Revoked", noRevocationEndpoint)
-			open.revoke = nil
-		}
-	}
+	open := openProxy{proxy: p,
+		revoke: m.revocation(ctx, e.pd, m.Issuer.ValueString(), f.req, "Tokens Will Not Be Revoked", &resp.Diagnostics)}
 	resp.Diagnostics.Append(e.pd.proxies.keep(ctx, resp.Private, proxyKey, open)...)
 	m.URL, m.SocketPath = types.StringValue(p.URL), types.StringValue(p.Socket)
 	resp.Diagnostics.Append(setResult(ctx, &resp.Result, &m)...)
@@ -161,8 +139,7 @@ func (e *proxyEphemeral) Close(ctx context.Context, req ephemeral.CloseRequest, 
 	if e.pd == nil {
 		return
 	}
-	o, ok, diags := e.pd.proxies.take(ctx, req.Private, proxyKey)
-	resp.Diagnostics.Append(diags...)
+	o, ok := e.pd.proxies.take(ctx, req.Private, proxyKey, &resp.Diagnostics)
 	if !ok {
 		return
 	}
@@ -175,10 +152,7 @@ func (e *proxyEphemeral) Close(ctx context.Context, req ephemeral.CloseRequest, 
 	for _, tok := range o.proxy.Tokens() {
 		rr := *o.revoke
 		rr.Token = tok
-		if err := e.pd.client.Revoke(maskSecrets(ctx, tok), rr); err != nil {
-			d := errorDiag(err)
-			resp.Diagnostics.AddWarning(d.Summary(), d.Detail()+"\n\nThe token stays valid until it expires.")
-		}
+		e.pd.revoke(ctx, rr, &resp.Diagnostics)
 	}
 }
 

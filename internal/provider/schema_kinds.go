@@ -39,15 +39,17 @@ func ephemeralAttributes(in map[string]dschema.Attribute) map[string]eschema.Att
 	return out
 }
 
-// withAttributes returns base plus extra, for the few attributes one kind
-// adds; a name in both is a programming error.
-func withAttributes(base, extra map[string]dschema.Attribute) map[string]dschema.Attribute {
+// withAttributes returns base plus extras, for the few attributes one kind
+// adds; a name defined twice is a programming error.
+func withAttributes[A any](base map[string]A, extras ...map[string]A) map[string]A {
 	out := maps.Clone(base)
-	for name, a := range extra {
-		if _, dup := out[name]; dup {
-			panic(fmt.Sprintf("attribute %q is defined twice", name))
+	for _, extra := range extras {
+		for name, a := range extra {
+			if _, dup := out[name]; dup {
+				panic(fmt.Sprintf("attribute %q is defined twice", name))
+			}
+			out[name] = a
 		}
-		out[name] = a
 	}
 	return out
 }

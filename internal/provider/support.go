@@ -7,8 +7,10 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	dschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	eschema "github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -78,7 +80,7 @@ func errorDiagAt(block path.Path, err error) diag.Diagnostic {
 // reportBug is the one wording of "this is our bug".
 const reportBug = "This is a bug in the provider; please report it at https://github.com/clientcreds/terraform-provider-clientcreds/issues."
 
-// dataSourceConfigured and ephemeralConfigured keep what the provider's
+// dataSourceConfigured and ephemeralBase keep what the provider's
 // Configure handed over, nil before it ran: every data source and ephemeral
 // resource embeds one, and with it its Configure.
 type dataSourceConfigured struct{ pd *providerData }
@@ -87,10 +89,26 @@ func (c *dataSourceConfigured) Configure(_ context.Context, req datasource.Confi
 	c.pd = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
-type ephemeralConfigured struct{ pd *providerData }
+// ephemeralBase also gives every ephemeral resource its Metadata and
+// Schema, from a type name and data-source attribute literals (converted
+// here), so that each resource writes only its Open and Close.
+type ephemeralBase struct {
+	pd *providerData
+	// typeName follows the provider's type name, as "_token".
+	typeName, description string
+	attrs                 map[string]dschema.Attribute
+}
 
-func (c *ephemeralConfigured) Configure(_ context.Context, req ephemeral.ConfigureRequest, resp *ephemeral.ConfigureResponse) {
+func (c *ephemeralBase) Configure(_ context.Context, req ephemeral.ConfigureRequest, resp *ephemeral.ConfigureResponse) {
 	c.pd = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (c *ephemeralBase) Metadata(_ context.Context, req ephemeral.MetadataRequest, resp *ephemeral.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + c.typeName
+}
+
+func (c *ephemeralBase) Schema(_ context.Context, _ ephemeral.SchemaRequest, resp *ephemeral.SchemaResponse) {
+	resp.Schema = eschema.Schema{MarkdownDescription: c.description, Attributes: ephemeralAttributes(c.attrs)}
 }
 
 // providerDataFrom recovers what Configure handed over; nil before Configure.

@@ -4,19 +4,12 @@ import (
 	"context"
 
 	dschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
-
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
-	"github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
-)
-
-var (
-	_ ephemeral.EphemeralResourceWithConfigure      = (*tokenEphemeral)(nil)
-	_ ephemeral.EphemeralResourceWithClose          = (*tokenEphemeral)(nil)
-	_ ephemeral.EphemeralResourceWithValidateConfig = (*tokenEphemeral)(nil)
 )
 
 // tokenEphemeralAttrs adds revocation to the shared token attributes.
@@ -34,42 +27,50 @@ var tokenEphemeralAttrs = withAttributes(tokenGrantAttrs, map[string]dschema.Att
 
 type tokenEphemeralModel struct {
 	tokenDataModel
+	revocationModel
+}
+
+// revocationModel is the revocation arguments of the token's ephemeral
+// resource and of the proxy.
+type revocationModel struct {
 	RevokeOnClose types.Bool   `tfsdk:"revoke_on_close"`
 	RevocationURL types.String `tfsdk:"revocation_url"`
 }
 
 // tokenEphemeral is clientcreds_token as an ephemeral resource (Terraform
 // 1.10+): the token is minted each time Terraform opens it and never stored.
-type tokenEphemeral struct{ ephemeralConfigured }
+type tokenEphemeral struct{ ephemeralBase }
 
-func newTokenEphemeral() ephemeral.EphemeralResource { return &tokenEphemeral{} }
-
-func (e *tokenEphemeral) Metadata(_ context.Context, req ephemeral.MetadataRequest, resp *ephemeral.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_token"
-}
-
-func (e *tokenEphemeral) Schema(_ context.Context, _ ephemeral.SchemaRequest, resp *ephemeral.SchemaResponse) {
-	resp.Schema = schema.Schema{
-		MarkdownDescription: tokenDescription + " As an ephemeral resource the token is never written to state or " +
-			"to a saved plan: Terraform opens it, and so requests a token, once during `plan` and again during `apply`.",
-		Attributes: ephemeralAttributes(tokenEphemeralAttrs),
-	}
+func newTokenEphemeral() ephemeral.EphemeralResource {
+	return &tokenEphemeral{ephemeralBase{typeName: "_token", attrs: tokenEphemeralAttrs,
+		description: tokenDescription + " As an ephemeral resource the token is never written to state or " +
+			"to a saved plan: Terraform opens it, and so requests a token, once during `plan` and again during `apply`."}}
 }
 
 // noRevocationEndpoint explains a revoke_on_close that cannot be honoured.
 const noRevocationEndpoint = "revoke_on_close is set, but no revocation endpoint is known: set revocation_url, or use issuer with a " +
 	"server whose discovery document lists revocation_endpoint."
 
-// revocationURL is the configured revocation endpoint, or the issuer's
-// discovered one; "" when neither is known.
-func revocationURL(ctx context.Context, pd *providerData, configured, issuer string) string {
-	if configured != "" || issuer == "" {
-		return configured
+// revocation is how to revoke at Close the tokens fetched with client: at
+// revocation_url, or at the issuer's discovered endpoint. It is nil
+// without revoke_on_close, and nil with a warning (summary) when no
+// endpoint is known.
+func (r revocationModel) revocation(ctx context.Context, pd *providerData, issuer string, client oauth.TokenRequest,
+	summary string, diags *diag.Diagnostics) *oauth.RevokeRequest {
+	if !r.RevokeOnClose.ValueBool() {
+		return nil
 	}
-	if md, err := pd.client.Discover(ctx, oauth.DiscoveryRequest{Issuer: issuer}); err == nil {
-		return md.RevocationEndpoint
+	url := r.RevocationURL.ValueString()
+	if url == "" && issuer != "" {
+		if md, err := pd.client.Discover(ctx, oauth.DiscoveryRequest{Issuer: issuer}); err == nil {
+			url = md.RevocationEndpoint
+		}
 	}
-	return ""
+	if url == "" {
+		diags.AddWarning(summary, noRevocationEndpoint)
+		return nil
+	}
+	return &oauth.RevokeRequest{URL: url, Client: client}
 }
 
 // revokeKey is the private-data key of a pending revocation. Private data
@@ -89,14 +90,9 @@ func (e *tokenEphemeral) Open(ctx context.Context, req ephemeral.OpenRequest, re
 		return
 	}
 	m.set(f)
-	if m.RevokeOnClose.ValueBool() {
-		revURL := revocationURL(ctx, e.pd, m.RevocationURL.ValueString(), m.Issuer.ValueString())
-		if revURL == "" {
-			resp.Diagnostics.AddWarning("Token Will Not Be Revoked", noRevocationEndpoint)
-		} else {
-			resp.Diagnostics.Append(e.pd.revocations.keep(ctx, resp.Private, revokeKey,
-				oauth.RevokeRequest{URL: revURL, Token: f.tok.AccessToken, Client: f.req})...)
-		}
+	if rr := m.revocation(ctx, e.pd, m.Issuer.ValueString(), f.req, "Token Will Not Be Revoked", &resp.Diagnostics); rr != nil {
+		rr.Token = f.tok.AccessToken
+		resp.Diagnostics.Append(e.pd.revocations.keep(ctx, resp.Private, revokeKey, *rr)...)
 	}
 	resp.Diagnostics.Append(setResult(ctx, &resp.Result, &m)...)
 }
@@ -105,15 +101,18 @@ func (e *tokenEphemeral) Close(ctx context.Context, req ephemeral.CloseRequest, 
 	if e.pd == nil {
 		return
 	}
-	rr, ok, diags := e.pd.revocations.take(ctx, req.Private, revokeKey)
-	resp.Diagnostics.Append(diags...)
-	if !ok {
-		return
+	if rr, ok := e.pd.revocations.take(ctx, req.Private, revokeKey, &resp.Diagnostics); ok {
+		e.pd.revoke(ctx, rr, &resp.Diagnostics)
 	}
+}
+
+// revoke revokes rr's token at Close, with the token and the client
+// secret masked in logs; a failure is a warning, since the token expires.
+func (pd *providerData) revoke(ctx context.Context, rr oauth.RevokeRequest, diags *diag.Diagnostics) {
 	ctx = maskSecrets(ctx, rr.Token, rr.Client.ClientSecret.Value)
-	if err := e.pd.client.Revoke(ctx, rr); err != nil {
+	if err := pd.client.Revoke(ctx, rr); err != nil {
 		d := errorDiag(err)
-		resp.Diagnostics.AddWarning(d.Summary(), d.Detail()+"\n\nThe token stays valid until it expires.")
+		diags.AddWarning(d.Summary(), d.Detail()+"\n\nThe token stays valid until it expires.")
 	}
 }
 

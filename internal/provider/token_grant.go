@@ -58,21 +58,14 @@ var grantAttrs = map[string]dschema.Attribute{
 			"the `_file` and `_env` forms. At most one of `service_account_key`, `service_account_key_file` and `service_account_key_env`.",
 		Validators: append(oneFormOf(oauth.ArgServiceAccountKey, serviceAccountForms), onlyWithJWTBearer{}),
 	},
-	oauth.ArgServiceAccountKeyFile: dschema.StringAttribute{Optional: true,
-		MarkdownDescription: secretFileDesc("the Google service-account key (JSON)"),
-		Validators:          append(oneFormOf(oauth.ArgServiceAccountKeyFile, serviceAccountForms), onlyWithJWTBearer{}),
-	},
-	oauth.ArgServiceAccountKeyEnv: dschema.StringAttribute{Optional: true,
-		MarkdownDescription: secretEnvDesc("the Google service-account key (JSON)"),
-		Validators:          append(oneFormOf(oauth.ArgServiceAccountKeyEnv, serviceAccountForms), onlyWithJWTBearer{}),
-	},
 	"instance_url": dschema.StringAttribute{Computed: true,
 		MarkdownDescription: "The answer's `instance_url`, where Salesforce's API for the org is; null when the server sends none."},
 }
 
 // tokenGrantAttrs are clientcreds_token's attributes: the shared ones and
 // the grant's.
-var tokenGrantAttrs = withAttributes(tokenAttrs, grantAttrs)
+var tokenGrantAttrs = withAttributes(tokenAttrs, grantAttrs,
+	secretFormAttrs(oauth.ServiceAccountKeyArgs, "the Google service-account key (JSON)", serviceAccountForms, onlyWithJWTBearer{}))
 
 // tokenDataModel is clientcreds_token's model as a data source.
 type tokenDataModel struct {

@@ -42,14 +42,6 @@ var tokenAttrs = withAttributes(workloadArgAttrs(""), map[string]dschema.Attribu
 			"Given here, it is stored in the state of a data source and in saved plans; the `_file` and `_env` forms are not.",
 		Validators: oneFormOf(oauth.ArgClientSecret, clientSecretForms),
 	},
-	oauth.ArgClientSecretFile: dschema.StringAttribute{Optional: true,
-		MarkdownDescription: secretFileDesc("the client secret"),
-		Validators:          oneFormOf(oauth.ArgClientSecretFile, clientSecretForms),
-	},
-	oauth.ArgClientSecretEnv: dschema.StringAttribute{Optional: true,
-		MarkdownDescription: secretEnvDesc("the client secret"),
-		Validators:          oneFormOf(oauth.ArgClientSecretEnv, clientSecretForms),
-	},
 	oauth.ArgAuthMethod: dschema.StringAttribute{Optional: true, Computed: true,
 		MarkdownDescription: "Client authentication. `client_secret_basic`: HTTP Basic, credentials form-encoded as RFC 6749 §2.3.1 says. " +
 			"`client_secret_post`: credentials in the body. `client_secret_jwt`: an assertion signed with the secret. " +
@@ -66,14 +58,6 @@ var tokenAttrs = withAttributes(workloadArgAttrs(""), map[string]dschema.Attribu
 		MarkdownDescription: "PEM private key (PKCS#1, PKCS#8 or SEC 1; RSA of at least 2048 bits, ECDSA P-256/384/521 or Ed25519) that signs " +
 			"`private_key_jwt` assertions, or the key of the mTLS client certificate. Sensitive. At most one of `private_key_pem`, `private_key_file`, `private_key_env` and `private_key_kms`.",
 		Validators: oneFormOf(oauth.ArgPrivateKeyPEM, privateKeyForms),
-	},
-	oauth.ArgPrivateKeyFile: dschema.StringAttribute{Optional: true,
-		MarkdownDescription: secretFileDesc("the PEM private key"),
-		Validators:          oneFormOf(oauth.ArgPrivateKeyFile, privateKeyForms),
-	},
-	oauth.ArgPrivateKeyEnv: dschema.StringAttribute{Optional: true,
-		MarkdownDescription: secretEnvDesc("the PEM private key"),
-		Validators:          oneFormOf(oauth.ArgPrivateKeyEnv, privateKeyForms),
 	},
 	oauth.ArgPrivateKeyKMS: dschema.StringAttribute{Optional: true,
 		MarkdownDescription: kmsDescription,
@@ -175,7 +159,9 @@ var tokenAttrs = withAttributes(workloadArgAttrs(""), map[string]dschema.Attribu
 		MarkdownDescription: "RFC 3339 time at which the token expires, counted from when the request was sent; null when the server gave no lifetime."},
 	"scope": dschema.StringAttribute{Computed: true,
 		MarkdownDescription: "Scopes granted, as the server listed them; null when the server did not say (then the requested scopes were granted, RFC 6749 §5.1)."},
-})
+},
+	secretFormAttrs(oauth.ClientSecretArgs, "the client secret", clientSecretForms),
+	secretFormAttrs(oauth.PrivateKeyArgs, "the PEM private key", privateKeyForms))
 
 // tokenModel is the arguments of clientcreds_token, shared by the data
 // source, the ephemeral resource, the token exchange and the proxy; each
@@ -233,7 +219,6 @@ var (
 	clientSecretForms = oauth.ClientSecretArgs.All()
 	privateKeyForms   = append(oauth.PrivateKeyArgs.All(), oauth.ArgPrivateKeyKMS)
 	assertionForms    = append(oauth.ClientAssertionArgs.All(), oauth.ArgWorkloadIdentity)
-	providerKeyForms  = []string{"client_private_key_pem", "client_private_key_file", "client_private_key_env"}
 )
 
 // workloadArgAttrs are the arguments beside the workload identity argument
@@ -267,6 +252,17 @@ func workloadArgAttrs(prefix string) map[string]dschema.Attribute {
 // oneFormOf: self is one of the forms all of a value.
 func oneFormOf(self string, all []string) []validator.String {
 	return []validator.String{oneForm{self: self, all: all}}
+}
+
+// secretFormAttrs are the file and environment forms of the secret args
+// name, holding what: at most one of forms may be set, and every form
+// takes more.
+func secretFormAttrs(args oauth.SecretArgs, what string, forms []string, more ...validator.String) map[string]dschema.Attribute {
+	form := func(name, description string) dschema.Attribute {
+		return dschema.StringAttribute{Optional: true, MarkdownDescription: description,
+			Validators: append(oneFormOf(name, forms), more...)}
+	}
+	return map[string]dschema.Attribute{args.File: form(args.File, secretFileDesc(what)), args.Env: form(args.Env, secretEnvDesc(what))}
 }
 
 func secretFileDesc(what string) string {

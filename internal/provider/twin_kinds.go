@@ -7,7 +7,6 @@ import (
 	dschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
-	eschema "github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 )
 
@@ -34,8 +33,11 @@ type twin[M any] struct {
 }
 
 // dataSource and ephemeral are the constructors the provider registers.
-func (t *twin[M]) dataSource() datasource.DataSource      { return &twinDataSource[M]{t: t} }
-func (t *twin[M]) ephemeral() ephemeral.EphemeralResource { return &twinEphemeral[M]{t: t} }
+func (t *twin[M]) dataSource() datasource.DataSource { return &twinDataSource[M]{t: t} }
+
+func (t *twin[M]) ephemeral() ephemeral.EphemeralResource {
+	return &twinEphemeral[M]{ephemeralBase{typeName: t.typeName, description: t.ephemeralDescription, attrs: t.attrs}, t}
+}
 
 // open reads the configuration into a model and fills its results; the
 // model is nil when diagnostics hold an error.
@@ -60,13 +62,6 @@ func (t *twin[M]) validateConfig(cfg tfsdk.Config, diags *diag.Diagnostics) {
 		diags.Append(t.validate(cfg)...)
 	}
 }
-
-var (
-	_ datasource.DataSourceWithConfigure            = (*twinDataSource[discoveryModel])(nil)
-	_ datasource.DataSourceWithValidateConfig       = (*twinDataSource[discoveryModel])(nil)
-	_ ephemeral.EphemeralResourceWithConfigure      = (*twinEphemeral[discoveryModel])(nil)
-	_ ephemeral.EphemeralResourceWithValidateConfig = (*twinEphemeral[discoveryModel])(nil)
-)
 
 // twinDataSource is a twin as a data source: its results go to state.
 type twinDataSource[M any] struct {
@@ -95,16 +90,8 @@ func (d *twinDataSource[M]) Read(ctx context.Context, req datasource.ReadRequest
 // twinEphemeral is a twin as an ephemeral resource (Terraform 1.10+): its
 // results are never written to state or a plan.
 type twinEphemeral[M any] struct {
-	ephemeralConfigured
+	ephemeralBase
 	t *twin[M]
-}
-
-func (e *twinEphemeral[M]) Metadata(_ context.Context, req ephemeral.MetadataRequest, resp *ephemeral.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + e.t.typeName
-}
-
-func (e *twinEphemeral[M]) Schema(_ context.Context, _ ephemeral.SchemaRequest, resp *ephemeral.SchemaResponse) {
-	resp.Schema = eschema.Schema{MarkdownDescription: e.t.ephemeralDescription, Attributes: ephemeralAttributes(e.t.attrs)}
 }
 
 func (e *twinEphemeral[M]) ValidateConfig(_ context.Context, req ephemeral.ValidateConfigRequest, resp *ephemeral.ValidateConfigResponse) {

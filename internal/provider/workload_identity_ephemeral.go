@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	dschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
-	"github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -19,17 +19,17 @@ import (
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
 )
 
-var (
-	_ ephemeral.EphemeralResourceWithConfigure      = (*identityEphemeral)(nil)
-	_ ephemeral.EphemeralResourceWithValidateConfig = (*identityEphemeral)(nil)
-)
-
 // identityEphemeral is clientcreds_workload_identity_token: the CI
 // platform's identity token itself, for providers and tools that take one.
 // Ephemeral only: an identity token should never reach state.
-type identityEphemeral struct{ ephemeralConfigured }
+type identityEphemeral struct{ ephemeralBase }
 
-func newIdentityEphemeral() ephemeral.EphemeralResource { return &identityEphemeral{} }
+func newIdentityEphemeral() ephemeral.EphemeralResource {
+	return &identityEphemeral{ephemeralBase{typeName: "_workload_identity_token", attrs: identityAttrs,
+		description: "Fetches the CI platform's short-lived OIDC identity token (Terraform 1.10+), for providers and tools " +
+			"that take an identity token themselves, and for token exchange. Ephemeral only: the token is never written to state " +
+			"or a plan. To use it as a client assertion, set `workload_identity` on `clientcreds_token` instead."}}
+}
 
 type identityModel struct {
 	WorkloadIdentity    types.String `tfsdk:"workload_identity"`
@@ -44,38 +44,29 @@ type identityModel struct {
 	Issuer              types.String `tfsdk:"issuer"`
 }
 
-func (e *identityEphemeral) Metadata(_ context.Context, req ephemeral.MetadataRequest, resp *ephemeral.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_workload_identity_token"
-}
-
-func (e *identityEphemeral) Schema(_ context.Context, _ ephemeral.SchemaRequest, resp *ephemeral.SchemaResponse) {
-	resp.Schema = schema.Schema{
-		MarkdownDescription: "Fetches the CI platform's short-lived OIDC identity token (Terraform 1.10+), for providers and tools " +
-			"that take an identity token themselves, and for token exchange. Ephemeral only: the token is never written to state " +
-			"or a plan. To use it as a client assertion, set `workload_identity` on `clientcreds_token` instead.",
-		Attributes: map[string]schema.Attribute{
-			"workload_identity": schema.StringAttribute{Required: true,
-				MarkdownDescription: "The platform: " + platformsDesc,
-				Validators:          []validator.String{stringvalidator.OneOf(identity.Platforms()...)},
-			},
-			"audience": schema.StringAttribute{Optional: true,
-				MarkdownDescription: "Audience (`aud`) to request. " + audienceDesc,
-			},
-			"service_connection_id": schema.StringAttribute{Optional: true,
-				MarkdownDescription: "Azure DevOps service connection for `azure_pipelines`. Defaults to `AZURESUBSCRIPTION_SERVICE_CONNECTION_ID`.",
-			},
-			"tag":       schema.StringAttribute{Optional: true, MarkdownDescription: tagDesc},
-			"client_id": schema.StringAttribute{Optional: true, MarkdownDescription: clientIDDesc},
-			"signing_algorithm": schema.StringAttribute{Optional: true, MarkdownDescription: awsAlgorithmDesc,
-				Validators: []validator.String{stringvalidator.OneOf(identity.AWSRS256, identity.AWSES384)}},
-			"token":      schema.StringAttribute{Computed: true, Sensitive: true, MarkdownDescription: "The identity token (a JWT). Sensitive."},
-			"expires_at": schema.StringAttribute{Computed: true, MarkdownDescription: "RFC 3339 time of the token's `exp`; null when it has none."},
-			"subject": schema.StringAttribute{Computed: true,
-				MarkdownDescription: "The token's `sub`, read from the token **without verifying it**: for display and for configuring the federated credential, not for trust decisions."},
-			"issuer": schema.StringAttribute{Computed: true,
-				MarkdownDescription: "The token's `iss`, read from the token **without verifying it**, like `subject`."},
-		},
-	}
+// identityAttrs are data-source literals, as every ephemeral resource's are
+// (ephemeralBase converts them).
+var identityAttrs = map[string]dschema.Attribute{
+	"workload_identity": dschema.StringAttribute{Required: true,
+		MarkdownDescription: "The platform: " + platformsDesc,
+		Validators:          []validator.String{stringvalidator.OneOf(identity.Platforms()...)},
+	},
+	"audience": dschema.StringAttribute{Optional: true,
+		MarkdownDescription: "Audience (`aud`) to request. " + audienceDesc,
+	},
+	"service_connection_id": dschema.StringAttribute{Optional: true,
+		MarkdownDescription: "Azure DevOps service connection for `azure_pipelines`. Defaults to `AZURESUBSCRIPTION_SERVICE_CONNECTION_ID`.",
+	},
+	"tag":       dschema.StringAttribute{Optional: true, MarkdownDescription: tagDesc},
+	"client_id": dschema.StringAttribute{Optional: true, MarkdownDescription: clientIDDesc},
+	"signing_algorithm": dschema.StringAttribute{Optional: true, MarkdownDescription: awsAlgorithmDesc,
+		Validators: []validator.String{stringvalidator.OneOf(identity.AWSRS256, identity.AWSES384)}},
+	"token":      dschema.StringAttribute{Computed: true, Sensitive: true, MarkdownDescription: "The identity token (a JWT). Sensitive."},
+	"expires_at": dschema.StringAttribute{Computed: true, MarkdownDescription: "RFC 3339 time of the token's `exp`; null when it has none."},
+	"subject": dschema.StringAttribute{Computed: true,
+		MarkdownDescription: "The token's `sub`, read from the token **without verifying it**: for display and for configuring the federated credential, not for trust decisions."},
+	"issuer": dschema.StringAttribute{Computed: true,
+		MarkdownDescription: "The token's `iss`, read from the token **without verifying it**, like `subject`."},
 }
 
 // identityResourceLifetime is the lifetime asked for where the platform

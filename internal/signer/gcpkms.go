@@ -3,10 +3,8 @@ package signer
 import (
 	"context"
 	"crypto"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"net/http"
@@ -140,13 +138,9 @@ func (g *gcpKey) publicKey(ctx context.Context) (crypto.PublicKey, string, error
 	if err != nil {
 		return nil, "", err
 	}
-	block, _ := pem.Decode([]byte(out.PEM))
-	if block == nil {
-		return nil, "", errors.New("no PEM public key in Cloud KMS's answer")
-	}
-	pub, err := x509.ParsePKIXPublicKey(block.Bytes)
+	pub, err := pemPublicKey(out.PEM, "Cloud KMS's")
 	if err != nil {
-		return nil, "", fmt.Errorf("the public key does not parse: %v", err)
+		return nil, "", err
 	}
 	return pub, alg, nil
 }

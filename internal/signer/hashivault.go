@@ -7,7 +7,6 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"net/http"
@@ -129,13 +128,9 @@ func (v *vaultKey) publicKey(ctx context.Context) (crypto.PublicKey, string, err
 	if !ok || json.Unmarshal(raw, &ver) != nil || ver.PublicKey == "" {
 		return nil, "", fmt.Errorf("the Transit key (type %s) gives no public key for its latest version %d", d.Type, d.LatestVersion)
 	}
-	block, _ := pem.Decode([]byte(ver.PublicKey))
-	if block == nil {
-		return nil, "", errors.New("the Transit key's public key is not PEM")
-	}
-	pub, err := x509.ParsePKIXPublicKey(block.Bytes)
+	pub, err := pemPublicKey(ver.PublicKey, "the Transit key's")
 	if err != nil {
-		return nil, "", fmt.Errorf("the Transit key's public key does not parse: %v", err)
+		return nil, "", err
 	}
 	v.mu.Lock()
 	v.version = d.LatestVersion

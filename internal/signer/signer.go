@@ -16,6 +16,8 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -308,6 +310,20 @@ func checkHTTPURL(name, raw string) (*url.URL, error) {
 		return nil, fmt.Errorf("%s uses plain http to a host that is not loopback; use https", name)
 	}
 	return u, nil
+}
+
+// pemPublicKey parses the PEM public key a service answers with (Cloud
+// KMS, Vault Transit); whose names the key in errors.
+func pemPublicKey(text, whose string) (crypto.PublicKey, error) {
+	block, _ := pem.Decode([]byte(text))
+	if block == nil {
+		return nil, fmt.Errorf("%s public key is not PEM", whose)
+	}
+	pub, err := x509.ParsePKIXPublicKey(block.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("%s public key does not parse: %v", whose, err)
+	}
+	return pub, nil
 }
 
 var hashNames = map[crypto.Hash]string{crypto.SHA256: "sha2-256", crypto.SHA384: "sha2-384", crypto.SHA512: "sha2-512"}
