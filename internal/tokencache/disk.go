@@ -139,11 +139,7 @@ func readEntry(path string) ([]byte, error) {
 
 // Save writes the entry atomically with mode 0600.
 func (d *DiskCache) Save(k oauth.StoreKey, t *oauth.Token) error {
-	name, key, err := derive(k)
-	if err != nil {
-		return err
-	}
-	out, _, err := sealEntry(name, key, t)
+	e, err := sealEntry(k, t)
 	if err != nil {
 		return err
 	}
@@ -152,7 +148,7 @@ func (d *DiskCache) Save(k oauth.StoreKey, t *oauth.Token) error {
 		return err
 	}
 	defer func() { _ = os.Remove(tmp.Name()) }() // no-op once renamed
-	if _, err := tmp.Write(out); err != nil {
+	if _, err := tmp.Write(e.out); err != nil {
 		_ = tmp.Close()
 		return err
 	}
@@ -163,9 +159,9 @@ func (d *DiskCache) Save(k oauth.StoreKey, t *oauth.Token) error {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	if err := os.Rename(tmp.Name(), filepath.Join(d.dir, name)); err != nil {
+	if err := os.Rename(tmp.Name(), filepath.Join(d.dir, e.name)); err != nil {
 		return err
 	}
-	d.seen.saw(name, t.IssuedAt)
+	d.seen.saw(e.name, t.IssuedAt)
 	return nil
 }

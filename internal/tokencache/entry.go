@@ -52,28 +52,40 @@ type sealedToken struct {
 	KeepUntil time.Time `json:"keep_until"`
 }
 
-// sealEntry seals t for the entry name; keep is when it stops being read.
-func sealEntry(name string, key []byte, t *oauth.Token) (out []byte, keep time.Time, err error) {
+// sealed is a token sealed for its entry, as a store saves it.
+type sealed struct {
+	name string // the entry's name
+	key  []byte // its key, to open what the store holds there now
+	out  []byte // the entry's bytes
+	keep time.Time
+}
+
+// sealEntry seals t for k's entry; keep is when it stops being read.
+func sealEntry(k oauth.StoreKey, t *oauth.Token) (e sealed, err error) {
 	if t.ExpiresIn == nil {
-		return nil, keep, errors.New("a token without a lifetime is not kept")
+		return e, errors.New("a token without a lifetime is not kept")
 	}
-	keep = t.IssuedAt.Add(MaxAge)
-	if t.ExpiresAt.Before(keep) {
-		keep = t.ExpiresAt
+	if e.name, e.key, err = derive(k); err != nil {
+		return e, err
 	}
-	plain, err := json.Marshal(sealedToken{t.AccessToken, t.TokenType, *t.ExpiresIn, t.ExpiresAt, t.IssuedAt, t.Scope, keep})
+	e.keep = t.IssuedAt.Add(MaxAge)
+	if t.ExpiresAt.Before(e.keep) {
+		e.keep = t.ExpiresAt
+	}
+	plain, err := json.Marshal(sealedToken{t.AccessToken, t.TokenType, *t.ExpiresIn, t.ExpiresAt, t.IssuedAt, t.Scope, e.keep})
 	if err != nil {
-		return nil, keep, err
+		return e, err
 	}
-	aead, err := newAEAD(key)
+	aead, err := newAEAD(e.key)
 	if err != nil {
-		return nil, keep, err
+		return e, err
 	}
 	nonce := make([]byte, aead.NonceSize())
 	if _, err := rand.Read(nonce); err != nil {
-		return nil, keep, err
+		return e, err
 	}
-	return append(append(append([]byte{}, entryMagic...), nonce...), aead.Seal(nil, nonce, plain, []byte(name))...), keep, nil
+	e.out = append(append(append([]byte{}, entryMagic...), nonce...), aead.Seal(nil, nonce, plain, []byte(e.name))...)
+	return e, nil
 }
 
 type entryState int

@@ -266,15 +266,11 @@ func (r *Redis) Save(k oauth.StoreKey, t *oauth.Token) error {
 	if r.down.Load() {
 		return errors.New("the shared token cache is unavailable for this run")
 	}
-	name, key, err := derive(k)
+	e, err := sealEntry(k, t)
 	if err != nil {
 		return err
 	}
-	out, keep, err := sealEntry(name, key, t)
-	if err != nil {
-		return err
-	}
-	ttl := time.Until(keep)
+	ttl := time.Until(e.keep)
 	if ttl <= 0 {
 		return nil
 	}
@@ -284,8 +280,8 @@ func (r *Redis) Save(k oauth.StoreKey, t *oauth.Token) error {
 	// makes the compare and the write one step; a concurrent write wins.
 	// Through a failover it is tried again within this run's budget.
 	var newer *oauth.Token
-	rkey := r.entryKey(name)
-	err = r.retry(r.budget(name), func(ctx context.Context) error {
+	rkey := r.entryKey(e.name)
+	err = r.retry(r.budget(e.name), func(ctx context.Context) error {
 		newer = nil
 		return r.client.Watch(ctx, func(tx *redis.Tx) error {
 			cur, err := tx.Get(ctx, rkey).Bytes()
@@ -294,13 +290,13 @@ func (r *Redis) Save(k oauth.StoreKey, t *oauth.Token) error {
 			case err != nil:
 				return err
 			case len(cur) <= maxEntrySize:
-				if old, state := unsealEntry(name, key, cur, time.Time{}); state == entryValid && old.IssuedAt.After(t.IssuedAt) {
+				if old, state := unsealEntry(e.name, e.key, cur, time.Time{}); state == entryValid && old.IssuedAt.After(t.IssuedAt) {
 					newer = old
 					return nil
 				}
 			}
 			_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
-				p.Set(ctx, rkey, out, ttl)
+				p.Set(ctx, rkey, e.out, ttl)
 				return nil
 			})
 			if err == nil {
@@ -313,9 +309,9 @@ func (r *Redis) Save(k oauth.StoreKey, t *oauth.Token) error {
 		r.fail("writing", err)
 		return err
 	}
-	r.seen.saw(name, t.IssuedAt)
+	r.seen.saw(e.name, t.IssuedAt)
 	if newer != nil {
-		r.seen.saw(name, newer.IssuedAt)
+		r.seen.saw(e.name, newer.IssuedAt)
 	}
 	return nil
 }
