@@ -39,9 +39,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/clientcreds/terraform-provider-clientcreds/internal/testhelp"
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/testhelp"
 )
 
 // Issuers and subjects of the tokens, as the platforms write them.

@@ -7,7 +7,6 @@ import (
 	"os"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/jwtdecode"
-
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
 )
 

@@ -2,12 +2,11 @@ package provider
 
 import (
 	"crypto"
-	"regexp"
-	"time"
-
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"

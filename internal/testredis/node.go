@@ -15,8 +15,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/clientcreds/terraform-provider-clientcreds/internal/testhelp"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/testhelp"
 )
 
 // TLS is how the servers of a topology speak TLS: a certificate for

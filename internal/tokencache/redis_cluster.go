@@ -9,8 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
 )
 
 // Where a cluster or Sentinel client may connect. A cluster tells its

@@ -9,8 +9,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
 )
 
 // The three shapes a shared cache takes: one server (or a managed
