@@ -9,15 +9,20 @@ work=$root/.demo
 rm -rf "$work" && mkdir -p "$work/bin" "$work/run"
 
 command -v terraform >/dev/null || { echo "demo: terraform is not on PATH" >&2; exit 1; }
-echo "==> building the provider and the demo server"
+echo "==> building the provider, the token server and the demo's API client"
 go build -o "$work/bin/terraform-provider-clientcreds" .
-go build -o "$work/demoserver" ./internal/cmd/demoserver
+go build -o "$work/clientcreds-token-server" ./cmd/clientcreds-token-server
+go build -o "$work/apicall" ./internal/cmd/apicall
 
 # A fresh secret each run; it only ever reaches the server and the provider.
 DEMO_CLIENT_SECRET=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 export DEMO_CLIENT_SECRET TF_VAR_client_secret=$DEMO_CLIENT_SECRET
 
-"$work/demoserver" -url-file "$work/issuer" &
+# The project's token server, as CI would run it: the issuer below a path,
+# as OutSystems ODC publishes it, and one client whose secret it reads from
+# the environment.
+"$work/clientcreds-token-server" -issuer-path /identity -client demo-client=env:DEMO_CLIENT_SECRET \
+  -issuer-file "$work/issuer" >"$work/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
 for _ in $(seq 50); do [ -s "$work/issuer" ] && break; sleep 0.1; done
@@ -38,7 +43,7 @@ cp examples/demo/main.tf "$work/run/"
 
 echo "==> terraform apply against $issuer"
 terraform -chdir="$work/run" apply -auto-approve -input=false -no-color \
-  -var "issuer=$issuer" -var "api_url=$base/api/whoami" -var "api_client=$work/demoserver" >"$work/apply.log" 2>&1 ||
+  -var "issuer=$issuer" -var "api_url=$base/api/whoami" -var "api_client=$work/apicall" >"$work/apply.log" 2>&1 ||
   { cat "$work/apply.log"; exit 1; }
 # Drop the dev_overrides notice; keep what Terraform did.
 sed '/^Warning: Provider development overrides/,/^releases\.$/d; /^$/d' "$work/apply.log"
@@ -53,3 +58,6 @@ echo
 if grep -qF "$DEMO_CLIENT_SECRET" "$work/apply.log"; then
   echo "demo: the client secret appeared in Terraform's output" >&2; exit 1
 fi
+echo "==> the token server's counts (/stats)"
+"$work/apicall" "$base/stats"
+echo

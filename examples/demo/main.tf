@@ -19,7 +19,7 @@ variable "api_url" {
 }
 
 variable "api_client" {
-  description = "Path of the demo's API client (the demoserver binary with -call)."
+  description = "Path of the demo's API client (internal/cmd/apicall)."
   type        = string
 }
 
@@ -53,7 +53,7 @@ ephemeral "clientcreds_token" "api" {
 # to a file that `make demo` prints.
 resource "terraform_data" "call_api" {
   provisioner "local-exec" {
-    command = "\"$API_CLIENT\" -call \"$API_URL\" > api-response.txt"
+    command = "\"$API_CLIENT\" \"$API_URL\" > api-response.txt"
     environment = {
       TOKEN      = ephemeral.clientcreds_token.api.access_token
       API_URL    = var.api_url

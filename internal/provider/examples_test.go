@@ -19,8 +19,8 @@ func TestAccDemoExample(t *testing.T) {
 	srv := startServer(t, authserver.Options{IssuerPath: "/identity", ExpiresIn: 43200, Clients: map[string]string{"demo-client": testSecret}})
 	c := newCLI(t, "1.10.0", "")
 	c.write("main.tf", string(example))
-	client := filepath.Join(t.TempDir(), "demoserver")
-	must(t, goBuild(client, "github.com/clientcreds/terraform-provider-clientcreds/internal/cmd/demoserver"))
+	client := filepath.Join(t.TempDir(), "apicall")
+	must(t, goBuild(client, "github.com/clientcreds/terraform-provider-clientcreds/internal/cmd/apicall"))
 
 	c.run([]string{"TF_VAR_issuer=" + srv.Issuer, "TF_VAR_api_url=" + srv.URL + "/api/whoami", "TF_VAR_api_client=" + client,
 		"TF_VAR_client_secret=" + testSecret}, "apply", "-auto-approve", "-input=false", "-no-color")
