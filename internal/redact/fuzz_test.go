@@ -1,8 +1,6 @@
 package redact
 
 import (
-	"encoding/base64"
-	"encoding/hex"
 	"html"
 	"net/url"
 	"strings"
@@ -28,10 +26,10 @@ var transforms = []func(string) string{
 	fullwidth,
 	interleave("\u200b"),
 	interleave("\u00ad"),
-	func(s string) string { return hex.EncodeToString([]byte(s)) },
-	func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) },
-	func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) },
-	func(s string) string { return wrap(base64.StdEncoding.EncodeToString([]byte(s))) },
+	hexOf,
+	base64Of,
+	rawURLBase64Of,
+	func(s string) string { return wrap(base64Of(s)) },
 	html.EscapeString,
 	func(s string) string { return "client_id=x&client_secret=" + url.QueryEscape(s) + "&scope=a" },
 	func(s string) string { r := []rune(s); return string(r[:len(r)/2]) + "\n  " + string(r[len(r)/2:]) },

@@ -28,26 +28,22 @@ var echoEncodings = []struct {
 	{"fullwidth forms", fullwidth},
 	{"upper-cased", strings.ToUpper},
 	{"lower-cased", strings.ToLower},
-	{"hex", func(s string) string { return hex.EncodeToString([]byte(s)) }},
-	{"upper-case hex", func(s string) string { return strings.ToUpper(hex.EncodeToString([]byte(s))) }},
+	{"hex", hexOf},
+	{"upper-case hex", func(s string) string { return strings.ToUpper(hexOf(s)) }},
 	{"percent-encoded twice", func(s string) string { return url.QueryEscape(url.QueryEscape(s)) }},
 	{"percent-encoded three times", func(s string) string { return url.QueryEscape(url.QueryEscape(url.QueryEscape(s))) }},
 	{"percent-encoded beside a stray %", func(s string) string { return "100% wrong: " + url.QueryEscape(s) }},
 	{"every byte percent-encoded", pctAll},
 	{"split by a line break and spaces", func(s string) string { return s[:7] + "\n   " + s[7:] }},
 	{"split by spaces", interleave(" ")},
-	{"base64 wrapped at 76 columns", func(s string) string { return wrap(base64.StdEncoding.EncodeToString([]byte(strings.Repeat(s, 5)))) }},
+	{"base64 wrapped at 76 columns", func(s string) string { return wrap(base64Of(strings.Repeat(s, 5))) }},
 	{"base64 of the form-encoded request body", func(s string) string {
-		return base64.StdEncoding.EncodeToString([]byte("grant_type=client_credentials&client_id=app&client_secret=" + url.QueryEscape(s)))
+		return base64Of("grant_type=client_credentials&client_id=app&client_secret=" + url.QueryEscape(s))
 	}},
-	{"base64 of the body after a word", func(s string) string {
-		return "got" + base64.StdEncoding.EncodeToString([]byte("client_secret="+url.QueryEscape(s)))
-	}},
-	{"URL-safe base64 without padding", func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }},
-	{"upper-cased base64 of base64", func(s string) string {
-		return strings.ToUpper(base64.StdEncoding.EncodeToString([]byte(base64.StdEncoding.EncodeToString([]byte(s)))))
-	}},
-	{"hex of base64", func(s string) string { return hex.EncodeToString([]byte(base64.StdEncoding.EncodeToString([]byte(s)))) }},
+	{"base64 of the body after a word", func(s string) string { return "got" + base64Of("client_secret="+url.QueryEscape(s)) }},
+	{"URL-safe base64 without padding", rawURLBase64Of},
+	{"upper-cased base64 of base64", func(s string) string { return strings.ToUpper(base64Of(base64Of(s))) }},
+	{"hex of base64", func(s string) string { return hexOf(base64Of(s)) }},
 	{"quoted-printable", func(s string) string { return strings.ReplaceAll(pctAll(s), "%", "=") }},
 	{"JSON \\u escapes", func(s string) string {
 		var b strings.Builder
@@ -64,6 +60,11 @@ var echoEncodings = []struct {
 		return strings.ReplaceAll(b.String(), "&#", "&#x")
 	}},
 }
+
+// The encodings the tests disguise a secret with.
+func hexOf(s string) string          { return hex.EncodeToString([]byte(s)) }
+func base64Of(s string) string       { return base64.StdEncoding.EncodeToString([]byte(s)) }
+func rawURLBase64Of(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
 
 func interleave(sep string) func(string) string {
 	return func(s string) string { return strings.Join(strings.Split(s, ""), sep) }
@@ -174,8 +175,7 @@ func TestSanitizeWithholdsWhatItCannotCheck(t *testing.T) {
 	r.add(secret)
 	// Escapes of every kind, each nested in every other: more views than
 	// the check affords.
-	ops := []func(string) string{url.QueryEscape, html.EscapeString, func(s string) string { return hex.EncodeToString([]byte(s)) },
-		func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) },
+	ops := []func(string) string{url.QueryEscape, html.EscapeString, hexOf, base64Of,
 		func(s string) string { return strings.ReplaceAll(pctAll(s), "%", "=") }}
 	var b strings.Builder
 	for _, outer := range ops {
