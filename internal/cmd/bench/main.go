@@ -46,6 +46,8 @@ func main() {
 	latency := flag.Duration("latency", 100*time.Millisecond, "added server latency for the second column")
 	stepsOnly := flag.Bool("steps-only", false, "print only what a one-token plan pays each provider process, request by request, beside the floor provider, and the binary sizes")
 	compare := flag.String("compare", "", "a directory holding another build of terraform-provider-clientcreds (an older version, say) whose plan steps to print beside this one's")
+	versusHTTP := flag.String("versus-http", "", "a terraform-provider-http binary (hashicorp/http, built by you): also plan one token with it and with this provider, alternated, and print both costs and their ratio")
+	pairs := flag.Int("pairs", 20, "alternated plan pairs for -versus-http")
 	untracedEnv := flag.String("untraced-env", "", "space-separated NAME=VALUE settings added to the environment of the untraced plans (to try one, e.g. 'TF_LOG_SDK=off')")
 	flag.Parse()
 
@@ -61,6 +63,11 @@ func main() {
 	b := buildAll(work)
 	rc := cliConfig(work, "terraformrc", map[string]string{"clientcreds": b.providerDir})
 
+	if *versusHTTP != "" {
+		bin, err := filepath.Abs(*versusHTTP)
+		check(err)
+		defer printVersusHTTP(tf, work, b.providerDir, bin, *pairs)
+	}
 	if *stepsOnly {
 		printSteps(tf, work, b, *compare, strings.Fields(*untracedEnv), *runs)
 		printSizes(work, b)
