@@ -30,9 +30,9 @@ func listAttr(field string) dschema.Attribute {
 // discoveryAttrs is the one description of clientcreds_oidc_discovery.
 var discoveryAttrs = map[string]dschema.Attribute{
 	"issuer": dschema.StringAttribute{Optional: true, Computed: true,
-		MarkdownDescription: "Issuer URL, such as `https://example.outsystems.app/identity`. Its document is fetched from the `well_known` " +
-			"location derived from it, or from `discovery_url` when set. The document's `issuer` must equal this value exactly " +
-			"unless `skip_issuer_check` is set. When only `discovery_url` is given, reports the document's issuer.",
+		MarkdownDescription: "Issuer URL. Its document is fetched from the `well_known` location derived from it, or from " +
+			"`discovery_url`, and its `issuer` must equal this exactly unless `skip_issuer_check` is set. With only `discovery_url`, " +
+			"reports the document's issuer.",
 		Validators: []validator.String{urlValidator{}, stringvalidator.AtLeastOneOf(path.MatchRoot("issuer"), path.MatchRoot("discovery_url"))},
 	},
 	"discovery_url": dschema.StringAttribute{Optional: true,
@@ -40,14 +40,13 @@ var discoveryAttrs = map[string]dschema.Attribute{
 		Validators:          []validator.String{urlValidator{}},
 	},
 	"well_known": dschema.StringAttribute{Optional: true,
-		MarkdownDescription: "Which well-known document to derive from `issuer`: `openid-configuration` (appended to the issuer's path: " +
-			"`<issuer>/.well-known/openid-configuration`) or `oauth-authorization-server` (RFC 8414 §3.1, inserted between host " +
-			"and path: `https://host/.well-known/oauth-authorization-server/<path>`). Defaults to `openid-configuration`.",
+		MarkdownDescription: "Which well-known document to derive from `issuer`: `openid-configuration` (OpenID Connect) or " +
+			"`oauth-authorization-server` (RFC 8414 §3.1). Defaults to `openid-configuration`.",
 		Validators: []validator.String{stringvalidator.OneOf(oauth.WellKnownOpenID, oauth.WellKnownOAuth)},
 	},
 	"skip_issuer_check": dschema.BoolAttribute{Optional: true,
-		MarkdownDescription: "Accept a document whose `issuer` differs from `issuer`, as multi-tenant servers (Microsoft Entra ID's `common` " +
-			"and `organizations` endpoints) publish a templated one. Defaults to `false`.",
+		MarkdownDescription: "Accept a document whose `issuer` differs, as multi-tenant servers publish (Entra ID's `common` and " +
+			"`organizations`). Defaults to `false`.",
 	},
 
 	"authorization_endpoint":                           endpointAttr("authorization_endpoint"),
@@ -75,9 +74,8 @@ var discoveryAttrs = map[string]dschema.Attribute{
 	"mtls_endpoint_aliases": dschema.MapAttribute{ElementType: types.StringType, Computed: true,
 		MarkdownDescription: "The document's `mtls_endpoint_aliases` (RFC 8705 §5): endpoints to use with mutual TLS; null when absent."},
 	"raw_json": dschema.StringAttribute{Computed: true,
-		MarkdownDescription: "The whole document as the server sent it, for fields this data source does not name (decode with `jsondecode`). " +
-			"Like every field here it passes the provider's sanitiser: when the document held a credential the provider knows (or a JWT), " +
-			"this is the document re-serialised with those values redacted (URLs that held one are null), and a warning names the fields."},
+		MarkdownDescription: "The whole document, for fields not named here (decode with `jsondecode`). Re-serialised with known " +
+			"credentials and JWTs redacted when it held any, as every field here is sanitised."},
 }
 
 type discoveryModel struct {

@@ -13,16 +13,14 @@ import (
 )
 
 const exchangeDescription = "Exchanges one token for another with the RFC 8693 token-exchange grant: a CI identity token for a " +
-	"cloud access token (Google Cloud's STS), a token for one API for a token for another (Keycloak, Okta, Auth0). It shares " +
-	"discovery, transport, retries, errors and caching with `clientcreds_token`."
+	"cloud access token (Google Cloud's STS), a token for one API for a token for another (Keycloak, Okta, Auth0)."
 
 var (
 	subjectForms = append(oauth.SubjectTokenArgs.All(), oauth.ArgWorkloadIdentity)
 	actorForms   = append(oauth.ActorTokenArgs.All(), oauth.ArgActorWorkloadIdentity)
 )
 
-const tokenTypeDesc = "Short names `jwt`, `id_token`, `access_token`, `refresh_token`, `saml1` and `saml2` are sent as their " +
-	"`urn:ietf:params:oauth:token-type:` URNs; any other value is sent as it is."
+const tokenTypeDesc = "`jwt`, `id_token`, `access_token`, `refresh_token`, `saml1` and `saml2` stand for their RFC 8693 URNs."
 
 // exchangeAttrs is clientcreds_token's description with the exchange's
 // differences: client authentication optional, workload_identity giving the
@@ -34,36 +32,33 @@ var exchangeAttrs = func() map[string]dschema.Attribute {
 		secretFormAttrs(oauth.SubjectTokenArgs, "the subject token", subjectForms),
 		secretFormAttrs(oauth.ActorTokenArgs, "the actor token", actorForms))
 	a[oauth.ArgClientID] = dschema.StringAttribute{Optional: true,
-		MarkdownDescription: "Client identifier, when the server authenticates the client (Keycloak, Okta); with it, every " +
-			"client authentication of `clientcreds_token` and its arguments apply. Without it the request carries no client " +
-			"authentication (`auth_method` reports `none`), as Google Cloud's STS expects.",
+		MarkdownDescription: "Client identifier, when the server authenticates the client (Keycloak, Okta), as with " +
+			"`clientcreds_token`. Without it the request carries no client authentication (`auth_method` reports `none`), as " +
+			"Google Cloud's STS expects.",
 	}
 	a[oauth.ArgWorkloadIdentity] = dschema.StringAttribute{Optional: true,
-		MarkdownDescription: "Fetch the subject token from the platform the job runs on, fresh for every attempt: " + platformsDesc +
-			" At most one of `subject_token`, `subject_token_file`, `subject_token_env` and `workload_identity`.",
+		MarkdownDescription: "Platform whose identity token is fetched on every attempt as the subject token: " + platformsDesc +
+			" It is never logged, stored or cached.",
 		Validators: append(oneFormOf(oauth.ArgWorkloadIdentity, subjectForms), stringvalidator.OneOf(identity.Platforms()...)),
 	}
 	for name, attr := range map[string]dschema.Attribute{
 		oauth.ArgSubjectToken: dschema.StringAttribute{Optional: true, Sensitive: true,
-			MarkdownDescription: "The token to exchange. Sensitive; stored in a data source's state, unlike the `_file` and `_env` forms. " +
-				"Exactly one of `subject_token`, `subject_token_file`, `subject_token_env` and `workload_identity` is required.",
+			MarkdownDescription: "The token to exchange. Sensitive; kept in a data source's state, unlike `_file` and `_env`. " +
+				"Exactly one `subject_token*` or `workload_identity` is required.",
 			Validators: oneFormOf(oauth.ArgSubjectToken, subjectForms)},
 		"subject_token_type": dschema.StringAttribute{Optional: true,
 			MarkdownDescription: "Type of the subject token. Defaults to `urn:ietf:params:oauth:token-type:jwt`. " + tokenTypeDesc},
 		oauth.ArgActorToken: dschema.StringAttribute{Optional: true, Sensitive: true,
-			MarkdownDescription: "Token of the party acting on the subject's behalf (delegation, RFC 8693 §1.1). Sensitive. Needs `actor_token_type`. " +
-				"At most one of `actor_token`, `actor_token_file`, `actor_token_env` and `actor_workload_identity`.",
+			MarkdownDescription: "Token of the party acting for the subject (RFC 8693 §1.1); needs `actor_token_type`. Sensitive; kept in " +
+				"a data source's state, unlike `_file` and `_env`. At most one `actor_token*` or `actor_workload_identity`.",
 			Validators: oneFormOf(oauth.ArgActorToken, actorForms)},
 		oauth.ArgActorWorkloadIdentity: dschema.StringAttribute{Optional: true,
-			MarkdownDescription: "Fetch the actor token from the platform the job runs on, fresh for every attempt, the job itself " +
-				"acting on the subject's behalf: " + platformsDesc + " Its arguments are those of `workload_identity`, prefixed " +
-				"`actor_` (`actor_workload_identity_audience`, ...). `actor_token_type` defaults to `urn:ietf:params:oauth:token-type:jwt`. " +
-				"The identity token is never logged, stored or cached on disk, and neither is a token exchanged with it kept across runs. " +
-				"At most one of `actor_token`, `actor_token_file`, `actor_token_env` and `actor_workload_identity`.",
+			MarkdownDescription: "Platform whose identity token is fetched on every attempt as the actor token: " + platformsDesc +
+				" It is never logged or stored, and a token exchanged with it is never cached.",
 			Validators: append(oneFormOf(oauth.ArgActorWorkloadIdentity, actorForms), stringvalidator.OneOf(identity.Platforms()...))},
 		oauth.ArgActorTokenType: dschema.StringAttribute{Optional: true,
-			MarkdownDescription: "Type of the actor token; required with `actor_token`, `actor_token_file` or `actor_token_env`; " +
-				"defaults to `urn:ietf:params:oauth:token-type:jwt` with `actor_workload_identity`. " + tokenTypeDesc},
+			MarkdownDescription: "Type of the actor token; required with the `actor_token*` arguments. Defaults to " +
+				"`urn:ietf:params:oauth:token-type:jwt` with `actor_workload_identity`. " + tokenTypeDesc},
 		"requested_token_type": dschema.StringAttribute{Optional: true,
 			MarkdownDescription: "Type of token to issue. Defaults to none (the server's choice, usually an access token). " + tokenTypeDesc},
 		"issued_token_type": dschema.StringAttribute{Computed: true,
@@ -72,8 +67,7 @@ var exchangeAttrs = func() map[string]dschema.Attribute {
 		a[name] = attr
 	}
 	a["access_token"] = dschema.StringAttribute{Computed: true, Sensitive: true,
-		MarkdownDescription: "The issued token. Sensitive. RFC 8693 calls it `access_token` even when it is another kind (see `issued_token_type`). " +
-			"A refresh token in the answer is never exposed."}
+		MarkdownDescription: "The issued token, of the kind `issued_token_type` names. Sensitive. A refresh token in the answer is never exposed."}
 	a["token_type"] = dschema.StringAttribute{Computed: true,
 		MarkdownDescription: "Token type the server gave: `Bearer`, or `N_A` for a token that is not an access token (RFC 8693 §2.2.1)."}
 	return a

@@ -29,8 +29,8 @@ func (p *Provider) Schema(_ context.Context, _ provider.SchemaRequest, resp *pro
 				oauth.DefaultRequestTimeout),
 			"max_retries": schema.Int64Attribute{
 				Optional: true,
-				MarkdownDescription: "How many times a transient failure (connection error, HTTP 429, 5xx other than 501) is retried, " +
-					"with exponential backoff that honours `Retry-After`. Other 4xx answers are never retried. `0` disables retries. " +
+				MarkdownDescription: "How many times a transient failure (connection error, HTTP 429, 5xx but 501) is retried, with " +
+					"exponential backoff that honours `Retry-After`; `0` disables retries. " +
 					fmt.Sprintf("Defaults to `%d`.", oauth.DefaultMaxRetries),
 				Validators: []validator.Int64{int64validator.Between(0, 10)},
 			},
@@ -50,14 +50,13 @@ func (p *Provider) Schema(_ context.Context, _ provider.SchemaRequest, resp *pro
 			},
 			"allow_insecure_http": schema.BoolAttribute{
 				Optional: true,
-				MarkdownDescription: "Allow plain `http://` endpoints on hosts other than loopback. Credentials and tokens would cross " +
-					"the network unencrypted. `http://` to `localhost`, `127.0.0.0/8` and `[::1]` is always allowed, and never goes " +
-					"through a proxy; names under `.localhost` are not loopback. Defaults to `false`.",
+				MarkdownDescription: "Allow plain `http://` to hosts other than loopback, sending credentials and tokens unencrypted. " +
+					"`http://` to `localhost`, `127.0.0.0/8` and `[::1]` is always allowed. Defaults to `false`.",
 			},
 			"client_certificate_pem": schema.StringAttribute{
 				Optional: true,
-				MarkdownDescription: "PEM client certificate for mutual TLS (`tls_client_auth`, `self_signed_tls_client_auth`), used by " +
-					"every token read that sets no `certificate_pem` or `certificate_file` of its own. Conflicts with `client_certificate_file`.",
+				MarkdownDescription: "PEM client certificate for mutual TLS, used by every token read without a `certificate_pem` or " +
+					"`certificate_file` of its own. Conflicts with `client_certificate_file`.",
 				Validators: []validator.String{stringvalidator.ConflictsWith(path.MatchRoot("client_certificate_file"))},
 			},
 			"client_certificate_file": schema.StringAttribute{
@@ -74,21 +73,18 @@ func (p *Provider) Schema(_ context.Context, _ provider.SchemaRequest, resp *pro
 		}, providerSecretFormAttrs(providerKeyArgs, "the private key of the mutual TLS client certificate")),
 		Blocks: map[string]schema.Block{
 			"cache": schema.SingleNestedBlock{
-				MarkdownDescription: "Keeps tokens across Terraform runs, on disk or in a Redis that many machines share, so that `plan` then `apply`, " +
-					"a pipeline running every few minutes, or twenty CI jobs at once reuse one token until shortly before it expires. " +
-					"Off unless this block is present or the `" + cacheDirEnv + "` or `" + redisURLEnv + "` environment variable is set. Each entry is encrypted " +
-					"(AES-256-GCM) with a key derived from the client's own secret through Argon2id, so only a run holding the same secret " +
-					"can read it. An entry is kept for the token's lifetime and at most " + durationDoc(tokencache.MaxAge) + ". The trade-off: a valid token is stored on disk " +
-					"(encrypted), and revoking a client secret does not reach tokens already issued. Ephemeral resources with `revoke_on_close` never use it.",
+				MarkdownDescription: "Keeps tokens across runs, on disk or in a shared Redis, until shortly before they expire (at most " +
+					durationDoc(tokencache.MaxAge) + "), encrypted with a key derived from the client's secret; revoking the secret " +
+					"does not reach them. Off unless this block, `" + cacheDirEnv + "` or `" + redisURLEnv + "` is set. See " +
+					"[Persistent cache](#persistent-cache).",
 				Attributes: map[string]schema.Attribute{
 					"directory": schema.StringAttribute{
 						Optional: true,
-						MarkdownDescription: "Directory of the cache, created with mode 0700 if missing. It must be owned by the user " +
-							"running Terraform, must not be a symbolic link, and must give no access to group or others; every directory above it must " +
-							"be writable only by root or that user (or be sticky, as `/tmp` is). Defaults to `" + cacheDirEnv + "`.",
+						MarkdownDescription: "Directory of the cache, created with mode 0700 if missing; it and the directories above it " +
+							"must be safe from other users (see [Persistent cache](#persistent-cache)). Defaults to `" + cacheDirEnv + "`.",
 					},
-					"min_remaining": durationAttr("Lifetime a kept token must have left to be reused, as a Go duration; for tokens "+
-						"shorter than twice this, half their lifetime. Also applies to tokens shared within one run.", oauth.DefaultMinRemaining),
+					"min_remaining": durationAttr("Lifetime a kept or shared token must have left to be reused, as a Go duration; for "+
+						"tokens shorter than twice this, half their lifetime.", oauth.DefaultMinRemaining),
 				},
 				Blocks: map[string]schema.Block{redisBlockPath: redisSchema()},
 			},
@@ -118,55 +114,41 @@ func durationDoc(d time.Duration) string {
 
 func redisSchema() schema.SingleNestedBlock {
 	return schema.SingleNestedBlock{
-		MarkdownDescription: "A token cache shared by many machines, on Redis or anything that speaks its protocol (Valkey, " +
-			"ElastiCache, Memorystore, Azure Cache for Redis). Entries are named and encrypted like the directory's, with keys " +
-			"derived from each client's own secret, so the store learns neither a token, nor a client ID, nor which entries " +
-			"belong together; each expires when its token stops being kept. While one run fetches a token, runs on other " +
-			"machines with the same credentials wait for it (up to `lock_wait`). Redis is never a reason to fail: unreachable, " +
-			"slow, full or answering garbage, each run fetches its own token, with one warning that names the cause. " +
-			"With `directory` too, the directory is read first. The environment variables `" + redisURLEnv + "` and `" +
-			redisPasswordEnv + "` configure it without this block. See the guide \"Runner fleets and rate limits\".",
+		MarkdownDescription: "A token cache shared by many machines, on Redis or Valkey: runs with the same credentials wait for one " +
+			"fetch (up to `lock_wait`), and a failing Redis only warns. Read after `directory`. `" + redisURLEnv + "` and `" +
+			redisPasswordEnv + "` configure it without this block. See [Runner fleets](guides/runner-fleets.md).",
 		Attributes: withAttributes(map[string]schema.Attribute{
 			"url": schema.StringAttribute{Optional: true,
-				MarkdownDescription: "`redis://host:port[/db]` or `rediss://host:port[/db]` (TLS), as the Go client for Redis parses " +
-					"it, with a username if the server has users; `?addr=host:port` (repeated) names further nodes of a cluster, or, with a " +
-					"`sentinel` block, further sentinels. " +
-					"Plain `redis://` is accepted only to `localhost`, `127.0.0.0/8` and `[::1]` unless `" + redisPlainName + "` is set; " +
-					"`?skip_verify=true` only with `" + redisSkipVerifyName + "`. Defaults to `" + redisURLEnv + "`."},
+				MarkdownDescription: "`redis://host:port[/db]` or `rediss://host:port[/db]` (TLS), with a username if the server has " +
+					"users; each `?addr=host:port` names another cluster node or sentinel. Plain `redis://` only to loopback unless `" +
+					redisPlainName + "` is set. Defaults to `" + redisURLEnv + "`."},
 			redisPasswordName: schema.StringAttribute{Optional: true, Sensitive: true,
 				MarkdownDescription: "Password of the Redis user; it replaces one in the URL. Sensitive. At most one of `password`, " +
 					"`password_file` and `password_env`; defaults to `" + redisPasswordEnv + "`.",
 				Validators: oneFormOf(redisPasswordName, redisPasswordArgs.All())},
 			"ca_cert_file": schema.StringAttribute{Optional: true,
-				MarkdownDescription: "Path of a PEM file of certificate authorities to trust for `rediss://` (every node and sentinel), " +
-					"added to the system's roots. `rediss://` checks certificates by default."},
+				MarkdownDescription: "Path of a PEM file of certificate authorities to trust for `rediss://`, added to the system's roots."},
 			redisPlainName: schema.BoolAttribute{Optional: true,
-				MarkdownDescription: "Allow plain `redis://` (no TLS) to nodes that are not loopback. Without it such a URL is an " +
-					"error, with a password or without: the password (`AUTH`) would cross the network in clear, and whoever can see " +
-					"or change the traffic could read, replace or delete the cache's (encrypted) entries and its locks. `redis://` to " +
-					"`localhost`, `127.0.0.0/8` and `[::1]` is always allowed. Use `rediss://` instead where you can. Defaults to `false`."},
-			redisSkipVerifyName: schema.BoolAttribute{Optional: true,
-				MarkdownDescription: "Accept any certificate from a `rediss://` server, turning its checks off; the only way to (a " +
-					"`?skip_verify=true` in the URL without it is an error). Each run that sets it warns. Prefer `ca_cert_file`. " +
+				MarkdownDescription: "Allow plain `redis://` to nodes that are not loopback. The password then crosses the network in " +
+					"clear, and whoever sees the traffic can read, replace or delete the cache's entries and locks; prefer `rediss://`. " +
 					"Defaults to `false`."},
+			redisSkipVerifyName: schema.BoolAttribute{Optional: true,
+				MarkdownDescription: "Accept any certificate from a `rediss://` server (also needed for `?skip_verify=true` in the URL). " +
+					"Every run warns; prefer `ca_cert_file`. Defaults to `false`."},
 			redisNetworksName: schema.ListAttribute{Optional: true, ElementType: types.StringType,
-				MarkdownDescription: "For a cluster or Sentinel: networks (CIDR ranges such as `10.0.0.0/16`, or single addresses) where its nodes may " +
-					"be besides the hosts named in `url`. A cluster tells the client where each key lives (`MOVED` and `ASK` answers, " +
-					"and its slot map), a sentinel where the primary is, and the client would connect, and send the password, to any address it is told. So it connects " +
-					"only to the hosts in `url` (its own and every `?addr=`, on any port) and to addresses in these networks; any other " +
-					"address is refused, with a warning naming it. A host name outside `url` is resolved and must resolve into one of " +
-					"these networks. Defaults to none."},
+				MarkdownDescription: "For a cluster or Sentinel: networks (CIDR ranges such as `10.0.0.0/16`, or addresses) where its " +
+					"nodes may be besides the hosts in `url`. The client connects, and sends the password, only to those; any other " +
+					"address it is told of is refused with a warning. Defaults to none. See " +
+					"[redirections](guides/runner-fleets.md#clusters-sentinel-and-redirections)."},
 			"client_cert_file": schema.StringAttribute{Optional: true,
-				MarkdownDescription: "Path of a PEM file holding the client certificate (and any intermediates) to present to a " +
-					"`rediss://` server that asks for one (`tls-auth-clients`), the sentinels and every cluster node included. Needs " +
-					"the key in `client_key`, `client_key_file` or `client_key_env`. Defaults to none."},
+				MarkdownDescription: "Path of a PEM client certificate (with any intermediates) for `rediss://` servers that ask for " +
+					"one. Needs `client_key`, `client_key_file` or `client_key_env`. Defaults to none."},
 			redisClientKeyArgs.Inline: schema.StringAttribute{Optional: true, Sensitive: true,
 				MarkdownDescription: "The client certificate's private key, PEM, unencrypted. Sensitive. At most one of `client_key`, " +
 					"`client_key_file` and `client_key_env`.",
 				Validators: oneFormOf(redisClientKeyArgs.Inline, redisClientKeyArgs.All())},
 			"key_prefix": schema.StringAttribute{Optional: true,
-				MarkdownDescription: "Prefix of every key the cache writes. Each credential set's keys carry its entry's name as a " +
-					"hash tag (`{...}`), so that a cluster keeps the entry and its lock in one slot; the prefix may therefore hold no `{` or `}`. " +
+				MarkdownDescription: "Prefix of every key the cache writes; no `{` or `}`, since each entry's name is a cluster hash tag. " +
 					"Defaults to `" + tokencache.DefaultKeyPrefix + "`.",
 				Validators: []validator.String{stringvalidator.RegexMatches(noBraces, "hold no { or }")}},
 			"lock_wait": durationAttr("Longest wait for another run's token, as a Go duration; then the run fetches its own.",
@@ -179,20 +161,17 @@ func redisSchema() schema.SingleNestedBlock {
 
 func sentinelSchema() schema.SingleNestedBlock {
 	return schema.SingleNestedBlock{
-		MarkdownDescription: "Find the primary through Redis Sentinel. With this block, the hosts of `url` (its own and every " +
-			"`?addr=`, port " + tokencache.DefaultSentinelPort + " when none is given) are the sentinels, and the URL's scheme, " +
-			"username, password and database are the data nodes': `rediss://sentinel-1:26379/0?addr=sentinel-2:26379&addr=sentinel-3:26379`. " +
-			"The client asks the sentinels for the primary, connects there, and asks again after a failover. The primary's " +
-			"address, as the sentinels give it, must be a host named in `url` or inside `cluster_networks`; `rediss://` checks " +
-			"each server's certificate against the address dialled.",
+		MarkdownDescription: "Find the primary through Redis Sentinel: the hosts of `url` (port " + tokencache.DefaultSentinelPort +
+			" by default) are then the sentinels, and its scheme, username, password and database the data nodes'. The primary " +
+			"must be a host in `url` or inside `cluster_networks`. See [Sentinel](guides/runner-fleets.md#sentinel).",
 		Attributes: withAttributes(map[string]schema.Attribute{
 			"master_name": schema.StringAttribute{Optional: true,
 				MarkdownDescription: "Name of the primary as the sentinels know it (`sentinel monitor NAME ...`). Required in this block."},
 			"username": schema.StringAttribute{Optional: true,
 				MarkdownDescription: "Username for the sentinels themselves, where they have users (ACL). Defaults to none."},
 			redisSentinelPasswordArgs.Inline: schema.StringAttribute{Optional: true, Sensitive: true,
-				MarkdownDescription: "Password of the sentinels themselves (their own `requirepass`), not of the data nodes. Sensitive. " +
-					"At most one of `password`, `password_file` and `password_env`. Defaults to none.",
+				MarkdownDescription: "Password of the sentinels themselves (`requirepass`), not of the data nodes. Sensitive. At most " +
+					"one of `password`, `password_file` and `password_env`. Defaults to none.",
 				Validators: oneFormOf(redisSentinelPasswordArgs.Inline, redisSentinelPasswordArgs.All())},
 		}, providerSecretFormAttrs(redisSentinelPasswordArgs, "the sentinels' password")),
 	}

@@ -27,28 +27,21 @@ var proxyAttrs = withAttributes(tokenArguments(tokenGrantAttrs), map[string]dsch
 	"revoke_on_close": tokenEphemeralAttrs["revoke_on_close"],
 	"revocation_url":  tokenEphemeralAttrs["revocation_url"],
 	"upstream": dschema.StringAttribute{Required: true,
-		MarkdownDescription: "Base URL of the API the proxy forwards to. `https://`; plain `http://` only to a loopback host or with " +
-			"the provider's `allow_insecure_http`. The connection uses the provider's transport settings (CA bundle, proxy " +
-			"environment, TLS 1.2 or newer).",
+		MarkdownDescription: "Base URL of the API to forward to: `https://`, or `http://` to a loopback host or with the provider's " +
+			"`allow_insecure_http`. Uses the provider's transport settings.",
 		Validators: []validator.String{urlValidator{}},
 	},
 	"dpop": dschema.BoolAttribute{Optional: true,
-		MarkdownDescription: "Bind the tokens to a key made in memory when the proxy opens (DPoP, RFC 9449), as Okta, Auth0, Keycloak " +
-			"and others can require: the token request carries a proof, each forwarded request gets `Authorization: DPoP <token>` and a " +
-			"fresh proof (`htm`, `htu`, `iat`, a unique `jti`, `ath`), and a server's `DPoP-Nonce` is taken and the request sent once " +
-			"more. Defaults to `false`.",
+		MarkdownDescription: "Bind the tokens to a key made in memory when the proxy opens (DPoP, RFC 9449), as Okta, Auth0 and " +
+			"Keycloak can require: each forwarded request gets `Authorization: DPoP <token>` and a fresh proof. Defaults to `false`.",
 	},
 	"url": dschema.StringAttribute{Computed: true,
-		MarkdownDescription: "`http://127.0.0.1:<port>/<capability>`: give it to another provider as its API's base URL. A request to " +
-			"`url` + path goes to `upstream` + path with a fresh token; the capability (192 random bits) is what lets a request in, " +
-			"so whoever learns `url` can call the API as the client while the proxy is open. Never put it on a command line (other " +
-			"local users can read a process's arguments): give local tools `socket_path` instead. Ephemeral: never in state or a plan."},
+		MarkdownDescription: "`http://127.0.0.1:<port>/<capability>`, another provider's API base URL: `url` + path goes to " +
+			"`upstream` + path with a fresh token. Whoever learns it can call the API as the client while the proxy is open: never " +
+			"put it on a command line; give local tools `socket_path`."},
 	"socket_path": dschema.StringAttribute{Computed: true,
-		MarkdownDescription: "Path of a Unix socket that forwards as `url` does, for local tools and provisioners: " +
-			"`curl --unix-socket \"$SOCK\" http://proxy/path` goes to `upstream` + `/path` (the host name in the URL is ignored). " +
-			"A request on it needs no capability: the socket (mode `0600`, in a directory of mode `0700` made for it) can be opened " +
-			"only by the user running Terraform, so its path is not a secret and may go on a command line. Removed when the proxy " +
-			"closes. Ephemeral."},
+		MarkdownDescription: "Unix socket that forwards as `url` does, for local tools (`curl --unix-socket \"$SOCK\" " +
+			"http://proxy/path`). Only the user running Terraform can open it, so its path is not a secret. Removed when the proxy closes."},
 })
 
 // tokenArguments is a schema's attributes less its results.
@@ -70,7 +63,7 @@ func newProxyEphemeral() ephemeral.EphemeralResource {
 			"another provider takes its `url` as the API's base URL, and every request it sends is forwarded to `upstream` with a " +
 			"token the proxy keeps fresh, renewed before it has `min_remaining` left and once more when the API refuses it as " +
 			"invalid. The token never leaves the provider, so an apply longer than a token's life does not fail half way. " +
-			"It takes every argument of `clientcreds_token`. See the guide \"Long applies and the authenticating proxy\"."}}
+			"It takes every argument of `clientcreds_token`. See [Long applies](../guides/long-applies.md)."}}
 }
 
 func (e *proxyEphemeral) ValidateConfig(ctx context.Context, req ephemeral.ValidateConfigRequest, resp *ephemeral.ValidateConfigResponse) {

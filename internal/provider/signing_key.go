@@ -28,16 +28,9 @@ import (
 // and clientcreds_signing_key, which gives a key's public half to register
 // with an identity provider in the same apply.
 
-const kmsDescription = "URI of a private key held by a key service, which signs there: the key never reaches the provider. " +
-	"`awskms://[ENDPOINT]/KEY` (AWS KMS; KEY a key id, key ARN or `alias/NAME`; credentials and region from the AWS SDK's default chain; " +
-	"needs `kms:Sign` and `kms:GetPublicKey`), `hashivault://KEY` (Vault or OpenBao Transit; `VAULT_ADDR`, `VAULT_TOKEN`, " +
-	"`VAULT_NAMESPACE`, `TRANSIT_SECRET_ENGINE_PATH` default `transit`), " +
-	"`gcpkms://projects/P/locations/L/keyRings/R/cryptoKeys/K/cryptoKeyVersions/V` (Google Cloud KMS; Application Default Credentials) or " +
-	"`azurekms://VAULT.vault.azure.net/KEY[/VERSION]` (Azure Key Vault; a service principal or workload identity from the environment, " +
-	"or managed identity). Signs `private_key_jwt` assertions, the `jwt_bearer` grant's assertion, or the mutual-TLS handshake. The " +
-	"algorithm follows the key unless `signing_algorithm` is set, and `key_id` defaults to the key's RFC 7638 thumbprint. " +
-	"Tokens signed with a key-service key are not kept in the persistent cache. At most one of `private_key_pem`, `private_key_file`, " +
-	"`private_key_env` and `private_key_kms`."
+const kmsDescription = "URI of a private key in a key service, which signs with it; the key never reaches the provider: " +
+	"`awskms://[ENDPOINT]/KEY`, `hashivault://KEY`, `gcpkms://<key version name>` or `azurekms://VAULT.vault.azure.net/KEY[/VERSION]`. " +
+	"Tokens it signs for skip the persistent cache. See [Key services](../guides/key-services.md)."
 
 // keyURIValidator refuses, at validate, a URI of no known key service or
 // of the wrong shape.
@@ -113,14 +106,13 @@ func (pd *providerData) keyService(uri string) (oauth.KeyService, error) {
 	return k, nil
 }
 
-const signingKeyDescription = "The public half of a signing key, for registering it with an identity provider (an Okta app's JWKS, an " +
-	"Entra ID certificate credential, a Keycloak client's JWKS) in the same apply that uses it: a key held by a key service " +
-	"(`private_key_kms`), or a PEM private key in any of its three forms. The private key is never part of the results."
+const signingKeyDescription = "The public half of a signing key, held by a key service or given as a PEM private key, for " +
+	"registering it with an identity provider (an Okta or Keycloak JWKS, an Entra ID certificate) in the same apply. The " +
+	"private key is never part of the results."
 
 var signingKeyAttrs = map[string]dschema.Attribute{
 	oauth.ArgPrivateKeyKMS: dschema.StringAttribute{Optional: true, MarkdownDescription: "URI of a key held by a key service, as " +
-		"`clientcreds_token`'s `private_key_kms`: " + strings.Join(signer.Schemes(), ", ") + ". Exactly one of `private_key_kms`, " +
-		"`private_key_pem`, `private_key_file` and `private_key_env`.",
+		"`clientcreds_token`'s `private_key_kms`: " + strings.Join(signer.Schemes(), ", ") + ". Exactly one of the `private_key_*` arguments.",
 		Validators: []validator.String{keyURIValidator{}, stringvalidator.ExactlyOneOf(path.MatchRoot(oauth.ArgPrivateKeyPEM),
 			path.MatchRoot(oauth.ArgPrivateKeyFile), path.MatchRoot(oauth.ArgPrivateKeyEnv))}},
 	oauth.ArgPrivateKeyPEM: dschema.StringAttribute{Optional: true, Sensitive: true,
@@ -128,11 +120,11 @@ var signingKeyAttrs = map[string]dschema.Attribute{
 	oauth.ArgPrivateKeyFile: dschema.StringAttribute{Optional: true, MarkdownDescription: secretFileDesc("the PEM private key")},
 	oauth.ArgPrivateKeyEnv:  dschema.StringAttribute{Optional: true, MarkdownDescription: secretEnvDesc("the PEM private key")},
 	oauth.ArgKeyID: dschema.StringAttribute{Optional: true,
-		MarkdownDescription: "`kid` to publish. Defaults to the key's RFC 7638 JWK thumbprint (SHA-256), which is also the `kid` " +
-			"`clientcreds_token` sends for a `private_key_kms` key without `key_id`."},
+		MarkdownDescription: "`kid` to publish. Defaults to the key's RFC 7638 JWK thumbprint (SHA-256), the `kid` `clientcreds_token` " +
+			"sends for a `private_key_kms` key."},
 	oauth.ArgSigningAlgorithm: dschema.StringAttribute{Optional: true,
-		MarkdownDescription: "`alg` to publish. Defaults to the algorithm the key implies: `RS256` for RSA, `ES256`, `ES384` or " +
-			"`ES512` by curve, `EdDSA` for Ed25519, and a Cloud KMS key version's own algorithm.",
+		MarkdownDescription: "`alg` to publish. Defaults to the one the key implies: `RS256` for RSA, `ES256`, `ES384` or `ES512` by " +
+			"curve, `EdDSA` for Ed25519, a Cloud KMS key version's own.",
 		Validators: []validator.String{stringvalidator.OneOf(oauth.KeyAlgorithms()...)}},
 	"public_key_pem": dschema.StringAttribute{Computed: true, MarkdownDescription: "The public key, PEM (`PUBLIC KEY`, SubjectPublicKeyInfo)."},
 	"jwk": dschema.StringAttribute{Computed: true,

@@ -15,9 +15,8 @@ import (
 // tokenEphemeralAttrs adds revocation to the shared token attributes.
 var tokenEphemeralAttrs = withAttributes(tokenGrantAttrs, map[string]dschema.Attribute{
 	"revoke_on_close": dschema.BoolAttribute{Optional: true,
-		MarkdownDescription: "Revoke the token (RFC 7009) when Terraform closes this ephemeral resource, at the end of each plan or apply. " +
-			"The revocation endpoint is `revocation_url`, or the discovered `revocation_endpoint` when `issuer` is set. " +
-			"A failed revocation is a warning, not an error. Defaults to `false`.",
+		MarkdownDescription: "Revoke the token (RFC 7009) at `revocation_url` when Terraform closes this ephemeral resource, at the " +
+			"end of each plan or apply. A failed revocation is a warning. Defaults to `false`.",
 	},
 	"revocation_url": dschema.StringAttribute{Optional: true,
 		MarkdownDescription: "RFC 7009 revocation endpoint for `revoke_on_close`. Defaults to the discovered `revocation_endpoint` when `issuer` is set.",
@@ -43,8 +42,7 @@ type tokenEphemeral struct{ ephemeralBase }
 
 func newTokenEphemeral() ephemeral.EphemeralResource {
 	return &tokenEphemeral{ephemeralBase{typeName: "_token", attrs: tokenEphemeralAttrs,
-		description: tokenDescription + " As an ephemeral resource the token is never written to state or " +
-			"to a saved plan: Terraform opens it, and so requests a token, once during `plan` and again during `apply`."}}
+		description: tokenDescription + " As an ephemeral resource the token is never written to state or to a saved plan."}}
 }
 
 // noRevocationEndpoint explains a revoke_on_close that cannot be honoured.

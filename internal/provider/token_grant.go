@@ -29,10 +29,8 @@ var serviceAccountForms = oauth.ServiceAccountKeyArgs.All()
 
 var grantAttrs = map[string]dschema.Attribute{
 	oauth.ArgGrantType: dschema.StringAttribute{Optional: true,
-		MarkdownDescription: "`client_credentials` (RFC 6749 §4.4), or `jwt_bearer` (RFC 7523 §2.1): the provider signs an assertion " +
-			"with `private_key_pem` (or a Google `service_account_key`) for every request and sends it as the grant, as Google " +
-			"service accounts, Salesforce, DocuSign and Box expect; client authentication is then optional. Defaults to " +
-			"`client_credentials`.",
+		MarkdownDescription: "`client_credentials` (RFC 6749 §4.4) or `jwt_bearer` (RFC 7523 §2.1: a signed assertion is the grant; client " +
+			"authentication optional). Defaults to `client_credentials`. See [Which grant](../data-sources/token.md#which-grant).",
 		Validators: []validator.String{stringvalidator.OneOf(grantClientCredentials, grantJWTBearer)},
 	},
 	oauth.ArgAssertionIssuer: dschema.StringAttribute{Optional: true, Validators: []validator.String{onlyWithJWTBearer{}},
@@ -41,7 +39,7 @@ var grantAttrs = map[string]dschema.Attribute{
 	},
 	oauth.ArgAssertionSubject: dschema.StringAttribute{Optional: true, Validators: []validator.String{onlyWithJWTBearer{}},
 		MarkdownDescription: "`sub` of the `jwt_bearer` assertion, where the service takes one: the Salesforce user, the Google " +
-			"Workspace user a service account acts for (domain-wide delegation). Tokens for different subjects are never shared.",
+			"Workspace user a service account acts for.",
 	},
 	oauth.ArgAssertionClaims: dschema.MapAttribute{ElementType: types.StringType, Optional: true,
 		MarkdownDescription: "Further claims of the `jwt_bearer` assertion, as strings. May not set " + codeList(oauth.ReservedClaims()) +
@@ -49,13 +47,12 @@ var grantAttrs = map[string]dschema.Attribute{
 		Validators: []validator.Map{reservedKeys{names: oauth.ReservedClaims(), why: "the provider sets it"}, onlyWithJWTBearer{}},
 	},
 	"scope_in_assertion": dschema.BoolAttribute{Optional: true, Validators: []validator.Bool{onlyWithJWTBearer{}},
-		MarkdownDescription: "Send `scopes` as the `jwt_bearer` assertion's `scope` claim, as Google wants, rather than as the " +
-			"`scope` parameter (RFC 7523's default). Defaults to `true` with a service-account key, `false` otherwise.",
+		MarkdownDescription: "Send `scopes` in the `jwt_bearer` assertion's `scope` claim (as Google wants), not as a parameter. " +
+			"Defaults to `true` with a service-account key, otherwise `false`.",
 	},
 	oauth.ArgServiceAccountKey: dschema.StringAttribute{Optional: true, Sensitive: true,
-		MarkdownDescription: "A Google service-account key (the JSON file Google gives out) for `jwt_bearer`: the issuer, key, key ID " +
-			"and token endpoint come from it, and the scopes go in the assertion. Sensitive; stored in a data source's state, unlike " +
-			"the `_file` and `_env` forms. At most one of `service_account_key`, `service_account_key_file` and `service_account_key_env`.",
+		MarkdownDescription: "A Google service-account key (JSON) for `jwt_bearer`, giving the issuer, key and token endpoint. Sensitive; " +
+			"kept in a data source's state, unlike `_file` and `_env`.",
 		Validators: append(oneFormOf(oauth.ArgServiceAccountKey, serviceAccountForms), onlyWithJWTBearer{}),
 	},
 	"instance_url": dschema.StringAttribute{Computed: true,
