@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/redact"
 )
 
 // The request and parse path, for -benchmem: building a request body, parsing
@@ -25,8 +27,9 @@ func BenchmarkEncodeForm(b *testing.B) {
 func BenchmarkParseTokenAnswer(b *testing.B) {
 	ans := &answer{status: 200, header: http.Header{"Content-Type": {"application/json"}},
 		body: []byte(`{"token_type":"Bearer","expires_in":7200,"access_token":"eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiIyIn0.c2lnbmF0dXJl","scope":"read write"}`)}
+	o := op{tokenFailed, "POST", redact.New()}
 	for b.Loop() {
-		if _, err := parseTokenAnswer(ans, op{}, ClientSecretBasic); err != nil {
+		if _, err := parseTokenAnswer(ans, o, ClientSecretBasic); err != nil {
 			b.Fatal(err)
 		}
 	}
