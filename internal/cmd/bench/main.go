@@ -150,8 +150,13 @@ func (sc scenario) clients() testconfig.Clients {
 }
 
 func config(sc scenario, issuer string) string {
-	return "terraform {\n  required_providers {\n    clientcreds = { source = \"clientcreds/clientcreds\" }\n  }\n}\n" +
-		testconfig.TokenBlocks(sc.kind, issuer, sc.n, sc.clients())
+	return requires("clientcreds", "clientcreds/clientcreds") + testconfig.TokenBlocks(sc.kind, issuer, sc.n, sc.clients())
+}
+
+// requires is the terraform block a benchmark configuration opens with: the
+// provider local, from source.
+func requires(local, source string) string {
+	return fmt.Sprintf("terraform {\n  required_providers {\n    %s = { source = %q }\n  }\n}\n", local, source)
 }
 
 // runWatched runs terraform and returns the provider process's peak RSS in

@@ -113,9 +113,9 @@ func printSteps(tf, work string, b builds, compare string, untracedEnv []string,
 		return &planner{tf: tf, dir: dir, bin: bin, traceRC: traceRC, timedRC: timedRC, timedEnv: untracedEnv,
 			traced: map[string][]time.Duration{}, timed: map[string][]time.Duration{}}
 	}
-	token := fmt.Sprintf("terraform {\n  required_providers {\n    clientcreds = { source = \"clientcreds/clientcreds\" }\n  }\n}\n"+
+	token := requires("clientcreds", "clientcreds/clientcreds") + fmt.Sprintf(
 		"data \"clientcreds_token\" \"t\" {\n  token_url     = %q\n  client_id     = \"client-0\"\n  client_secret = %q\n}\n", srv.TokenURL(), secret)
-	get := fmt.Sprintf("terraform {\n  required_providers {\n    floor = { source = \"clientcreds/floor\" }\n  }\n}\n"+
+	get := requires("floor", "clientcreds/floor") + fmt.Sprintf(
 		"data \"floor_get\" \"t\" {\n  url = %q\n}\n", srv.Issuer+"/.well-known/openid-configuration")
 	this := newPlanner("steps-clientcreds", "terraform-provider-clientcreds", token)
 	floor := newPlanner("steps-floor", "terraform-provider-floor", get)

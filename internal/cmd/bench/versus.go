@@ -31,22 +31,14 @@ func printVersusHTTP(tf, work, providerDir, httpBin string, pairs int) {
 	httpRC := filepath.Join(work, "versus-http.tfrc")
 	check(os.WriteFile(httpRC, fmt.Appendf(nil, "provider_installation {\n  dev_overrides {\n    %q = %q\n  }\n  direct {}\n}\n",
 		"hashicorp/http", filepath.Dir(httpBin)), 0o600))
-	ours := planDir(work, "versus-clientcreds", fmt.Sprintf(`terraform {
-  required_providers {
-    clientcreds = { source = "clientcreds/clientcreds" }
-  }
-}
+	ours := planDir(work, "versus-clientcreds", requires("clientcreds", "clientcreds/clientcreds")+fmt.Sprintf(`
 data "clientcreds_token" "t" {
   token_url     = %q
   client_id     = "client-0"
   client_secret = %q
 }
 `, srv.TokenURL(), secret))
-	theirs := planDir(work, "versus-http", fmt.Sprintf(`terraform {
-  required_providers {
-    http = { source = "hashicorp/http" }
-  }
-}
+	theirs := planDir(work, "versus-http", requires("http", "hashicorp/http")+fmt.Sprintf(`
 data "http" "t" {
   url    = %q
   method = "POST"
