@@ -78,6 +78,8 @@ type Client struct {
 
 	mtlsMu sync.Mutex
 	mtls   map[string]*http.Client // by certificate and key
+	// published are the endpoints discovery documents gave (checkURL).
+	published sync.Map // string -> struct{}
 }
 
 // NewClient validates cfg, fills in defaults and builds the HTTP transport:

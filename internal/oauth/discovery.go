@@ -118,6 +118,7 @@ func (c *Client) Discover(ctx context.Context, req DiscoveryRequest) (*Metadata,
 	if err != nil {
 		return nil, cancelled(err, o)
 	}
+	c.publish(md)
 	return md, nil
 }
 

@@ -185,6 +185,30 @@ func TestDiscoverB2CPolicyQueryIsNoCredential(t *testing.T) {
 	}
 }
 
+// The same after a token request to the discovered endpoint: the URL a
+// server published is not the user's, and its query values stay public
+// names when a request checks it, so a later discovery read keeps its
+// endpoints and a message naming the policy is shown.
+func TestDiscoveredTokenEndpointQueryIsNoCredential(t *testing.T) {
+	const policy = "B2C_1_signupsignin2024"
+	base, _ := odcLike(t, func(d map[string]any, base string) {
+		d["token_endpoint"] = base + "/identity/oauth2/v2.0/token?p=" + strings.ToLower(policy)
+	})
+	c := newClient(t)
+	md, err := c.Discover(context.Background(), DiscoveryRequest{Issuer: base + "/identity"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The server answers 404: the request's URL check is what matters.
+	_, _ = c.Token(context.Background(), TokenRequest{TokenURL: md.TokenEndpoint, ClientID: "a", ClientSecret: Inline(testSecret), NoShare: true})
+	if safe := md.Sanitized(c.Redact()); safe.TokenEndpoint != md.TokenEndpoint {
+		t.Errorf("after a token request, token_endpoint became %q (changed %q)", safe.TokenEndpoint, safe.Changed)
+	}
+	if msg := "unknown policy " + strings.ToLower(policy); c.Redact().Sanitize(msg, 0) != msg {
+		t.Errorf("a message naming the policy became %q", c.Redact().Sanitize(msg, 0))
+	}
+}
+
 // A password in a discovery URL's user information is still a credential.
 func TestDiscoverURLPasswordRemembered(t *testing.T) {
 	c := newClient(t)

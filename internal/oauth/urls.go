@@ -3,8 +3,10 @@ package oauth
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/redact"
@@ -24,9 +26,25 @@ func redactURL(u *url.URL) string { return redact.URL(u.String()) }
 // values) is registered with the client's sanitiser first, parsed or not;
 // an error quotes the URL only through redact.URL, and never url.Parse's
 // own text, which repeats the URL whole.
+//
+// A URL a discovery document published (published) is the server's, not
+// the user's: its query values (Azure AD B2C's ?p=b2c_1_...) are public
+// names, and only its policy is checked.
 func (c *Client) checkURL(what, raw string) (*url.URL, error) {
-	c.cfg.Redact.RememberURL(raw)
+	if _, ok := c.published.Load(raw); !ok {
+		c.cfg.Redact.RememberURL(raw)
+	}
 	return c.checkURLPolicy(what, raw)
+}
+
+// publish records the endpoints a validated discovery document gave, for
+// checkURL.
+func (c *Client) publish(md *Metadata) {
+	for _, u := range append([]string{md.TokenEndpoint, md.RevocationEndpoint}, slices.Collect(maps.Values(md.MTLSEndpointAliases))...) {
+		if u != "" {
+			c.published.Store(u, struct{}{})
+		}
+	}
 }
 
 // checkDiscoveryURL is checkURLPolicy for an issuer or a discovery URL: its
@@ -47,10 +65,12 @@ func (c *Client) checkDiscoveryURL(what, raw string) (*url.URL, error) {
 	return c.checkURLPolicy(what, raw)
 }
 
-// checkURLPolicy is checkURL for a URL a server gave (a discovery
-// document's token_endpoint): its parts are not credentials of this
-// client, and registering them would make the sanitiser take the server's
-// own values (a policy name in a query, say) for echoed secrets.
+// checkURLPolicy is the transport policy alone, registering nothing: for a
+// URL a server gave (a discovery document's token_endpoint, a redirect
+// target), whose parts are not credentials of this client, and, through
+// checkDiscoveryURL, an issuer. Registering them would make the sanitiser
+// take the server's own values (a policy name in a query, say) for echoed
+// secrets.
 func (c *Client) checkURLPolicy(what, raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
