@@ -11,8 +11,9 @@ import (
 // Their loggers default to TRACE and JSON-encode a line per attribute of
 // every request to stderr, which Terraform then throws away: most of a data
 // source's validation time (make bench: 4.8 ms to 1.0 ms per
-// ValidateDataResourceConfig). With any TF_LOG variable set, nothing
-// changes.
+// ValidateDataResourceConfig). With TF_LOG, or a TF_LOG_PROVIDER* or
+// TF_LOG_SDK* variable set, nothing changes (TF_LOG_CORE and TF_LOG_PATH
+// alone ask for Terraform's own log, not the provider's).
 func QuietLibraryLogsUnlessAsked() {
 	for _, kv := range os.Environ() {
 		if strings.HasPrefix(kv, "TF_LOG=") || strings.HasPrefix(kv, "TF_LOG_PROVIDER") || strings.HasPrefix(kv, "TF_LOG_SDK") {

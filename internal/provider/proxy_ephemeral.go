@@ -14,11 +14,14 @@ import (
 )
 
 // The ephemeral clientcreds_proxy: clientcreds_token's arguments (one
-// schema and one mapping, the token's), an upstream API, and as its one
-// result a loopback URL that forwards to the upstream with a token that is
-// always fresh. The proxy lives in the provider process from Open to
-// Close, which Terraform calls only once every resource that used it is
-// done: a token never leaves the process, and never expires mid-apply.
+// schema and one mapping, the token's), an upstream API, and as results a
+// loopback capability URL and a user-only Unix socket that forward to the
+// upstream with a token that is always fresh. The proxy lives in the
+// provider process from Open to Close, which Terraform calls only once
+// every resource that used it is done: the token never reaches another
+// provider or tool, and never expires mid-apply. Like clientcreds_token's,
+// it is shared with the run's other reads and the configured caches,
+// unless it is to be revoked or bound to the proxy's DPoP key.
 
 // proxyCloseWait bounds how long Close waits for requests in flight.
 const proxyCloseWait = 30 * time.Second
@@ -35,7 +38,7 @@ var proxyAttrs = withAttributes(tokenArguments(tokenGrantAttrs), map[string]dsch
 		MarkdownDescription: "Bind the tokens to a key made in memory when the proxy opens (DPoP, RFC 9449), as Okta, Auth0 and " +
 			"Keycloak can require: each forwarded request gets `Authorization: DPoP <token>` and a fresh proof. Defaults to `false`.",
 	},
-	"url": dschema.StringAttribute{Computed: true,
+	"url": dschema.StringAttribute{Computed: true, Sensitive: true,
 		MarkdownDescription: "`http://127.0.0.1:<port>/<capability>`, another provider's API base URL: `url` + path goes to " +
 			"`upstream` + path with a fresh token. Whoever learns it can call the API as the client while the proxy is open: never " +
 			"put it on a command line; give local tools `socket_path`."},

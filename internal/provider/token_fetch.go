@@ -55,10 +55,16 @@ func (m *tokenModel) baseRequest(pd *providerData) (oauth.TokenRequest, diag.Dia
 	r.WorkloadIdentity = workloadSource(m.WorkloadIdentity, m.WorkloadAudience, m.WorkloadConnection, m.WorkloadTag,
 		m.WorkloadClientID, m.WorkloadAlgorithm, 0)
 	readFile(m.CertificateFile, oauth.ArgCertificateFile, &r.CertificatePEM, &diags)
-	if pd != nil && r.AuthMethod.IsMutualTLS() && len(r.CertificatePEM) == 0 && !r.PrivateKey.IsSet() && r.KeyService == nil {
+	if pd != nil && takesProviderPair(&r) {
 		r.CertificatePEM, r.PrivateKey = pd.clientCertPEM, pd.clientKey
 	}
 	return r, diags
+}
+
+// takesProviderPair is whether the provider's mTLS client certificate and
+// key serve a request: mutual TLS with no certificate or key of its own.
+func takesProviderPair(r *oauth.TokenRequest) bool {
+	return r.AuthMethod.IsMutualTLS() && len(r.CertificatePEM) == 0 && !r.PrivateKey.IsSet() && r.KeyService == nil
 }
 
 // workloadSource is the identity source a workload identity argument and
@@ -124,7 +130,7 @@ type tokenFetch struct {
 	args  *tokenModel    // the token's arguments, whichever schema they came in
 	build requestBuilder // the arguments as a request: the grant's, or the exchange's
 	// own asks for a token of the caller's own, neither shared with other
-	// reads nor kept: one to be revoked, or renewed by the proxy.
+	// reads nor kept: one to be revoked, or bound to the proxy's DPoP key.
 	own bool
 	// dpop binds the token to this key (the proxy's).
 	dpop *oauth.DPoPKey
@@ -138,8 +144,9 @@ type fetched struct {
 
 // fetch is the one way every entry point (the token and the exchange as
 // data sources and ephemeral resources, the proxy) gets a token: it maps
-// the arguments to a request, discovers the endpoint, masks what the
-// configuration holds secret in this request's log lines, asks the client
+// the arguments to a request, discovers the endpoint, masks the token's
+// inline secrets (client_secret, private_key_pem, client_assertion) in this
+// request's log lines, asks the client
 // (which reads and registers every secret, shares and stores tokens), and
 // adds the warnings every token deserves. It returns ctx with the token
 // masked too, for any logging the caller does after.
