@@ -109,11 +109,6 @@ func configureCache(m *cacheModel, cfg *oauth.Config, diags *diag.Diagnostics) (
 			readFile(r.ClientCertFile, "client_cert_file", &ro.ClientCertPEM, diags)
 			clientKey = secretOf(r.ClientKey, r.ClientKeyFile, r.ClientKeyEnv)
 			if sentinel = r.Sentinel; sentinel != nil {
-				if sentinel.MasterName.ValueString() == "" {
-					diags.AddAttributeError(redisPath.AtName(redisSentinelPath).AtName("master_name"), "Missing Sentinel Master Name",
-						"The sentinel block needs master_name: the primary's name as the sentinels know it.")
-					return nil, false
-				}
 				ro.Sentinel = &tokencache.SentinelOptions{MasterName: sentinel.MasterName.ValueString(), Username: sentinel.Username.ValueString()}
 				sentinelPassword = secretOf(sentinel.Password, sentinel.PasswordFile, sentinel.PasswordEnv)
 			}
@@ -202,6 +197,9 @@ func redisURLDiag(redisPath path.Path, err error) diag.Diagnostic {
 		return diag.NewAttributeErrorDiagnostic(redisPath.AtName(redisSkipVerifyName), "Insecure Skip Verify Without TLS",
 			redisSkipVerifyName+" applies to rediss:// URLs only; this URL is plain redis://. Remove "+redisSkipVerifyName+
 				", or use rediss://.")
+	case errors.Is(err, tokencache.ErrNoMasterName):
+		return diag.NewAttributeErrorDiagnostic(redisPath.AtName(redisSentinelPath).AtName("master_name"), "Missing Sentinel Master Name",
+			"The sentinel block needs master_name: the primary's name as the sentinels know it.")
 	case errors.Is(err, tokencache.ErrClientCert):
 		return diag.NewAttributeErrorDiagnostic(redisPath.AtName("client_cert_file"), "Unusable Redis Client Certificate",
 			"The Redis client certificate cannot be used: "+refusalDetail(err)+".")

@@ -268,9 +268,9 @@ func codeList(names []string) string {
 // The descriptions of workload_identity's values and arguments, shared by
 // every resource that takes them. What each platform needs, the order auto
 // tries them in and each audience's rules are in the Secretless CI guide.
+var platformsDesc = codeList(identity.Platforms()) + " (`auto`: the first found). [Per platform](../guides/secretless-ci.md#platforms)."
+
 const (
-	platformsDesc = "`github_actions`, `azure_pipelines`, `gcp_metadata`, `hcp_terraform`, `circleci`, `buildkite`, " +
-		"`azure_managed_identity`, `spiffe`, `aws` or `auto` (the first found). [Per platform](../guides/secretless-ci.md#platforms)."
 	audienceDesc = "Entra ID expects `api://AzureADTokenExchange`. Required for `gcp_metadata`, `spiffe` and `aws`; fixed by " +
 		"`azure_pipelines` and `hcp_terraform`; otherwise defaults to the platform's own."
 	tagDesc = "For `hcp_terraform`: the `<TAG>` of `TFC_WORKLOAD_IDENTITY_TOKEN_<TAG>` to read. Defaults to none " +

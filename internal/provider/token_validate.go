@@ -88,8 +88,7 @@ func validateRequest(cfg tfsdk.Config, creds map[string]*types.String, build req
 	r.SetDefaults(nil)
 	// With mTLS and no pair of its own, the provider's client certificate
 	// may serve; whether it does is known when the token is requested.
-	pairFromProvider := r.AuthMethod.IsMutualTLS() && len(r.CertificatePEM) == 0 && !r.PrivateKey.IsSet() && r.KeyService == nil
-	if err := r.ValidateConfig(pairFromProvider); err != nil {
+	if err := r.ValidateConfig(takesProviderPair(&r)); err != nil {
 		diags.Append(errorDiag(err))
 	}
 	return diags

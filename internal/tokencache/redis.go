@@ -129,6 +129,10 @@ const (
 	lockPoll = 25 * time.Millisecond
 )
 
+// ErrNoMasterName is NewRedis' refusal of a Sentinel configuration
+// without the primary's name.
+var ErrNoMasterName = errors.New("the Sentinel configuration needs the primary's name (master_name)")
+
 // ErrKeyPrefixBraces refuses a key prefix holding a brace: the store puts
 // each credential set's hash tag in its keys itself.
 var ErrKeyPrefixBraces = errors.New("the key prefix may not hold { or }: the cache puts each credential set's hash tag in its keys itself, so that a cluster keeps an entry and its lock in one slot")
@@ -152,7 +156,7 @@ func NewRedis(o RedisOptions) (*Redis, error) {
 	}
 	top := topologyOf(u, o)
 	if top == topologySentinel && o.Sentinel.MasterName == "" {
-		return nil, errors.New("the Sentinel configuration needs the primary's name (master_name)")
+		return nil, ErrNoMasterName
 	}
 	uo, err := universalOptions(o.URL, u, top)
 	if err != nil {
