@@ -51,14 +51,18 @@ func TestCloseEndsUpgradedConnections(t *testing.T) {
 		t.Fatalf("read %q, %v through the upgraded connection", line, err)
 	}
 
+	// The 30 s below are guards against a hang, not timings: a closed
+	// connection answers at once, and Close returns once its context ends.
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
-	began := time.Now()
-	_ = p.Close(ctx)
-	if took := time.Since(began); took > 2*time.Second {
-		t.Errorf("Close took %v with a 300ms bound", took)
+	closed := make(chan struct{})
+	go func() { _ = p.Close(ctx); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(30 * time.Second):
+		t.Fatal("Close did not return with an upgraded connection open, although its context ended")
 	}
-	_ = c.SetReadDeadline(time.Now().Add(2 * time.Second))
+	_ = c.SetReadDeadline(time.Now().Add(30 * time.Second))
 	_, err = br.ReadByte()
 	var ne net.Error
 	if err == nil || (errors.As(err, &ne) && ne.Timeout()) {
@@ -66,7 +70,7 @@ func TestCloseEndsUpgradedConnections(t *testing.T) {
 	}
 	select {
 	case <-upstreamDone: //nolint:errcheck // a signal; its value is not an error to check
-	case <-time.After(2 * time.Second):
+	case <-time.After(30 * time.Second):
 		t.Error("the upstream's side of the upgraded connection is still open after Close")
 	}
 }

@@ -27,7 +27,10 @@ import (
 const (
 	failoverRuns     = 20
 	failoverFetch    = 800 * time.Millisecond // the token server's answer time
-	failoverLockWait = tokencache.DefaultLockWait
+	// failoverLockWait is the runs' lock_wait: the guide's promise holds
+	// for a failover that completes within it, and on a loaded machine the
+	// election alone has outlasted the default 5 s.
+	failoverLockWait = 30 * time.Second
 	// maxFailoverRequests is the bound the guide states.
 	maxFailoverRequests = 2
 )
@@ -108,6 +111,7 @@ func wave(t *testing.T, n int, o tokencache.RedisOptions, ts *tokenServer, durin
 // replica is being promoted (or just after).
 func runFailover(t *testing.T, o tokencache.RedisOptions, kill func()) {
 	t.Helper()
+	o.LockWait = failoverLockWait
 	ts := startTokenServer(t, failoverFetch, true)
 	limit := failoverLockWait + failoverFetch + tokencache.DefaultRedisTimeout + 500*time.Millisecond
 	var all []string
