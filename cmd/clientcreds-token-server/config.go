@@ -235,13 +235,23 @@ func (f *flags) settings() (settings, error) {
 				return s, fmt.Errorf("-client %s=env:%s: $%s is empty or unset", id, env, env)
 			}
 		}
+		// Without "=" the value may be ID and SECRET mistyped as one
+		// (ci:s3cret): it is named only when it reads as an id alone.
+		shown := ok || plainID(id)
 		if _, dup := index[id]; dup {
+			if !shown {
+				return s, errors.New("-client: a client registered twice (its value not shown: it may hold a secret); want -client ID=SECRET once per client")
+			}
 			return s, fmt.Errorf("-client %s: client %q registered twice", id, id)
 		}
 		if !ok || secret == "" {
 			// A client may have a key alone; -client-key below says so.
-			if !hasKeyFlag(f.clientKeys, id) {
-				return s, fmt.Errorf("-client %q: no secret; want ID=SECRET (or a -client-key %s=PEMFILE)", v, id)
+			switch {
+			case hasKeyFlag(f.clientKeys, id):
+			case !shown:
+				return s, errors.New("-client: no \"=\" in the value (not shown: it may hold a secret); want -client ID=SECRET or ID=env:NAME")
+			default:
+				return s, fmt.Errorf("-client %q: no secret; want -client ID=SECRET or ID=env:NAME (or a -client-key %s=PEMFILE)", v, id)
 			}
 		}
 		index[id] = len(o.Clients)
@@ -318,6 +328,24 @@ func (f *flags) settings() (settings, error) {
 		return s, fmt.Errorf("-rate-window %v: want at least 1s", time.Duration(fl.RateWindow))
 	}
 	return s, o.Validate()
+}
+
+// plainID reports whether a -client value without "=" reads as a client id
+// alone, and so may be echoed: short, and only letters, digits, '.', '_'
+// and '-'. Anything else (a ':', a space, a long token) may be an ID and
+// SECRET with the "=" mistyped, or a secret given without its id.
+func plainID(v string) bool {
+	if v == "" || len(v) > 20 {
+		return false
+	}
+	for _, r := range v {
+		switch {
+		case 'a' <= r && r <= 'z', 'A' <= r && r <= 'Z', '0' <= r && r <= '9', r == '.', r == '_', r == '-':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func hasKeyFlag(keys []string, id string) bool {

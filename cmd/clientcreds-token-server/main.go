@@ -103,7 +103,12 @@ func start(args []string, stdout io.Writer) (*oauthtest.Server, settings, error)
 		return nil, settings{}, usageError{fmt.Errorf("%v (see -help)", err)}
 	}
 	if f.fs.NArg() > 0 {
-		return nil, settings{}, usageError{fmt.Errorf("unexpected argument %q: everything is a flag (see -help)", f.fs.Arg(0))}
+		// After a -client (-client ci s3cret), or holding an "="
+		// (ci=s3cret), the argument may be a secret: it is not echoed.
+		if arg := f.fs.Arg(0); len(f.clients) == 0 && isWord(arg) {
+			return nil, settings{}, usageError{fmt.Errorf("unexpected argument %q: everything is a flag (see -help)", arg)}
+		}
+		return nil, settings{}, usageError{errors.New("unexpected argument (not shown: it may be a secret); did you mean -client ID=SECRET? Everything is a flag (see -help)")}
 	}
 	s, err := f.settings()
 	if err != nil {
@@ -246,6 +251,20 @@ Examples:
   %[1]s -client 1234=s3cret -body json -token-lifetime 2h -rate-limit 10 -revoke-older   # Epicollect5-like
   %[1]s -client app=s3cret -issuer-path /identity                                      # OutSystems ODC-like
 `, name)
+}
+
+// isWord reports whether s is a short lowercase word, such as a
+// subcommand typed by habit ("serve"), which is safe to echo.
+func isWord(s string) bool {
+	if s == "" || len(s) > 20 {
+		return false
+	}
+	for _, r := range s {
+		if (r < 'a' || r > 'z') && r != '-' {
+			return false
+		}
+	}
+	return true
 }
 
 func oneLine(s string) string {

@@ -123,6 +123,41 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
+// A mistyped -client must not put its secret on stderr, which is often a
+// public CI log: neither the flag's value nor a stray argument after it is
+// echoed, and the line says what form is wanted.
+func TestMistypedClientHidesSecret(t *testing.T) {
+	const secret = "Zq7sEcr3tVal"
+	cases := []struct {
+		name string
+		args []string
+	}{
+		{"colon for =", []string{"-client", "ci:" + secret}},
+		{"space for =, one argument", []string{"-client", "ci " + secret}},
+		{"space for =, two arguments", []string{"-client", "ci", secret}},
+		{"flag name forgotten", []string{"ci=" + secret}},
+		{"colon for =, registered twice", []string{"-client", "ci:" + secret, "-client", "ci:" + secret, "-client-key", "ci:" + secret + "=none.pem"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cmd := exec.Command(bin, c.args...)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != 2 {
+				t.Fatalf("exit: %v; want status 2 (stderr %q)", err, stderr.String())
+			}
+			if out := stdout.String() + stderr.String(); strings.Contains(out, secret) {
+				t.Errorf("the secret is in the output: %q", out)
+			}
+			if !strings.Contains(stderr.String(), "-client ID=SECRET") {
+				t.Errorf("stderr %q; want it to name the form -client ID=SECRET", stderr.String())
+			}
+		})
+	}
+}
+
 func TestHelp(t *testing.T) {
 	out, err := exec.Command(bin, "-help").Output()
 	if err != nil {

@@ -163,7 +163,10 @@ func Start(opts Options) (*Server, error) {
 	return StartOn("127.0.0.1:0", opts)
 }
 
-// StartOn listens on addr, which must be a loopback address.
+// StartOn listens on addr (host:port; port 0 picks a free one), loopback or
+// not: oauthtest.Listen passes any address, such as the token server's
+// -addr (which warns beyond loopback). URL and Issuer carry the address
+// the listener got.
 func StartOn(addr string, opts Options) (*Server, error) {
 	if opts.TokenPath == "" {
 		opts.TokenPath = "/token"

@@ -1,5 +1,6 @@
 // Package testpki makes the certificate authorities, certificates and keys
-// that the tests need, on the fly: the one place test keys are made.
+// that the tests need, on the fly: most test keys are made here (the fake
+// servers make their own signing keys: ciserver's, testkms's RSAKeyOnce).
 // Tests only.
 package testpki
 

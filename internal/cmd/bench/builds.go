@@ -34,18 +34,19 @@ func buildAll(work string) builds {
 	return b
 }
 
-// cliConfig writes a Terraform CLI configuration that takes each
-// clientcreds/NAME provider from the directory given.
+// cliConfig writes a Terraform CLI configuration that takes each provider,
+// by source address (clientcreds/clientcreds, hashicorp/http), from the
+// directory given.
 func cliConfig(work, name string, dirs map[string]string) string {
-	var names []string
-	for n := range dirs {
-		names = append(names, n)
+	var sources []string
+	for s := range dirs {
+		sources = append(sources, s)
 	}
-	sort.Strings(names)
+	sort.Strings(sources)
 	var b strings.Builder
 	b.WriteString("provider_installation {\n  dev_overrides {\n")
-	for _, n := range names {
-		fmt.Fprintf(&b, "    %q = %q\n", "clientcreds/"+n, dirs[n])
+	for _, s := range sources {
+		fmt.Fprintf(&b, "    %q = %q\n", s, dirs[s])
 	}
 	b.WriteString("  }\n  direct {}\n}\n")
 	path := filepath.Join(work, name)

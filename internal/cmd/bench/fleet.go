@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -55,19 +54,11 @@ func concurrentPlans(tf, rc, work, name, issuer string, n int, env []string) []t
 	walls := make([]time.Duration, n)
 	var wg sync.WaitGroup
 	for i := range n {
-		dir := filepath.Join(work, name, fmt.Sprint(i))
-		check(os.MkdirAll(dir, 0o700))
-		check(os.WriteFile(filepath.Join(dir, "main.tf"), []byte(config(scenario{n: 1, kind: "data"}, issuer)), 0o600))
+		dir := planDir(work, filepath.Join(name, fmt.Sprint(i)), config(scenario{n: 1, kind: "data"}, issuer))
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			start := time.Now()
-			cmd := exec.Command(tf, "-chdir="+dir, "plan", "-input=false", "-no-color", "-lock=false", "-refresh=false")
-			cmd.Env = append(append(os.Environ(), "TF_CLI_CONFIG_FILE="+rc, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1"), env...)
-			if out, err := cmd.CombinedOutput(); err != nil {
-				check(fmt.Errorf("terraform plan: %v\n%s", err, out))
-			}
-			walls[i] = time.Since(start)
+			walls[i] = plan(tf, rc, dir, env...).wall
 		}()
 	}
 	wg.Wait()

@@ -61,7 +61,7 @@ func main() {
 	}
 	defer func() { _ = os.RemoveAll(work) }()
 	b := buildAll(work)
-	rc := cliConfig(work, "terraformrc", map[string]string{"clientcreds": b.providerDir})
+	rc := cliConfig(work, "terraformrc", map[string]string{"clientcreds/clientcreds": b.providerDir})
 
 	if *versusHTTP != "" {
 		bin, err := filepath.Abs(*versusHTTP)
@@ -102,9 +102,7 @@ func measure(tf, rc, work string, sc scenario, latency time.Duration, runs int) 
 	srv, err := authserver.Start(authserver.Options{IssuerPath: "/identity", Clients: sc.clients().Map(), Latency: latency})
 	check(err)
 	defer srv.Close()
-	dir := filepath.Join(work, fmt.Sprintf("%s-%d", strings.ReplaceAll(sc.name, " ", "_"), latency))
-	check(os.MkdirAll(dir, 0o700))
-	check(os.WriteFile(filepath.Join(dir, "main.tf"), []byte(config(sc, srv.Issuer)), 0o600))
+	dir := planDir(work, fmt.Sprintf("%s-%d", strings.ReplaceAll(sc.name, " ", "_"), latency), config(sc, srv.Issuer))
 
 	var walls []time.Duration
 	var peak int64
@@ -129,10 +127,7 @@ func cachedPlanApply(tf, rc, work string) {
 	srv, err := authserver.Start(authserver.Options{IssuerPath: "/identity", Clients: map[string]string{"client-0": secret}})
 	check(err)
 	defer srv.Close()
-	dir := filepath.Join(work, "cached")
-	check(os.MkdirAll(dir, 0o700))
-	sc := scenario{n: 50, kind: "data"}
-	check(os.WriteFile(filepath.Join(dir, "main.tf"), []byte(config(sc, srv.Issuer)), 0o600))
+	dir := planDir(work, "cached", config(scenario{n: 50, kind: "data"}, srv.Issuer))
 	check(os.Setenv("CLIENTCREDS_CACHE_DIR", filepath.Join(dir, "cache")))
 	defer func() { check(os.Unsetenv("CLIENTCREDS_CACHE_DIR")) }()
 	runWatched(tf, rc, dir, "plan", "-input=false", "-no-color", "-out=tfplan")
@@ -157,6 +152,15 @@ func config(sc scenario, issuer string) string {
 // provider local, from source.
 func requires(local, source string) string {
 	return fmt.Sprintf("terraform {\n  required_providers {\n    %s = { source = %q }\n  }\n}\n", local, source)
+}
+
+// planDir makes the directory work/name holding one main.tf, config, and
+// returns it.
+func planDir(work, name, config string) string {
+	dir := filepath.Join(work, name)
+	check(os.MkdirAll(dir, 0o700))
+	check(os.WriteFile(filepath.Join(dir, "main.tf"), []byte(config), 0o600))
+	return dir
 }
 
 // runWatched runs terraform and returns the provider process's peak RSS in

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -71,17 +70,9 @@ type planner struct {
 	timed        map[string][]time.Duration
 }
 
-func (p *planner) plan(rc string, env ...string) {
-	cmd := exec.Command(p.tf, "-chdir="+p.dir, "plan", "-input=false", "-no-color", "-lock=false", "-refresh=false")
-	cmd.Env = append(append(os.Environ(), "TF_CLI_CONFIG_FILE="+rc, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1"), env...)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		check(fmt.Errorf("terraform plan in %s: %v\n%s", p.dir, err, out))
-	}
-}
-
 func (p *planner) runTraced(i int) {
 	logPath := filepath.Join(p.dir, fmt.Sprintf("trace-%d.log", i))
-	p.plan(p.traceRC, "TF_LOG=trace", "TF_LOG_PATH="+logPath)
+	plan(p.tf, p.traceRC, p.dir, "TF_LOG=trace", "TF_LOG_PATH="+logPath)
 	for name, ds := range readPhases(logPath, p.bin) {
 		p.traced[name] = append(p.traced[name], ds...)
 	}
@@ -89,7 +80,7 @@ func (p *planner) runTraced(i int) {
 
 func (p *planner) runTimed(i int) {
 	logPath := filepath.Join(p.dir, fmt.Sprintf("rpc-%d.log", i))
-	p.plan(p.timedRC, append([]string{rpctime.EnvVar + "=" + logPath}, p.timedEnv...)...)
+	plan(p.tf, p.timedRC, p.dir, append([]string{rpctime.EnvVar + "=" + logPath}, p.timedEnv...)...)
 	for name, ds := range readRPCLog(logPath) {
 		p.timed[name] = append(p.timed[name], ds...)
 	}
@@ -104,13 +95,10 @@ func printSteps(tf, work string, b builds, compare string, untracedEnv []string,
 	srv, err := authserver.Start(authserver.Options{IssuerPath: "/identity", Clients: map[string]string{"client-0": secret}})
 	check(err)
 	defer srv.Close()
-	traceRC := cliConfig(work, "steps-trace.tfrc", map[string]string{"clientcreds": b.providerDir, "floor": b.floorDir})
-	timedRC := cliConfig(work, "steps-timed.tfrc", map[string]string{"clientcreds": b.timedDir, "floor": b.floorDir})
+	traceRC := cliConfig(work, "steps-trace.tfrc", map[string]string{"clientcreds/clientcreds": b.providerDir, "clientcreds/floor": b.floorDir})
+	timedRC := cliConfig(work, "steps-timed.tfrc", map[string]string{"clientcreds/clientcreds": b.timedDir, "clientcreds/floor": b.floorDir})
 	newPlanner := func(name, bin, config string) *planner {
-		dir := filepath.Join(work, name)
-		check(os.MkdirAll(dir, 0o700))
-		check(os.WriteFile(filepath.Join(dir, "main.tf"), []byte(config), 0o600))
-		return &planner{tf: tf, dir: dir, bin: bin, traceRC: traceRC, timedRC: timedRC, timedEnv: untracedEnv,
+		return &planner{tf: tf, dir: planDir(work, name, config), bin: bin, traceRC: traceRC, timedRC: timedRC, timedEnv: untracedEnv,
 			traced: map[string][]time.Duration{}, timed: map[string][]time.Duration{}}
 	}
 	token := requires("clientcreds", "clientcreds/clientcreds") + fmt.Sprintf(
@@ -122,7 +110,7 @@ func printSteps(tf, work string, b builds, compare string, untracedEnv []string,
 	var other *planner
 	if compare != "" {
 		other = newPlanner("steps-compared", "terraform-provider-clientcreds", token)
-		other.traceRC = cliConfig(work, "steps-compared.tfrc", map[string]string{"clientcreds": compare})
+		other.traceRC = cliConfig(work, "steps-compared.tfrc", map[string]string{"clientcreds/clientcreds": compare})
 	}
 	for i := range runs {
 		this.runTraced(i)

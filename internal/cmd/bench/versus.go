@@ -27,10 +27,8 @@ func printVersusHTTP(tf, work, providerDir, httpBin string, pairs int) {
 	srv, err := authserver.Start(authserver.Options{IssuerPath: "/identity", Clients: map[string]string{"client-0": secret}})
 	check(err)
 	defer srv.Close()
-	rc := cliConfig(work, "versus.tfrc", map[string]string{"clientcreds": providerDir})
-	httpRC := filepath.Join(work, "versus-http.tfrc")
-	check(os.WriteFile(httpRC, fmt.Appendf(nil, "provider_installation {\n  dev_overrides {\n    %q = %q\n  }\n  direct {}\n}\n",
-		"hashicorp/http", filepath.Dir(httpBin)), 0o600))
+	rc := cliConfig(work, "versus.tfrc", map[string]string{"clientcreds/clientcreds": providerDir})
+	httpRC := cliConfig(work, "versus-http.tfrc", map[string]string{"hashicorp/http": filepath.Dir(httpBin)})
 	ours := planDir(work, "versus-clientcreds", requires("clientcreds", "clientcreds/clientcreds")+fmt.Sprintf(`
 data "clientcreds_token" "t" {
   token_url     = %q
@@ -81,17 +79,11 @@ data "http" "t" {
 	fmt.Println("\ntarget: a ratio of at most 1.000 (the plan costs no more than the http provider's)")
 }
 
-func planDir(work, name, config string) string {
-	dir := filepath.Join(work, name)
-	check(os.MkdirAll(dir, 0o700))
-	check(os.WriteFile(filepath.Join(dir, "main.tf"), []byte(config), 0o600))
-	return dir
-}
-
-// plan runs one terraform plan in dir and returns what it cost.
-func plan(tf, rc, dir string) planCost {
+// plan runs one terraform plan in dir, with the CLI configuration rc and
+// env added to the environment, and returns what it cost.
+func plan(tf, rc, dir string, env ...string) planCost {
 	cmd := exec.Command(tf, "-chdir="+dir, "plan", "-input=false", "-no-color", "-lock=false", "-refresh=false")
-	cmd.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+rc, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1")
+	cmd.Env = append(append(os.Environ(), "TF_CLI_CONFIG_FILE="+rc, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1"), env...)
 	start := time.Now()
 	out, err := cmd.CombinedOutput()
 	wall := time.Since(start)
