@@ -25,8 +25,8 @@ import (
 // could not store it.
 
 const (
-	failoverRuns     = 20
-	failoverFetch    = 800 * time.Millisecond // the token server's answer time
+	failoverRuns  = 20
+	failoverFetch = 800 * time.Millisecond // the token server's answer time
 	// failoverLockWait is the runs' lock_wait: the guide's promise holds
 	// for a failover that completes within it, and on a loaded machine the
 	// election alone has outlasted the default 5 s.
