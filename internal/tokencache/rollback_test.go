@@ -56,8 +56,15 @@ func redisBacking(t *testing.T) backing {
 			t.Cleanup(func() { _ = s.Close() })
 			return s
 		},
-		read:     func(t *testing.T) []byte { b, _ := rc.Get(ctx, key(t)).Bytes(); return b },
-		write:    func(t *testing.T, b []byte) { rc.Set(ctx, key(t), b, time.Hour) },
+		read: func(t *testing.T) []byte {
+			b, err := rc.Get(ctx, key(t)).Bytes()
+			return mustEntry(t, b, err)
+		},
+		write: func(t *testing.T, b []byte) {
+			if err := rc.Set(ctx, key(t), b, time.Hour).Err(); err != nil {
+				t.Fatal(err)
+			}
+		},
 		hasEntry: func(t *testing.T) bool { return len(rc.Keys(ctx, "*").Val()) == 1 },
 	}
 }
@@ -79,8 +86,15 @@ func diskBacking(t *testing.T) backing {
 			}
 			return s
 		},
-		read:  func(t *testing.T) []byte { b, _ := os.ReadFile(entry(t)); return b },
-		write: func(t *testing.T, b []byte) { _ = os.WriteFile(entry(t), b, 0o600) },
+		read: func(t *testing.T) []byte {
+			b, err := os.ReadFile(entry(t))
+			return mustEntry(t, b, err)
+		},
+		write: func(t *testing.T, b []byte) {
+			if err := os.WriteFile(entry(t), b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		},
 		hasEntry: func(t *testing.T) bool {
 			m, _ := filepath.Glob(filepath.Join(dir, "*.token"))
 			return len(m) == 1
@@ -207,4 +221,15 @@ func TestRedisSaveNeverReplacesANewerEntry(t *testing.T) {
 	if got, ok := early.Load(k, now); !ok || got.AccessToken != newer.AccessToken {
 		t.Errorf("the early saver reads %v, %v; want the newer token", got, ok)
 	}
+}
+
+// mustEntry is an entry read back for a rollback: an error or nothing
+// would make the "rollback" write an empty entry, and the test check only
+// that a corrupt one is a miss.
+func mustEntry(t *testing.T, b []byte, err error) []byte {
+	t.Helper()
+	if err != nil || len(b) == 0 {
+		t.Fatalf("reading the entry back: %d bytes, %v", len(b), err)
+	}
+	return b
 }
