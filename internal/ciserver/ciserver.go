@@ -79,6 +79,17 @@ type Request struct {
 	ClientID                                                                string
 }
 
+// String is the request as a failing test prints it (%v, %+v): Auth, a
+// credential the platform's client sent, is only said to be there.
+func (r Request) String() string {
+	auth := ""
+	if r.Auth != "" {
+		auth = "(set)"
+	}
+	return fmt.Sprintf("{Platform:%s Method:%s Path:%s Audience:%s Connection:%s Auth:%s Flavor:%s ContentType:%s ClientID:%s}",
+		r.Platform, r.Method, r.Path, r.Audience, r.Connection, auth, r.Flavor, r.ContentType, r.ClientID)
+}
+
 // Options change the answers, for the failure cases.
 type Options struct {
 	// Handler, when set, answers every request instead (hostile cases).
