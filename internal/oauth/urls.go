@@ -52,16 +52,9 @@ func (c *Client) publish(md *Metadata) {
 // ?p=B2C_1_signupsignin, repeated in the document's own endpoints), not
 // credentials, and registering them would have Sanitized blank the
 // endpoints that repeat them. Only a password in its user information is
-// registered.
+// registered (and a user name that looks like a token).
 func (c *Client) checkDiscoveryURL(what, raw string) (*url.URL, error) {
-	if u, err := url.Parse(raw); err == nil && u.User != nil {
-		if p, ok := u.User.Password(); ok {
-			c.cfg.Redact.Remember(p)
-			if esc := url.QueryEscape(p); esc != p {
-				c.cfg.Redact.Remember(esc)
-			}
-		}
-	}
+	c.cfg.Redact.RememberUserinfo(raw)
 	return c.checkURLPolicy(what, raw)
 }
 

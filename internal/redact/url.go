@@ -29,15 +29,7 @@ const queryValue = "…"
 // password with '?' or '#' in it). Parameter names are kept; a part of the
 // query without '=' is a value.
 func URL(raw string) string {
-	s := strings.TrimSpace(clean(raw))
-	prefix, rest := "", s
-	if i := strings.Index(s, "://"); i > 0 && urlScheme.MatchString(s[:i]) {
-		prefix, rest = s[:i+3], s[i+3:]
-	}
-	pre, tail := rest, ""
-	if q := strings.IndexAny(rest, "?#"); q >= 0 {
-		pre, tail = rest[:q], rest[q:]
-	}
+	prefix, _, pre, tail := urlParts(strings.TrimSpace(clean(raw)))
 	if at := strings.LastIndex(pre, "@"); at >= 0 {
 		// What is dropped may be a path with an '@' in it rather than a
 		// password with a '/': the text cannot tell them apart, so it is
@@ -72,6 +64,21 @@ var (
 	plausibleHost = regexp.MustCompile(`^(?:[A-Za-z0-9._~%-]*|\[[0-9A-Fa-f:.%A-Za-z]*\])(?::[0-9]*)?$`)
 )
 
+// urlParts is how URL and RememberURL read a URL's text: the scheme and
+// "://" (prefix), what follows (rest), and rest split before the first '?'
+// or '#' into pre (user information, host, path) and tail.
+func urlParts(s string) (prefix, rest, pre, tail string) {
+	rest = s
+	if i := strings.Index(s, "://"); i > 0 && urlScheme.MatchString(s[:i]) {
+		prefix, rest = s[:i+3], s[i+3:]
+	}
+	pre = rest
+	if q := strings.IndexAny(rest, "?#"); q >= 0 {
+		pre, tail = rest[:q], rest[q:]
+	}
+	return prefix, rest, pre, tail
+}
+
 // blankValues keeps a query's parameter names and replaces their values.
 func blankValues(query string) string {
 	if query == "" {
@@ -94,14 +101,30 @@ func blankValues(query string) string {
 // parameter named like one, or a long run of letters and digits). It reads
 // the text as URL does, so a URL that does not parse is covered too.
 func (r *Registry) RememberURL(raw string) {
-	rest := raw
-	if i := strings.Index(raw, "://"); i > 0 && urlScheme.MatchString(raw[:i]) {
-		rest = raw[i+3:]
+	tail := r.RememberUserinfo(raw)
+	if strings.HasPrefix(tail, "?") {
+		query, _, _ := strings.Cut(tail[1:], "#")
+		for _, p := range strings.FieldsFunc(query, func(r rune) bool { return r == '&' || r == ';' }) {
+			name, value, ok := strings.Cut(p, "=")
+			if !ok {
+				name, value = "", p
+			}
+			if n, err := url.QueryUnescape(name); err == nil {
+				name = n
+			}
+			if secretName.MatchString(name) && len(value) >= MinSecretLen || looksLikeCredential(value) {
+				r.rememberDecoded(value)
+			}
+		}
 	}
-	pre, tail := rest, ""
-	if q := strings.IndexAny(rest, "?#"); q >= 0 {
-		pre, tail = rest[:q], rest[q:]
-	}
+}
+
+// RememberUserinfo registers what in a URL's user information may be a
+// credential: its password, and a user name that looks like a token. It
+// reads the text as URL does, so a URL that does not parse is covered too.
+// It returns the URL's query and fragment, for RememberURL.
+func (r *Registry) RememberUserinfo(raw string) (tail string) {
+	_, rest, pre, tail := urlParts(raw)
 	userinfo := ""
 	if at := strings.LastIndex(pre, "@"); at >= 0 {
 		userinfo = pre[:at]
@@ -122,21 +145,7 @@ func (r *Registry) RememberURL(raw string) {
 			r.rememberDecoded(user)
 		}
 	}
-	if strings.HasPrefix(tail, "?") {
-		query, _, _ := strings.Cut(tail[1:], "#")
-		for _, p := range strings.FieldsFunc(query, func(r rune) bool { return r == '&' || r == ';' }) {
-			name, value, ok := strings.Cut(p, "=")
-			if !ok {
-				name, value = "", p
-			}
-			if n, err := url.QueryUnescape(name); err == nil {
-				name = n
-			}
-			if secretName.MatchString(name) && len(value) >= MinSecretLen || looksLikeCredential(value) {
-				r.rememberDecoded(value)
-			}
-		}
-	}
+	return tail
 }
 
 // rememberDecoded remembers a URL component as written and decoded.
