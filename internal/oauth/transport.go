@@ -36,8 +36,9 @@ type answer struct {
 // and Retry-After, within MaxRetries and the retry budget. Each attempt is
 // built anew by attempt (nil: no body), so that it reads the secrets as they
 // are then and carries a fresh assertion or identity token. It returns the
-// last answer, or an *Error of operation o naming what failed. This loop is
-// the one place that decides retries.
+// last answer, or an *Error of operation o naming what failed. This loop
+// decides the retries of every request this package sends; a key service's
+// calls (internal/signer) retry under that package's own policy.
 func (c *Client) send(ctx context.Context, hc *http.Client, method, target string, attempt attemptFunc, header http.Header, o op) (*answer, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.RetryBudget)
 	defer cancel()
