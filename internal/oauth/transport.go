@@ -45,7 +45,9 @@ func (c *Client) send(ctx context.Context, hc *http.Client, method, target strin
 	for n := 1; ; n++ {
 		req, err := http.NewRequestWithContext(ctx, method, target, nil)
 		if err != nil { // the URL was checked before: no URL is quoted here
-			return nil, o.fail("the request could not be built: "+urlProblem(err), err)
+			// nor kept as the cause: url.Error's text, and parts of it, quote
+			// the URL's userinfo and query values.
+			return nil, o.fail("the request could not be built: "+urlProblem(err), nil)
 		}
 		req.Header = header.Clone()
 		req.Header.Set("User-Agent", c.cfg.UserAgent)
