@@ -120,23 +120,14 @@ func ecAlgFor(c elliptic.Curve) string {
 // certificateThumbprint returns the x5t#S256 of the first certificate in PEM
 // data, checking that it belongs to key.
 func certificateThumbprint(certPEM []byte, key crypto.Signer) (string, error) {
-	var block *pem.Block
-	for rest := certPEM; ; {
-		block, rest = pem.Decode(rest)
-		if block == nil || block.Type == "CERTIFICATE" {
-			break
-		}
-	}
-	if block == nil {
-		return "", errors.New("no PEM certificate found")
-	}
-	cert, err := x509.ParseCertificate(block.Bytes)
-	if err != nil {
-		return "", fmt.Errorf("the certificate could not be parsed: %v", err)
-	}
-	type equaler interface{ Equal(crypto.PublicKey) bool }
-	if pk, ok := key.Public().(equaler); !ok || !pk.Equal(cert.PublicKey) {
+	cert, err := leafFor(certPEM, key)
+	switch {
+	case errors.Is(err, errNoCertificate):
+		return "", err
+	case errors.Is(err, errNotKeysCert):
 		return "", errors.New("the certificate does not belong to the private key")
+	case err != nil:
+		return "", fmt.Errorf("the certificate could not be parsed: %v", err)
 	}
 	sum := sha256.Sum256(cert.Raw)
 	return base64.RawURLEncoding.EncodeToString(sum[:]), nil

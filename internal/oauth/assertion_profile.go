@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"cmp"
 	"crypto"
 	"encoding/base64"
 	"slices"
@@ -29,20 +30,16 @@ func AssertionProfiles() []string { return []string{ProfileRFC7523, ProfileRFC75
 // applyProfile shapes a client assertion by the request's profile. With
 // rfc7523bis, aud is assertion_audience when given (the issuer identifier
 // of a server whose discovery the provider did not run), else the issuer
-// discovered.
+// discovered; checkProfile refuses a request that has neither.
 func (r *resolvedRequest) applyProfile(spec *assertionSpec) error {
 	if r.AssertionProfile != ProfileRFC7523bis {
 		return nil
 	}
-	spec.typ = clientAuthJWTType
-	switch {
-	case r.AssertionAudience != "":
-		spec.audience = r.AssertionAudience
-	case r.Issuer != "":
-		spec.audience = r.Issuer
-	default:
-		return argErr(ArgAssertionProfile, "The assertion_profile %q sets the assertion's aud to the authorization server's issuer identifier: set issuer (discovery), or assertion_audience to the issuer identifier.", ProfileRFC7523bis)
+	if err := r.checkProfile(); err != nil {
+		return err
 	}
+	spec.typ = clientAuthJWTType
+	spec.audience = cmp.Or(r.AssertionAudience, r.Issuer)
 	return nil
 }
 

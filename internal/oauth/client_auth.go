@@ -74,8 +74,9 @@ type clientAuth struct {
 	// storeSecret is the client's own secret that keys the persistent
 	// store; nil: tokens of this method are not kept across runs.
 	storeSecret func(r *resolvedRequest) []byte
-	// assertion: the method signs an assertion whose aud is the endpoint
-	// it is sent to (the token endpoint, or the revocation endpoint).
+	// assertion: the method signs an assertion. Its aud is the endpoint it
+	// is sent to (the token endpoint, or the revocation endpoint), but under
+	// rfc7523bis the issuer identifier, wherever it is sent.
 	assertion bool
 	// algs are the signing algorithms the method takes, the default first;
 	// nil: the key decides (private_key_jwt).
@@ -106,12 +107,12 @@ func methods() map[AuthMethod]clientAuth {
 		ClientSecretJWT: {needs: []credential{credSecret}, allows: []credential{credAlg, credAudience}, storeSecret: secretKey,
 			decorate: secretAssertion, values: checkSecretLength, assertion: true, algs: hmacAlgs,
 			hint: "The server rejected the client assertion signed with the client secret. Check client_id and client_secret, " +
-				"that the server accepts client_secret_jwt with this signing_algorithm, and the assertion audience (assertion_audience; the token endpoint by default)."},
+				"that the server accepts client_secret_jwt with this signing_algorithm, and the assertion audience (assertion_audience; the token endpoint by default (the issuer under rfc7523bis))."},
 		PrivateKeyJWT: {needs: []credential{credKey}, allows: []credential{credCert, credAlg, credKeyID, credAudience}, storeSecret: keyKey,
 			decorate: keyAssertion, values: checkSigningKey, assertion: true,
 			hint: "The server rejected the client assertion signed with the private key. Check client_id, that the server has this " +
 				"key's public key registered for the client (and key_id names it), the signing_algorithm, and the assertion audience " +
-				"(assertion_audience; the token endpoint by default)."},
+				"(assertion_audience; the token endpoint by default (the issuer under rfc7523bis))."},
 		ClientAssertion: {needs: []credential{credAssertion},
 			decorate: func(_ context.Context, r *resolvedRequest, _ *Client) ([][2]string, http.Header, error) {
 				return assertionParams(r.ClientID, r.clientAssertion), nil, nil

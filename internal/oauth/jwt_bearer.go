@@ -118,6 +118,8 @@ func (g *JWTBearer) checkForms() error {
 }
 
 func (g *JWTBearer) checkArgs(r *TokenRequest) error {
+	// validate ran checkOneForm, and with it checkForms, before; ValidateConfig
+	// did not, and refuses a key in two forms only here.
 	if err := g.checkForms(); err != nil {
 		return err
 	}

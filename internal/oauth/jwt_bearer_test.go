@@ -160,3 +160,16 @@ func TestJWTBearerValidation(t *testing.T) {
 		t.Errorf("the error quotes the key: %v", e)
 	}
 }
+
+// ValidateConfig refuses a service-account key given in two forms: it
+// reaches the grant's check without the request's checkOneForm, so the
+// grant's own form check is the one that sees it.
+func TestJWTBearerValidateConfigRefusesTwoKeyForms(t *testing.T) {
+	r := TokenRequest{TokenURL: "https://idp.example/token", AuthMethod: None,
+		Grant: &JWTBearer{ServiceAccountKey: Secret{Value: "{}", Env: "GOOGLE_SA_KEY"}}}
+	r.SetDefaults(nil)
+	var ae *ArgError
+	if err := r.ValidateConfig(false); !errors.As(err, &ae) || ae.Arg != ServiceAccountKeyArgs.File || !strings.Contains(err.Error(), "Set only one of") {
+		t.Errorf("ValidateConfig: %v; want a refusal of two forms on %s", err, ServiceAccountKeyArgs.File)
+	}
+}

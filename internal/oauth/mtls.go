@@ -19,7 +19,11 @@ func tlsCertificate(certPEM []byte, key crypto.Signer) (tls.Certificate, error) 
 	if len(certPEM) == 0 || key == nil {
 		return tls.Certificate{}, errors.New("mutual TLS needs both a client certificate and its private key")
 	}
-	var cert tls.Certificate
+	leaf, err := leafFor(certPEM, key)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("the client certificate and private key do not form a pair: %v", err)
+	}
+	cert := tls.Certificate{PrivateKey: key, Leaf: leaf}
 	for rest := certPEM; ; {
 		var block *pem.Block
 		if block, rest = pem.Decode(rest); block == nil {
@@ -29,19 +33,39 @@ func tlsCertificate(certPEM []byte, key crypto.Signer) (tls.Certificate, error) 
 			cert.Certificate = append(cert.Certificate, block.Bytes)
 		}
 	}
-	if len(cert.Certificate) == 0 {
-		return tls.Certificate{}, errors.New("the client certificate and private key do not form a pair: no PEM certificate found")
+	return cert, nil
+}
+
+// leafFor's failures besides x509's parse error, worded for any caller;
+// each caller says what the certificate was for.
+var (
+	errNoCertificate = errors.New("no PEM certificate found")
+	errNotKeysCert   = errors.New("the certificate's public key is not the key's")
+)
+
+// leafFor parses the first certificate in PEM data and checks that it
+// holds key's public key. Its error is errNoCertificate, errNotKeysCert or
+// x509's parse error.
+func leafFor(certPEM []byte, key crypto.Signer) (*x509.Certificate, error) {
+	var block *pem.Block
+	for rest := certPEM; ; {
+		block, rest = pem.Decode(rest)
+		if block == nil || block.Type == "CERTIFICATE" {
+			break
+		}
 	}
-	leaf, err := x509.ParseCertificate(cert.Certificate[0])
+	if block == nil {
+		return nil, errNoCertificate
+	}
+	leaf, err := x509.ParseCertificate(block.Bytes)
 	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("the client certificate and private key do not form a pair: %v", err)
+		return nil, err
 	}
 	type equaler interface{ Equal(crypto.PublicKey) bool }
 	if pk, ok := key.Public().(equaler); !ok || !pk.Equal(leaf.PublicKey) {
-		return tls.Certificate{}, errors.New("the client certificate and private key do not form a pair: the certificate's public key is not the key's")
+		return nil, errNotKeysCert
 	}
-	cert.PrivateKey, cert.Leaf = key, leaf
-	return cert, nil
+	return leaf, nil
 }
 
 // postClient returns the HTTP client for a request: the shared one, or for

@@ -29,8 +29,10 @@ func (c *Client) Revoke(ctx context.Context, req RevokeRequest) error {
 	tr.Scopes, tr.Audience, tr.Resources = nil, "", nil
 	tr.ExtraParams = map[string]string{"token_type_hint": "access_token"}
 	tr.Format, tr.ContentType = FormatForm, "" // RFC 7009 §2.1: always form-encoded
-	if a, _ := tr.auth(); a.assertion {
-		tr.AssertionAudience = "" // aud is the endpoint the assertion is sent to
+	// An assertion names the endpoint it is sent to as its aud, except
+	// under rfc7523bis, where aud is the issuer identifier at every endpoint.
+	if a, _ := tr.auth(); a.assertion && tr.AssertionProfile != ProfileRFC7523bis {
+		tr.AssertionAudience = ""
 		tr.TokenURL = u.String()
 	}
 	attempt, header := tr.encodeWith(ctx, c, map[string]string{"token": req.Token})

@@ -3,9 +3,14 @@ package oauth
 import (
 	"context"
 	"crypto"
+	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/authserver"
 )
@@ -59,4 +64,50 @@ func TestRevokeFailures(t *testing.T) {
 
 	err = c.Revoke(context.Background(), RevokeRequest{URL: "http://idp.example/revoke", Token: "t", Client: client})
 	mustFail(t, err, "revocation URL", "not loopback")
+}
+
+// Under rfc7523bis an assertion's aud is the issuer identifier at every
+// endpoint: revocation keeps the assertion_audience rather than naming the
+// revocation endpoint, for either assertion-signing method.
+func TestRevokeRFC7523bisKeepsTheIssuerAudience(t *testing.T) {
+	const issuer = "https://issuer.example"
+	k := testKeys(t)[0]
+	for _, req := range []TokenRequest{
+		{ClientID: "jwt", PrivateKey: Inline(string(k.pem)), SigningAlgorithm: k.alg, AuthMethod: PrivateKeyJWT},
+		{ClientID: "hmac", ClientSecret: Inline(strings.Repeat("h", 48)), AuthMethod: ClientSecretJWT, SigningAlgorithm: "HS384"},
+	} {
+		t.Run(string(req.AuthMethod), func(t *testing.T) {
+			var (
+				mu        sync.Mutex
+				assertion string
+			)
+			srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+				_ = r.ParseForm()
+				mu.Lock()
+				assertion = r.PostForm.Get("client_assertion")
+				mu.Unlock()
+				w.WriteHeader(http.StatusOK)
+			})
+			req.TokenURL, req.AssertionProfile, req.AssertionAudience = srv.URL+"/token", ProfileRFC7523bis, issuer
+			if err := newClient(t).Revoke(context.Background(), RevokeRequest{URL: srv.URL + "/revoke", Token: "some-token-value", Client: req}); err != nil {
+				t.Fatal(err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			tok, err := jwt.ParseSigned(assertion, []jose.SignatureAlgorithm{jose.SignatureAlgorithm(k.alg), jose.HS384})
+			if err != nil {
+				t.Fatalf("the revocation's client assertion: %v", err)
+			}
+			var claims jwt.Claims
+			if err := tok.UnsafeClaimsWithoutVerification(&claims); err != nil {
+				t.Fatal(err)
+			}
+			if len(claims.Audience) != 1 || claims.Audience[0] != issuer {
+				t.Errorf("aud %v; want %q", claims.Audience, issuer)
+			}
+			if typ := tok.Headers[0].ExtraHeaders["typ"]; typ != clientAuthJWTType {
+				t.Errorf("typ %v; want %q", typ, clientAuthJWTType)
+			}
+		})
+	}
 }

@@ -83,7 +83,10 @@ type TokenRequest struct {
 	// private_key_jwt, HS256 for client_secret_jwt.
 	SigningAlgorithm string
 	KeyID            string // the assertion's kid header
-	// AssertionAudience is the assertion's aud; the token endpoint by default.
+	// AssertionAudience is the client assertion's aud at the token
+	// endpoint, the token endpoint by default; a revocation's assertion
+	// names the revocation endpoint. Under rfc7523bis it is the issuer
+	// identifier, the aud at every endpoint; Issuer by default.
 	AssertionAudience string
 	// AssertionProfile shapes the client assertions the provider signs:
 	// ProfileRFC7523 (the default) or ProfileRFC7523bis.

@@ -36,15 +36,18 @@ type answer struct {
 // and Retry-After, within MaxRetries and the retry budget. Each attempt is
 // built anew by attempt (nil: no body), so that it reads the secrets as they
 // are then and carries a fresh assertion or identity token. It returns the
-// last answer, or an *Error of operation o naming what failed. This loop is
-// the one place that decides retries.
+// last answer, or an *Error of operation o naming what failed. This loop
+// decides the retries of every request this package sends; a key service's
+// calls (internal/signer) retry under that package's own policy.
 func (c *Client) send(ctx context.Context, hc *http.Client, method, target string, attempt attemptFunc, header http.Header, o op) (*answer, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.RetryBudget)
 	defer cancel()
 	for n := 1; ; n++ {
 		req, err := http.NewRequestWithContext(ctx, method, target, nil)
 		if err != nil { // the URL was checked before: no URL is quoted here
-			return nil, o.fail("the request could not be built: "+urlProblem(err), err)
+			// nor kept as the cause: url.Error's text, and parts of it, quote
+			// the URL's userinfo and query values.
+			return nil, o.fail("the request could not be built: "+urlProblem(err), nil)
 		}
 		req.Header = header.Clone()
 		req.Header.Set("User-Agent", c.cfg.UserAgent)

@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -119,5 +120,30 @@ func TestDiscoveryRedirectWithinOriginRecordsFinalURL(t *testing.T) {
 	}
 	if md.DiscoveryURL != srv.URL+"/v2/doc" {
 		t.Errorf("discovery URL %q; want the final %q", md.DiscoveryURL, srv.URL+"/v2/doc")
+	}
+}
+
+// A URL that cannot be parsed is described, never quoted: not in the
+// message, nor in the cause an *Error unwraps to, where userinfo and query
+// values would show.
+func TestUnparsableURLCauseQuotesNoURL(t *testing.T) {
+	const bad = "https://user:pw-Zq81x@idp.example/%zz?sig=sig-Pk42w"
+	c := newClient(t)
+	o := c.op("Token Request Failed", "POST the token endpoint")
+	_, sendErr := c.send(context.Background(), c.credentialed, http.MethodPost, bad, nil, nil, o)
+	_, doErr := (&platformHTTP{c: c, o: &o}).Do(context.Background(), PlatformRequest{Method: http.MethodGet, URL: bad})
+	for name, tc := range map[string]struct {
+		err  error
+		want string
+	}{
+		"send":            {sendErr, "the request could not be built: "},
+		"platformHTTP.Do": {doErr, "the platform's token request URL is not an absolute URL"},
+	} {
+		e := failure(t, tc.err, tc.want)
+		for err := error(e); err != nil; err = errors.Unwrap(err) {
+			if s := err.Error(); strings.Contains(s, "pw-Zq81x") || strings.Contains(s, "sig-Pk42w") || strings.Contains(s, "idp.example") {
+				t.Errorf("%s: %T quotes the URL: %s", name, err, s)
+			}
+		}
 	}
 }

@@ -51,7 +51,9 @@ func (h *platformHTTP) Do(ctx context.Context, r PlatformRequest) (*PlatformAnsw
 	c, o := h.c, h.o
 	u, err := url.Parse(r.URL)
 	if err != nil || u.Host == "" {
-		return nil, o.fail("the platform's token request URL is not an absolute URL", err)
+		// No cause: url.Error's text, and parts of it, quote the URL's
+		// userinfo and query values.
+		return nil, o.fail("the platform's token request URL is not an absolute URL", nil)
 	}
 	hc := c.credentialed
 	if r.Metadata {
