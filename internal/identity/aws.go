@@ -9,9 +9,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials/endpointcreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/awscreds"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
 )
 
@@ -67,36 +67,18 @@ func (p awsSTS) Token(ctx context.Context, h oauth.PlatformHTTP) (string, error)
 	// WithHTTPClient: it is given the transport itself, and its
 	// authorization token (the variable's or the file's) is a secret.
 	cfg, err := config.LoadDefaultConfig(ctx, config.WithHTTPClient(hc), config.WithRetryMaxAttempts(1),
-		config.WithEndpointCredentialOptions(func(o *endpointcreds.Options) {
-			o.HTTPClient = hc
-			if o.AuthorizationToken != "" {
-				h.Secret(o.AuthorizationToken)
-			}
-			if tp := o.AuthorizationTokenProvider; tp != nil {
-				o.AuthorizationTokenProvider = endpointcreds.TokenProviderFunc(func() (string, error) {
-					tok, err := tp.GetToken()
-					if tok != "" {
-						h.Secret(tok)
-					}
-					return tok, err
-				})
-			}
-		}))
+		awscreds.EndpointOptions(h.Secret, hc))
 	if err != nil {
 		return "", fmt.Errorf("the AWS configuration could not be loaded: %v", err)
 	}
 	if cfg.Region == "" {
 		return "", errors.New("no AWS region: set AWS_REGION (or a profile's region); GetWebIdentityToken is served by regional STS endpoints only")
 	}
-	creds, err := cfg.Credentials.Retrieve(ctx)
-	if err != nil {
+	// Every credential retrieved, this one and any refresh, is a secret.
+	cfg.Credentials = awscreds.Remembering(cfg.Credentials, h.Secret)
+	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
 		return "", hc.failed(err, "the AWS credential provider refused", "",
 			"no AWS credentials from the default chain (environment, shared config, web identity, container or instance metadata)")
-	}
-	for _, s := range []string{creds.SecretAccessKey, creds.SessionToken} {
-		if s != "" {
-			h.Secret(s)
-		}
 	}
 	alg, life := p.SigningAlgorithm, p.Lifetime
 	if alg == "" {

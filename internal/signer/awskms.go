@@ -20,6 +20,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/awscreds"
 )
 
 // AWS KMS: awskms://[ENDPOINT]/KEY, KEY a key id, a key ARN or
@@ -64,7 +66,8 @@ type awsKey struct {
 }
 
 // kms loads the SDK's configuration once, registering the credentials it
-// finds with the sanitiser before any call can echo them.
+// finds, and every one it retrieves later, with the sanitiser before any
+// call can echo them.
 func (a *awsKey) kms(ctx context.Context) (*kms.Client, error) {
 	a.once.Lock()
 	defer a.once.Unlock()
@@ -79,7 +82,12 @@ func (a *awsKey) kms(ctx context.Context) (*kms.Client, error) {
 	if os.Getenv("AWS_CA_BUNDLE") != "" {
 		hc = awshttp.NewBuildableClient().WithTimeout(a.env.HTTP.Timeout).WithTransportOptions(func(t *http.Transport) { t.Proxy = proxy })
 	}
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithHTTPClient(hc), config.WithRetryMaxAttempts(a.env.Attempts))
+	// The container credentials client keeps the SDK's own HTTP client; its
+	// authorization token, and every credential retrieved (the first and
+	// each refresh), are registered before a server can echo them.
+	remember := func(s string) { a.env.Redact.Remember(s) }
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithHTTPClient(hc), config.WithRetryMaxAttempts(a.env.Attempts),
+		awscreds.EndpointOptions(remember, nil))
 	if err != nil {
 		return nil, fmt.Errorf("the AWS configuration could not be loaded: %v", err)
 	}
@@ -92,11 +100,10 @@ func (a *awsKey) kms(ctx context.Context) (*kms.Client, error) {
 		return nil, errors.New("no AWS region: set AWS_REGION (or a profile's region), or name the key by its ARN")
 	}
 	if cfg.Credentials != nil {
-		creds, err := cfg.Credentials.Retrieve(ctx)
-		if err != nil {
+		cfg.Credentials = awscreds.Remembering(cfg.Credentials, remember)
+		if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
 			return nil, fmt.Errorf("no AWS credentials: %s", a.env.Redact.Sanitize(err.Error(), 500))
 		}
-		a.env.Redact.Remember(creds.SecretAccessKey, creds.SessionToken)
 	}
 	a.client = kms.NewFromConfig(cfg, func(o *kms.Options) {
 		if a.endpoint != "" {

@@ -11,13 +11,17 @@ import (
 	"crypto/sha256"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/ciserver"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/redact"
+	"github.com/clientcreds/terraform-provider-clientcreds/internal/testhelp"
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/testkms"
 )
 
@@ -141,5 +145,41 @@ func TestCheckURI(t *testing.T) {
 		case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
 			t.Errorf("%s: error %v; want %q", uri, err, want)
 		}
+	}
+}
+
+// Container credentials (ECS, EKS Pod Identity): an endpoint that refuses
+// the authorization token and echoes it, from the variable or the file,
+// never shows it in the signer's error.
+func TestAWSKMSContainerTokenNeverShows(t *testing.T) {
+	ci := ciserver.StartT(t, ciserver.Options{})
+	testkms.Env(t)
+	t.Setenv("AWS_CA_BUNDLE", "")
+	testhelp.SetEnv(t, ci.ContainerEnv())
+	const uri = "awskms://127.0.0.1:1/0b1e4f2c-1111-4222-8333-944455556666"
+	signerErr := func() string {
+		t.Helper()
+		k, err := Open(uri, Env{Redact: redact.New(), Attempts: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = k.Signer(context.Background())
+		if err == nil || !strings.Contains(err.Error(), "no AWS credentials") || !strings.Contains(err.Error(), "is not this container's") {
+			t.Fatalf("error %v; want the endpoint's refusal", err)
+		}
+		return err.Error()
+	}
+	t.Setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", "wrong-container-token-Vb8")
+	if msg := signerErr(); strings.Contains(msg, "wrong-container-token-Vb8") {
+		t.Errorf("the error shows the container's authorization token:\n%s", msg)
+	}
+	file := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(file, []byte("wrong-file-token-Nm3"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", "")
+	t.Setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", file)
+	if msg := signerErr(); strings.Contains(msg, "wrong-file-token-Nm3") {
+		t.Errorf("the error shows the container's authorization token file's contents:\n%s", msg)
 	}
 }
