@@ -89,11 +89,6 @@ func TestAWSKMSSignsWithLocalKMS(t *testing.T) {
 	}
 }
 
-// roundTripFunc is an http.RoundTripper.
-type roundTripFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
-
 // AWS KMS is called through Env's client, as many times as Env.Attempts
 // says.
 func TestAWSKMSUsesEnv(t *testing.T) {

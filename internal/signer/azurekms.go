@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -158,12 +159,18 @@ func (a *azureKey) fetchToken(ctx context.Context) (string, time.Duration, error
 			return "", 0, fmt.Errorf("no Key Vault token from Microsoft Entra ID: %w", err)
 		}
 	case get("IDENTITY_ENDPOINT") != "" && get("IDENTITY_HEADER") != "":
-		a.env.Redact.Remember(get("IDENTITY_HEADER"))
+		// The endpoint's own credential, in a header; MSI_SECRET, the
+		// older endpoint's, which the environment may hold beside it.
+		a.env.Redact.Remember(get("IDENTITY_HEADER"), get("MSI_SECRET"))
+		u, err := identityEndpoint(get("IDENTITY_ENDPOINT"))
+		if err != nil {
+			return "", 0, err
+		}
 		q := url.Values{"api-version": {"2019-08-01"}, "resource": {a.resource()}}
 		if client != "" {
 			q.Set("client_id", client)
 		}
-		c = call{method: http.MethodGet, url: get("IDENTITY_ENDPOINT") + "?" + q.Encode(),
+		c = call{method: http.MethodGet, url: withQuery(u, q),
 			header: http.Header{"X-Identity-Header": {get("IDENTITY_HEADER")}}, errShape: azureErrors}
 	default:
 		q := url.Values{"api-version": {"2018-02-01"}, "resource": {a.resource()}}
@@ -192,6 +199,20 @@ func (a *azureKey) fetchToken(ctx context.Context) (string, time.Duration, error
 		}
 	}
 	return out.AccessToken, life, nil
+}
+
+// identityEndpoint is IDENTITY_ENDPOINT, checked as checkHTTPURL checks
+// every address taken from the environment, except that plain http to a
+// link-local address is taken too: App Service on Linux serves the
+// endpoint there, as the instance metadata service is served, on a
+// network no router forwards and no proxy is asked for.
+func identityEndpoint(raw string) (*url.URL, error) {
+	if u, err := url.Parse(raw); err == nil && u.Scheme == "http" {
+		if ip := net.ParseIP(u.Hostname()); ip != nil && ip.IsLinkLocalUnicast() {
+			return u, nil
+		}
+	}
+	return checkHTTPURL("IDENTITY_ENDPOINT", raw)
 }
 
 func (a *azureKey) keyURL() string {

@@ -312,6 +312,18 @@ func checkHTTPURL(name, raw string) (*url.URL, error) {
 	return u, nil
 }
 
+// withQuery is u with q added to the query it already has (an endpoint
+// taken from the environment may carry one).
+func withQuery(u *url.URL, q url.Values) string {
+	v := u.Query()
+	for k, vs := range q {
+		v[k] = vs
+	}
+	c := *u
+	c.RawQuery = v.Encode()
+	return c.String()
+}
+
 // pemPublicKey parses the PEM public key a service answers with (Cloud
 // KMS, Vault Transit); whose names the key in errors.
 func pemPublicKey(text, whose string) (crypto.PublicKey, error) {
