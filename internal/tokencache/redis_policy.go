@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/clientcreds/terraform-provider-clientcreds/internal/oauth"
 )
@@ -38,11 +39,15 @@ func (e *RefusalError) Error() string { return e.Kind.Error() + ": " + e.Detail 
 func (e *RefusalError) Unwrap() error { return e.Kind }
 
 // nodeHosts returns the hosts of the nodes the URL names: its own and, for a
-// cluster, every ?addr=.
+// cluster or Sentinel, every ?addr=, with a port or without one (a sentinel
+// named without one is dialled at DefaultSentinelPort, as sentinelOptions
+// reads it).
 func nodeHosts(u *url.URL) []string {
 	hosts := []string{u.Hostname()}
 	for _, a := range u.Query()["addr"] {
 		if h, _, err := net.SplitHostPort(a); err == nil {
+			hosts = append(hosts, h)
+		} else if h := strings.Trim(a, "[]"); h != "" {
 			hosts = append(hosts, h)
 		}
 	}

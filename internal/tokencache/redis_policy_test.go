@@ -63,3 +63,23 @@ func TestRedisSkipVerifyTakes(t *testing.T) {
 		t.Errorf("insecure_skip_verify did not take: %s", w)
 	}
 }
+
+// A sentinel named in ?addr= without a port (Sentinel's 26379 is taken)
+// counts as every node does: plain redis:// to it is refused when it is not
+// loopback, as it is with a port.
+func TestRedisSentinelAddrWithoutPortPolicy(t *testing.T) {
+	for url, want := range map[string]error{
+		"redis://127.0.0.1:26379?addr=sentinel-2.internal":       tokencache.ErrPlaintext,
+		"redis://127.0.0.1:26379?addr=10.0.0.7":                  tokencache.ErrPlaintext,
+		"redis://127.0.0.1:26379?addr=[fd00::7]":                 tokencache.ErrPlaintext,
+		"redis://127.0.0.1:26379?addr=sentinel-2.internal:26379": tokencache.ErrPlaintext,
+	} {
+		s, err := tokencache.NewRedis(tokencache.RedisOptions{URL: url, Sentinel: &tokencache.SentinelOptions{MasterName: "mymaster"}})
+		if !errors.Is(err, want) {
+			t.Errorf("%s: error %v; want %v", url, err, want)
+		}
+		if s != nil {
+			_ = s.Close()
+		}
+	}
+}
