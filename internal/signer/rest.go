@@ -15,8 +15,9 @@ import (
 
 // The REST services (Vault Transit, Cloud KMS, Key Vault) are called
 // through one function: JSON in and out, bounded retries of connection
-// errors, 429 and 5xx (honouring Retry-After), a capped answer, and the
-// service's own error shape turned into a serviceError.
+// errors, 429 and 5xx (honouring Retry-After's seconds, up to 10 s), a
+// capped answer, and the service's own error shape turned into a
+// serviceError.
 
 const maxAnswer = 1 << 20
 

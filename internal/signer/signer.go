@@ -284,7 +284,9 @@ func (e *serviceError) Error() string {
 	return b.String()
 }
 
-// retryable: 429 and 5xx are worth another attempt, as for token requests.
+// retryable: 429 and every 5xx, 501 included, are worth another attempt in
+// Env.do's own loop: Env.Attempts in all, the pause starting at Env.Wait
+// and doubling, or Retry-After's seconds, capped at 10 s, when given.
 func (e *serviceError) retryable() bool { return e.Status == 429 || e.Status >= 500 }
 
 // hostname is a host or host:port's host, without an IPv6 address's
