@@ -153,7 +153,7 @@ func (a *awsKey) sign(ctx context.Context, digest []byte, h crypto.Hash, pss boo
 
 // awsAlgorithm is KMS's name of a signature: by key type, padding and hash.
 func awsAlgorithm(spec types.KeySpec, h crypto.Hash, pss bool) (types.SigningAlgorithmSpec, error) {
-	bits := map[crypto.Hash]string{crypto.SHA256: "256", crypto.SHA384: "384", crypto.SHA512: "512"}[h]
+	bits := hashNames[h].bits
 	if bits == "" {
 		return "", fmt.Errorf("KMS signs no %v digest", h)
 	}

@@ -310,7 +310,7 @@ func (a *azureKey) sign(ctx context.Context, digest []byte, h crypto.Hash, pss b
 // algorithm is Key Vault's JWS name of a signature by key type, padding
 // and hash; the key type is known once the public key was read.
 func (a *azureKey) algorithm(h crypto.Hash, pss bool) (string, string, error) {
-	bits := map[crypto.Hash]string{crypto.SHA256: "256", crypto.SHA384: "384", crypto.SHA512: "512"}[h]
+	bits := hashNames[h].bits
 	switch {
 	case a.kind == "RSA" && pss:
 		return "RSA", "PS" + bits, nil

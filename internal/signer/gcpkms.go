@@ -150,7 +150,7 @@ func (g *gcpKey) sign(ctx context.Context, digest []byte, h crypto.Hash, _ bool)
 	if err != nil {
 		return nil, err
 	}
-	name := map[crypto.Hash]string{crypto.SHA256: "sha256", crypto.SHA384: "sha384", crypto.SHA512: "sha512"}[h]
+	name := hashNames[h].gcp
 	body := map[string]any{"digest": map[string]string{name: base64.StdEncoding.EncodeToString(digest)}}
 	var out struct {
 		Signature string `json:"signature"`

@@ -159,7 +159,7 @@ func (v *vaultKey) sign(ctx context.Context, digest []byte, h crypto.Hash, pss b
 			Signature string `json:"signature"`
 		}
 	}
-	target := v.base + "/sign/" + url.PathEscape(v.name) + "/" + hashNames[h]
+	target := v.base + "/sign/" + url.PathEscape(v.name) + "/" + hashNames[h].vault
 	if err := v.env.do(ctx, call{method: http.MethodPost, url: target, header: hdr, body: body, errShape: vaultErrors}, &out); err != nil {
 		return nil, err
 	}

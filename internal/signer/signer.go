@@ -340,4 +340,12 @@ func pemPublicKey(text, whose string) (crypto.PublicKey, error) {
 	return pub, nil
 }
 
-var hashNames = map[crypto.Hash]string{crypto.SHA256: "sha2-256", crypto.SHA384: "sha2-384", crypto.SHA512: "sha2-512"}
+// hashNames are the digests the services sign, in each service's words:
+// Vault Transit's hash_algorithm, Cloud KMS's digest field, and the bits
+// AWS KMS and Key Vault put in their algorithms' names. A hash not here
+// has blank names.
+var hashNames = map[crypto.Hash]struct{ vault, gcp, bits string }{
+	crypto.SHA256: {"sha2-256", "sha256", "256"},
+	crypto.SHA384: {"sha2-384", "sha384", "384"},
+	crypto.SHA512: {"sha2-512", "sha512", "512"},
+}
