@@ -79,6 +79,15 @@ type Request struct {
 	ClientID                                                                string
 }
 
+// PlatformVariables are the environment variables workload identity's
+// platforms and auto-detection read: a test that plays one platform clears
+// the others, since the machine running it may be a CI job itself.
+var PlatformVariables = []string{"GITHUB_ACTIONS", "ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "TF_BUILD",
+	"SYSTEM_OIDCREQUESTURI", "SYSTEM_ACCESSTOKEN", "TFC_WORKLOAD_IDENTITY_TOKEN", "TFC_WORKLOAD_IDENTITY_TOKEN_AZURE", "CIRCLECI",
+	"CIRCLE_OIDC_TOKEN_V2", "BUILDKITE", "BUILDKITE_AGENT_ACCESS_TOKEN", "GCE_METADATA_HOST", "IDENTITY_ENDPOINT", "IDENTITY_HEADER",
+	"MSI_ENDPOINT", "MSI_SECRET", "IMDS_ENDPOINT", "IDENTITY_SERVER_THUMBPRINT", "SPIFFE_ENDPOINT_SOCKET", "AWS_WEB_IDENTITY_TOKEN_FILE",
+	"AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_LAMBDA_FUNCTION_NAME", "CODEBUILD_BUILD_ID"}
+
 // String is the request as a failing test prints it (%v, %+v): Auth, a
 // credential the platform's client sent, is only said to be there.
 func (r Request) String() string {

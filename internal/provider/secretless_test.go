@@ -154,13 +154,15 @@ ephemeral "clientcreds_workload_identity_token" "ci" {
 		"apply's identity token": issued[1], "system access token": ciserver.SystemToken})
 }
 
-// clearCIEnv blanks what workload_identity = "auto" looks for, so that a
-// test that runs inside a CI job sees only the platform it plays.
-var clearCIEnv = []string{"GITHUB_ACTIONS=", "ACTIONS_ID_TOKEN_REQUEST_URL=", "ACTIONS_ID_TOKEN_REQUEST_TOKEN=", "TF_BUILD=",
-	"TFC_WORKLOAD_IDENTITY_TOKEN=", "CIRCLECI=", "CIRCLE_OIDC_TOKEN_V2=", "BUILDKITE=", "GCE_METADATA_HOST=",
-	"IDENTITY_ENDPOINT=", "IDENTITY_HEADER=", "MSI_ENDPOINT=", "MSI_SECRET=", "IMDS_ENDPOINT=", "SPIFFE_ENDPOINT_SOCKET=",
-	"AWS_WEB_IDENTITY_TOKEN_FILE=", "AWS_CONTAINER_CREDENTIALS_FULL_URI=", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=", "AWS_LAMBDA_FUNCTION_NAME=",
-	"CODEBUILD_BUILD_ID="}
+// clearCIEnv blanks what workload_identity = "auto" and the platforms read,
+// so that a test that runs inside a CI job sees only the platform it plays.
+var clearCIEnv = func() []string {
+	out := make([]string, len(ciserver.PlatformVariables))
+	for i, k := range ciserver.PlatformVariables {
+		out[i] = k + "="
+	}
+	return out
+}()
 
 // HCP Terraform, CircleCI and Buildkite jobs, an App Service app's managed
 // identity, a SPIFFE workload, an AWS role (STS checking SigV4), and auto in
