@@ -102,14 +102,7 @@ func TestBadInput(t *testing.T) {
 			if c.name != "unwritable env file" {
 				args = append(args, "-env-file", env)
 			}
-			cmd := exec.Command(bin, args...)
-			var stdout, stderr bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			err := cmd.Run()
-			var ee *exec.ExitError
-			if !errors.As(err, &ee) || ee.ExitCode() != 2 {
-				t.Fatalf("exit: %v; want status 2 (stderr %q)", err, stderr.String())
-			}
+			stdout, stderr := runRefused(t, args...)
 			line := stderr.String()
 			if strings.Count(line, "\n") != 1 || !strings.HasPrefix(line, name+": ") || !strings.Contains(line, c.want) {
 				t.Errorf("stderr %q; want one line naming %q", line, c.want)
@@ -141,14 +134,7 @@ func TestMistypedClientHidesSecret(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			cmd := exec.Command(bin, c.args...)
-			var stdout, stderr bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			err := cmd.Run()
-			var ee *exec.ExitError
-			if !errors.As(err, &ee) || ee.ExitCode() != 2 {
-				t.Fatalf("exit: %v; want status 2 (stderr %q)", err, stderr.String())
-			}
+			stdout, stderr := runRefused(t, c.args...)
 			if out := stdout.String() + stderr.String(); strings.Contains(out, secret) {
 				t.Errorf("the secret is in the output: %q", out)
 			}
@@ -157,6 +143,21 @@ func TestMistypedClientHidesSecret(t *testing.T) {
 			}
 		})
 	}
+}
+
+// runRefused runs the server with args and wants it to refuse them: exit
+// status 2.
+func runRefused(t *testing.T, args ...string) (stdout, stderr *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	stdout, stderr = new(bytes.Buffer), new(bytes.Buffer)
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 2 {
+		t.Fatalf("exit: %v; want status 2 (stderr %q)", err, stderr.String())
+	}
+	return stdout, stderr
 }
 
 func TestHelp(t *testing.T) {
